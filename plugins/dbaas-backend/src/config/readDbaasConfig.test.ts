@@ -1,0 +1,56 @@
+import { ConfigReader } from '@backstage/config';
+import { readDbaasConfig } from './readDbaasConfig';
+
+const postgres = {
+  id: 'postgresql-17-small',
+  engine: 'postgresql',
+  version: '17',
+  image: 'dbaas/postgresql:17',
+  cpu: 1,
+  memoryMiB: 1024,
+  storageGiB: { min: 1, max: 50, default: 5 },
+};
+
+describe('readDbaasConfig', () => {
+  it('reads the configured flavors', () => {
+    const config = new ConfigReader({ dbaas: { flavors: [postgres] } });
+    expect(readDbaasConfig(config).flavors).toEqual([postgres]);
+  });
+
+  it('has no flavors when none are configured', () => {
+    expect(readDbaasConfig(new ConfigReader({})).flavors).toEqual([]);
+  });
+
+  it('names the key and the allowed values of a wrong engine', () => {
+    const config = new ConfigReader({
+      dbaas: {
+        flavors: [postgres, { ...postgres, id: 'x', engine: 'oracle' }],
+      },
+    });
+    expect(() => readDbaasConfig(config)).toThrow(
+      "Invalid app-config at 'dbaas.flavors[1].engine': must be one of postgresql, mysql, mariadb",
+    );
+  });
+
+  it('refuses storage bounds whose default lies outside min..max', () => {
+    const config = new ConfigReader({
+      dbaas: {
+        flavors: [
+          { ...postgres, storageGiB: { min: 5, max: 10, default: 20 } },
+        ],
+      },
+    });
+    expect(() => readDbaasConfig(config)).toThrow(
+      "'dbaas.flavors[0].storageGiB': must satisfy min <= default <= max",
+    );
+  });
+
+  it('refuses duplicate flavor ids', () => {
+    const config = new ConfigReader({
+      dbaas: { flavors: [postgres, postgres] },
+    });
+    expect(() => readDbaasConfig(config)).toThrow(
+      "'dbaas.flavors[1].id': duplicate flavor id 'postgresql-17-small'",
+    );
+  });
+});

@@ -1,0 +1,9 @@
+/**
+ * Types, zod schemas, permissions and the typed API client shared by the DBaaS plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './schemas/flavor';
+export * from './permissions';
+export * from './client/DbaasApi';
+export * from './client/DbaasClient';

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** Database engines a flavor can run. */
+export const ENGINES = ['postgresql', 'mysql', 'mariadb'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const engineSchema = z.enum(ENGINES, {
+  errorMap: () => ({ message: `must be one of ${ENGINES.join(', ')}` }),
+});
+
+export const storageBoundsSchema = z
+  .object({
+    min: z.number().int().positive(),
+    max: z.number().int().positive(),
+    default: z.number().int().positive(),
+  })
+  .refine(s => s.min <= s.default && s.default <= s.max, {
+    message: 'must satisfy min <= default <= max',
+  });
+
+/**
+ * A flavor is what a user picks: an engine at a version, packaged as a Docker image,
+ * with the compute size and the storage it may ask for.
+ */
+export const flavorSchema = z.object({
+  id: z
+    .string()
+    .regex(
+      /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be lowercase letters, digits and dashes (at most 63)',
+    ),
+  title: z.string().min(1).optional(),
+  description: z.string().optional(),
+  engine: engineSchema,
+  version: z.string().min(1),
+  image: z.string().min(1),
+  cpu: z.number().positive(),
+  memoryMiB: z.number().int().positive(),
+  storageGiB: storageBoundsSchema,
+  /** Free-form settings for one runtime, e.g. `{ ec2: { instanceType: 't3.medium' } }`. */
+  runtimeHints: z.record(z.record(z.unknown())).optional(),
+});
+
+export type Flavor = z.infer<typeof flavorSchema>;
+export type StorageBounds = z.infer<typeof storageBoundsSchema>;
+
+export function flavorTitle(flavor: Flavor): string {
+  return flavor.title ?? `${flavor.engine} ${flavor.version}`;
+}

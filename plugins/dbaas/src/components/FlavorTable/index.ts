@@ -1,0 +1,1 @@
+export { FlavorTable } from './FlavorTable';

@@ -1,0 +1,10 @@
+/**
+ * Scaffolder actions that provision databases through the DBaaS Manager.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleDbaas as default } from './module';
+export { createDbaasActions } from './actions';
+export type { DbaasActionDeps } from './actions';
+export { createManagerClientFactory } from './managerClient';
+export type { ManagerClientFactory, ManagerSession } from './managerClient';
