@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test of the repository once and writes the runner's JSON report to
-# test-results/jest.json. Extra arguments go to Jest (e.g. a path filter).
+# Runs every test of the repository once: the unit and integration tests of all packages,
+# then the browser tests against a freshly started dev portal. Jest's JSON reports go to
+# test-results/{unit,e2e}.json and the last line says "N passed, N failed".
+# Arguments go to the first phase's Jest (e.g. a path filter); then the browser phase is skipped.
 # Expects Node 22/24 and installed dependencies: `./dev test` sees to both.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/toolchain.sh
+rm -rf test-results
 mkdir -p test-results
 
 # Without CI the Backstage CLI would start Jest in watch mode.
 export CI="${CI:-true}"
 
-yarn backstage-cli repo test --json --outputFile=test-results/jest.json "$@"
+status=0
+yarn backstage-cli repo test --json --outputFile=test-results/unit.json "$@" || status=1
+
+if [ $# -eq 0 ]; then
+  (cd packages/e2e-tests && yarn test:e2e --json --outputFile=../../test-results/e2e.json) || status=1
+fi
+
+node scripts/summarize-tests.js test-results/*.json || status=1
+exit "$status"

@@ -1,0 +1,3 @@
+export { startPortal } from './portal';
+export type { Portal } from './portal';
+export { launchBrowser, signInAsGuest, screenshot } from './browser';

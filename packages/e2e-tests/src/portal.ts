@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+export const APP_URL = 'http://localhost:3000';
+export const BACKEND_URL = 'http://localhost:7007';
+
+export interface Portal {
+  appUrl: string;
+  backendUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the dev portal as `./dev start` does (app on :3000, backend on :7007), with
+ * an in-memory store, and waits until both answer. With E2E_BASE_URL set, the tests
+ * use an already running portal instead.
+ */
+export async function startPortal(): Promise<Portal> {
+  if (process.env.E2E_BASE_URL) {
+    return {
+      appUrl: process.env.E2E_BASE_URL,
+      backendUrl: process.env.E2E_BACKEND_URL ?? BACKEND_URL,
+      stop: async () => {},
+    };
+  }
+  for (const port of [3000, 7007]) {
+    if (await isPortInUse(port)) {
+      throw new Error(
+        `Port ${port} is in use: stop the running portal, or set E2E_BASE_URL to test it instead`,
+      );
+    }
+  }
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-e2e-'));
+  const yarnRelease = fs
+    .readdirSync(path.join(repoRoot, '.yarn/releases'))
+    .find(f => f.endsWith('.cjs'))!;
+  const logFile = path.join(repoRoot, 'test-results', 'e2e-portal.log');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, '.yarn/releases', yarnRelease),
+      'backstage-cli',
+      'repo',
+      'start',
+      '--config',
+      path.join(repoRoot, 'app-config.yaml'),
+      '--config',
+      path.join(__dirname, '../app-config.e2e.yaml'),
+    ],
+    {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: {
+        ...process.env,
+        // Jest sets NODE_ENV=test, which no browserslist entry of the app matches
+        NODE_ENV: 'development',
+        DBAAS_E2E_DATA_DIR: dataDir,
+        BROWSER: 'none',
+      },
+    },
+  );
+
+  const stop = async () => {
+    await killGroup(child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(`${BACKEND_URL}/api/dbaas/health`, child, logFile);
+    await waitFor(APP_URL, child, logFile);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { appUrl: APP_URL, backendUrl: BACKEND_URL, stop };
+}
+
+async function waitFor(url: string, child: ChildProcess, logFile: string) {
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `The portal exited with code ${child.exitCode}; see ${logFile}`,
+      );
+    }
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+  throw new Error(`${url} did not answer within 240 s; see ${logFile}`);
+}
+
+async function killGroup(child: ChildProcess) {
+  if (child.exitCode !== null || !child.pid) return;
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  process.kill(-child.pid, 'SIGTERM');
+  const timeout = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 10_000);
+  await exited;
+  clearTimeout(timeout);
+}
+
+function isPortInUse(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

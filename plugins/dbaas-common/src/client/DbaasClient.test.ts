@@ -1,0 +1,58 @@
+import http from 'http';
+import { AddressInfo } from 'net';
+import { DbaasClient } from './DbaasClient';
+
+describe('DbaasClient', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  const requests: http.IncomingMessage[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req);
+      if (req.url === '/api/dbaas/flavors') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ items: [{ id: 'postgresql-17-small' }] }));
+        return;
+      }
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(
+        JSON.stringify({
+          error: { name: 'NotFoundError', message: `no route ${req.url}` },
+          request: { method: req.method, url: req.url },
+          response: { statusCode: 404 },
+        }),
+      );
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  });
+
+  afterAll(() => new Promise(resolve => server.close(resolve)));
+
+  const discoveryApi = {
+    getBaseUrl: async (pluginId: string) => `${baseUrl}/${pluginId}`,
+  };
+
+  it('lists flavors and sends the token as a bearer token', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    const flavors = await client.listFlavors({ token: 'abc' });
+
+    expect(flavors).toEqual([{ id: 'postgresql-17-small' }]);
+    expect(requests.at(-1)!.headers.authorization).toBe('Bearer abc');
+  });
+
+  it("turns an error response into a ResponseError with the Manager's message", async () => {
+    const client = new DbaasClient({
+      discoveryApi: { getBaseUrl: async () => `${baseUrl}/nowhere` },
+    });
+
+    await expect(client.listFlavors()).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 404,
+      body: { error: { message: 'no route /api/nowhere/flavors' } },
+    });
+  });
+});
