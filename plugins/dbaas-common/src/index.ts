@@ -7,3 +7,4 @@ export * from './schemas/flavor';
 export * from './permissions';
 export * from './client/DbaasApi';
 export * from './client/DbaasClient';
+export * from './schemas/instance';

@@ -1,4 +1,13 @@
 import { Flavor } from '../schemas/flavor';
+import {
+  CreateInstanceRequest,
+  Credentials,
+  Instance,
+  InstanceEvent,
+  ListInstancesQuery,
+  ListInstancesResponse,
+  UpdateInstanceRequest,
+} from '../schemas/instance';
 
 /** Options every call accepts; `token` is a Backstage token sent as a bearer token. */
 export interface DbaasRequestOptions {
@@ -8,4 +17,27 @@ export interface DbaasRequestOptions {
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */
 export interface DbaasApi {
   listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]>;
+  createInstance(
+    request: CreateInstanceRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance>;
+  listInstances(
+    query?: ListInstancesQuery,
+    options?: DbaasRequestOptions,
+  ): Promise<ListInstancesResponse>;
+  getInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  updateInstance(
+    id: string,
+    request: UpdateInstanceRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance>;
+  deleteInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  listEvents(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<InstanceEvent[]>;
+  getCredentials(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Credentials>;
 }

@@ -1,5 +1,14 @@
 import { ResponseError } from '@backstage/errors';
 import { Flavor } from '../schemas/flavor';
+import {
+  CreateInstanceRequest,
+  Credentials,
+  Instance,
+  InstanceEvent,
+  ListInstancesQuery,
+  ListInstancesResponse,
+  UpdateInstanceRequest,
+} from '../schemas/instance';
 import { DbaasApi, DbaasRequestOptions } from './DbaasApi';
 
 /** The part of Backstage's DiscoveryApi / DiscoveryService the client needs. */
@@ -23,6 +32,72 @@ export class DbaasClient implements DbaasApi {
   async listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]> {
     const body = await this.request<{ items: Flavor[] }>('/flavors', options);
     return body.items;
+  }
+
+  createInstance(
+    request: CreateInstanceRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.request('/instances', options, {
+      method: 'POST',
+      body: JSON.stringify(request),
+    });
+  }
+
+  listInstances(
+    query: ListInstancesQuery = {},
+    options?: DbaasRequestOptions,
+  ): Promise<ListInstancesResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      for (const item of [value].flat()) {
+        if (item !== undefined) params.append(key, String(item));
+      }
+    }
+    const qs = params.toString();
+    return this.request(`/instances${qs ? `?${qs}` : ''}`, options);
+  }
+
+  getInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
+    return this.request(`/instances/${encodeURIComponent(id)}`, options);
+  }
+
+  updateInstance(
+    id: string,
+    request: UpdateInstanceRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.request(`/instances/${encodeURIComponent(id)}`, options, {
+      method: 'PATCH',
+      body: JSON.stringify(request),
+    });
+  }
+
+  deleteInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
+    return this.request(`/instances/${encodeURIComponent(id)}`, options, {
+      method: 'DELETE',
+    });
+  }
+
+  async listEvents(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<InstanceEvent[]> {
+    const body = await this.request<{ items: InstanceEvent[] }>(
+      `/instances/${encodeURIComponent(id)}/events`,
+      options,
+    );
+    return body.items;
+  }
+
+  getCredentials(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Credentials> {
+    return this.request(
+      `/instances/${encodeURIComponent(id)}/credentials`,
+      options,
+    );
   }
 
   private async request<T>(

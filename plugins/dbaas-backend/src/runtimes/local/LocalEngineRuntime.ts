@@ -1,0 +1,50 @@
+import { Engine } from '@dbaas/plugin-dbaas-common';
+import {
+  EngineRuntime,
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+  RuntimeFault,
+} from '../types';
+import { localHost } from './LocalHostProvider';
+import { LocalServer } from './LocalServer';
+
+/** Runs each instance's database server as a local process, one server kind per engine. */
+export class LocalEngineRuntime implements EngineRuntime {
+  constructor(private readonly servers: Partial<Record<Engine, LocalServer>>) {}
+
+  private server(spec: EngineSpec): LocalServer {
+    const server = this.servers[spec.flavor.engine];
+    if (!server) {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `The local runtime cannot run ${spec.flavor.engine} on this machine`,
+      );
+    }
+    return server;
+  }
+
+  async deploy(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+    const server = this.server(spec);
+    const local = localHost(host);
+    await server.initialize(local, spec, secrets);
+    await server.start(local, secrets);
+    return server.ensureApplicationDatabase(local, spec, secrets);
+  }
+
+  health(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+    return this.server(spec).health(localHost(host), spec, secrets);
+  }
+
+  async stop(host: HostRef, spec: EngineSpec) {
+    await this.server(spec).stop(localHost(host));
+  }
+
+  async start(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+    await this.server(spec).start(localHost(host), secrets);
+  }
+
+  async remove(host: HostRef, spec: EngineSpec) {
+    await this.server(spec).stop(localHost(host));
+  }
+}

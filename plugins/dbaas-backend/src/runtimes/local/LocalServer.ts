@@ -1,0 +1,27 @@
+import { Endpoint } from '@dbaas/plugin-dbaas-common';
+import { EngineHealth, EngineSecrets, EngineSpec } from '../types';
+
+/** Where one instance's server lives on this machine. */
+export interface LocalHost {
+  dir: string;
+  host: string;
+  port: number;
+}
+
+/** One engine's server as a local process; every method is idempotent. */
+export interface LocalServer {
+  /** Creates the data directory with the admin password, unless it exists. */
+  initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets): Promise<void>;
+  /** Starts the server unless it runs, and waits until it accepts connections. */
+  start(host: LocalHost, secrets: EngineSecrets): Promise<void>;
+  /** Creates the application database and user, or brings them in line. */
+  ensureApplicationDatabase(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<Endpoint>;
+  health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets): Promise<EngineHealth>;
+  /** The server's pid, when it runs. */
+  runningPid(host: LocalHost): Promise<number | undefined>;
+  stop(host: LocalHost): Promise<void>;
+}

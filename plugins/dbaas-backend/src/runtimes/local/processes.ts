@@ -1,0 +1,133 @@
+import { execFile, spawn, SpawnOptions } from 'child_process';
+import fs from 'fs/promises';
+import net from 'net';
+import os from 'os';
+import { promisify } from 'util';
+
+const execFileAsync = promisify(execFile);
+
+/** Uid and gid to run a server as: database servers refuse to run as root. */
+export interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * When the backend runs as root, servers run as the named system user (created if
+ * missing, as the distributions' packages do); otherwise as the backend's own user.
+ */
+export async function runAsSystemUser(name: string): Promise<RunAs> {
+  if (os.userInfo().uid !== 0) {
+    return {};
+  }
+  try {
+    return await lookupUser(name);
+  } catch {
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', name]);
+    return lookupUser(name);
+  }
+}
+
+async function lookupUser(name: string): Promise<RunAs> {
+  const [{ stdout: uid }, { stdout: gid }] = await Promise.all([
+    execFileAsync('id', ['-u', name]),
+    execFileAsync('id', ['-g', name]),
+  ]);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+export async function chownTo(path: string, runAs: RunAs) {
+  if (runAs.uid !== undefined && runAs.gid !== undefined) {
+    await fs.chown(path, runAs.uid, runAs.gid);
+  }
+}
+
+/** Runs a command to completion; the error carries its output, never its environment. */
+export async function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & RunAs = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', chunk => (output += chunk));
+    child.stderr!.on('data', chunk => (output += chunk));
+    child.on('error', reject);
+    child.on('close', code => {
+      if (code === 0) {
+        resolve(output);
+      } else {
+        const name = command.split('/').pop();
+        reject(new Error(`${name} exited with code ${code}: ${output.trim().slice(-2000)}`));
+      }
+    });
+  });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readPid(pidFile: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0].trim());
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise(resolve => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Stops a process with SIGTERM, then SIGKILL if it is still there after the grace period. */
+export async function terminate(pid: number, graceMs = 30_000) {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  if (!(await waitUntil(async () => !isAlive(pid), graceMs))) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+    await waitUntil(async () => !isAlive(pid), 5_000);
+  }
+}
+
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { Engine } from './flavor';
+
+/** What the Manager drives an instance through. */
+export const LIFECYCLE_STATUSES = [
+  'provisioning',
+  'running',
+  'stopped',
+  'deleting',
+  'deleted',
+  'failed',
+] as const;
+export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
+
+/** What the engine's own check reports, independently of the lifecycle. */
+export const HEALTH_STATES = [
+  'healthy',
+  'starting',
+  'unhealthy',
+  'unknown',
+] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+/** Steps inside `provisioning` and `deleting`, in the order they run. */
+export const PROVISIONING_PHASES = [
+  'requested',
+  'host_provisioning',
+  'host_ready',
+  'engine_deploying',
+  'engine_starting',
+] as const;
+export const DELETING_PHASES = ['engine_removing', 'host_destroying'] as const;
+export type Phase =
+  | (typeof PROVISIONING_PHASES)[number]
+  | (typeof DELETING_PHASES)[number];
+
+export const RUNTIMES = ['local', 'docker', 'kubernetes', 'ec2'] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+/** Typed reasons an instance failed; each runtime maps its errors onto these. */
+export const FAULT_CODES = [
+  'HOST_CAPACITY',
+  'HOST_PERMISSION',
+  'HOST_UNAVAILABLE',
+  'IMAGE_PULL',
+  'ENGINE_UNAVAILABLE',
+  'ENGINE_START_FAILED',
+  'ENGINE_TIMEOUT',
+  'PROVISION_TIMEOUT',
+  'INTERNAL',
+] as const;
+export type FaultCode = (typeof FAULT_CODES)[number];
+
+export interface Fault {
+  phase: Phase | null;
+  code: FaultCode;
+  message: string;
+}
+
+/** Where to connect; never holds the password. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+export interface Instance {
+  id: string;
+  name: string;
+  /** Entity ref of the owning group or user, e.g. `group:default/team-a`. */
+  owner: string;
+  flavorId: string;
+  engine: Engine;
+  version: string;
+  storageGiB: number;
+  runtime: RuntimeName;
+  status: LifecycleStatus;
+  health: HealthState;
+  phase: Phase | null;
+  endpoint: Endpoint | null;
+  deletionProtection: boolean;
+  fault: Fault | null;
+  /** Entity ref of the component or system the database serves. */
+  component: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  readyAt: string | null;
+  deletedAt: string | null;
+}
+
+export const EVENT_TYPES = [
+  'created',
+  'phase',
+  'status',
+  'health',
+  'fault',
+  'operation',
+] as const;
+export type InstanceEventType = (typeof EVENT_TYPES)[number];
+
+/** One line of an instance's timeline. */
+export interface InstanceEvent {
+  id: number;
+  instanceId: string;
+  at: string;
+  type: InstanceEventType;
+  message: string;
+  /** Who caused it: a user entity ref, or `dbaas` for the Manager itself. */
+  actor: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface Credentials {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  /** A connection URI with the password, e.g. `postgresql://app:…@127.0.0.1:5432/app`. */
+  uri: string;
+}
+
+const ENTITY_REF = /^([a-z][a-z0-9-]*:)?([a-z0-9][a-z0-9._-]*\/)?[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+
+export const entityRefSchema = z
+  .string()
+  .regex(ENTITY_REF, 'must be an entity ref like group:default/team-a');
+
+export const instanceNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/,
+    'must be a DNS label of 3 to 40 characters: lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
+  );
+
+export const createInstanceRequestSchema = z
+  .object({
+    name: instanceNameSchema,
+    owner: entityRefSchema,
+    flavorId: z.string().min(1, 'must name a flavor'),
+    storageGiB: z.number().int('must be a whole number of GiB').positive().optional(),
+    runtime: z
+      .enum(RUNTIMES, {
+        errorMap: () => ({ message: `must be one of ${RUNTIMES.join(', ')}` }),
+      })
+      .optional(),
+    deletionProtection: z.boolean().optional(),
+    component: entityRefSchema.optional(),
+  })
+  .strict();
+export type CreateInstanceRequest = z.infer<typeof createInstanceRequestSchema>;
+
+export const updateInstanceRequestSchema = z
+  .object({ deletionProtection: z.boolean() })
+  .strict();
+export type UpdateInstanceRequest = z.infer<typeof updateInstanceRequestSchema>;
+
+export const listInstancesQuerySchema = z
+  .object({
+    owner: z.union([entityRefSchema, z.array(entityRefSchema)]).optional(),
+    status: z
+      .union([z.enum(LIFECYCLE_STATUSES), z.array(z.enum(LIFECYCLE_STATUSES))])
+      .optional(),
+    flavor: z.string().optional(),
+    name: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type ListInstancesQuery = z.input<typeof listInstancesQuerySchema>;
+
+export interface ListInstancesResponse {
+  items: Instance[];
+  totalCount: number;
+}
