@@ -10,6 +10,9 @@ source scripts/lib/toolchain.sh
 rm -rf test-results
 mkdir -p test-results
 
+# The store tests use the PostgreSQL server that runs on this machine (and in CI).
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+
 # Without CI the Backstage CLI would start Jest in watch mode.
 export CI="${CI:-true}"
 

@@ -4,7 +4,20 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 
-export const repoRoot = path.resolve(__dirname, '../../..');
+/** The repository's root: the nearest folder up from here with a backstage.json. */
+export const repoRoot = findRepoRoot(process.cwd());
+
+function findRepoRoot(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'backstage.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new Error(`No backstage.json above ${from}: run the tests inside the repository`);
+    }
+    dir = parent;
+  }
+  return dir;
+}
 export const APP_URL = 'http://localhost:3000';
 export const BACKEND_URL = 'http://localhost:7007';
 
@@ -52,7 +65,7 @@ export async function startPortal(): Promise<Portal> {
       '--config',
       path.join(repoRoot, 'app-config.yaml'),
       '--config',
-      path.join(__dirname, '../app-config.e2e.yaml'),
+      path.join(repoRoot, 'packages/e2e-tests/app-config.e2e.yaml'),
     ],
     {
       cwd: repoRoot,

@@ -27,7 +27,7 @@ const flavors: Flavor[] = [
 ];
 
 function apiWith(listFlavors: DbaasApi['listFlavors']): DbaasApi {
-  return { listFlavors };
+  return { listFlavors } as Partial<DbaasApi> as DbaasApi;
 }
 
 describe('DatabasesPage', () => {

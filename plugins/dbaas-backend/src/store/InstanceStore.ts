@@ -1,0 +1,285 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import {
+  Endpoint,
+  Engine,
+  Fault,
+  HealthState,
+  Instance,
+  InstanceEvent,
+  InstanceEventType,
+  LifecycleStatus,
+  Phase,
+  RuntimeName,
+} from '@dbaas/plugin-dbaas-common';
+import { Knex } from 'knex';
+import { HostRef } from '../runtimes/types';
+
+const INSTANCES = 'dbaas_instances';
+const EVENTS = 'dbaas_events';
+
+/** An instance with what only the Manager sees: host, sealed secrets, deadline. */
+export interface StoredInstance extends Instance {
+  hostRef: HostRef | null;
+  /** Sealed with the SecretBox; never leaves the backend. */
+  sealedSecrets: string;
+  deadlineAt: string | null;
+}
+
+export type NewInstance = Omit<
+  StoredInstance,
+  'createdAt' | 'updatedAt' | 'readyAt' | 'deletedAt' | 'hostRef'
+>;
+
+export type InstancePatch = Partial<
+  Pick<
+    StoredInstance,
+    | 'status'
+    | 'health'
+    | 'phase'
+    | 'endpoint'
+    | 'deletionProtection'
+    | 'fault'
+    | 'readyAt'
+    | 'deletedAt'
+    | 'deadlineAt'
+    | 'hostRef'
+  >
+>;
+
+export interface NewEvent {
+  type: InstanceEventType;
+  message: string;
+  actor: string;
+  data?: Record<string, unknown>;
+}
+
+export interface InstanceFilter {
+  owners?: string[];
+  statuses?: LifecycleStatus[];
+  flavorId?: string;
+  name?: string;
+}
+
+const now = () => new Date().toISOString();
+
+/** The Manager's state in the plugin's database (SQLite, PostgreSQL or MySQL via Knex). */
+export class InstanceStore {
+  static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
+    if (!options.skipMigrations) {
+      await knex.migrate.latest({
+        directory: resolvePackagePath('@dbaas/plugin-dbaas-backend', 'migrations'),
+      });
+    }
+    return new InstanceStore(knex);
+  }
+
+  private constructor(private readonly knex: Knex) {}
+
+  async createInstance(instance: NewInstance, event: NewEvent): Promise<StoredInstance> {
+    const at = now();
+    try {
+      await this.knex.transaction(async tx => {
+        await tx(INSTANCES).insert({
+          ...toRow({ ...instance, createdAt: at, updatedAt: at, readyAt: null, deletedAt: null, hostRef: null }),
+          live_name: instance.name,
+        });
+        await tx(EVENTS).insert(eventRow(instance.id, at, event));
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          `name: '${instance.name}' is already used by another database of ${instance.owner}`,
+        );
+      }
+      throw error;
+    }
+    return (await this.getInstance(instance.id))!;
+  }
+
+  async getInstance(id: string): Promise<StoredInstance | undefined> {
+    const row = await this.knex(INSTANCES).where({ id }).first();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async listInstances(filter: InstanceFilter = {}): Promise<StoredInstance[]> {
+    const query = this.knex(INSTANCES).orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'asc' },
+    ]);
+    if (filter.owners) query.whereIn('owner', filter.owners);
+    if (filter.statuses) query.whereIn('status', filter.statuses);
+    if (filter.flavorId) query.where('flavor_id', filter.flavorId);
+    if (filter.name) query.where('name', filter.name);
+    return (await query).map(fromRow);
+  }
+
+  /** Applies a change and records it in the timeline, in one transaction. */
+  async updateInstance(
+    id: string,
+    patch: InstancePatch,
+    event?: NewEvent,
+  ): Promise<StoredInstance> {
+    const at = now();
+    await this.knex.transaction(async tx => {
+      const row: Record<string, unknown> = { ...patchRow(patch), updated_at: at };
+      if (patch.status === 'deleted') row.live_name = null;
+      await tx(INSTANCES).where({ id }).update(row);
+      if (event) await tx(EVENTS).insert(eventRow(id, at, event));
+    });
+    return (await this.getInstance(id))!;
+  }
+
+  async appendEvent(id: string, event: NewEvent) {
+    await this.knex(EVENTS).insert(eventRow(id, now(), event));
+  }
+
+  async listEvents(id: string): Promise<InstanceEvent[]> {
+    const rows = await this.knex(EVENTS).where({ instance_id: id }).orderBy('id', 'asc');
+    return rows.map(r => ({
+      id: Number(r.id),
+      instanceId: r.instance_id,
+      at: r.at,
+      type: r.type,
+      message: r.message,
+      actor: r.actor,
+      data: r.data ? JSON.parse(r.data) : null,
+    }));
+  }
+
+  /** Takes the instance's lease unless another replica holds a live one. */
+  async claim(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const at = now();
+    const updated = await this.knex(INSTANCES)
+      .where({ id })
+      .andWhere(q =>
+        q
+          .whereNull('lease_owner')
+          .orWhere('lease_owner', owner)
+          .orWhere('lease_expires_at', '<', at),
+      )
+      .update({
+        lease_owner: owner,
+        lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
+      });
+    return updated === 1;
+  }
+
+  async release(id: string, owner: string) {
+    await this.knex(INSTANCES)
+      .where({ id, lease_owner: owner })
+      .update({ lease_owner: null, lease_expires_at: null });
+  }
+
+  /** Instances with work to do (provisioning or deleting) and no live lease. */
+  async listPendingWork(): Promise<string[]> {
+    const at = now();
+    const rows = await this.knex(INSTANCES)
+      .whereIn('status', ['provisioning', 'deleting'])
+      .andWhere(q => q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at))
+      .select('id');
+    return rows.map(r => r.id);
+  }
+
+  /** What an owner uses, for quotas: instances not deleted or failed. */
+  async usage(owner: string): Promise<{ instances: number; storageGiB: number }> {
+    const row = await this.knex(INSTANCES)
+      .where({ owner })
+      .whereNotIn('status', ['deleted', 'failed'])
+      .count({ count: '*' })
+      .sum({ storage: 'storage_gib' })
+      .first();
+    return { instances: Number(row?.count ?? 0), storageGiB: Number(row?.storage ?? 0) };
+  }
+}
+
+function toRow(i: Omit<StoredInstance, never>) {
+  return {
+    id: i.id,
+    name: i.name,
+    owner: i.owner,
+    flavor_id: i.flavorId,
+    engine: i.engine,
+    version: i.version,
+    storage_gib: i.storageGiB,
+    runtime: i.runtime,
+    component: i.component,
+    created_by: i.createdBy,
+    created_at: i.createdAt,
+    secrets: i.sealedSecrets,
+    ...patchRow(i),
+    updated_at: i.updatedAt,
+  };
+}
+
+function patchRow(p: InstancePatch) {
+  const row: Record<string, unknown> = {};
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+  if (p.status !== undefined) row.status = p.status;
+  if (p.health !== undefined) row.health = p.health;
+  if (p.phase !== undefined) row.phase = p.phase;
+  if (p.endpoint !== undefined) row.endpoint = json(p.endpoint);
+  if (p.deletionProtection !== undefined) row.deletion_protection = p.deletionProtection;
+  if (p.fault !== undefined) row.fault = json(p.fault);
+  if (p.readyAt !== undefined) row.ready_at = p.readyAt;
+  if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
+  if (p.deadlineAt !== undefined) row.deadline_at = p.deadlineAt;
+  if (p.hostRef !== undefined) row.host_ref = json(p.hostRef);
+  return row;
+}
+
+function fromRow(r: any): StoredInstance {
+  const json = <T>(v: string | null): T | null => (v ? JSON.parse(v) : null);
+  return {
+    id: r.id,
+    name: r.name,
+    owner: r.owner,
+    flavorId: r.flavor_id,
+    engine: r.engine as Engine,
+    version: r.version,
+    storageGiB: Number(r.storage_gib),
+    runtime: r.runtime as RuntimeName,
+    status: r.status as LifecycleStatus,
+    health: r.health as HealthState,
+    phase: (r.phase ?? null) as Phase | null,
+    endpoint: json<Endpoint>(r.endpoint),
+    deletionProtection: Boolean(r.deletion_protection),
+    fault: json<Fault>(r.fault),
+    component: r.component ?? null,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    readyAt: r.ready_at ?? null,
+    deletedAt: r.deleted_at ?? null,
+    deadlineAt: r.deadline_at ?? null,
+    hostRef: json<HostRef>(r.host_ref),
+    sealedSecrets: r.secrets,
+  };
+}
+
+function eventRow(instanceId: string, at: string, e: NewEvent) {
+  return {
+    instance_id: instanceId,
+    at,
+    type: e.type,
+    message: e.message,
+    actor: e.actor,
+    data: e.data ? JSON.stringify(e.data) : null,
+  };
+}
+
+function isUniqueViolation(error: unknown) {
+  const e = error as { code?: string; message?: string };
+  return (
+    e.code === '23505' ||
+    e.code === 'ER_DUP_ENTRY' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint failed/.test(e.message ?? '')
+  );
+}
+
+/** Strips what must never leave the backend. */
+export function toPublicInstance(i: StoredInstance): Instance {
+  const { hostRef: _h, sealedSecrets: _s, deadlineAt: _d, ...instance } = i;
+  return instance;
+}
