@@ -2,23 +2,134 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { dbaasPermissions } from '@dbaas/plugin-dbaas-common';
+import crypto from 'crypto';
 import { readDbaasConfig } from './config/readDbaasConfig';
+import { resolveEncryptionKey } from './crypto/encryptionKey';
+import { SecretBox } from './crypto/SecretBox';
+import { InstanceEngine } from './engine/InstanceEngine';
+import { InstanceNotifier } from './engine/InstanceNotifier';
+import { dbaasRuntimesExtensionPoint } from './extensions';
+import { dbaasInstanceResourceRef, dbaasInstanceRules } from './permissions/rules';
+import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
+import { Runtime } from './runtimes/types';
+import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
+import { InstanceStore, toPublicInstance } from './store/InstanceStore';
 
 /** The DBaaS Manager backend plugin, mounted at `/api/dbaas`. */
 export const dbaasPlugin = createBackendPlugin({
   pluginId: 'dbaas',
   register(env) {
+    const addedRuntimes: Runtime[] = [];
+    env.registerExtensionPoint(dbaasRuntimesExtensionPoint, {
+      addRuntime: runtime => addedRuntimes.push(runtime),
+    });
+
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
-      async init({ config, httpAuth, httpRouter }) {
-        const dbaasConfig = readDbaasConfig(config);
-        httpRouter.use(await createRouter({ config: dbaasConfig, httpAuth }));
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      async init(deps) {
+        const { logger } = deps;
+        const config = readDbaasConfig(deps.config);
+
+        const runtimes = new RuntimeRegistry();
+        [...createBuiltInRuntimes(config), ...addedRuntimes].forEach(r => runtimes.add(r));
+        for (const flavor of config.flavors) {
+          if (!runtimes.list().some(r => !r.unsupportedReason(flavor))) {
+            logger.warn(
+              `No configured runtime can serve flavor ${flavor.id}: ${runtimes
+                .list()
+                .map(r => `${r.name}: ${r.unsupportedReason(flavor)}`)
+                .join('; ')}`,
+            );
+          }
+        }
+
+        const store = await InstanceStore.create(await deps.database.getClient(), {
+          skipMigrations: deps.database.migrations?.skip,
+        });
+        const secretBox = new SecretBox(
+          await resolveEncryptionKey({
+            configured: config.encryptionKey,
+            fallbackDir: config.runtimes.local.dataDir,
+            logger,
+          }),
+        );
+        const notifier = new InstanceNotifier({
+          logger,
+          notifications: deps.notifications,
+          signals: deps.signals,
+        });
+        const engine = new InstanceEngine({
+          store,
+          runtimes,
+          flavors: config.flavors,
+          secretBox,
+          notifier,
+          logger,
+          replicaId: crypto.randomUUID(),
+          leaseMs: config.leaseMs,
+        });
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: dbaasInstanceResourceRef,
+          permissions: dbaasPermissions,
+          rules: Object.values(dbaasInstanceRules),
+          getResources: async ids =>
+            Promise.all(
+              ids.map(async id => {
+                const instance = await store.getInstance(id);
+                return instance ? toPublicInstance(instance) : undefined;
+              }),
+            ),
+        });
+
+        const service = new InstanceService({
+          config,
+          store,
+          engine,
+          runtimes,
+          secretBox,
+          permissions: deps.permissions,
+          ruleset: deps.permissionsRegistry.getPermissionRuleset(dbaasInstanceResourceRef),
+          auditor: deps.auditor,
+          notifier,
+        });
+        deps.httpRouter.use(
+          await createRouter({ service, httpAuth: deps.httpAuth, auditor: deps.auditor }),
+        );
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-resume-pending',
+          frequency: { seconds: 10 },
+          timeout: { minutes: 1 },
+          scope: 'local',
+          fn: () => engine.resumePending(),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-reconcile-health',
+          frequency: { seconds: config.reconcileIntervalSeconds },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: () => engine.reconcile(),
+        });
+        deps.lifecycle.addShutdownHook(() => engine.stop());
       },
     });
   },

@@ -54,3 +54,31 @@ describe('readDbaasConfig', () => {
     );
   });
 });
+
+describe('readDbaasConfig settings', () => {
+  it('has sane defaults', () => {
+    const config = readDbaasConfig(new ConfigReader({}));
+    expect(config).toMatchObject({
+      defaultRuntime: 'local',
+      provisioningTimeoutMs: 600_000,
+      quotas: { default: { maxInstances: 10, maxStorageGiB: 500 }, owners: {} },
+      rateLimit: { creates: 10, windowMs: 60_000 },
+    });
+  });
+
+  it('names the key of a wrong quota', () => {
+    const config = new ConfigReader({
+      dbaas: { quotas: { owners: { 'group:default/a': { maxInstances: -1, maxStorageGiB: 5 } } } },
+    });
+    expect(() => readDbaasConfig(config)).toThrow(
+      "Invalid app-config at 'dbaas.quotas.owners.group:default/a.maxInstances'",
+    );
+  });
+
+  it('refuses a default runtime that is not configured', () => {
+    const config = new ConfigReader({ dbaas: { defaultRuntime: 'docker' } });
+    expect(() => readDbaasConfig(config)).toThrow(
+      "Invalid app-config at 'dbaas.defaultRuntime': runtime 'docker' is not configured under dbaas.runtimes",
+    );
+  });
+});

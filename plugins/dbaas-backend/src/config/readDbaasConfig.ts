@@ -1,10 +1,28 @@
 import { Config } from '@backstage/config';
-import { Flavor, flavorSchema } from '@dbaas/plugin-dbaas-common';
+import { Flavor, flavorSchema, RUNTIMES, RuntimeName } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
+import {
+  LocalRuntimeConfig,
+  readLocalRuntimeConfig,
+} from '../runtimes/local/config';
+
+export interface Quota {
+  maxInstances: number;
+  maxStorageGiB: number;
+}
 
 /** Everything under `dbaas:` in app-config, read once at start-up. */
 export interface DbaasConfig {
   flavors: Flavor[];
+  defaultRuntime: RuntimeName;
+  runtimes: { local: LocalRuntimeConfig };
+  /** Secret for sealing credentials; undefined means: use a generated key file (development). */
+  encryptionKey?: string;
+  provisioningTimeoutMs: number;
+  leaseMs: number;
+  reconcileIntervalSeconds: number;
+  quotas: { default: Quota; owners: Record<string, Quota> };
+  rateLimit: { creates: number; windowMs: number };
 }
 
 /** Thrown at start-up for a wrong `dbaas:` config; the message names the key. */
@@ -15,8 +33,81 @@ export class DbaasConfigError extends Error {
   }
 }
 
+const quotaSchema = z.object({
+  maxInstances: z.number().int().positive(),
+  maxStorageGiB: z.number().int().positive(),
+});
+
+const settingsSchema = z.object({
+  defaultRuntime: z
+    .enum(RUNTIMES, {
+      errorMap: () => ({ message: `must be one of ${RUNTIMES.join(', ')}` }),
+    })
+    .default('local'),
+  provisioning: z
+    .object({
+      timeoutSeconds: z.number().int().positive().default(600),
+      leaseSeconds: z.number().int().min(5).default(30),
+    })
+    .default({}),
+  reconcile: z
+    .object({ intervalSeconds: z.number().int().min(5).default(30) })
+    .default({}),
+  quotas: z
+    .object({
+      default: quotaSchema.default({ maxInstances: 10, maxStorageGiB: 500 }),
+      owners: z.record(quotaSchema).default({}),
+    })
+    .default({}),
+  rateLimit: z
+    .object({
+      creates: z
+        .object({
+          limit: z.number().int().positive().default(10),
+          windowSeconds: z.number().int().positive().default(60),
+        })
+        .default({}),
+    })
+    .default({}),
+  encryption: z.object({ key: z.string().min(16, 'must be at least 16 characters').optional() }).default({}),
+});
+
 export function readDbaasConfig(config: Config): DbaasConfig {
-  return { flavors: readFlavors(config) };
+  const root = config.getOptionalConfig('dbaas');
+  const settings = parseOrThrow(
+    settingsSchema,
+    {
+      defaultRuntime: root?.getOptional('defaultRuntime'),
+      provisioning: root?.getOptional('provisioning'),
+      reconcile: root?.getOptional('reconcile'),
+      quotas: root?.getOptional('quotas'),
+      rateLimit: root?.getOptional('rateLimit'),
+      encryption: root?.getOptional('encryption'),
+    },
+    'dbaas',
+  );
+  const flavors = readFlavors(config);
+  const local = readLocalRuntimeConfig(root?.getOptionalConfig('runtimes.local'));
+  if (settings.defaultRuntime !== 'local' && !root?.has(`runtimes.${settings.defaultRuntime}`)) {
+    throw new DbaasConfigError(
+      'dbaas.defaultRuntime',
+      `runtime '${settings.defaultRuntime}' is not configured under dbaas.runtimes`,
+    );
+  }
+  return {
+    flavors,
+    defaultRuntime: settings.defaultRuntime,
+    runtimes: { local },
+    encryptionKey: settings.encryption.key,
+    provisioningTimeoutMs: settings.provisioning.timeoutSeconds * 1000,
+    leaseMs: settings.provisioning.leaseSeconds * 1000,
+    reconcileIntervalSeconds: settings.reconcile.intervalSeconds,
+    quotas: settings.quotas,
+    rateLimit: {
+      creates: settings.rateLimit.creates.limit,
+      windowMs: settings.rateLimit.creates.windowSeconds * 1000,
+    },
+  };
 }
 
 function readFlavors(config: Config): Flavor[] {
@@ -40,7 +131,16 @@ function readFlavors(config: Config): Flavor[] {
   return flavors;
 }
 
-export function parseOrThrow<T extends z.ZodTypeAny>(
+/** Zod's first issue as a path like `a.b[2].c`. */
+export function issuePath(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0];
+  const path = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`))
+    .join('');
+  return { path, message: issue.message };
+}
+
+function parseOrThrow<T extends z.ZodTypeAny>(
   schema: T,
   value: unknown,
   key: string,
@@ -49,9 +149,7 @@ export function parseOrThrow<T extends z.ZodTypeAny>(
   if (result.success) {
     return result.data;
   }
-  const issue = result.error.issues[0];
-  const path = issue.path
-    .map(p => (typeof p === 'number' ? `[${p}]` : `.${p}`))
-    .join('');
-  throw new DbaasConfigError(`${key}${path}`, issue.message);
+  const { path, message } = issuePath(result.error);
+  const sep = path && !path.startsWith('[') ? '.' : '';
+  throw new DbaasConfigError(`${key}${sep}${path}`, message);
 }

@@ -63,6 +63,14 @@ export interface InstanceFilter {
 
 const now = () => new Date().toISOString();
 
+/** The instance changed (or vanished) under an update that expected another state. */
+export class StaleInstanceError extends Error {
+  constructor(id: string, expectedStatus?: string) {
+    super(`Instance ${id} is no longer ${expectedStatus ?? 'there'}`);
+    this.name = 'StaleInstanceError';
+  }
+}
+
 /** The Manager's state in the plugin's database (SQLite, PostgreSQL or MySQL via Knex). */
 export class InstanceStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
@@ -114,17 +122,26 @@ export class InstanceStore {
     return (await query).map(fromRow);
   }
 
-  /** Applies a change and records it in the timeline, in one transaction. */
+  /**
+   * Applies a change and records it in the timeline, in one transaction. With
+   * `expectedStatus`, only while the instance still has that status (else StaleInstanceError):
+   * a delete that lands mid-provisioning is never overwritten.
+   */
   async updateInstance(
     id: string,
     patch: InstancePatch,
     event?: NewEvent,
+    expectedStatus?: LifecycleStatus,
   ): Promise<StoredInstance> {
     const at = now();
     await this.knex.transaction(async tx => {
       const row: Record<string, unknown> = { ...patchRow(patch), updated_at: at };
       if (patch.status === 'deleted') row.live_name = null;
-      await tx(INSTANCES).where({ id }).update(row);
+      const query = tx(INSTANCES).where({ id });
+      if (expectedStatus) query.andWhere('status', expectedStatus);
+      if ((await query.update(row)) !== 1) {
+        throw new StaleInstanceError(id, expectedStatus);
+      }
       if (event) await tx(EVENTS).insert(eventRow(id, at, event));
     });
     return (await this.getInstance(id))!;

@@ -1,0 +1,350 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Fault, Flavor, Phase } from '@dbaas/plugin-dbaas-common';
+import { SecretBox } from '../crypto/SecretBox';
+import { RuntimeRegistry } from '../runtimes';
+import {
+  EngineSecrets,
+  EngineSpec,
+  HostSpec,
+  Runtime,
+  RuntimeFault,
+  StepContext,
+} from '../runtimes/types';
+import {
+  InstancePatch,
+  InstanceStore,
+  NewEvent,
+  StaleInstanceError,
+  StoredInstance,
+} from '../store/InstanceStore';
+import { InstanceNotifier } from './InstanceNotifier';
+
+export interface InstanceEngineOptions {
+  store: InstanceStore;
+  runtimes: RuntimeRegistry;
+  flavors: Flavor[];
+  secretBox: SecretBox;
+  notifier: InstanceNotifier;
+  logger: LoggerService;
+  /** Identifies this backend replica in leases. */
+  replicaId: string;
+  leaseMs: number;
+  healthPollMs?: number;
+}
+
+const ACTOR = 'dbaas';
+
+/**
+ * Drives instances through their phases. Each step is persisted before and after it runs
+ * and every runtime call is idempotent, so any replica can pick up where another stopped;
+ * a lease in the store keeps two replicas off the same instance.
+ */
+export class InstanceEngine {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly flavors: Map<string, Flavor>;
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly options: InstanceEngineOptions) {
+    this.flavors = new Map(options.flavors.map(f => [f.id, f]));
+  }
+
+  /** Starts work on an instance in the background, unless this replica is on it already. */
+  kick(id: string) {
+    if (this.active.has(id) || this.shutdown.signal.aborted) return;
+    const work = this.work(id)
+      .catch(error =>
+        this.options.logger.error(`Work on instance ${id} stopped: ${error}`),
+      )
+      .finally(() => this.active.delete(id));
+    this.active.set(id, work);
+  }
+
+  /** Picks up instances nobody works on: after a restart, or a replica that died. */
+  async resumePending() {
+    for (const id of await this.options.store.listPendingWork()) {
+      this.kick(id);
+    }
+  }
+
+  /** Resolves when the work started so far is done (for tests and shutdown). */
+  async idle() {
+    while (this.active.size) {
+      await Promise.all([...this.active.values()]);
+    }
+  }
+
+  async stop() {
+    this.shutdown.abort();
+    await this.idle();
+  }
+
+  /** Refreshes the health of running instances and records every change. */
+  async reconcile() {
+    const { store } = this.options;
+    for (const instance of await store.listInstances({ statuses: ['running'] })) {
+      const runtime = this.options.runtimes.get(instance.runtime);
+      const flavor = this.flavors.get(instance.flavorId);
+      if (!runtime || !flavor || !instance.hostRef) continue;
+      const health = await runtime.engine
+        .health(instance.hostRef, this.engineSpec(instance, flavor), this.secrets(instance))
+        .catch(error => ({ state: 'unknown' as const, message: String(error) }));
+      if (health.state !== instance.health) {
+        const updated = await store.updateInstance(
+          instance.id,
+          { health: health.state },
+          {
+            type: 'health',
+            message: `health ${instance.health} → ${health.state}${health.message ? `: ${health.message}` : ''}`,
+            actor: ACTOR,
+          },
+        );
+        await this.options.notifier.changed(updated);
+      }
+    }
+  }
+
+  private async work(id: string) {
+    const { store, replicaId, leaseMs } = this.options;
+    if (!(await store.claim(id, replicaId, leaseMs))) return;
+    const lost = new AbortController();
+    const renew = setInterval(async () => {
+      if (!(await store.claim(id, replicaId, leaseMs).catch(() => false))) {
+        lost.abort();
+      }
+    }, Math.max(1000, leaseMs / 3));
+    const signal = AbortSignal.any([lost.signal, this.shutdown.signal]);
+    try {
+      while (!signal.aborted) {
+        const instance = await store.getInstance(id);
+        if (!instance || !(await this.step(instance, signal))) break;
+      }
+    } finally {
+      clearInterval(renew);
+      await store.release(id, replicaId);
+    }
+  }
+
+  /** Runs the instance's next step; true when there is more to do. */
+  private async step(instance: StoredInstance, signal: AbortSignal): Promise<boolean> {
+    if (instance.status === 'provisioning') return this.provisionStep(instance, signal);
+    if (instance.status === 'deleting') return this.deleteStep(instance, signal);
+    return false;
+  }
+
+  private async provisionStep(instance: StoredInstance, signal: AbortSignal) {
+    const timedOut =
+      instance.deadlineAt && new Date(instance.deadlineAt).getTime() < Date.now();
+    try {
+      if (timedOut) {
+        throw new RuntimeFault(
+          'PROVISION_TIMEOUT',
+          `provisioning did not finish by ${instance.deadlineAt} (dbaas.provisioning.timeoutSeconds)`,
+        );
+      }
+      const { runtime, flavor } = this.resolve(instance);
+      const ctx = this.context(instance, signal);
+      switch (instance.phase) {
+        case 'requested':
+        case 'host_provisioning': {
+          if (instance.phase === 'requested') {
+            await this.update(instance, { phase: 'host_provisioning' }, phaseEvent('host_provisioning', `provisioning a host on ${instance.runtime}`));
+          }
+          const hostRef = await runtime.host.provision(this.hostSpec(instance, flavor), ctx);
+          await this.update(instance, { phase: 'host_ready', hostRef }, phaseEvent('host_ready', `host ready at ${hostRef.address}`));
+          return true;
+        }
+        case 'host_ready':
+        case 'engine_deploying': {
+          if (instance.phase === 'host_ready') {
+            await this.update(instance, { phase: 'engine_deploying' }, phaseEvent('engine_deploying', `deploying ${flavor.engine} ${flavor.version}`));
+          }
+          const endpoint = await runtime.engine.deploy(
+            instance.hostRef!,
+            this.engineSpec(instance, flavor),
+            this.secrets(instance),
+            ctx,
+          );
+          await this.update(
+            instance,
+            { phase: 'engine_starting', endpoint, health: 'starting' },
+            phaseEvent('engine_starting', `${flavor.engine} started at ${endpoint.host}:${endpoint.port}; waiting until healthy`),
+          );
+          return true;
+        }
+        case 'engine_starting': {
+          const health = await runtime.engine.health(
+            instance.hostRef!,
+            this.engineSpec(instance, flavor),
+            this.secrets(instance),
+          );
+          if (health.state !== 'healthy') {
+            await sleep(this.options.healthPollMs ?? 500, signal);
+            return true;
+          }
+          const ready = await this.update(
+            instance,
+            { status: 'running', phase: null, health: 'healthy', readyAt: new Date().toISOString(), deadlineAt: null },
+            { type: 'status', message: 'running: the database accepts connections', actor: ACTOR },
+          );
+          await this.options.notifier.ready(ready);
+          return false;
+        }
+        default:
+          throw new RuntimeFault('INTERNAL', `unexpected phase ${instance.phase} while provisioning`);
+      }
+    } catch (error) {
+      if (signal.aborted) return false;
+      // deleted meanwhile: the next step sees the new status
+      if (error instanceof StaleInstanceError) return true;
+      await this.fail(instance, error as Error, signal);
+      return false;
+    }
+  }
+
+  /** Records the fault and removes what the create made, so nothing is left half-created. */
+  private async fail(instance: StoredInstance, error: Error, signal: AbortSignal) {
+    const fault: Fault = {
+      phase: instance.phase,
+      code: error instanceof RuntimeFault ? error.code : 'INTERNAL',
+      message: error.message,
+    };
+    this.options.logger.warn(
+      `Instance ${instance.id} (${instance.name}) failed in ${fault.phase}: ${fault.code} ${fault.message}`,
+    );
+    const cleanup = await this.cleanUp(instance, signal);
+    const failed = await this.update(
+      instance,
+      { status: 'failed', phase: null, health: 'unknown', fault, deadlineAt: null },
+      {
+        type: 'fault',
+        message: `${fault.code}: ${fault.message}${cleanup ? ` (cleanup: ${cleanup})` : ''}`,
+        actor: ACTOR,
+        data: { phase: fault.phase, code: fault.code },
+      },
+    ).catch(e => {
+      if (e instanceof StaleInstanceError) return undefined;
+      throw e;
+    });
+    if (failed) await this.options.notifier.failed(failed);
+  }
+
+  private async cleanUp(instance: StoredInstance, signal: AbortSignal) {
+    if (!instance.hostRef) return undefined;
+    try {
+      const { runtime, flavor } = this.resolve(instance);
+      const ctx = this.context(instance, signal);
+      await runtime.engine.remove(instance.hostRef, this.engineSpec(instance, flavor), ctx);
+      await runtime.host.destroy(instance.hostRef, ctx);
+      return 'removed the server and its host';
+    } catch (error) {
+      return `could not remove everything: ${(error as Error).message}`;
+    }
+  }
+
+  private async deleteStep(instance: StoredInstance, signal: AbortSignal) {
+    try {
+      const { runtime, flavor } = this.resolve(instance);
+      const ctx = this.context(instance, signal);
+      if (instance.phase !== 'host_destroying') {
+        if (instance.hostRef) {
+          await runtime.engine.remove(instance.hostRef, this.engineSpec(instance, flavor), ctx);
+        }
+        await this.update(instance, { phase: 'host_destroying', health: 'unknown' }, phaseEvent('host_destroying', 'server removed; destroying the host'));
+        return true;
+      }
+      if (instance.hostRef) {
+        await runtime.host.destroy(instance.hostRef, ctx);
+      }
+      await this.update(
+        instance,
+        { status: 'deleted', phase: null, endpoint: null, deletedAt: new Date().toISOString() },
+        { type: 'status', message: 'deleted: server, data and host are gone', actor: ACTOR },
+      );
+      return false;
+    } catch (error) {
+      if (signal.aborted) return false;
+      // stays in `deleting`: the next resume retries
+      await this.options.store.appendEvent(instance.id, {
+        type: 'fault',
+        message: `deleting failed, will retry: ${(error as Error).message}`,
+        actor: ACTOR,
+      });
+      return false;
+    }
+  }
+
+  private resolve(instance: StoredInstance): { runtime: Runtime; flavor: Flavor } {
+    const runtime = this.options.runtimes.get(instance.runtime);
+    if (!runtime) {
+      throw new RuntimeFault('HOST_UNAVAILABLE', `runtime '${instance.runtime}' is not configured on this backend`);
+    }
+    const flavor = this.flavors.get(instance.flavorId);
+    if (!flavor) {
+      throw new RuntimeFault('INTERNAL', `flavor '${instance.flavorId}' is no longer configured`);
+    }
+    return { runtime, flavor };
+  }
+
+  private async update(instance: StoredInstance, patch: InstancePatch, event: NewEvent) {
+    const updated = await this.options.store.updateInstance(
+      instance.id,
+      patch,
+      event,
+      instance.status,
+    );
+    Object.assign(instance, updated);
+    await this.options.notifier.changed(updated);
+    return updated;
+  }
+
+  private context(instance: StoredInstance, signal: AbortSignal): StepContext {
+    return {
+      logger: this.options.logger.child({ instanceId: instance.id }),
+      signal,
+    };
+  }
+
+  private hostSpec(instance: StoredInstance, flavor: Flavor): HostSpec {
+    return {
+      instanceId: instance.id,
+      instanceName: instance.name,
+      owner: instance.owner,
+      flavor,
+      storageGiB: instance.storageGiB,
+    };
+  }
+
+  engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {
+    const database = databaseName(instance.name);
+    return {
+      instanceId: instance.id,
+      flavor,
+      storageGiB: instance.storageGiB,
+      database,
+      username: `${database}_app`,
+    };
+  }
+
+  secrets(instance: StoredInstance): EngineSecrets {
+    return this.options.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+  }
+}
+
+/** `orders-db` → `orders_db`: a name every engine takes unquoted. */
+export function databaseName(instanceName: string) {
+  return instanceName.replace(/-/g, '_');
+}
+
+function phaseEvent(phase: Phase, message: string): NewEvent {
+  return { type: 'phase', message: `${phase}: ${message}`, actor: ACTOR, data: { phase } };
+}
+
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

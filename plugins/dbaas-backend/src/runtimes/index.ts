@@ -1,0 +1,32 @@
+import { RuntimeName } from '@dbaas/plugin-dbaas-common';
+import { DbaasConfig } from '../config/readDbaasConfig';
+import { createLocalRuntime } from './local';
+import { Runtime } from './types';
+
+export * from './types';
+
+/** The runtimes this Manager can use, by name. */
+export class RuntimeRegistry {
+  private readonly runtimes = new Map<RuntimeName, Runtime>();
+
+  add(runtime: Runtime) {
+    this.runtimes.set(runtime.name, runtime);
+  }
+
+  get(name: RuntimeName): Runtime | undefined {
+    return this.runtimes.get(name);
+  }
+
+  names(): RuntimeName[] {
+    return [...this.runtimes.keys()];
+  }
+
+  list(): Runtime[] {
+    return [...this.runtimes.values()];
+  }
+}
+
+/** The built-in runtimes from config; modules add others through the extension point. */
+export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
+  return [createLocalRuntime(config.runtimes.local)];
+}

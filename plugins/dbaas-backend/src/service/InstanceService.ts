@@ -1,0 +1,322 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { createConditionAuthorizer, PermissionRuleset } from '@backstage/plugin-permission-node';
+import {
+  CreateInstanceRequest,
+  Credentials,
+  dbaasInstanceCreatePermission,
+  dbaasInstanceCredentialsReadPermission,
+  dbaasInstanceDeletePermission,
+  dbaasInstanceReadPermission,
+  dbaasInstanceUpdatePermission,
+  Flavor,
+  Instance,
+  InstanceEvent,
+  ListInstancesResponse,
+} from '@dbaas/plugin-dbaas-common';
+import crypto from 'crypto';
+import { DbaasConfig } from '../config/readDbaasConfig';
+import { generatePassword, SecretBox } from '../crypto/SecretBox';
+import { databaseName, InstanceEngine } from '../engine/InstanceEngine';
+import { InstanceNotifier } from '../engine/InstanceNotifier';
+import { InstanceQuery } from '../permissions/rules';
+import { RuntimeRegistry } from '../runtimes';
+import { EngineSecrets } from '../runtimes/types';
+import { InstanceStore, StoredInstance, toPublicInstance } from '../store/InstanceStore';
+import { QuotaExceededError, TooManyRequestsError } from './errors';
+import { RateLimiter } from './RateLimiter';
+
+export interface ListOptions {
+  owners?: string[];
+  statuses?: Instance['status'][];
+  flavorId?: string;
+  name?: string;
+  limit: number;
+  offset: number;
+}
+
+/** What the API does, independent of HTTP: validation, permissions, quotas, audit. */
+export class InstanceService {
+  private readonly flavors: Map<string, Flavor>;
+  private readonly createLimiter: RateLimiter;
+  private readonly authorizeCondition: ReturnType<typeof createConditionAuthorizer<Instance, InstanceQuery>>;
+
+  constructor(
+    private readonly deps: {
+      config: DbaasConfig;
+      store: InstanceStore;
+      engine: InstanceEngine;
+      runtimes: RuntimeRegistry;
+      secretBox: SecretBox;
+      permissions: PermissionsService;
+      ruleset: PermissionRuleset<Instance, InstanceQuery>;
+      auditor: AuditorService;
+      notifier: InstanceNotifier;
+    },
+  ) {
+    this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
+    this.createLimiter = new RateLimiter(
+      deps.config.rateLimit.creates,
+      deps.config.rateLimit.windowMs,
+    );
+    this.authorizeCondition = createConditionAuthorizer(deps.ruleset);
+  }
+
+  listFlavors(): Flavor[] {
+    return this.deps.config.flavors;
+  }
+
+  async create(
+    request: CreateInstanceRequest,
+    credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>,
+  ): Promise<Instance> {
+    const flavor = this.flavors.get(request.flavorId);
+    if (!flavor) {
+      throw new InputError(
+        `flavorId: unknown flavor '${request.flavorId}'; valid flavors: ${[...this.flavors.keys()].join(', ') || 'none are configured'}`,
+      );
+    }
+    const storageGiB = request.storageGiB ?? flavor.storageGiB.default;
+    const { min, max } = flavor.storageGiB;
+    if (storageGiB < min || storageGiB > max) {
+      throw new InputError(
+        `storageGiB: must be between ${min} and ${max} GiB for flavor ${flavor.id} (got ${storageGiB})`,
+      );
+    }
+    const runtimeName = request.runtime ?? this.deps.config.defaultRuntime;
+    this.checkRuntime(runtimeName, flavor);
+    const owner = normalizeRef(request.owner, 'group', 'owner');
+    const component = request.component
+      ? normalizeRef(request.component, 'component', 'component')
+      : null;
+
+    await this.authorize(credentials, dbaasInstanceCreatePermission);
+    const user = credentials.principal.userEntityRef;
+    const retryAfter = this.createLimiter.take(user);
+    if (retryAfter !== undefined) {
+      throw new TooManyRequestsError(
+        `Too many databases created by ${user}: at most ${this.deps.config.rateLimit.creates} per ${this.deps.config.rateLimit.windowMs / 1000} s; retry in ${retryAfter} s`,
+        retryAfter,
+      );
+    }
+    await this.checkQuota(owner, storageGiB);
+
+    const secrets: EngineSecrets = {
+      password: generatePassword(),
+      adminPassword: generatePassword(),
+    };
+    const instance = await this.deps.store.createInstance(
+      {
+        id: crypto.randomUUID(),
+        name: request.name,
+        owner,
+        flavorId: flavor.id,
+        engine: flavor.engine,
+        version: flavor.version,
+        storageGiB,
+        runtime: runtimeName,
+        status: 'provisioning',
+        health: 'unknown',
+        phase: 'requested',
+        endpoint: null,
+        deletionProtection: request.deletionProtection ?? false,
+        fault: null,
+        component,
+        createdBy: user,
+        sealedSecrets: this.deps.secretBox.seal(secrets),
+        deadlineAt: new Date(Date.now() + this.deps.config.provisioningTimeoutMs).toISOString(),
+      },
+      {
+        type: 'created',
+        message: `requested by ${user}: ${flavor.id}, ${storageGiB} GiB on ${runtimeName}`,
+        actor: user,
+      },
+    );
+    this.deps.engine.kick(instance.id);
+    await this.deps.notifier.changed(instance);
+    return toPublicInstance(instance);
+  }
+
+  private checkRuntime(name: Instance['runtime'], flavor: Flavor) {
+    const { runtimes } = this.deps;
+    const able = runtimes
+      .list()
+      .filter(r => !r.unsupportedReason(flavor))
+      .map(r => r.name);
+    const runtime = runtimes.get(name);
+    if (!runtime) {
+      throw new InputError(
+        `runtime: '${name}' is not configured; configured runtimes: ${runtimes.names().join(', ')}`,
+      );
+    }
+    const reason = runtime.unsupportedReason(flavor);
+    if (reason) {
+      throw new InputError(
+        `runtime: '${name}' cannot serve flavor ${flavor.id} (${reason}); ${able.length ? `runtimes that can: ${able.join(', ')}` : 'no configured runtime can serve it'}`,
+      );
+    }
+  }
+
+  private async checkQuota(owner: string, storageGiB: number) {
+    const quota = this.deps.config.quotas.owners[owner] ?? this.deps.config.quotas.default;
+    const usage = await this.deps.store.usage(owner);
+    if (usage.instances + 1 > quota.maxInstances) {
+      throw new QuotaExceededError(
+        `Quota exceeded: ${owner} has ${usage.instances} of ${quota.maxInstances} databases; delete one or ask your platform team to raise dbaas.quotas`,
+      );
+    }
+    if (usage.storageGiB + storageGiB > quota.maxStorageGiB) {
+      throw new QuotaExceededError(
+        `Quota exceeded: ${owner} uses ${usage.storageGiB} of ${quota.maxStorageGiB} GiB; ${storageGiB} GiB more does not fit`,
+      );
+    }
+  }
+
+  async list(
+    options: ListOptions,
+    credentials: BackstageCredentials,
+  ): Promise<ListInstancesResponse> {
+    const [decision] = await this.deps.permissions.authorizeConditional(
+      [{ permission: dbaasInstanceReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      return { items: [], totalCount: 0 };
+    }
+    const all = await this.deps.store.listInstances({
+      owners: options.owners,
+      statuses: options.statuses ?? ['provisioning', 'running', 'stopped', 'deleting', 'failed'],
+      flavorId: options.flavorId,
+      name: options.name,
+    });
+    const visible = all
+      .map(toPublicInstance)
+      .filter(i => this.authorizeCondition(decision, i));
+    return {
+      items: visible.slice(options.offset, options.offset + options.limit),
+      totalCount: visible.length,
+    };
+  }
+
+  /** The instance, when it exists and the caller may see it. */
+  async get(id: string, credentials: BackstageCredentials): Promise<Instance> {
+    return toPublicInstance(await this.load(id, credentials, dbaasInstanceReadPermission));
+  }
+
+  async events(id: string, credentials: BackstageCredentials): Promise<InstanceEvent[]> {
+    await this.load(id, credentials, dbaasInstanceReadPermission);
+    return this.deps.store.listEvents(id);
+  }
+
+  async update(
+    id: string,
+    patch: { deletionProtection: boolean },
+    credentials: BackstageCredentials,
+  ): Promise<Instance> {
+    const instance = await this.load(id, credentials, dbaasInstanceUpdatePermission);
+    if (instance.deletionProtection === patch.deletionProtection) {
+      return toPublicInstance(instance);
+    }
+    const updated = await this.deps.store.updateInstance(id, patch, {
+      type: 'operation',
+      message: `deletion protection turned ${patch.deletionProtection ? 'on' : 'off'}`,
+      actor: actorOf(credentials),
+    });
+    await this.deps.notifier.changed(updated);
+    return toPublicInstance(updated);
+  }
+
+  async delete(id: string, credentials: BackstageCredentials): Promise<Instance> {
+    const instance = await this.load(id, credentials, dbaasInstanceDeletePermission);
+    if (instance.deletionProtection) {
+      throw new ConflictError(
+        `deletionProtection: database ${instance.name} is protected from deletion; turn deletion protection off first`,
+      );
+    }
+    if (instance.status === 'deleting') {
+      return toPublicInstance(instance);
+    }
+    const deleting = await this.deps.store.updateInstance(
+      id,
+      { status: 'deleting', phase: 'engine_removing', deadlineAt: null },
+      { type: 'operation', message: `delete requested by ${actorOf(credentials)}`, actor: actorOf(credentials) },
+    );
+    this.deps.engine.kick(id);
+    await this.deps.notifier.changed(deleting);
+    return toPublicInstance(deleting);
+  }
+
+  async credentials(id: string, credentials: BackstageCredentials): Promise<Credentials> {
+    const instance = await this.load(id, credentials, dbaasInstanceCredentialsReadPermission);
+    if (!instance.endpoint || !['running', 'stopped'].includes(instance.status)) {
+      throw new ConflictError(
+        `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
+      );
+    }
+    const { password } = this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+    const { host, port, database, user } = instance.endpoint;
+    const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
+    return {
+      host,
+      port,
+      database,
+      username: user,
+      password,
+      uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`,
+    };
+  }
+
+  private async load(
+    id: string,
+    credentials: BackstageCredentials,
+    permission: ResourcePermission,
+  ): Promise<StoredInstance> {
+    const instance = await this.deps.store.getInstance(id);
+    if (!instance || instance.status === 'deleted') {
+      throw new NotFoundError(`No database instance with id ${id}`);
+    }
+    const [decision] = await this.deps.permissions.authorizeConditional(
+      [{ permission }],
+      { credentials },
+    );
+    if (!this.authorizeCondition(decision, toPublicInstance(instance))) {
+      if (permission === dbaasInstanceReadPermission) {
+        throw new NotFoundError(`No database instance with id ${id}`);
+      }
+      throw new NotAllowedError(`You may not ${permission.attributes.action ?? permission.name} database ${instance.name}`);
+    }
+    return instance;
+  }
+
+  private async authorize(credentials: BackstageCredentials, permission: BasicPermission) {
+    const [decision] = await this.deps.permissions.authorize([{ permission }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not ${permission.name}`);
+    }
+  }
+}
+
+function normalizeRef(ref: string, defaultKind: string, field: string) {
+  try {
+    return stringifyEntityRef(parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }));
+  } catch (error) {
+    throw new InputError(`${field}: ${(error as Error).message}`);
+  }
+}
+
+function actorOf(credentials: BackstageCredentials): string {
+  const p = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
+  return p.userEntityRef ?? p.subject ?? p.type;
+}
+
+export { databaseName };
