@@ -1,26 +1,43 @@
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   dbaasInstanceCreatePermission,
+  dbaasInstanceCredentialsReadPermission,
   dbaasInstanceDeletePermission,
 } from '@dbaas/plugin-dbaas-common';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { DevPortalPermissionPolicy } from './DevPortalPermissionPolicy';
 
 const guest = {
-  info: { userEntityRef: 'user:development/guest', ownershipEntityRefs: [] },
+  info: {
+    userEntityRef: 'user:default/guest',
+    ownershipEntityRefs: ['user:default/guest', 'group:default/guests'],
+  },
 } as unknown as PolicyQueryUser;
 
 describe('DevPortalPermissionPolicy', () => {
   const policy = new DevPortalPermissionPolicy();
 
-  it('lets a signed-in user create and delete databases', async () => {
+  it('lets a signed-in user create databases', async () => {
+    await expect(
+      policy.handle({ permission: dbaasInstanceCreatePermission }, guest),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it("limits deleting and reading credentials to the instance's owners", async () => {
     for (const permission of [
-      dbaasInstanceCreatePermission,
       dbaasInstanceDeletePermission,
+      dbaasInstanceCredentialsReadPermission,
     ]) {
       await expect(policy.handle({ permission }, guest)).resolves.toEqual({
-        result: AuthorizeResult.ALLOW,
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'dbaas',
+        resourceType: 'dbaas-instance',
+        conditions: {
+          rule: 'IS_INSTANCE_OWNER',
+          resourceType: 'dbaas-instance',
+          params: { claims: ['user:default/guest', 'group:default/guests'] },
+        },
       });
     }
   });

@@ -1,0 +1,144 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Flavor } from '@dbaas/plugin-dbaas-common';
+import { spawn } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { Client } from 'pg';
+import { generatePassword, SecretBox } from '../crypto/SecretBox';
+import { RuntimeRegistry } from '../runtimes';
+import { createLocalRuntime } from '../runtimes/local';
+import { isAlive } from '../runtimes/local/processes';
+import { InstanceStore } from '../store/InstanceStore';
+import { InstanceEngine } from './InstanceEngine';
+import { InstanceNotifier } from './InstanceNotifier';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+const flavor: Flavor = {
+  id: 'postgresql-17-small',
+  engine: 'postgresql',
+  version: '17',
+  image: 'dbaas/postgresql:17',
+  cpu: 1,
+  memoryMiB: 256,
+  storageGiB: { min: 1, max: 5, default: 1 },
+};
+const key = 'engine test key, sixteen or more';
+const leaseMs = 2000;
+
+describe('InstanceEngine', () => {
+  it('converges with no duplicate after the engine is killed mid-provisioning', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const store = await InstanceStore.create(knex);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-engine-test-'));
+    const secretBox = new SecretBox(key);
+    const instance = await store.createInstance(
+      {
+        id: crypto.randomUUID(),
+        name: 'crash-db',
+        owner: 'group:default/team-a',
+        flavorId: flavor.id,
+        engine: 'postgresql',
+        version: '17',
+        storageGiB: 1,
+        runtime: 'local',
+        status: 'provisioning',
+        health: 'unknown',
+        phase: 'requested',
+        endpoint: null,
+        deletionProtection: false,
+        fault: null,
+        component: null,
+        createdBy: 'user:default/alice',
+        sealedSecrets: secretBox.seal({ password: generatePassword(), adminPassword: generatePassword() }),
+        deadlineAt: new Date(Date.now() + 120_000).toISOString(),
+      },
+      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    );
+
+    // engine 1, in its own process, dies right after it started the server
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        resolvePackagePath('@dbaas/plugin-dbaas-backend', 'src/engine/__fixtures__/crashingEngine.ts'),
+      ],
+      {
+        env: {
+          ...process.env,
+          CRASHING_ENGINE: JSON.stringify({
+            connection: knex.client.config.connection,
+            dataDir,
+            key,
+            leaseMs,
+            flavors: [flavor],
+            instanceId: instance.id,
+          }),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.on('data', chunk => {
+        const match = String(chunk).match(/DEPLOYED (\d+)/);
+        if (match) resolve(Number(match[1]));
+      });
+      child.on('exit', code => reject(new Error(`engine 1 exited early with ${code}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise(resolve => child.once('exit', resolve));
+
+    const stranded = (await store.getInstance(instance.id))!;
+    expect(stranded).toMatchObject({ status: 'provisioning', phase: 'engine_deploying' });
+    const pidFile = path.join(dataDir, instance.id, 'pgdata', 'postmaster.pid');
+    const serverPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    expect(isAlive(serverPid)).toBe(true);
+
+    // engine 2 sees nothing to do while engine 1's lease lives, then takes over
+    const runtimes = new RuntimeRegistry();
+    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
+    const logger = mockServices.logger.mock();
+    const engine = new InstanceEngine({
+      store,
+      runtimes,
+      flavors: [flavor],
+      secretBox,
+      notifier: new InstanceNotifier({ logger }),
+      logger,
+      replicaId: 'replica-2',
+      leaseMs,
+      healthPollMs: 100,
+    });
+    expect(await store.listPendingWork()).not.toContain(instance.id);
+    await new Promise(resolve => setTimeout(resolve, leaseMs + 200));
+    await engine.resumePending();
+    await engine.idle();
+
+    const running = (await store.getInstance(instance.id))!;
+    expect(running).toMatchObject({ status: 'running', health: 'healthy', phase: null });
+    expect(running.endpoint?.port).toBe(port);
+    // the server engine 1 started was adopted, not started twice
+    expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).toBe(serverPid);
+    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([instance.id]);
+
+    const { password } = secretBox.open<{ password: string }>(running.sealedSecrets);
+    const client = new Client({ ...running.endpoint!, password });
+    await client.connect();
+    await client.query('CREATE TABLE kept (id INT)');
+    await client.query('INSERT INTO kept VALUES (1)');
+    expect((await client.query('SELECT count(*)::int AS n FROM kept')).rows).toEqual([{ n: 1 }]);
+    await client.end();
+
+    await store.updateInstance(instance.id, { status: 'deleting', phase: 'engine_removing' });
+    engine.kick(instance.id);
+    await engine.idle();
+    expect((await store.getInstance(instance.id))!.status).toBe('deleted');
+    expect(isAlive(serverPid)).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, instance.id))).toBe(false);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,89 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import { dbaasPlugin } from '../plugin';
+
+jest.setTimeout(120_000);
+
+const claimsOf: Record<string, string[]> = {
+  'user:default/alice': ['user:default/alice', 'group:default/team-a'],
+  'user:default/bob': ['user:default/bob', 'group:default/team-b'],
+};
+const token = (user: string) => `Bearer ${mockCredentials.user.token(user)}`;
+
+describe('the owner rule', () => {
+  it('shows and lets delete a database only to its owners', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-owner-test-'));
+    const permissions = mockServices.permissions.mock({
+      authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async (requests, { credentials }) =>
+        requests.map(() => ({
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'dbaas',
+          resourceType: 'dbaas-instance',
+          conditions: {
+            rule: 'IS_INSTANCE_OWNER',
+            resourceType: 'dbaas-instance',
+            params: { claims: claimsOf[(credentials.principal as any).userEntityRef] },
+          },
+        })) as any,
+    });
+    const { server } = await startTestBackend({
+      features: [
+        dbaasPlugin,
+        permissions.factory,
+        mockServices.rootConfig.factory({
+          data: {
+            dbaas: {
+              runtimes: { local: { dataDir } },
+              encryption: { key: 'test key of sixteen characters or more' },
+              flavors: [
+                {
+                  id: 'postgresql-17-small',
+                  engine: 'postgresql',
+                  version: '17',
+                  image: 'dbaas/postgresql:17',
+                  cpu: 1,
+                  memoryMiB: 256,
+                  storageGiB: { min: 1, max: 5, default: 1 },
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+
+    const created = await request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', token('user:default/alice'))
+      .send({ name: 'team-a-db', owner: 'group:default/team-a', flavorId: 'postgresql-17-small' });
+    expect(created.status).toBe(202);
+    const url = `/api/dbaas/instances/${created.body.id}`;
+
+    const aliceList = await request(server).get('/api/dbaas/instances').set('Authorization', token('user:default/alice'));
+    expect(aliceList.body.items.map((i: any) => i.name)).toEqual(['team-a-db']);
+    const bobList = await request(server).get('/api/dbaas/instances').set('Authorization', token('user:default/bob'));
+    expect(bobList.body).toEqual({ items: [], totalCount: 0 });
+
+    expect((await request(server).get(url).set('Authorization', token('user:default/bob'))).status).toBe(404);
+    const bobDelete = await request(server).delete(url).set('Authorization', token('user:default/bob'));
+    expect(bobDelete.status).toBe(403);
+    expect(bobDelete.body.error.message).toBe('You may not delete database team-a-db');
+
+    expect((await request(server).delete(url).set('Authorization', token('user:default/alice'))).status).toBe(202);
+    for (let gone = false; !gone; ) {
+      await new Promise(r => setTimeout(r, 200));
+      gone = (await request(server).get(url).set('Authorization', token('user:default/alice'))).status === 404;
+    }
+    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
