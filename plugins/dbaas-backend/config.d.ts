@@ -2,8 +2,8 @@ export interface Config {
   /** Configuration of the DBaaS Manager (plugin `dbaas`). */
   dbaas?: {
     /**
-     * Runtime used when a request names none.
-     * Allowed: local, docker, kubernetes, ec2 (each must be configured under dbaas.runtimes).
+     * Runtime used when a request names none. Allowed: local, docker, kubernetes, ec2;
+     * anything but local must be configured under dbaas.runtimes. Default: local.
      */
     defaultRuntime?: 'local' | 'docker' | 'kubernetes' | 'ec2';
 
@@ -13,7 +13,7 @@ export interface Config {
       local?: {
         /** Folder holding one data directory per instance. Default: <os tmp>/dbaas-local. */
         dataDir?: string;
-        /** Host the servers listen on and that endpoints name. Default: 127.0.0.1. */
+        /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */
         host?: string;
       };
     };
@@ -44,5 +44,46 @@ export interface Config {
       /** Free-form settings per runtime, e.g. { ec2: { instanceType: t3.medium } }. */
       runtimeHints?: { [runtime: string]: { [key: string]: unknown } };
     }>;
+
+    provisioning?: {
+      /** A create that is not running after this long fails with PROVISION_TIMEOUT. Default: 600. */
+      timeoutSeconds?: number;
+      /** How long a replica's claim on an instance lasts without renewal. Default: 30. */
+      leaseSeconds?: number;
+    };
+
+    reconcile?: {
+      /** How often the health of running instances is checked. Default: 30. */
+      intervalSeconds?: number;
+    };
+
+    /** Limits per owner (an entity ref); instances that are deleted or failed do not count. */
+    quotas?: {
+      /** Default: 10 instances, 500 GiB. */
+      default?: { maxInstances: number; maxStorageGiB: number };
+      /** Per owner, e.g. 'group:default/data-team': { maxInstances: 50, maxStorageGiB: 5000 }. */
+      owners?: {
+        [ownerRef: string]: { maxInstances: number; maxStorageGiB: number };
+      };
+    };
+
+    rateLimit?: {
+      /** Creates per user and window, per backend replica. Default: 10 per 60 s. */
+      creates?: { limit?: number; windowSeconds?: number };
+    };
+
+    encryption?: {
+      /**
+       * Key that seals database credentials at rest (at least 16 characters). Without it,
+       * a key is generated into the local runtime's dataDir: for development only.
+       * @visibility secret
+       */
+      key?: string;
+    };
+
+    catalog?: {
+      /** How often the catalog module refreshes the database Resources. Default: 15. */
+      refreshSeconds?: number;
+    };
   };
 }

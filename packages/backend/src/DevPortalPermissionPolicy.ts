@@ -30,7 +30,9 @@ export class DevPortalPermissionPolicy implements PermissionPolicy {
     if (!user?.info.userEntityRef) {
       return { result: AuthorizeResult.DENY };
     }
-    if (isResourcePermission(request.permission, DBAAS_INSTANCE_RESOURCE_TYPE)) {
+    if (
+      isResourcePermission(request.permission, DBAAS_INSTANCE_RESOURCE_TYPE)
+    ) {
       return createDbaasInstanceConditionalDecision(
         request.permission,
         dbaasInstanceConditions.isInstanceOwner({

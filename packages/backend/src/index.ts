@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleDbaasInstances } from '@dbaas/plugin-dbaas-backend';
 
 const backend = createBackend();
 
@@ -14,6 +15,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// every database instance as a Resource of type database
+backend.add(catalogModuleDbaasInstances);
 
 // scaffolder, with notifications and the dbaas:* actions
 backend.add(import('@backstage/plugin-scaffolder-backend'));

@@ -12,7 +12,9 @@ function findRepoRoot(from: string): string {
   while (!fs.existsSync(path.join(dir, 'backstage.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) {
-      throw new Error(`No backstage.json above ${from}: run the tests inside the repository`);
+      throw new Error(
+        `No backstage.json above ${from}: run the tests inside the repository`,
+      );
     }
     dir = parent;
   }

@@ -34,7 +34,9 @@ exports.up = async function up(knex) {
     table.text('secrets').notNullable();
     table.string('lease_owner', 63).nullable();
     table.string('lease_expires_at', 30).nullable();
-    table.unique(['owner', 'live_name'], { indexName: 'dbaas_instances_owner_name_uniq' });
+    table.unique(['owner', 'live_name'], {
+      indexName: 'dbaas_instances_owner_name_uniq',
+    });
     table.index(['status'], 'dbaas_instances_status_idx');
   });
 

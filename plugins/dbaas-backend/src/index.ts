@@ -14,3 +14,5 @@ export {
   dbaasInstanceResourceRef,
 } from './permissions/rules';
 export * from './runtimes/types';
+export { catalogModuleDbaasInstances } from './catalog/module';
+export { instanceToEntity } from './catalog/instanceToEntity';

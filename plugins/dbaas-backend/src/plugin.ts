@@ -12,7 +12,10 @@ import { SecretBox } from './crypto/SecretBox';
 import { InstanceEngine } from './engine/InstanceEngine';
 import { InstanceNotifier } from './engine/InstanceNotifier';
 import { dbaasRuntimesExtensionPoint } from './extensions';
-import { dbaasInstanceResourceRef, dbaasInstanceRules } from './permissions/rules';
+import {
+  dbaasInstanceResourceRef,
+  dbaasInstanceRules,
+} from './permissions/rules';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { Runtime } from './runtimes/types';
 import { InstanceService } from './service/InstanceService';
@@ -48,7 +51,9 @@ export const dbaasPlugin = createBackendPlugin({
         const config = readDbaasConfig(deps.config);
 
         const runtimes = new RuntimeRegistry();
-        [...createBuiltInRuntimes(config), ...addedRuntimes].forEach(r => runtimes.add(r));
+        [...createBuiltInRuntimes(config), ...addedRuntimes].forEach(r =>
+          runtimes.add(r),
+        );
         for (const flavor of config.flavors) {
           if (!runtimes.list().some(r => !r.unsupportedReason(flavor))) {
             logger.warn(
@@ -60,9 +65,12 @@ export const dbaasPlugin = createBackendPlugin({
           }
         }
 
-        const store = await InstanceStore.create(await deps.database.getClient(), {
-          skipMigrations: deps.database.migrations?.skip,
-        });
+        const store = await InstanceStore.create(
+          await deps.database.getClient(),
+          {
+            skipMigrations: deps.database.migrations?.skip,
+          },
+        );
         const secretBox = new SecretBox(
           await resolveEncryptionKey({
             configured: config.encryptionKey,
@@ -106,14 +114,23 @@ export const dbaasPlugin = createBackendPlugin({
           runtimes,
           secretBox,
           permissions: deps.permissions,
-          ruleset: deps.permissionsRegistry.getPermissionRuleset(dbaasInstanceResourceRef),
+          ruleset: deps.permissionsRegistry.getPermissionRuleset(
+            dbaasInstanceResourceRef,
+          ),
           auditor: deps.auditor,
           notifier,
         });
         deps.httpRouter.use(
-          await createRouter({ service, httpAuth: deps.httpAuth, auditor: deps.auditor }),
+          await createRouter({
+            service,
+            httpAuth: deps.httpAuth,
+            auditor: deps.auditor,
+          }),
         );
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
 
         await deps.scheduler.scheduleTask({
           id: 'dbaas-resume-pending',

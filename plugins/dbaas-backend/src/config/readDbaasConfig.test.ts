@@ -68,7 +68,11 @@ describe('readDbaasConfig settings', () => {
 
   it('names the key of a wrong quota', () => {
     const config = new ConfigReader({
-      dbaas: { quotas: { owners: { 'group:default/a': { maxInstances: -1, maxStorageGiB: 5 } } } },
+      dbaas: {
+        quotas: {
+          owners: { 'group:default/a': { maxInstances: -1, maxStorageGiB: 5 } },
+        },
+      },
     });
     expect(() => readDbaasConfig(config)).toThrow(
       "Invalid app-config at 'dbaas.quotas.owners.group:default/a.maxInstances'",

@@ -1,5 +1,10 @@
 import { Config } from '@backstage/config';
-import { Flavor, flavorSchema, RUNTIMES, RuntimeName } from '@dbaas/plugin-dbaas-common';
+import {
+  Flavor,
+  flavorSchema,
+  RUNTIMES,
+  RuntimeName,
+} from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
 import {
   LocalRuntimeConfig,
@@ -69,7 +74,11 @@ const settingsSchema = z.object({
         .default({}),
     })
     .default({}),
-  encryption: z.object({ key: z.string().min(16, 'must be at least 16 characters').optional() }).default({}),
+  encryption: z
+    .object({
+      key: z.string().min(16, 'must be at least 16 characters').optional(),
+    })
+    .default({}),
 });
 
 export function readDbaasConfig(config: Config): DbaasConfig {
@@ -87,8 +96,13 @@ export function readDbaasConfig(config: Config): DbaasConfig {
     'dbaas',
   );
   const flavors = readFlavors(config);
-  const local = readLocalRuntimeConfig(root?.getOptionalConfig('runtimes.local'));
-  if (settings.defaultRuntime !== 'local' && !root?.has(`runtimes.${settings.defaultRuntime}`)) {
+  const local = readLocalRuntimeConfig(
+    root?.getOptionalConfig('runtimes.local'),
+  );
+  if (
+    settings.defaultRuntime !== 'local' &&
+    !root?.has(`runtimes.${settings.defaultRuntime}`)
+  ) {
     throw new DbaasConfigError(
       'dbaas.defaultRuntime',
       `runtime '${settings.defaultRuntime}' is not configured under dbaas.runtimes`,
@@ -132,7 +146,10 @@ function readFlavors(config: Config): Flavor[] {
 }
 
 /** Zod's first issue as a path like `a.b[2].c`. */
-export function issuePath(error: z.ZodError): { path: string; message: string } {
+export function issuePath(error: z.ZodError): {
+  path: string;
+  message: string;
+} {
   const issue = error.issues[0];
   const path = issue.path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`))

@@ -14,9 +14,9 @@ describe('SecretBox', () => {
 
   it('refuses to open with another key, saying which setting differs', () => {
     const sealed = new SecretBox('a key of at least sixteen chars').seal('x');
-    expect(() => new SecretBox('another key, sixteen or more').open(sealed)).toThrow(
-      'dbaas.encryption.key differs',
-    );
+    expect(() =>
+      new SecretBox('another key, sixteen or more').open(sealed),
+    ).toThrow('dbaas.encryption.key differs');
   });
 
   it('makes passwords of at least 24 characters', () => {

@@ -22,7 +22,9 @@ export class SecretBox {
       cipher.final(),
     ]);
     const tag = cipher.getAuthTag();
-    return ['v1', iv, tag, data].map(p => (typeof p === 'string' ? p : p.toString('base64'))).join(':');
+    return ['v1', iv, tag, data]
+      .map(p => (typeof p === 'string' ? p : p.toString('base64')))
+      .join(':');
   }
 
   open<T>(sealed: string): T {
@@ -30,7 +32,11 @@ export class SecretBox {
     if (version !== 'v1' || !iv || !tag || !data) {
       throw new Error('Sealed secret has an unknown format');
     }
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    const decipher = crypto.createDecipheriv(
+      'aes-256-gcm',
+      this.key,
+      Buffer.from(iv, 'base64'),
+    );
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     try {
       const plain = Buffer.concat([

@@ -18,7 +18,12 @@ export async function resolveEncryptionKey(options: {
     return (await fs.readFile(file, 'utf8')).trim();
   } catch {
     await fs.mkdir(options.fallbackDir, { recursive: true });
-    await fs.writeFile(file, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' }).catch(() => {});
+    await fs
+      .writeFile(file, crypto.randomBytes(32).toString('base64'), {
+        mode: 0o600,
+        flag: 'wx',
+      })
+      .catch(() => {});
     options.logger.warn(
       `No dbaas.encryption.key configured: credentials are sealed with a key generated in ${file}. Configure dbaas.encryption.key outside development.`,
     );

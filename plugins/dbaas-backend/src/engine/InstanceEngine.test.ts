@@ -33,7 +33,9 @@ describe('InstanceEngine', () => {
   it('converges with no duplicate after the engine is killed mid-provisioning', async () => {
     const knex = await databases.init('POSTGRES_15');
     const store = await InstanceStore.create(knex);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-engine-test-'));
+    const dataDir = fs.mkdtempSync(
+      path.join(os.tmpdir(), 'dbaas-engine-test-'),
+    );
     const secretBox = new SecretBox(key);
     const instance = await store.createInstance(
       {
@@ -53,7 +55,10 @@ describe('InstanceEngine', () => {
         fault: null,
         component: null,
         createdBy: 'user:default/alice',
-        sealedSecrets: secretBox.seal({ password: generatePassword(), adminPassword: generatePassword() }),
+        sealedSecrets: secretBox.seal({
+          password: generatePassword(),
+          adminPassword: generatePassword(),
+        }),
         deadlineAt: new Date(Date.now() + 120_000).toISOString(),
       },
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
@@ -65,7 +70,10 @@ describe('InstanceEngine', () => {
       [
         '--require',
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        resolvePackagePath('@dbaas/plugin-dbaas-backend', 'src/engine/__fixtures__/crashingEngine.ts'),
+        resolvePackagePath(
+          '@dbaas/plugin-dbaas-backend',
+          'src/engine/__fixtures__/crashingEngine.ts',
+        ),
       ],
       {
         env: {
@@ -87,13 +95,18 @@ describe('InstanceEngine', () => {
         const match = String(chunk).match(/DEPLOYED (\d+)/);
         if (match) resolve(Number(match[1]));
       });
-      child.on('exit', code => reject(new Error(`engine 1 exited early with ${code}`)));
+      child.on('exit', code =>
+        reject(new Error(`engine 1 exited early with ${code}`)),
+      );
     });
     child.kill('SIGKILL');
     await new Promise(resolve => child.once('exit', resolve));
 
     const stranded = (await store.getInstance(instance.id))!;
-    expect(stranded).toMatchObject({ status: 'provisioning', phase: 'engine_deploying' });
+    expect(stranded).toMatchObject({
+      status: 'provisioning',
+      phase: 'engine_deploying',
+    });
     const pidFile = path.join(dataDir, instance.id, 'pgdata', 'postmaster.pid');
     const serverPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
     expect(isAlive(serverPid)).toBe(true);
@@ -119,21 +132,36 @@ describe('InstanceEngine', () => {
     await engine.idle();
 
     const running = (await store.getInstance(instance.id))!;
-    expect(running).toMatchObject({ status: 'running', health: 'healthy', phase: null });
+    expect(running).toMatchObject({
+      status: 'running',
+      health: 'healthy',
+      phase: null,
+    });
     expect(running.endpoint?.port).toBe(port);
     // the server engine 1 started was adopted, not started twice
-    expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).toBe(serverPid);
-    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([instance.id]);
+    expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).toBe(
+      serverPid,
+    );
+    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([
+      instance.id,
+    ]);
 
-    const { password } = secretBox.open<{ password: string }>(running.sealedSecrets);
+    const { password } = secretBox.open<{ password: string }>(
+      running.sealedSecrets,
+    );
     const client = new Client({ ...running.endpoint!, password });
     await client.connect();
     await client.query('CREATE TABLE kept (id INT)');
     await client.query('INSERT INTO kept VALUES (1)');
-    expect((await client.query('SELECT count(*)::int AS n FROM kept')).rows).toEqual([{ n: 1 }]);
+    expect(
+      (await client.query('SELECT count(*)::int AS n FROM kept')).rows,
+    ).toEqual([{ n: 1 }]);
     await client.end();
 
-    await store.updateInstance(instance.id, { status: 'deleting', phase: 'engine_removing' });
+    await store.updateInstance(instance.id, {
+      status: 'deleting',
+      phase: 'engine_removing',
+    });
     engine.kick(instance.id);
     await engine.idle();
     expect((await store.getInstance(instance.id))!.status).toBe('deleted');

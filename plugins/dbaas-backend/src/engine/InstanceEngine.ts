@@ -81,20 +81,31 @@ export class InstanceEngine {
   /** Refreshes the health of running instances and records every change. */
   async reconcile() {
     const { store } = this.options;
-    for (const instance of await store.listInstances({ statuses: ['running'] })) {
+    for (const instance of await store.listInstances({
+      statuses: ['running'],
+    })) {
       const runtime = this.options.runtimes.get(instance.runtime);
       const flavor = this.flavors.get(instance.flavorId);
       if (!runtime || !flavor || !instance.hostRef) continue;
       const health = await runtime.engine
-        .health(instance.hostRef, this.engineSpec(instance, flavor), this.secrets(instance))
-        .catch(error => ({ state: 'unknown' as const, message: String(error) }));
+        .health(
+          instance.hostRef,
+          this.engineSpec(instance, flavor),
+          this.secrets(instance),
+        )
+        .catch(error => ({
+          state: 'unknown' as const,
+          message: String(error),
+        }));
       if (health.state !== instance.health) {
         const updated = await store.updateInstance(
           instance.id,
           { health: health.state },
           {
             type: 'health',
-            message: `health ${instance.health} → ${health.state}${health.message ? `: ${health.message}` : ''}`,
+            message: `health ${instance.health} → ${health.state}${
+              health.message ? `: ${health.message}` : ''
+            }`,
             actor: ACTOR,
           },
         );
@@ -125,15 +136,21 @@ export class InstanceEngine {
   }
 
   /** Runs the instance's next step; true when there is more to do. */
-  private async step(instance: StoredInstance, signal: AbortSignal): Promise<boolean> {
-    if (instance.status === 'provisioning') return this.provisionStep(instance, signal);
-    if (instance.status === 'deleting') return this.deleteStep(instance, signal);
+  private async step(
+    instance: StoredInstance,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (instance.status === 'provisioning')
+      return this.provisionStep(instance, signal);
+    if (instance.status === 'deleting')
+      return this.deleteStep(instance, signal);
     return false;
   }
 
   private async provisionStep(instance: StoredInstance, signal: AbortSignal) {
     const timedOut =
-      instance.deadlineAt && new Date(instance.deadlineAt).getTime() < Date.now();
+      instance.deadlineAt &&
+      new Date(instance.deadlineAt).getTime() < Date.now();
     try {
       if (timedOut) {
         throw new RuntimeFault(
@@ -147,16 +164,37 @@ export class InstanceEngine {
         case 'requested':
         case 'host_provisioning': {
           if (instance.phase === 'requested') {
-            await this.update(instance, { phase: 'host_provisioning' }, phaseEvent('host_provisioning', `provisioning a host on ${instance.runtime}`));
+            await this.update(
+              instance,
+              { phase: 'host_provisioning' },
+              phaseEvent(
+                'host_provisioning',
+                `provisioning a host on ${instance.runtime}`,
+              ),
+            );
           }
-          const hostRef = await runtime.host.provision(this.hostSpec(instance, flavor), ctx);
-          await this.update(instance, { phase: 'host_ready', hostRef }, phaseEvent('host_ready', `host ready at ${hostRef.address}`));
+          const hostRef = await runtime.host.provision(
+            this.hostSpec(instance, flavor),
+            ctx,
+          );
+          await this.update(
+            instance,
+            { phase: 'host_ready', hostRef },
+            phaseEvent('host_ready', `host ready at ${hostRef.address}`),
+          );
           return true;
         }
         case 'host_ready':
         case 'engine_deploying': {
           if (instance.phase === 'host_ready') {
-            await this.update(instance, { phase: 'engine_deploying' }, phaseEvent('engine_deploying', `deploying ${flavor.engine} ${flavor.version}`));
+            await this.update(
+              instance,
+              { phase: 'engine_deploying' },
+              phaseEvent(
+                'engine_deploying',
+                `deploying ${flavor.engine} ${flavor.version}`,
+              ),
+            );
           }
           const endpoint = await runtime.engine.deploy(
             instance.hostRef!,
@@ -167,7 +205,10 @@ export class InstanceEngine {
           await this.update(
             instance,
             { phase: 'engine_starting', endpoint, health: 'starting' },
-            phaseEvent('engine_starting', `${flavor.engine} started at ${endpoint.host}:${endpoint.port}; waiting until healthy`),
+            phaseEvent(
+              'engine_starting',
+              `${flavor.engine} started at ${endpoint.host}:${endpoint.port}; waiting until healthy`,
+            ),
           );
           return true;
         }
@@ -183,14 +224,27 @@ export class InstanceEngine {
           }
           const ready = await this.update(
             instance,
-            { status: 'running', phase: null, health: 'healthy', readyAt: new Date().toISOString(), deadlineAt: null },
-            { type: 'status', message: 'running: the database accepts connections', actor: ACTOR },
+            {
+              status: 'running',
+              phase: null,
+              health: 'healthy',
+              readyAt: new Date().toISOString(),
+              deadlineAt: null,
+            },
+            {
+              type: 'status',
+              message: 'running: the database accepts connections',
+              actor: ACTOR,
+            },
           );
           await this.options.notifier.ready(ready);
           return false;
         }
         default:
-          throw new RuntimeFault('INTERNAL', `unexpected phase ${instance.phase} while provisioning`);
+          throw new RuntimeFault(
+            'INTERNAL',
+            `unexpected phase ${instance.phase} while provisioning`,
+          );
       }
     } catch (error) {
       if (signal.aborted) return false;
@@ -202,7 +256,11 @@ export class InstanceEngine {
   }
 
   /** Records the fault and removes what the create made, so nothing is left half-created. */
-  private async fail(instance: StoredInstance, error: Error, signal: AbortSignal) {
+  private async fail(
+    instance: StoredInstance,
+    error: Error,
+    signal: AbortSignal,
+  ) {
     const fault: Fault = {
       phase: instance.phase,
       code: error instanceof RuntimeFault ? error.code : 'INTERNAL',
@@ -214,10 +272,18 @@ export class InstanceEngine {
     const cleanup = await this.cleanUp(instance, signal);
     const failed = await this.update(
       instance,
-      { status: 'failed', phase: null, health: 'unknown', fault, deadlineAt: null },
+      {
+        status: 'failed',
+        phase: null,
+        health: 'unknown',
+        fault,
+        deadlineAt: null,
+      },
       {
         type: 'fault',
-        message: `${fault.code}: ${fault.message}${cleanup ? ` (cleanup: ${cleanup})` : ''}`,
+        message: `${fault.code}: ${fault.message}${
+          cleanup ? ` (cleanup: ${cleanup})` : ''
+        }`,
         actor: ACTOR,
         data: { phase: fault.phase, code: fault.code },
       },
@@ -233,7 +299,11 @@ export class InstanceEngine {
     try {
       const { runtime, flavor } = this.resolve(instance);
       const ctx = this.context(instance, signal);
-      await runtime.engine.remove(instance.hostRef, this.engineSpec(instance, flavor), ctx);
+      await runtime.engine.remove(
+        instance.hostRef,
+        this.engineSpec(instance, flavor),
+        ctx,
+      );
       await runtime.host.destroy(instance.hostRef, ctx);
       return 'removed the server and its host';
     } catch (error) {
@@ -247,9 +317,17 @@ export class InstanceEngine {
       const ctx = this.context(instance, signal);
       if (instance.phase !== 'host_destroying') {
         if (instance.hostRef) {
-          await runtime.engine.remove(instance.hostRef, this.engineSpec(instance, flavor), ctx);
+          await runtime.engine.remove(
+            instance.hostRef,
+            this.engineSpec(instance, flavor),
+            ctx,
+          );
         }
-        await this.update(instance, { phase: 'host_destroying', health: 'unknown' }, phaseEvent('host_destroying', 'server removed; destroying the host'));
+        await this.update(
+          instance,
+          { phase: 'host_destroying', health: 'unknown' },
+          phaseEvent('host_destroying', 'server removed; destroying the host'),
+        );
         return true;
       }
       if (instance.hostRef) {
@@ -257,8 +335,17 @@ export class InstanceEngine {
       }
       await this.update(
         instance,
-        { status: 'deleted', phase: null, endpoint: null, deletedAt: new Date().toISOString() },
-        { type: 'status', message: 'deleted: server, data and host are gone', actor: ACTOR },
+        {
+          status: 'deleted',
+          phase: null,
+          endpoint: null,
+          deletedAt: new Date().toISOString(),
+        },
+        {
+          type: 'status',
+          message: 'deleted: server, data and host are gone',
+          actor: ACTOR,
+        },
       );
       return false;
     } catch (error) {
@@ -273,19 +360,32 @@ export class InstanceEngine {
     }
   }
 
-  private resolve(instance: StoredInstance): { runtime: Runtime; flavor: Flavor } {
+  private resolve(instance: StoredInstance): {
+    runtime: Runtime;
+    flavor: Flavor;
+  } {
     const runtime = this.options.runtimes.get(instance.runtime);
     if (!runtime) {
-      throw new RuntimeFault('HOST_UNAVAILABLE', `runtime '${instance.runtime}' is not configured on this backend`);
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `runtime '${instance.runtime}' is not configured on this backend`,
+      );
     }
     const flavor = this.flavors.get(instance.flavorId);
     if (!flavor) {
-      throw new RuntimeFault('INTERNAL', `flavor '${instance.flavorId}' is no longer configured`);
+      throw new RuntimeFault(
+        'INTERNAL',
+        `flavor '${instance.flavorId}' is no longer configured`,
+      );
     }
     return { runtime, flavor };
   }
 
-  private async update(instance: StoredInstance, patch: InstancePatch, event: NewEvent) {
+  private async update(
+    instance: StoredInstance,
+    patch: InstancePatch,
+    event: NewEvent,
+  ) {
     const updated = await this.options.store.updateInstance(
       instance.id,
       patch,
@@ -336,15 +436,24 @@ export function databaseName(instanceName: string) {
 }
 
 function phaseEvent(phase: Phase, message: string): NewEvent {
-  return { type: 'phase', message: `${phase}: ${message}`, actor: ACTOR, data: { phase } };
+  return {
+    type: 'phase',
+    message: `${phase}: ${message}`,
+    actor: ACTOR,
+    data: { phase },
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal) {
   return new Promise<void>(resolve => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -28,7 +28,9 @@ export class InstanceNotifier {
           health: instance.health,
         },
       })
-      .catch(error => this.deps.logger.warn(`Could not publish a signal: ${error}`));
+      .catch(error =>
+        this.deps.logger.warn(`Could not publish a signal: ${error}`),
+      );
   }
 
   async ready(instance: Instance) {
@@ -49,7 +51,11 @@ export class InstanceNotifier {
 
   private async notify(
     instance: Instance,
-    payload: { title: string; description: string; severity: 'normal' | 'high' },
+    payload: {
+      title: string;
+      description: string;
+      severity: 'normal' | 'high';
+    },
   ) {
     await this.deps.notifications
       ?.send({

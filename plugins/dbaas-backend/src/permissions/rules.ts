@@ -21,7 +21,9 @@ export const dbaasInstanceResourceRef = createPermissionResourceRef<
 
 /** Matches instances owned by one of the given entity refs (a user's ownership claims). */
 const claimsSchema = z.object({
-  claims: z.array(z.string()).describe('Entity refs, e.g. the user and their groups'),
+  claims: z
+    .array(z.string())
+    .describe('Entity refs, e.g. the user and their groups'),
 });
 
 export const isInstanceOwner = createPermissionRule<

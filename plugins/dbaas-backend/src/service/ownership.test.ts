@@ -22,7 +22,8 @@ describe('the owner rule', () => {
   it('shows and lets delete a database only to its owners', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-owner-test-'));
     const permissions = mockServices.permissions.mock({
-      authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorize: async requests =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
       authorizeConditional: async (requests, { credentials }) =>
         requests.map(() => ({
           result: AuthorizeResult.CONDITIONAL,
@@ -31,7 +32,9 @@ describe('the owner rule', () => {
           conditions: {
             rule: 'IS_INSTANCE_OWNER',
             resourceType: 'dbaas-instance',
-            params: { claims: claimsOf[(credentials.principal as any).userEntityRef] },
+            params: {
+              claims: claimsOf[(credentials.principal as any).userEntityRef],
+            },
           },
         })) as any,
     });
@@ -64,24 +67,53 @@ describe('the owner rule', () => {
     const created = await request(server)
       .post('/api/dbaas/instances')
       .set('Authorization', token('user:default/alice'))
-      .send({ name: 'team-a-db', owner: 'group:default/team-a', flavorId: 'postgresql-17-small' });
+      .send({
+        name: 'team-a-db',
+        owner: 'group:default/team-a',
+        flavorId: 'postgresql-17-small',
+      });
     expect(created.status).toBe(202);
     const url = `/api/dbaas/instances/${created.body.id}`;
 
-    const aliceList = await request(server).get('/api/dbaas/instances').set('Authorization', token('user:default/alice'));
+    const aliceList = await request(server)
+      .get('/api/dbaas/instances')
+      .set('Authorization', token('user:default/alice'));
     expect(aliceList.body.items.map((i: any) => i.name)).toEqual(['team-a-db']);
-    const bobList = await request(server).get('/api/dbaas/instances').set('Authorization', token('user:default/bob'));
+    const bobList = await request(server)
+      .get('/api/dbaas/instances')
+      .set('Authorization', token('user:default/bob'));
     expect(bobList.body).toEqual({ items: [], totalCount: 0 });
 
-    expect((await request(server).get(url).set('Authorization', token('user:default/bob'))).status).toBe(404);
-    const bobDelete = await request(server).delete(url).set('Authorization', token('user:default/bob'));
+    expect(
+      (
+        await request(server)
+          .get(url)
+          .set('Authorization', token('user:default/bob'))
+      ).status,
+    ).toBe(404);
+    const bobDelete = await request(server)
+      .delete(url)
+      .set('Authorization', token('user:default/bob'));
     expect(bobDelete.status).toBe(403);
-    expect(bobDelete.body.error.message).toBe('You may not delete database team-a-db');
+    expect(bobDelete.body.error.message).toBe(
+      'You may not delete database team-a-db',
+    );
 
-    expect((await request(server).delete(url).set('Authorization', token('user:default/alice'))).status).toBe(202);
+    expect(
+      (
+        await request(server)
+          .delete(url)
+          .set('Authorization', token('user:default/alice'))
+      ).status,
+    ).toBe(202);
     for (let gone = false; !gone; ) {
       await new Promise(r => setTimeout(r, 200));
-      gone = (await request(server).get(url).set('Authorization', token('user:default/alice'))).status === 404;
+      gone =
+        (
+          await request(server)
+            .get(url)
+            .set('Authorization', token('user:default/alice'))
+        ).status === 404;
     }
     expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
     fs.rmSync(dataDir, { recursive: true, force: true });

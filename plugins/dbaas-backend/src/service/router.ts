@@ -20,7 +20,9 @@ export interface RouterOptions {
 
 const BODY_LIMIT = '16kb';
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const { service, httpAuth, auditor } = options;
   const router = Router();
   router.use(express.json({ limit: BODY_LIMIT }));
@@ -44,7 +46,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     try {
       const body = parse(createInstanceRequestSchema, req.body ?? {}, 'body');
       const instance = await service.create(body, credentials);
-      await audit.success({ meta: { instanceId: instance.id, name: instance.name, owner: instance.owner } });
+      await audit.success({
+        meta: {
+          instanceId: instance.id,
+          name: instance.name,
+          owner: instance.owner,
+        },
+      });
       res.status(202).json(instance);
     } catch (error) {
       await audit.fail({ error: error as Error });
@@ -56,7 +64,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/instances', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const query = parse(listInstancesQuerySchema, req.query, 'query');
     res.json(
       await service.list(
@@ -74,7 +84,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     res.json(await service.get(req.params.id, credentials));
   });
 
@@ -85,7 +97,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.delete('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const audit = await auditor.createEvent({
       eventId: 'instance-delete',
       severityLevel: 'medium',
@@ -94,7 +108,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
     try {
       const instance = await service.delete(req.params.id, credentials);
-      await audit.success({ meta: { name: instance.name, owner: instance.owner } });
+      await audit.success({
+        meta: { name: instance.name, owner: instance.owner },
+      });
       res.status(202).json(instance);
     } catch (error) {
       await audit.fail({ error: error as Error });
@@ -103,7 +119,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/instances/:id/events', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     res.json({ items: await service.events(req.params.id, credentials) });
   });
 
@@ -137,7 +155,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       if (error.type === 'entity.parse.failed') {
         next(new InputError(`body: malformed JSON (${error.message})`));
       } else if (error.type === 'entity.too.large') {
-        next(new PayloadTooLargeError(`body: larger than the limit of ${BODY_LIMIT}`));
+        next(
+          new PayloadTooLargeError(
+            `body: larger than the limit of ${BODY_LIMIT}`,
+          ),
+        );
       } else {
         next(error);
       }
@@ -147,12 +169,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   return router;
 }
 
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, where: string): z.infer<T> {
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  where: string,
+): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     if (issue.code === 'unrecognized_keys') {
-      throw new InputError(`${where}: unknown field(s) ${issue.keys.join(', ')}`);
+      throw new InputError(
+        `${where}: unknown field(s) ${issue.keys.join(', ')}`,
+      );
     }
     const { path, message } = issuePath(result.error);
     throw new InputError(`${path || where}: ${message}`);

@@ -29,82 +29,130 @@ function newInstance(overrides: Partial<NewInstance> = {}): NewInstance {
   };
 }
 
-const requested = { type: 'created' as const, message: 'requested', actor: 'user:default/alice' };
+const requested = {
+  type: 'created' as const,
+  message: 'requested',
+  actor: 'user:default/alice',
+};
 
-describe.each(databases.eachSupportedId())('InstanceStore on %p', databaseId => {
-  let store: InstanceStore;
+describe.each(databases.eachSupportedId())(
+  'InstanceStore on %p',
+  databaseId => {
+    let store: InstanceStore;
 
-  beforeAll(async () => {
-    store = await InstanceStore.create(await databases.init(databaseId));
-  });
-
-  it('keeps an instance and its timeline', async () => {
-    const created = await store.createInstance(newInstance(), requested);
-    expect(created).toMatchObject({
-      name: 'orders-db',
-      status: 'provisioning',
-      deletionProtection: false,
-      hostRef: null,
+    beforeAll(async () => {
+      store = await InstanceStore.create(await databases.init(databaseId));
     });
 
-    const updated = await store.updateInstance(
-      created.id,
-      {
-        status: 'running',
-        phase: null,
-        health: 'healthy',
-        endpoint: { host: '127.0.0.1', port: 5433, database: 'orders', user: 'app' },
-        hostRef: { runtime: 'local', instanceId: created.id, address: '127.0.0.1', data: { port: 5433 } },
-      },
-      { type: 'status', message: 'running', actor: 'dbaas' },
-    );
-    expect(updated.endpoint).toEqual({ host: '127.0.0.1', port: 5433, database: 'orders', user: 'app' });
-    expect(updated.hostRef?.data).toEqual({ port: 5433 });
+    it('keeps an instance and its timeline', async () => {
+      const created = await store.createInstance(newInstance(), requested);
+      expect(created).toMatchObject({
+        name: 'orders-db',
+        status: 'provisioning',
+        deletionProtection: false,
+        hostRef: null,
+      });
 
-    const events = await store.listEvents(created.id);
-    expect(events.map(e => [e.type, e.message])).toEqual([
-      ['created', 'requested'],
-      ['status', 'running'],
-    ]);
-  });
+      const updated = await store.updateInstance(
+        created.id,
+        {
+          status: 'running',
+          phase: null,
+          health: 'healthy',
+          endpoint: {
+            host: '127.0.0.1',
+            port: 5433,
+            database: 'orders',
+            user: 'app',
+          },
+          hostRef: {
+            runtime: 'local',
+            instanceId: created.id,
+            address: '127.0.0.1',
+            data: { port: 5433 },
+          },
+        },
+        { type: 'status', message: 'running', actor: 'dbaas' },
+      );
+      expect(updated.endpoint).toEqual({
+        host: '127.0.0.1',
+        port: 5433,
+        database: 'orders',
+        user: 'app',
+      });
+      expect(updated.hostRef?.data).toEqual({ port: 5433 });
 
-  it('refuses a second live instance of the same name and owner, but frees the name on delete', async () => {
-    const owner = 'group:default/team-b';
-    const first = await store.createInstance(newInstance({ owner }), requested);
-    await expect(store.createInstance(newInstance({ owner }), requested)).rejects.toThrow(
-      "name: 'orders-db' is already used by another database of group:default/team-b",
-    );
-    // another owner may use the name
-    await store.createInstance(newInstance({ owner: 'group:default/team-c' }), requested);
+      const events = await store.listEvents(created.id);
+      expect(events.map(e => [e.type, e.message])).toEqual([
+        ['created', 'requested'],
+        ['status', 'running'],
+      ]);
+    });
 
-    await store.updateInstance(first.id, { status: 'deleted' });
-    await expect(store.createInstance(newInstance({ owner }), requested)).resolves.toBeDefined();
-  });
+    it('refuses a second live instance of the same name and owner, but frees the name on delete', async () => {
+      const owner = 'group:default/team-b';
+      const first = await store.createInstance(
+        newInstance({ owner }),
+        requested,
+      );
+      await expect(
+        store.createInstance(newInstance({ owner }), requested),
+      ).rejects.toThrow(
+        "name: 'orders-db' is already used by another database of group:default/team-b",
+      );
+      // another owner may use the name
+      await store.createInstance(
+        newInstance({ owner: 'group:default/team-c' }),
+        requested,
+      );
 
-  it('gives the lease to one replica at a time, and to another once it expires', async () => {
-    const { id } = await store.createInstance(newInstance({ owner: 'group:default/lease' }), requested);
+      await store.updateInstance(first.id, { status: 'deleted' });
+      await expect(
+        store.createInstance(newInstance({ owner }), requested),
+      ).resolves.toBeDefined();
+    });
 
-    expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
-    expect(await store.claim(id, 'replica-2', 60_000)).toBe(false);
-    expect(await store.listPendingWork()).not.toContain(id);
+    it('gives the lease to one replica at a time, and to another once it expires', async () => {
+      const { id } = await store.createInstance(
+        newInstance({ owner: 'group:default/lease' }),
+        requested,
+      );
 
-    await store.release(id, 'replica-1');
-    expect(await store.listPendingWork()).toContain(id);
-    expect(await store.claim(id, 'replica-2', 1)).toBe(true);
-    await new Promise(resolve => setTimeout(resolve, 10));
-    expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
-  });
+      expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
+      expect(await store.claim(id, 'replica-2', 60_000)).toBe(false);
+      expect(await store.listPendingWork()).not.toContain(id);
 
-  it('filters and counts usage per owner', async () => {
-    const owner = 'group:default/usage';
-    await store.createInstance(newInstance({ owner, name: 'a-db', storageGiB: 3 }), requested);
-    const b = await store.createInstance(newInstance({ owner, name: 'b-db', storageGiB: 4 }), requested);
-    await store.createInstance(newInstance({ owner, name: 'c-db', storageGiB: 9, status: 'failed' }), requested);
+      await store.release(id, 'replica-1');
+      expect(await store.listPendingWork()).toContain(id);
+      expect(await store.claim(id, 'replica-2', 1)).toBe(true);
+      await new Promise(resolve => setTimeout(resolve, 10));
+      expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
+    });
 
-    expect(await store.usage(owner)).toEqual({ instances: 2, storageGiB: 7 });
-    expect((await store.listInstances({ owners: [owner], statuses: ['failed'] })).map(i => i.name)).toEqual(['c-db']);
+    it('filters and counts usage per owner', async () => {
+      const owner = 'group:default/usage';
+      await store.createInstance(
+        newInstance({ owner, name: 'a-db', storageGiB: 3 }),
+        requested,
+      );
+      const b = await store.createInstance(
+        newInstance({ owner, name: 'b-db', storageGiB: 4 }),
+        requested,
+      );
+      await store.createInstance(
+        newInstance({ owner, name: 'c-db', storageGiB: 9, status: 'failed' }),
+        requested,
+      );
 
-    await store.updateInstance(b.id, { status: 'deleted' });
-    expect(await store.usage(owner)).toEqual({ instances: 1, storageGiB: 3 });
-  });
-});
+      expect(await store.usage(owner)).toEqual({ instances: 2, storageGiB: 7 });
+      expect(
+        (
+          await store.listInstances({ owners: [owner], statuses: ['failed'] })
+        ).map(i => i.name),
+      ).toEqual(['c-db']);
+
+      await store.updateInstance(b.id, { status: 'deleted' });
+      expect(await store.usage(owner)).toEqual({ instances: 1, storageGiB: 3 });
+    });
+  },
+);

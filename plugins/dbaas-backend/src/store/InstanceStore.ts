@@ -76,7 +76,10 @@ export class InstanceStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
     if (!options.skipMigrations) {
       await knex.migrate.latest({
-        directory: resolvePackagePath('@dbaas/plugin-dbaas-backend', 'migrations'),
+        directory: resolvePackagePath(
+          '@dbaas/plugin-dbaas-backend',
+          'migrations',
+        ),
       });
     }
     return new InstanceStore(knex);
@@ -84,12 +87,22 @@ export class InstanceStore {
 
   private constructor(private readonly knex: Knex) {}
 
-  async createInstance(instance: NewInstance, event: NewEvent): Promise<StoredInstance> {
+  async createInstance(
+    instance: NewInstance,
+    event: NewEvent,
+  ): Promise<StoredInstance> {
     const at = now();
     try {
       await this.knex.transaction(async tx => {
         await tx(INSTANCES).insert({
-          ...toRow({ ...instance, createdAt: at, updatedAt: at, readyAt: null, deletedAt: null, hostRef: null }),
+          ...toRow({
+            ...instance,
+            createdAt: at,
+            updatedAt: at,
+            readyAt: null,
+            deletedAt: null,
+            hostRef: null,
+          }),
           live_name: instance.name,
         });
         await tx(EVENTS).insert(eventRow(instance.id, at, event));
@@ -135,7 +148,10 @@ export class InstanceStore {
   ): Promise<StoredInstance> {
     const at = now();
     await this.knex.transaction(async tx => {
-      const row: Record<string, unknown> = { ...patchRow(patch), updated_at: at };
+      const row: Record<string, unknown> = {
+        ...patchRow(patch),
+        updated_at: at,
+      };
       if (patch.status === 'deleted') row.live_name = null;
       const query = tx(INSTANCES).where({ id });
       if (expectedStatus) query.andWhere('status', expectedStatus);
@@ -152,7 +168,9 @@ export class InstanceStore {
   }
 
   async listEvents(id: string): Promise<InstanceEvent[]> {
-    const rows = await this.knex(EVENTS).where({ instance_id: id }).orderBy('id', 'asc');
+    const rows = await this.knex(EVENTS)
+      .where({ instance_id: id })
+      .orderBy('id', 'asc');
     return rows.map(r => ({
       id: Number(r.id),
       instanceId: r.instance_id,
@@ -193,20 +211,27 @@ export class InstanceStore {
     const at = now();
     const rows = await this.knex(INSTANCES)
       .whereIn('status', ['provisioning', 'deleting'])
-      .andWhere(q => q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at))
+      .andWhere(q =>
+        q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at),
+      )
       .select('id');
     return rows.map(r => r.id);
   }
 
   /** What an owner uses, for quotas: instances not deleted or failed. */
-  async usage(owner: string): Promise<{ instances: number; storageGiB: number }> {
+  async usage(
+    owner: string,
+  ): Promise<{ instances: number; storageGiB: number }> {
     const row = await this.knex(INSTANCES)
       .where({ owner })
       .whereNotIn('status', ['deleted', 'failed'])
       .count({ count: '*' })
       .sum({ storage: 'storage_gib' })
       .first();
-    return { instances: Number(row?.count ?? 0), storageGiB: Number(row?.storage ?? 0) };
+    return {
+      instances: Number(row?.count ?? 0),
+      storageGiB: Number(row?.storage ?? 0),
+    };
   }
 }
 
@@ -236,7 +261,8 @@ function patchRow(p: InstancePatch) {
   if (p.health !== undefined) row.health = p.health;
   if (p.phase !== undefined) row.phase = p.phase;
   if (p.endpoint !== undefined) row.endpoint = json(p.endpoint);
-  if (p.deletionProtection !== undefined) row.deletion_protection = p.deletionProtection;
+  if (p.deletionProtection !== undefined)
+    row.deletion_protection = p.deletionProtection;
   if (p.fault !== undefined) row.fault = json(p.fault);
   if (p.readyAt !== undefined) row.ready_at = p.readyAt;
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;

@@ -122,7 +122,8 @@ export interface Credentials {
   uri: string;
 }
 
-const ENTITY_REF = /^([a-z][a-z0-9-]*:)?([a-z0-9][a-z0-9._-]*\/)?[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+const ENTITY_REF =
+  /^([a-z][a-z0-9-]*:)?([a-z0-9][a-z0-9._-]*\/)?[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 export const entityRefSchema = z
   .string()
@@ -140,7 +141,11 @@ export const createInstanceRequestSchema = z
     name: instanceNameSchema,
     owner: entityRefSchema,
     flavorId: z.string().min(1, 'must name a flavor'),
-    storageGiB: z.number().int('must be a whole number of GiB').positive().optional(),
+    storageGiB: z
+      .number()
+      .int('must be a whole number of GiB')
+      .positive()
+      .optional(),
     runtime: z
       .enum(RUNTIMES, {
         errorMap: () => ({ message: `must be one of ${RUNTIMES.join(', ')}` }),

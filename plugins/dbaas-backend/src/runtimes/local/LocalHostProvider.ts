@@ -41,7 +41,9 @@ export class LocalHostProvider implements HostProvider {
       .access(dir)
       .then(() => true)
       .catch(() => false);
-    return exists ? { exists } : { exists, message: `data directory ${dir} is gone` };
+    return exists
+      ? { exists }
+      : { exists, message: `data directory ${dir} is gone` };
   }
 
   async destroy(ref: HostRef): Promise<void> {

@@ -11,7 +11,11 @@ export interface LocalHost {
 /** One engine's server as a local process; every method is idempotent. */
 export interface LocalServer {
   /** Creates the data directory with the admin password, unless it exists. */
-  initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets): Promise<void>;
+  initialize(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<void>;
   /** Starts the server unless it runs, and waits until it accepts connections. */
   start(host: LocalHost, secrets: EngineSecrets): Promise<void>;
   /** Creates the application database and user, or brings them in line. */
@@ -20,7 +24,11 @@ export interface LocalServer {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<Endpoint>;
-  health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets): Promise<EngineHealth>;
+  health(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<EngineHealth>;
   /** The server's pid, when it runs. */
   runningPid(host: LocalHost): Promise<number | undefined>;
   stop(host: LocalHost): Promise<void>;

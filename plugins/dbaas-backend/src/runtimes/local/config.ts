@@ -9,7 +9,8 @@ export interface LocalRuntimeConfig {
 
 export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
   const dataDir =
-    config?.getOptionalString('dataDir') ?? path.join(os.tmpdir(), 'dbaas-local');
+    config?.getOptionalString('dataDir') ??
+    path.join(os.tmpdir(), 'dbaas-local');
   return {
     dataDir: path.resolve(dataDir),
     host: config?.getOptionalString('host') ?? '127.0.0.1',

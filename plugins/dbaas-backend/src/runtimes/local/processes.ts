@@ -23,7 +23,12 @@ export async function runAsSystemUser(name: string): Promise<RunAs> {
   try {
     return await lookupUser(name);
   } catch {
-    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', name]);
+    await execFileAsync('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      name,
+    ]);
     return lookupUser(name);
   }
 }
@@ -49,7 +54,10 @@ export async function run(
   options: SpawnOptions & RunAs = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      ...options,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', chunk => (output += chunk));
     child.stderr!.on('data', chunk => (output += chunk));
@@ -59,7 +67,11 @@ export async function run(
         resolve(output);
       } else {
         const name = command.split('/').pop();
-        reject(new Error(`${name} exited with code ${code}: ${output.trim().slice(-2000)}`));
+        reject(
+          new Error(
+            `${name} exited with code ${code}: ${output.trim().slice(-2000)}`,
+          ),
+        );
       }
     });
   });
@@ -76,7 +88,9 @@ export function isAlive(pid: number): boolean {
 
 export async function readPid(pidFile: string): Promise<number | undefined> {
   try {
-    const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0].trim());
+    const pid = Number(
+      (await fs.readFile(pidFile, 'utf8')).split('\n')[0].trim(),
+    );
     return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,40 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
+
+/** Catalog module: every database instance as a `Resource` of type `database`. */
+export const catalogModuleDbaasInstances = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'dbaas-instances',
+  register(env) {
+    env.registerInit({
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        config: coreServices.rootConfig,
+      },
+      async init({ catalog, auth, discovery, logger, scheduler, config }) {
+        const seconds =
+          config.getOptionalNumber('dbaas.catalog.refreshSeconds') ?? 15;
+        catalog.addEntityProvider(
+          new DbaasInstanceEntityProvider({
+            auth,
+            discovery,
+            logger,
+            appBaseUrl: config.getString('app.baseUrl'),
+            taskRunner: scheduler.createScheduledTaskRunner({
+              frequency: { seconds },
+              timeout: { minutes: 1 },
+            }),
+          }),
+        );
+      },
+    });
+  },
+});
