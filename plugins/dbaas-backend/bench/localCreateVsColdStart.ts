@@ -1,0 +1,137 @@
+/*
+ * Benchmark: create → ready of a PostgreSQL instance on the local runtime, against the
+ * raw engine's own cold start (initdb + pg_ctl start) of the same binaries, in the same
+ * run. Prints the medians and their ratio; the goal is a ratio of at most 1.10.
+ *
+ *   yarn bench:local [rounds]
+ */
+import { LoggerService } from '@backstage/backend-plugin-api';
+import crypto from 'crypto';
+import fs from 'fs';
+import knexFactory from 'knex';
+import os from 'os';
+import path from 'path';
+import { generatePassword, SecretBox } from '../src/crypto/SecretBox';
+import { InstanceEngine } from '../src/engine/InstanceEngine';
+import { InstanceNotifier } from '../src/engine/InstanceNotifier';
+import { RuntimeRegistry } from '../src/runtimes';
+import { createLocalRuntime } from '../src/runtimes/local';
+import { embeddedPostgresBinaries } from '../src/runtimes/local/postgresServer';
+import { chownTo, run, runAsSystemUser } from '../src/runtimes/local/processes';
+import { InstanceStore } from '../src/store/InstanceStore';
+
+const GOAL = 1.1;
+const flavor = {
+  id: 'postgresql-17-small',
+  engine: 'postgresql' as const,
+  version: '17',
+  image: 'dbaas/postgresql:17',
+  cpu: 1,
+  memoryMiB: 256,
+  storageGiB: { min: 1, max: 5, default: 1 },
+};
+const logger: LoggerService = {
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  debug: () => {},
+  child: () => logger,
+};
+
+async function rawColdStart(root: string): Promise<number> {
+  const { binDir } = embeddedPostgresBinaries();
+  const runAs = await runAsSystemUser('postgres');
+  const dir = fs.mkdtempSync(path.join(root, 'raw-'));
+  await chownTo(dir, runAs);
+  const data = path.join(dir, 'pgdata');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const started = performance.now();
+  await run(path.join(binDir, 'initdb'), [`--pgdata=${data}`, '--username=postgres', '--auth=trust'], runAs);
+  await run(
+    path.join(binDir, 'pg_ctl'),
+    ['start', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`],
+    runAs,
+  );
+  const elapsed = performance.now() - started;
+  await run(path.join(binDir, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w'], runAs);
+  return elapsed;
+}
+
+async function managerCreate(root: string): Promise<number> {
+  const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  const store = await InstanceStore.create(knex);
+  const runtimes = new RuntimeRegistry();
+  const local = createLocalRuntime({ dataDir: fs.mkdtempSync(path.join(root, 'managed-')), host: '127.0.0.1' });
+  runtimes.add(local);
+  const secretBox = new SecretBox('benchmark key, sixteen or more');
+  const engine = new InstanceEngine({
+    store,
+    runtimes,
+    flavors: [flavor],
+    secretBox,
+    notifier: new InstanceNotifier({ logger }),
+    logger,
+    replicaId: 'bench',
+    leaseMs: 30_000,
+  });
+  const started = performance.now();
+  const instance = await store.createInstance(
+    {
+      id: crypto.randomUUID(),
+      name: 'bench-db',
+      owner: 'group:default/bench',
+      flavorId: flavor.id,
+      engine: 'postgresql',
+      version: '17',
+      storageGiB: 1,
+      runtime: 'local',
+      status: 'provisioning',
+      health: 'unknown',
+      phase: 'requested',
+      endpoint: null,
+      deletionProtection: false,
+      fault: null,
+      component: null,
+      createdBy: 'user:default/bench',
+      sealedSecrets: secretBox.seal({ password: generatePassword(), adminPassword: generatePassword() }),
+      deadlineAt: null,
+    },
+    { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
+  );
+  engine.kick(instance.id);
+  await engine.idle();
+  const elapsed = performance.now() - started;
+  const ready = (await store.getInstance(instance.id))!;
+  if (ready.status !== 'running') throw new Error(`instance ended ${ready.status}: ${ready.fault?.message}`);
+  await local.engine.remove(ready.hostRef!, engine.engineSpec(ready, flavor), { logger, signal: new AbortController().signal });
+  await knex.destroy();
+  return elapsed;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const rounds = Number(process.argv[2] ?? 5);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
+  fs.chmodSync(root, 0o711);
+  const raw: number[] = [];
+  const managed: number[] = [];
+  try {
+    await rawColdStart(root); // warm the page cache for both
+    for (let i = 0; i < rounds; i++) {
+      raw.push(await rawColdStart(root));
+      managed.push(await managerCreate(root));
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const ratio = median(managed) / median(raw);
+  console.log(`raw initdb + start   median ${median(raw).toFixed(0)} ms  (${raw.map(x => x.toFixed(0)).join(', ')})`);
+  console.log(`create -> ready      median ${median(managed).toFixed(0)} ms  (${managed.map(x => x.toFixed(0)).join(', ')})`);
+  console.log(`ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${ratio <= GOAL ? 'met' : 'NOT met'}`);
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
