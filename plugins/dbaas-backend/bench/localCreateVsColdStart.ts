@@ -95,6 +95,7 @@ async function managerCreate(root: string): Promise<number> {
       createdBy: 'user:default/bench',
       sealedSecrets: secretBox.seal({ password: generatePassword(), adminPassword: generatePassword() }),
       deadlineAt: null,
+      holdAtHost: false,
     },
     { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
   );

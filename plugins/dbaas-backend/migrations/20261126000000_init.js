@@ -8,7 +8,8 @@ exports.up = async function up(knex) {
     table.comment('Database instances managed by the DBaaS Manager');
     table.string('id', 36).primary();
     table.string('name', 63).notNullable();
-    // equals name while the instance exists, null once deleted: keeps names unique per owner
+    // equals name while the instance exists, null once deleted: live names are unique, so
+    // each is also the catalog name of its Resource
     table.string('live_name', 63).nullable();
     table.string('owner', 255).notNullable();
     table.string('flavor_id', 63).notNullable();
@@ -30,13 +31,13 @@ exports.up = async function up(knex) {
     table.string('ready_at', 30).nullable();
     table.string('deleted_at', 30).nullable();
     table.string('deadline_at', 30).nullable();
+    // provisioning stops at host_ready until a deploy is requested (the template's second step)
+    table.boolean('hold_at_host').notNullable().defaultTo(false);
     table.text('host_ref').nullable();
     table.text('secrets').notNullable();
     table.string('lease_owner', 63).nullable();
     table.string('lease_expires_at', 30).nullable();
-    table.unique(['owner', 'live_name'], {
-      indexName: 'dbaas_instances_owner_name_uniq',
-    });
+    table.unique(['live_name'], { indexName: 'dbaas_instances_live_name_uniq' });
     table.index(['status'], 'dbaas_instances_status_idx');
   });
 

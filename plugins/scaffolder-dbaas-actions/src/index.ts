@@ -4,7 +4,12 @@
  * @packageDocumentation
  */
 export { scaffolderModuleDbaas as default } from './module';
-export { createDbaasActions } from './actions';
+export {
+  createDbaasActions,
+  createProvisionVmAction,
+  createDeployContainerAction,
+  createDeleteInstanceAction,
+} from './actions';
 export type { DbaasActionDeps } from './actions';
 export { createManagerClientFactory } from './managerClient';
 export type { ManagerClientFactory, ManagerSession } from './managerClient';

@@ -16,10 +16,16 @@ export const scaffolderModuleDbaas = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        config: coreServices.rootConfig,
       },
-      async init({ scaffolder, discovery, auth }) {
+      async init({ scaffolder, discovery, auth, config }) {
         const manager = createManagerClientFactory({ discovery, auth });
-        scaffolder.addActions(...createDbaasActions({ manager }));
+        scaffolder.addActions(
+          ...createDbaasActions({
+            manager,
+            appBaseUrl: config.getString('app.baseUrl'),
+          }),
+        );
       },
     });
   },

@@ -60,6 +60,7 @@ describe('InstanceEngine', () => {
           adminPassword: generatePassword(),
         }),
         deadlineAt: new Date(Date.now() + 120_000).toISOString(),
+        holdAtHost: false,
       },
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );

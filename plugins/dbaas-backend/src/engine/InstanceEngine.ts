@@ -186,6 +186,10 @@ export class InstanceEngine {
         }
         case 'host_ready':
         case 'engine_deploying': {
+          if (instance.phase === 'host_ready' && instance.holdAtHost) {
+            // waits for POST /instances/{id}/deploy; the deadline still applies
+            return false;
+          }
           if (instance.phase === 'host_ready') {
             await this.update(
               instance,
@@ -295,16 +299,13 @@ export class InstanceEngine {
   }
 
   private async cleanUp(instance: StoredInstance, signal: AbortSignal) {
-    if (!instance.hostRef) return undefined;
     try {
       const { runtime, flavor } = this.resolve(instance);
+      const hostRef = await this.findHost(instance, runtime);
+      if (!hostRef) return undefined;
       const ctx = this.context(instance, signal);
-      await runtime.engine.remove(
-        instance.hostRef,
-        this.engineSpec(instance, flavor),
-        ctx,
-      );
-      await runtime.host.destroy(instance.hostRef, ctx);
+      await runtime.engine.remove(hostRef, this.engineSpec(instance, flavor), ctx);
+      await runtime.host.destroy(hostRef, ctx);
       return 'removed the server and its host';
     } catch (error) {
       return `could not remove everything: ${(error as Error).message}`;
@@ -315,13 +316,10 @@ export class InstanceEngine {
     try {
       const { runtime, flavor } = this.resolve(instance);
       const ctx = this.context(instance, signal);
+      const hostRef = await this.findHost(instance, runtime);
       if (instance.phase !== 'host_destroying') {
-        if (instance.hostRef) {
-          await runtime.engine.remove(
-            instance.hostRef,
-            this.engineSpec(instance, flavor),
-            ctx,
-          );
+        if (hostRef) {
+          await runtime.engine.remove(hostRef, this.engineSpec(instance, flavor), ctx);
         }
         await this.update(
           instance,
@@ -330,8 +328,8 @@ export class InstanceEngine {
         );
         return true;
       }
-      if (instance.hostRef) {
-        await runtime.host.destroy(instance.hostRef, ctx);
+      if (hostRef) {
+        await runtime.host.destroy(hostRef, ctx);
       }
       await this.update(
         instance,
@@ -358,6 +356,11 @@ export class InstanceEngine {
       });
       return false;
     }
+  }
+
+  /** The recorded host, or one a step made before it could record it (a crash, a delete mid-way). */
+  private async findHost(instance: StoredInstance, runtime: Runtime) {
+    return instance.hostRef ?? (await runtime.host.find(instance.id));
   }
 
   private resolve(instance: StoredInstance): {

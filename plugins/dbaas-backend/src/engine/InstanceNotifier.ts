@@ -16,7 +16,7 @@ export class InstanceNotifier {
     },
   ) {}
 
-  async changed(instance: Instance) {
+  async changed(instance: Omit<Instance, 'host'>) {
     await this.deps.signals
       ?.publish({
         recipients: { type: 'broadcast' },
@@ -33,7 +33,7 @@ export class InstanceNotifier {
       );
   }
 
-  async ready(instance: Instance) {
+  async ready(instance: Omit<Instance, 'host'>) {
     await this.notify(instance, {
       title: `Database ${instance.name} is ready`,
       description: `${instance.engine} ${instance.version} on ${instance.runtime} accepts connections at ${instance.endpoint?.host}:${instance.endpoint?.port}. Read the password on its page.`,
@@ -41,7 +41,7 @@ export class InstanceNotifier {
     });
   }
 
-  async failed(instance: Instance) {
+  async failed(instance: Omit<Instance, 'host'>) {
     await this.notify(instance, {
       title: `Database ${instance.name} failed`,
       description: `${instance.fault?.code}: ${instance.fault?.message}`,
@@ -50,7 +50,7 @@ export class InstanceNotifier {
   }
 
   private async notify(
-    instance: Instance,
+    instance: Omit<Instance, 'host'>,
     payload: {
       title: string;
       description: string;

@@ -68,6 +68,11 @@ export interface HostProvider {
   /** Creates the host, or returns the one already made for this instance. */
   provision(spec: HostSpec, ctx: StepContext): Promise<HostRef>;
   describe(ref: HostRef): Promise<HostState>;
+  /**
+   * The host made for this instance, if any, found by what keys it (a folder, labels,
+   * tags): for cleaning up after a crash that happened before the HostRef was recorded.
+   */
+  find(instanceId: string): Promise<HostRef | undefined>;
   /** Removes the host and its storage; a host already gone is success. */
   destroy(ref: HostRef, ctx: StepContext): Promise<void>;
 }

@@ -90,9 +90,11 @@ export class InstanceService {
     return this.deps.config.flavors;
   }
 
+  /** Validates everything, then records the instance and starts work; a dry run stops before recording. */
   async create(
     request: CreateInstanceRequest,
     credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>,
+    options: { dryRun?: boolean } = {},
   ): Promise<Instance> {
     const flavor = this.flavors.get(request.flavorId);
     if (!flavor) {
@@ -118,6 +120,9 @@ export class InstanceService {
 
     await this.authorize(credentials, dbaasInstanceCreatePermission);
     const user = credentials.principal.userEntityRef;
+    if (options.dryRun) {
+      return this.dryRun({ request, flavor, storageGiB, runtimeName, owner, component, user });
+    }
     const retryAfter = this.createLimiter.take(user);
     if (retryAfter !== undefined) {
       throw new TooManyRequestsError(
@@ -157,6 +162,7 @@ export class InstanceService {
         deadlineAt: new Date(
           Date.now() + this.deps.config.provisioningTimeoutMs,
         ).toISOString(),
+        holdAtHost: request.holdAtHost ?? false,
       },
       {
         type: 'created',
@@ -167,6 +173,73 @@ export class InstanceService {
     this.deps.engine.kick(instance.id);
     await this.deps.notifier.changed(instance);
     return toPublicInstance(instance);
+  }
+
+  private async dryRun(p: {
+    request: CreateInstanceRequest;
+    flavor: Flavor;
+    storageGiB: number;
+    runtimeName: Instance['runtime'];
+    owner: string;
+    component: string | null;
+    user: string;
+  }): Promise<Instance> {
+    await this.checkQuota(p.owner, p.storageGiB);
+    const [taken] = await this.deps.store.listInstances({
+      name: p.request.name,
+      statuses: ['provisioning', 'running', 'stopped', 'deleting', 'failed'],
+    });
+    if (taken) {
+      throw new ConflictError(
+        `name: '${p.request.name}' is already used by another database (owned by ${taken.owner}); database names are unique across the portal`,
+      );
+    }
+    const now = new Date().toISOString();
+    return {
+      id: 'dry-run',
+      name: p.request.name,
+      owner: p.owner,
+      flavorId: p.flavor.id,
+      engine: p.flavor.engine,
+      version: p.flavor.version,
+      storageGiB: p.storageGiB,
+      runtime: p.runtimeName,
+      status: 'provisioning',
+      health: 'unknown',
+      phase: 'requested',
+      host: null,
+      endpoint: null,
+      deletionProtection: p.request.deletionProtection ?? false,
+      fault: null,
+      component: p.component,
+      createdBy: p.user,
+      createdAt: now,
+      updatedAt: now,
+      readyAt: null,
+      deletedAt: null,
+    };
+  }
+
+  /** Lets an instance held at its host go on to deploy its engine. */
+  async deploy(id: string, credentials: BackstageCredentials): Promise<Instance> {
+    const instance = await this.deps.store.getInstance(id);
+    const isCreator = instance && actorOf(credentials) === instance.createdBy;
+    const loaded = isCreator
+      ? instance
+      : await this.load(id, credentials, dbaasInstanceUpdatePermission);
+    if (!loaded || loaded.status === 'deleted') {
+      throw new NotFoundError(`No database instance with id ${id}`);
+    }
+    if (!loaded.holdAtHost) {
+      return toPublicInstance(loaded);
+    }
+    const updated = await this.deps.store.updateInstance(id, { holdAtHost: false }, {
+      type: 'operation',
+      message: `deploy requested by ${actorOf(credentials)}`,
+      actor: actorOf(credentials),
+    });
+    this.deps.engine.kick(id);
+    return toPublicInstance(updated);
   }
 
   private checkRuntime(name: Instance['runtime'], flavor: Flavor) {

@@ -68,7 +68,8 @@ async function keepRow(
     await client.end();
     return { rows, superuser: role.rows[0].rolsuper };
   }
-  const conn = await mysql.createConnection({ ...c, user: c.username });
+  const { username, ...where } = c;
+  const conn = await mysql.createConnection({ ...where, user: username });
   await conn.query('CREATE TABLE t (v TEXT)');
   await conn.query("INSERT INTO t VALUES ('kept')");
   const [rows] = await conn.query('SELECT v FROM t');
@@ -328,7 +329,7 @@ describe('DBaaS Manager API on the local runtime', () => {
     });
   });
 
-  it('refuses a duplicate name per owner (409), an exceeded quota (403), and deleting a protected database (409)', async () => {
+  it('refuses a duplicate name (409), an exceeded quota (403), and deleting a protected database (409)', async () => {
     const first = await create({
       name: 'quota-db',
       owner: 'group:default/small-team',
@@ -347,21 +348,21 @@ describe('DBaaS Manager API on the local runtime', () => {
       'Quota exceeded: group:default/small-team has 1 of 1 databases; delete one or ask your platform team to raise dbaas.quotas',
     );
 
+    // names are unique across the portal: they are the catalog names too
     const sameName = await create({
       name: 'quota-db',
       owner: 'group:default/team-b',
       flavorId: 'postgresql-17-small',
     });
-    expect(sameName.status).toBe(202);
-    const again = await create({
-      name: 'quota-db',
-      owner: 'group:default/team-b',
-      flavorId: 'postgresql-17-small',
-    });
-    expect(again.status).toBe(409);
-    expect(again.body.error.message).toContain(
-      "name: 'quota-db' is already used by another database of group:default/team-b",
+    expect(sameName.status).toBe(409);
+    expect(sameName.body.error.message).toContain(
+      "name: 'quota-db' is already used by another database (owned by group:default/small-team)",
     );
+    const dryRun = await request(server)
+      .post('/api/dbaas/instances?dryRun=true')
+      .set('Authorization', asAlice)
+      .send({ name: 'quota-db', owner: 'group:default/team-b', flavorId: 'postgresql-17-small' });
+    expect(dryRun.status).toBe(409);
 
     const protectedDelete = await request(server)
       .delete(`/api/dbaas/instances/${first.body.id}`)
@@ -374,7 +375,7 @@ describe('DBaaS Manager API on the local runtime', () => {
       .set('Authorization', asAlice)
       .send({ deletionProtection: false });
     expect(unprotect.body.deletionProtection).toBe(false);
-    for (const id of [first.body.id, sameName.body.id]) {
+    for (const id of [first.body.id]) {
       await waitFor(id, i => i?.status === 'running');
       expect(
         (
@@ -384,7 +385,7 @@ describe('DBaaS Manager API on the local runtime', () => {
         ).status,
       ).toBe(202);
     }
-    for (const id of [first.body.id, sameName.body.id])
+    for (const id of [first.body.id])
       await waitFor(id, i => i === undefined);
   });
 
@@ -432,5 +433,66 @@ describe('DBaaS Manager API on the local runtime', () => {
     expect(res.body.error.message).toBe(
       'No database instance with id unknown-id',
     );
+  });
+});
+
+describe('dry run and two-step provisioning', () => {
+  it('validates a dry run without creating anything, and holds an instance at its host until deploy', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-hold-test-'));
+    const { server } = await startTestBackend({
+      features: [
+        dbaasPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            dbaas: {
+              flavors: [flavors[0]],
+              runtimes: { local: { dataDir } },
+              encryption: { key: 'test key of sixteen characters or more' },
+            },
+          },
+        }),
+      ],
+    });
+    const body = { name: 'held-db', owner: 'team-a', flavorId: 'postgresql-17-small' };
+
+    const dry = await request(server)
+      .post('/api/dbaas/instances?dryRun=true')
+      .set('Authorization', asAlice)
+      .send(body);
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ id: 'dry-run', name: 'held-db', owner: 'group:default/team-a', storageGiB: 2 });
+    const list = await request(server).get('/api/dbaas/instances').set('Authorization', asAlice);
+    expect(list.body.totalCount).toBe(0);
+    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
+
+    const created = await request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', asAlice)
+      .send({ ...body, holdAtHost: true });
+    const id = created.body.id;
+    const get = () => request(server).get(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+    let held = (await get()).body;
+    for (let i = 0; i < 100 && held.phase !== 'host_ready'; i++) {
+      await new Promise(r => setTimeout(r, 100));
+      held = (await get()).body;
+    }
+    await new Promise(r => setTimeout(r, 1000));
+    expect((await get()).body).toMatchObject({ status: 'provisioning', phase: 'host_ready', host: '127.0.0.1', endpoint: null });
+
+    const deploy = await request(server).post(`/api/dbaas/instances/${id}/deploy`).set('Authorization', asAlice);
+    expect(deploy.status).toBe(202);
+    let running = (await get()).body;
+    for (let i = 0; i < 300 && running.status !== 'running'; i++) {
+      await new Promise(r => setTimeout(r, 100));
+      running = (await get()).body;
+    }
+    expect(running).toMatchObject({ status: 'running', health: 'healthy' });
+
+    await request(server).delete(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+    for (let i = 0; i < 300 && (await get()).status !== 404; i++) {
+      await new Promise(r => setTimeout(r, 100));
+    }
+    expect((await get()).status).toBe(404);
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -45,15 +45,17 @@ export async function createRouter(
     });
     try {
       const body = parse(createInstanceRequestSchema, req.body ?? {}, 'body');
-      const instance = await service.create(body, credentials);
+      const dryRun = req.query.dryRun === 'true';
+      const instance = await service.create(body, credentials, { dryRun });
       await audit.success({
         meta: {
           instanceId: instance.id,
           name: instance.name,
           owner: instance.owner,
+          dryRun,
         },
       });
-      res.status(202).json(instance);
+      res.status(dryRun ? 200 : 202).json(instance);
     } catch (error) {
       await audit.fail({ error: error as Error });
       if (error instanceof TooManyRequestsError) {
@@ -116,6 +118,11 @@ export async function createRouter(
       await audit.fail({ error: error as Error });
       throw error;
     }
+  });
+
+  router.post('/instances/:id/deploy', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.status(202).json(await service.deploy(req.params.id, credentials));
   });
 
   router.get('/instances/:id/events', async (req, res) => {

@@ -25,6 +25,7 @@ function newInstance(overrides: Partial<NewInstance> = {}): NewInstance {
     createdBy: 'user:default/alice',
     sealedSecrets: 'sealed',
     deadlineAt: null,
+    holdAtHost: false,
     ...overrides,
   };
 }
@@ -45,9 +46,9 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps an instance and its timeline', async () => {
-      const created = await store.createInstance(newInstance(), requested);
+      const created = await store.createInstance(newInstance({ name: 'timeline-db' }), requested);
       expect(created).toMatchObject({
-        name: 'orders-db',
+        name: 'timeline-db',
         status: 'provisioning',
         deletionProtection: false,
         hostRef: null,
@@ -89,32 +90,52 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
-    it('refuses a second live instance of the same name and owner, but frees the name on delete', async () => {
-      const owner = 'group:default/team-b';
+    it('refuses a second live instance of the same name, but frees the name on delete', async () => {
+      const name = 'unique-db';
       const first = await store.createInstance(
-        newInstance({ owner }),
+        newInstance({ name, owner: 'group:default/team-b' }),
         requested,
       );
       await expect(
-        store.createInstance(newInstance({ owner }), requested),
+        store.createInstance(
+          newInstance({ name, owner: 'group:default/team-c' }),
+          requested,
+        ),
       ).rejects.toThrow(
-        "name: 'orders-db' is already used by another database of group:default/team-b",
-      );
-      // another owner may use the name
-      await store.createInstance(
-        newInstance({ owner: 'group:default/team-c' }),
-        requested,
+        "name: 'unique-db' is already used by another database (owned by group:default/team-b); database names are unique across the portal",
       );
 
       await store.updateInstance(first.id, { status: 'deleted' });
       await expect(
-        store.createInstance(newInstance({ owner }), requested),
+        store.createInstance(newInstance({ name }), requested),
       ).resolves.toBeDefined();
+    });
+
+    it('leaves an instance held at its host out of the pending work', async () => {
+      const { id } = await store.createInstance(
+        newInstance({
+          name: 'held-db',
+          phase: 'host_ready',
+          holdAtHost: true,
+          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+        }),
+        requested,
+      );
+      expect(await store.listPendingWork()).not.toContain(id);
+      await store.updateInstance(id, { holdAtHost: false });
+      expect(await store.listPendingWork()).toContain(id);
+
+      // past its deadline it is picked up again, to fail with PROVISION_TIMEOUT
+      await store.updateInstance(id, {
+        holdAtHost: true,
+        deadlineAt: new Date(Date.now() - 1000).toISOString(),
+      });
+      expect(await store.listPendingWork()).toContain(id);
     });
 
     it('gives the lease to one replica at a time, and to another once it expires', async () => {
       const { id } = await store.createInstance(
-        newInstance({ owner: 'group:default/lease' }),
+        newInstance({ name: 'lease-db' }),
         requested,
       );
 

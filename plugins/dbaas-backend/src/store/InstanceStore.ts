@@ -19,11 +19,13 @@ const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';
 
 /** An instance with what only the Manager sees: host, sealed secrets, deadline. */
-export interface StoredInstance extends Instance {
+export interface StoredInstance extends Omit<Instance, 'host'> {
   hostRef: HostRef | null;
   /** Sealed with the SecretBox; never leaves the backend. */
   sealedSecrets: string;
   deadlineAt: string | null;
+  /** Provisioning waits at host_ready until a deploy is requested. */
+  holdAtHost: boolean;
 }
 
 export type NewInstance = Omit<
@@ -44,6 +46,7 @@ export type InstancePatch = Partial<
     | 'deletedAt'
     | 'deadlineAt'
     | 'hostRef'
+    | 'holdAtHost'
   >
 >;
 
@@ -109,8 +112,9 @@ export class InstanceStore {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
+        const other = await this.knex(INSTANCES).where({ live_name: instance.name }).first();
         throw new ConflictError(
-          `name: '${instance.name}' is already used by another database of ${instance.owner}`,
+          `name: '${instance.name}' is already used by another database${other ? ` (owned by ${other.owner})` : ''}; database names are unique across the portal`,
         );
       }
       throw error;
@@ -211,6 +215,10 @@ export class InstanceStore {
     const at = now();
     const rows = await this.knex(INSTANCES)
       .whereIn('status', ['provisioning', 'deleting'])
+      // held at their host until a deploy is asked for, unless their deadline passed
+      .whereNot(q =>
+        q.where({ phase: 'host_ready', hold_at_host: true }).andWhere('deadline_at', '>=', at),
+      )
       .andWhere(q =>
         q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at),
       )
@@ -268,6 +276,7 @@ function patchRow(p: InstancePatch) {
   if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
   if (p.deadlineAt !== undefined) row.deadline_at = p.deadlineAt;
   if (p.hostRef !== undefined) row.host_ref = json(p.hostRef);
+  if (p.holdAtHost !== undefined) row.hold_at_host = p.holdAtHost;
   return row;
 }
 
@@ -295,6 +304,7 @@ function fromRow(r: any): StoredInstance {
     readyAt: r.ready_at ?? null,
     deletedAt: r.deleted_at ?? null,
     deadlineAt: r.deadline_at ?? null,
+    holdAtHost: Boolean(r.hold_at_host),
     hostRef: json<HostRef>(r.host_ref),
     sealedSecrets: r.secrets,
   };
@@ -323,6 +333,12 @@ function isUniqueViolation(error: unknown) {
 
 /** Strips what must never leave the backend. */
 export function toPublicInstance(i: StoredInstance): Instance {
-  const { hostRef: _h, sealedSecrets: _s, deadlineAt: _d, ...instance } = i;
-  return instance;
+  const {
+    hostRef,
+    sealedSecrets: _s,
+    deadlineAt: _d,
+    holdAtHost: _hold,
+    ...instance
+  } = i;
+  return { ...instance, host: hostRef?.address ?? null };
 }

@@ -17,10 +17,13 @@ export interface DbaasRequestOptions {
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */
 export interface DbaasApi {
   listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]>;
+  /** With `dryRun`, validates everything (permission and quota too) and creates nothing. */
   createInstance(
     request: CreateInstanceRequest,
-    options?: DbaasRequestOptions,
+    options?: DbaasRequestOptions & { dryRun?: boolean },
   ): Promise<Instance>;
+  /** Continues an instance held at its host (created with `holdAtHost`). */
+  deployInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
   listInstances(
     query?: ListInstancesQuery,
     options?: DbaasRequestOptions,

@@ -36,11 +36,18 @@ export class DbaasClient implements DbaasApi {
 
   createInstance(
     request: CreateInstanceRequest,
-    options?: DbaasRequestOptions,
+    options?: DbaasRequestOptions & { dryRun?: boolean },
   ): Promise<Instance> {
-    return this.request('/instances', options, {
+    const path = options?.dryRun ? '/instances?dryRun=true' : '/instances';
+    return this.request(path, options, {
       method: 'POST',
       body: JSON.stringify(request),
+    });
+  }
+
+  deployInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
+    return this.request(`/instances/${encodeURIComponent(id)}/deploy`, options, {
+      method: 'POST',
     });
   }
 

@@ -78,6 +78,8 @@ export interface Instance {
   status: LifecycleStatus;
   health: HealthState;
   phase: Phase | null;
+  /** Address of the host ("VM") once provisioned. */
+  host: string | null;
   endpoint: Endpoint | null;
   deletionProtection: boolean;
   fault: Fault | null;
@@ -153,6 +155,8 @@ export const createInstanceRequestSchema = z
       .optional(),
     deletionProtection: z.boolean().optional(),
     component: entityRefSchema.optional(),
+    /** Stop at host_ready until `POST /instances/{id}/deploy` (two-step templates). */
+    holdAtHost: z.boolean().optional(),
   })
   .strict();
 export type CreateInstanceRequest = z.infer<typeof createInstanceRequestSchema>;
@@ -179,4 +183,17 @@ export type ListInstancesQuery = z.input<typeof listInstancesQuerySchema>;
 export interface ListInstancesResponse {
   items: Instance[];
   totalCount: number;
+}
+
+/** The catalog entity of an instance: live instance names are unique across the portal. */
+export function instanceEntityRef(instance: Pick<Instance, 'name'>): string {
+  return `resource:default/${instance.name}`;
+}
+
+/** A connection URI without the password, e.g. `postgresql://app@127.0.0.1:5432/app`. */
+export function connectionUri(instance: Pick<Instance, 'engine' | 'endpoint'>): string | null {
+  const e = instance.endpoint;
+  if (!e) return null;
+  const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
+  return `${scheme}://${encodeURIComponent(e.user)}@${e.host}:${e.port}/${e.database}`;
 }

@@ -1,13 +1,22 @@
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ManagerClientFactory } from '../managerClient';
+import { createDeleteInstanceAction } from './deleteInstance';
+import { createDeployContainerAction } from './deployContainer';
+import { createProvisionVmAction } from './provisionVm';
 
 export interface DbaasActionDeps {
   manager: ManagerClientFactory;
+  /** The portal's address, for links to instance pages (`app.baseUrl`). */
+  appBaseUrl: string;
 }
 
 /** Every `dbaas:*` scaffolder action, built from its injected dependencies. */
-export function createDbaasActions(
-  _deps: DbaasActionDeps,
-): TemplateAction<any, any, any>[] {
-  return [];
+export function createDbaasActions(deps: DbaasActionDeps): TemplateAction<any, any, any>[] {
+  return [
+    createProvisionVmAction(deps),
+    createDeployContainerAction(deps),
+    createDeleteInstanceAction(deps),
+  ];
 }
+
+export { createProvisionVmAction, createDeployContainerAction, createDeleteInstanceAction };

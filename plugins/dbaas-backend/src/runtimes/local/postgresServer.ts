@@ -116,30 +116,35 @@ export class PostgresServer implements LocalServer {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<Endpoint> {
-    const admin = adminClient(host, secrets, 'postgres');
+    // template1 always exists; 'postgres' may have become the application database
+    const admin = adminClient(host, secrets, 'template1');
     await admin.connect();
     try {
       const user = admin.escapeIdentifier(spec.username);
       const password = admin.escapeLiteral(secrets.password);
-      const role = await admin.query(
-        'SELECT 1 FROM pg_roles WHERE rolname = $1',
-        [spec.username],
-      );
+      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+        spec.username,
+      ]);
       await admin.query(
         role.rowCount
           ? `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`
           : `CREATE ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`,
       );
-      const db = await admin.query(
-        'SELECT 1 FROM pg_database WHERE datname = $1',
-        [spec.database],
+      const databases = await admin.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname IN ($1, $2)',
+        [spec.database, 'postgres'],
       );
-      if (!db.rowCount) {
+      const names = databases.rows.map(r => r.datname);
+      if (!names.includes(spec.database)) {
+        const db = admin.escapeIdentifier(spec.database);
+        // the cluster serves this one database: initdb's empty 'postgres' database becomes
+        // it, which is instant where CREATE DATABASE copies a template
         await admin.query(
-          `CREATE DATABASE ${admin.escapeIdentifier(
-            spec.database,
-          )} OWNER ${user}`,
+          names.includes('postgres')
+            ? `ALTER DATABASE postgres RENAME TO ${db}`
+            : `CREATE DATABASE ${db}`,
         );
+        await admin.query(`ALTER DATABASE ${db} OWNER TO ${user}`);
       }
     } finally {
       await admin.end();

@@ -1,0 +1,24 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description: 'Deploy the engine on the host provisioned by the previous step',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'deploy',
+          action: 'dbaas:container:deploy',
+          name: 'Deploy database',
+          input: { instanceId: '${{ steps.provision.output.instanceId }}' },
+        },
+      ],
+      output: {
+        links: [
+          { title: 'Database', url: '${{ steps.deploy.output.instanceUrl }}' },
+          { title: 'In the catalog', entityRef: '${{ steps.deploy.output.entityRef }}' },
+        ],
+      },
+    }),
+  },
+];

@@ -1,0 +1,85 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { connectionUri, instanceEntityRef, Instance } from '@dbaas/plugin-dbaas-common';
+import { ManagerClientFactory } from '../managerClient';
+import { examples } from './deployContainer.examples';
+import { cancel } from './provisionVm';
+import { waitForInstance } from './waitForInstance';
+
+/**
+ * `dbaas:container:deploy`: deploys the flavor's engine on the host made by
+ * `dbaas:vm:provision` and waits until it is healthy. Outputs never hold the password.
+ */
+export function createDeployContainerAction(deps: {
+  manager: ManagerClientFactory;
+  appBaseUrl: string;
+}) {
+  return createTemplateAction({
+    id: 'dbaas:container:deploy',
+    description:
+      "Deploys the flavor's database engine on the provisioned host and waits until it is healthy",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        instanceId: z => z.string().min(1).describe('The id output by dbaas:vm:provision'),
+      },
+      output: {
+        endpoint: z =>
+          z
+            .object({
+              host: z.string(),
+              port: z.number(),
+              database: z.string(),
+              user: z.string(),
+            })
+            .describe('Where to connect'),
+        connectionUri: z => z.string().describe('Connection URI without the password'),
+        entityRef: z => z.string().describe('The catalog entity of the database'),
+        instanceUrl: z => z.string().describe('The instance page, where the password is'),
+      },
+    },
+    async handler(ctx) {
+      const { instanceId } = ctx.input;
+      const instanceUrl = `${deps.appBaseUrl}/dbaas/instances/${instanceId}`;
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would deploy the engine of instance ${instanceId}`);
+        ctx.output('endpoint', { host: 'dry-run', port: 0, database: 'dry-run', user: 'dry-run' });
+        ctx.output('connectionUri', 'dry-run');
+        ctx.output('entityRef', 'dry-run');
+        ctx.output('instanceUrl', instanceUrl);
+        return;
+      }
+      const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
+      await ctx.checkpoint({
+        key: `dbaas.instance.deploy.${instanceId}`,
+        fn: async () => {
+          await session.api.deployInstance(instanceId, { token: session.token });
+        },
+      });
+
+      let instance: Instance | undefined;
+      try {
+        instance = await waitForInstance({
+          session,
+          instanceId,
+          logger: ctx.logger,
+          signal: ctx.signal,
+          until: i => i?.status === 'running',
+        });
+      } catch (error) {
+        if (ctx.signal?.aborted) {
+          await cancel(session, instanceId, ctx.logger);
+        }
+        throw error;
+      }
+      const ready = instance!;
+      ctx.logger.info(
+        `Database ${ready.name} is ready at ${ready.endpoint!.host}:${ready.endpoint!.port}; read its password on ${instanceUrl}`,
+      );
+      ctx.output('endpoint', ready.endpoint!);
+      ctx.output('connectionUri', connectionUri(ready)!);
+      ctx.output('entityRef', instanceEntityRef(ready));
+      ctx.output('instanceUrl', instanceUrl);
+    },
+  });
+}

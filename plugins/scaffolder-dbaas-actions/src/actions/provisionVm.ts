@@ -1,0 +1,114 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { instanceEntityRef, Instance } from '@dbaas/plugin-dbaas-common';
+import { ManagerClientFactory, ManagerSession } from '../managerClient';
+import { examples } from './provisionVm.examples';
+import { waitForInstance } from './waitForInstance';
+
+/**
+ * `dbaas:vm:provision`: asks the Manager for a new instance and waits until its host
+ * ("VM") is provisioned. The engine is deployed by `dbaas:container:deploy`.
+ */
+export function createProvisionVmAction(deps: { manager: ManagerClientFactory }) {
+  return createTemplateAction({
+    id: 'dbaas:vm:provision',
+    description:
+      'Requests a database from the DBaaS Manager and waits until its host is provisioned',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z
+            .string()
+            .describe('Database name: a DNS label of 3 to 40 characters, unique in the portal'),
+        owner: z => z.string().describe('Owner entity ref, e.g. group:default/team-a'),
+        flavorId: z => z.string().describe('Flavor id, from GET /api/dbaas/flavors'),
+        storageGiB: z =>
+          z.number().int().optional().describe("Storage in GiB; default: the flavor's"),
+        runtime: z =>
+          z
+            .enum(['local', 'docker', 'kubernetes', 'ec2'])
+            .optional()
+            .describe("Runtime; default: the Manager's dbaas.defaultRuntime"),
+        deletionProtection: z =>
+          z.boolean().optional().describe('Refuse deletes until turned off'),
+        component: z =>
+          z.string().optional().describe('Entity ref of the component or system it serves'),
+      },
+      output: {
+        instanceId: z => z.string().describe('The instance id'),
+        host: z => z.string().describe('Address of the provisioned host'),
+        entityRef: z => z.string().describe('The catalog entity of the database'),
+      },
+    },
+    async handler(ctx) {
+      const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
+      const { name, owner, flavorId, storageGiB, runtime, deletionProtection, component } =
+        ctx.input;
+      const request = { name, owner, flavorId, storageGiB, runtime, deletionProtection, component };
+
+      if (ctx.isDryRun) {
+        const planned = await session.api.createInstance(request, {
+          token: session.token,
+          dryRun: true,
+        });
+        ctx.logger.info(
+          `Dry run: would create ${planned.name} (${planned.flavorId}, ${planned.storageGiB} GiB on ${planned.runtime}) for ${planned.owner}`,
+        );
+        ctx.output('instanceId', 'dry-run');
+        ctx.output('host', 'dry-run');
+        ctx.output('entityRef', instanceEntityRef(planned));
+        return;
+      }
+
+      // a retried or recovered task finds the id here instead of creating a second instance
+      const instanceId = await ctx.checkpoint({
+        key: `dbaas.instance.create.${name}`,
+        fn: async () => {
+          const created = await session.api.createInstance(
+            { ...request, holdAtHost: true },
+            { token: session.token },
+          );
+          ctx.logger.info(`Requested database ${created.name} (id ${created.id})`);
+          return created.id;
+        },
+      });
+
+      let instance: Instance | undefined;
+      try {
+        instance = await waitForInstance({
+          session,
+          instanceId,
+          logger: ctx.logger,
+          signal: ctx.signal,
+          until: i => !!i?.host,
+        });
+      } catch (error) {
+        if (ctx.signal?.aborted) {
+          await cancel(session, instanceId, ctx.logger);
+        }
+        throw error;
+      }
+      ctx.output('instanceId', instanceId);
+      ctx.output('host', instance!.host!);
+      ctx.output('entityRef', instanceEntityRef(instance!));
+    },
+  });
+}
+
+/** A cancelled create is deleted, so the Manager knows what became of it. */
+export async function cancel(
+  session: ManagerSession,
+  instanceId: string,
+  logger: LoggerService,
+) {
+  try {
+    await session.api.deleteInstance(instanceId, { token: session.token });
+    logger.info(`Task cancelled: deleting instance ${instanceId}`);
+  } catch (error) {
+    logger.warn(
+      `Task cancelled; instance ${instanceId} was left as it is (${error}); it fails at its provisioning deadline if never deployed`,
+    );
+  }
+}
