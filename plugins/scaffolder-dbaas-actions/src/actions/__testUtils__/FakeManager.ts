@@ -1,0 +1,97 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { ResponseError } from '@backstage/errors';
+import {
+  CreateInstanceRequest,
+  DbaasApi,
+  Instance,
+} from '@dbaas/plugin-dbaas-common';
+import { ManagerClientFactory } from '../../managerClient';
+
+/** An in-memory stand-in for the Manager's API: each getInstance moves one state ahead. */
+export class FakeManager implements ManagerClientFactory {
+  readonly calls: { method: string; args: unknown[]; token?: string }[] = [];
+  /** The states getInstance walks through, the last one repeating. */
+  states: (Partial<Instance> | 'gone')[] = [];
+  private reads = 0;
+
+  base(request: Partial<CreateInstanceRequest> = {}): Instance {
+    return {
+      id: 'i-1',
+      name: request.name ?? 'orders-db',
+      owner: 'group:default/team-a',
+      flavorId: 'postgresql-17-small',
+      engine: 'postgresql',
+      version: '17',
+      storageGiB: 5,
+      runtime: 'local',
+      status: 'provisioning',
+      health: 'unknown',
+      phase: 'requested',
+      host: null,
+      endpoint: null,
+      deletionProtection: false,
+      fault: null,
+      component: null,
+      createdBy: 'user:default/alice',
+      createdAt: '2026-11-26T00:00:00.000Z',
+      updatedAt: '2026-11-26T00:00:00.000Z',
+      readyAt: null,
+      deletedAt: null,
+    };
+  }
+
+  readonly api: Partial<DbaasApi> = {
+    createInstance: async (request, options) => {
+      this.calls.push({ method: 'createInstance', args: [request, options], token: options?.token });
+      return { ...this.base(request), id: options?.dryRun ? 'dry-run' : 'i-1' };
+    },
+    getInstance: async (id, options) => {
+      this.calls.push({ method: 'getInstance', args: [id], token: options?.token });
+      const state = this.states[Math.min(this.reads++, this.states.length - 1)];
+      if (state === 'gone' || state === undefined) {
+        throw await ResponseError.fromResponse(
+          new Response(
+            JSON.stringify({
+              error: { name: 'NotFoundError', message: `No database instance with id ${id}` },
+              response: { statusCode: 404 },
+            }),
+            { status: 404, headers: { 'Content-Type': 'application/json' } },
+          ),
+        );
+      }
+      return { ...this.base(), ...state };
+    },
+    deployInstance: async (id, options) => {
+      this.calls.push({ method: 'deployInstance', args: [id], token: options?.token });
+      return this.base();
+    },
+    deleteInstance: async (id, options) => {
+      this.calls.push({ method: 'deleteInstance', args: [id], token: options?.token });
+      return { ...this.base(), status: 'deleting' };
+    },
+  };
+
+  async forCredentials(credentials: unknown) {
+    expect(credentials).toEqual(mockCredentials.user('user:default/alice'));
+    return { api: this.api as DbaasApi, token: 'token-for-alice' };
+  }
+
+  called(method: string) {
+    return this.calls.filter(c => c.method === method);
+  }
+}
+
+/** A mock action context as alice, with a jest logger; other fields override the defaults. */
+export function mockContext<T extends Record<string, any>>(
+  input: T,
+  overrides: Record<string, unknown> = {},
+) {
+  const logger = mockServices.logger.mock();
+  return {
+    ...createMockActionContext({ input, logger }),
+    logger,
+    getInitiatorCredentials: async () => mockCredentials.user('user:default/alice'),
+    ...overrides,
+  } as ReturnType<typeof createMockActionContext<T>> & { logger: typeof logger };
+}

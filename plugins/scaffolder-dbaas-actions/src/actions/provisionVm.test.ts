@@ -1,0 +1,99 @@
+import { FakeManager, mockContext } from './__testUtils__/FakeManager';
+import { createProvisionVmAction } from './provisionVm';
+
+const input = {
+  name: 'orders-db',
+  owner: 'group:default/team-a',
+  flavorId: 'postgresql-17-small',
+  storageGiB: 5,
+};
+
+function context(overrides: Record<string, unknown> = {}) {
+  return mockContext(input, overrides);
+}
+
+describe('dbaas:vm:provision', () => {
+  it('asks the Manager on behalf of the user, waits for the host and outputs it', async () => {
+    const manager = new FakeManager();
+    manager.states = [
+      { phase: 'host_provisioning' },
+      { phase: 'host_ready', host: '10.0.0.7' },
+    ];
+    const action = createProvisionVmAction({ manager });
+    const ctx = context();
+
+    await action.handler(ctx);
+
+    expect(manager.called('createInstance')).toEqual([
+      {
+        method: 'createInstance',
+        args: [{ ...input, holdAtHost: true }, { token: 'token-for-alice' }],
+        token: 'token-for-alice',
+      },
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('instanceId', 'i-1');
+    expect(ctx.output).toHaveBeenCalledWith('host', '10.0.0.7');
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'resource:default/orders-db');
+    expect(ctx.logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(/^orders-db: provisioning, phase host_provisioning, health unknown \(\d+ s\)$/),
+    );
+  });
+
+  it('creates nothing when the checkpoint already holds the instance of an earlier try', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
+    const action = createProvisionVmAction({ manager });
+    const ctx = context({ checkpoint: async () => 'i-1' });
+
+    await action.handler(ctx);
+
+    expect(manager.called('createInstance')).toEqual([]);
+    expect(ctx.output).toHaveBeenCalledWith('instanceId', 'i-1');
+  });
+
+  it('validates with the Manager on a dry run and creates nothing', async () => {
+    const manager = new FakeManager();
+    const action = createProvisionVmAction({ manager });
+    const ctx = context({ isDryRun: true });
+
+    await action.handler(ctx);
+
+    expect(manager.called('createInstance')[0].args[1]).toEqual({
+      token: 'token-for-alice',
+      dryRun: true,
+    });
+    expect(manager.called('getInstance')).toEqual([]);
+    expect(ctx.output).toHaveBeenCalledWith('instanceId', 'dry-run');
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'resource:default/orders-db');
+  });
+
+  it('fails with the typed fault when the instance fails', async () => {
+    const manager = new FakeManager();
+    manager.states = [
+      {
+        status: 'failed',
+        phase: null,
+        fault: { phase: 'host_provisioning', code: 'HOST_CAPACITY', message: 'no host has 4 GiB free' },
+      },
+    ];
+    const action = createProvisionVmAction({ manager });
+
+    await expect(action.handler(context())).rejects.toThrow(
+      'Database orders-db failed in phase host_provisioning: HOST_CAPACITY no host has 4 GiB free',
+    );
+  });
+
+  it('deletes the instance when the task is cancelled while waiting', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ phase: 'host_provisioning' }];
+    const controller = new AbortController();
+    const action = createProvisionVmAction({ manager });
+    const ctx = context({ signal: controller.signal });
+
+    const run = action.handler(ctx);
+    setTimeout(() => controller.abort(new Error('task cancelled')), 50);
+
+    await expect(run).rejects.toThrow('task cancelled');
+    expect(manager.called('deleteInstance').map(c => c.args)).toEqual([['i-1']]);
+  });
+});
