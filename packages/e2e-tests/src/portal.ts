@@ -26,6 +26,8 @@ export const BACKEND_URL = 'http://localhost:7007';
 export interface Portal {
   appUrl: string;
   backendUrl: string;
+  /** The local runtime's data folder, when this run started the portal. */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startPortal(): Promise<Portal> {
     return {
       appUrl: process.env.E2E_BASE_URL,
       backendUrl: process.env.E2E_BACKEND_URL ?? BACKEND_URL,
+      dataDir: process.env.E2E_DATA_DIR,
       stop: async () => {},
     };
   }
@@ -51,6 +54,7 @@ export async function startPortal(): Promise<Portal> {
   }
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-e2e-'));
+  fs.chmodSync(dataDir, 0o711);
   const yarnRelease = fs
     .readdirSync(path.join(repoRoot, '.yarn/releases'))
     .find(f => f.endsWith('.cjs'))!;
@@ -94,7 +98,7 @@ export async function startPortal(): Promise<Portal> {
     await stop();
     throw error;
   }
-  return { appUrl: APP_URL, backendUrl: BACKEND_URL, stop };
+  return { appUrl: APP_URL, backendUrl: BACKEND_URL, dataDir, stop };
 }
 
 async function waitFor(url: string, child: ChildProcess, logFile: string) {

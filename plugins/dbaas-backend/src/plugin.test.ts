@@ -39,6 +39,24 @@ describe('dbaas backend plugin', () => {
     expect(response.body).toEqual({ items: flavors });
   });
 
+  it('lists the runtimes with the flavors each can serve', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        dbaasPlugin,
+        mockServices.rootConfig.factory({ data: { dbaas: { flavors } } }),
+      ],
+    });
+
+    const response = await request(server).get('/api/dbaas/runtimes');
+
+    expect(response.body).toEqual({
+      defaultRuntime: 'local',
+      items: [
+        { name: 'local', flavorIds: ['postgresql-17-small', 'mariadb-10-11-small'] },
+      ],
+    });
+  });
+
   it('refuses anonymous callers', async () => {
     const { server } = await startTestBackend({
       features: [

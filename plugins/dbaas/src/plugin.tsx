@@ -5,6 +5,7 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { DbaasClient } from '@dbaas/plugin-dbaas-common';
 import StorageIcon from '@material-ui/icons/Storage';
 import { dbaasApiRef } from './api';
@@ -31,11 +32,22 @@ const databasesPage = PageBlueprint.make({
   },
 });
 
+/** `ui:field: DbaasFlavorPicker` for the Create Database template. */
+const flavorPickerField = FormFieldBlueprint.make({
+  name: 'flavor-picker',
+  params: {
+    field: () =>
+      import('./components/FlavorPicker/formField').then(
+        m => m.flavorPickerFormField,
+      ),
+  },
+});
+
 /** The DBaaS frontend plugin for Backstage's new frontend system. */
 export const dbaasPlugin = createFrontendPlugin({
   pluginId: 'dbaas',
   title: 'Databases',
   icon: <StorageIcon />,
   routes: { root: rootRouteRef },
-  extensions: [dbaasApi, databasesPage],
+  extensions: [dbaasApi, databasesPage, flavorPickerField],
 });

@@ -31,6 +31,7 @@ import {
   Instance,
   InstanceEvent,
   ListInstancesResponse,
+  ListRuntimesResponse,
 } from '@dbaas/plugin-dbaas-common';
 import crypto from 'crypto';
 import { DbaasConfig } from '../config/readDbaasConfig';
@@ -88,6 +89,18 @@ export class InstanceService {
 
   listFlavors(): Flavor[] {
     return this.deps.config.flavors;
+  }
+
+  listRuntimes(): ListRuntimesResponse {
+    return {
+      defaultRuntime: this.deps.config.defaultRuntime,
+      items: this.deps.runtimes.list().map(runtime => ({
+        name: runtime.name,
+        flavorIds: this.deps.config.flavors
+          .filter(f => !runtime.unsupportedReason(f))
+          .map(f => f.id),
+      })),
+    };
   }
 
   /** Validates everything, then records the instance and starts work; a dry run stops before recording. */

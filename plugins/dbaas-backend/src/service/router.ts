@@ -36,6 +36,11 @@ export async function createRouter(
     res.json({ items: service.listFlavors() });
   });
 
+  router.get('/runtimes', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(service.listRuntimes());
+  });
+
   router.post('/instances', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const audit = await auditor.createEvent({

@@ -6,6 +6,7 @@ import {
   InstanceEvent,
   ListInstancesQuery,
   ListInstancesResponse,
+  ListRuntimesResponse,
   UpdateInstanceRequest,
 } from '../schemas/instance';
 
@@ -17,6 +18,8 @@ export interface DbaasRequestOptions {
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */
 export interface DbaasApi {
   listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]>;
+  /** The configured runtimes, which flavors each can serve, and the default. */
+  listRuntimes(options?: DbaasRequestOptions): Promise<ListRuntimesResponse>;
   /** With `dryRun`, validates everything (permission and quota too) and creates nothing. */
   createInstance(
     request: CreateInstanceRequest,

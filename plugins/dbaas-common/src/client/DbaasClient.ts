@@ -7,6 +7,7 @@ import {
   InstanceEvent,
   ListInstancesQuery,
   ListInstancesResponse,
+  ListRuntimesResponse,
   UpdateInstanceRequest,
 } from '../schemas/instance';
 import { DbaasApi, DbaasRequestOptions } from './DbaasApi';
@@ -32,6 +33,10 @@ export class DbaasClient implements DbaasApi {
   async listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]> {
     const body = await this.request<{ items: Flavor[] }>('/flavors', options);
     return body.items;
+  }
+
+  listRuntimes(options?: DbaasRequestOptions): Promise<ListRuntimesResponse> {
+    return this.request('/runtimes', options);
   }
 
   createInstance(
@@ -125,7 +130,11 @@ export class DbaasClient implements DbaasApi {
       headers,
     });
     if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
+      const error = await ResponseError.fromResponse(response);
+      // the Manager's message names the field at fault: put it where every caller shows it
+      const detail = error.body?.error?.message;
+      if (detail) error.message = `${error.message}: ${detail}`;
+      throw error;
     }
     return (await response.json()) as T;
   }

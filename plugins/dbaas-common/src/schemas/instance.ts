@@ -197,3 +197,14 @@ export function connectionUri(instance: Pick<Instance, 'engine' | 'endpoint'>): 
   const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
   return `${scheme}://${encodeURIComponent(e.user)}@${e.host}:${e.port}/${e.database}`;
 }
+
+/** A runtime the Manager can use, and the flavors it can serve. */
+export interface RuntimeInfo {
+  name: RuntimeName;
+  flavorIds: string[];
+}
+
+export interface ListRuntimesResponse {
+  defaultRuntime: RuntimeName;
+  items: RuntimeInfo[];
+}

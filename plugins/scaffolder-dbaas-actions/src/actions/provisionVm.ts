@@ -28,8 +28,10 @@ export function createProvisionVmAction(deps: { manager: ManagerClientFactory })
           z.number().int().optional().describe("Storage in GiB; default: the flavor's"),
         runtime: z =>
           z
-            .enum(['local', 'docker', 'kubernetes', 'ec2'])
-            .optional()
+            .preprocess(
+              v => (v === '' ? undefined : v),
+              z.enum(['local', 'docker', 'kubernetes', 'ec2']).optional(),
+            )
             .describe("Runtime; default: the Manager's dbaas.defaultRuntime"),
         deletionProtection: z =>
           z.boolean().optional().describe('Refuse deletes until turned off'),
@@ -46,7 +48,16 @@ export function createProvisionVmAction(deps: { manager: ManagerClientFactory })
       const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
       const { name, owner, flavorId, storageGiB, runtime, deletionProtection, component } =
         ctx.input;
-      const request = { name, owner, flavorId, storageGiB, runtime, deletionProtection, component };
+// an optional template field left empty arrives as ''
+      const request = {
+        name,
+        owner,
+        flavorId,
+        storageGiB,
+        runtime,
+        deletionProtection,
+        component: component || undefined,
+      };
 
       if (ctx.isDryRun) {
         const planned = await session.api.createInstance(request, {

@@ -1,27 +1,23 @@
 import { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signInAsGuest } from './browser';
-import { Portal, startPortal } from './portal';
+import { launchBrowser, screenshot, signInAsGuest } from '../browser';
+import { Portal } from '../portal';
 
-jest.setTimeout(300_000);
-
-describe('dev portal', () => {
-  let portal: Portal;
+/** The Databases page in headless Chromium. */
+export function databasesPageTests(portal: () => Portal) {
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    portal = await startPortal();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await portal?.stop();
   });
 
   it('signs in as guest and lists the configured flavors on the Databases page', async () => {
-    await signInAsGuest(page, portal.appUrl);
+    await signInAsGuest(page, portal().appUrl);
 
     await page.getByRole('link', { name: 'Databases' }).click();
 
@@ -30,4 +26,4 @@ describe('dev portal', () => {
     expect(await page.getByText('10–500 (default 20)').count()).toBe(1);
     await screenshot(page, 'databases-page');
   });
-});
+}

@@ -1,0 +1,19 @@
+import { Portal, startPortal } from './portal';
+import { createDatabaseTemplateTests } from './suites/createDatabaseTemplate';
+import { databasesPageTests } from './suites/databasesPage';
+
+jest.setTimeout(300_000);
+
+/** One dev portal for every browser and API test of this run. */
+let portal: Portal;
+
+beforeAll(async () => {
+  portal = await startPortal();
+});
+
+afterAll(async () => {
+  await portal?.stop();
+});
+
+describe('Databases page', () => databasesPageTests(() => portal));
+describe('Create Database template', () => createDatabaseTemplateTests(() => portal));
