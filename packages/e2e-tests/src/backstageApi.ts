@@ -5,7 +5,8 @@ export async function guestToken(backendUrl: string): Promise<string> {
     method: 'POST',
     headers: { 'X-Requested-With': 'XMLHttpRequest' },
   });
-  if (!res.ok) throw new Error(`guest sign-in failed: ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`guest sign-in failed: ${res.status} ${await res.text()}`);
   return (await res.json()).backstageIdentity.token;
 }
 
@@ -45,14 +46,20 @@ export async function runTemplate(
     body: { templateRef, values },
   });
   if (created.status !== 201) {
-    throw new Error(`task not created: ${created.status} ${JSON.stringify(created.body)}`);
+    throw new Error(
+      `task not created: ${created.status} ${JSON.stringify(created.body)}`,
+    );
   }
   const id = created.body.id;
   const deadline = Date.now() + 180_000;
   for (;;) {
     const task = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}`);
     if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-      const events = await api(backendUrl, token, `/api/scaffolder/v2/tasks/${id}/events`);
+      const events = await api(
+        backendUrl,
+        token,
+        `/api/scaffolder/v2/tasks/${id}/events`,
+      );
       const completion = events.body.find((e: any) => e.type === 'completion');
       return {
         status: task.body.status,
@@ -60,7 +67,8 @@ export async function runTemplate(
         log: events.body.map((e: any) => String(e.body.message)),
       };
     }
-    if (Date.now() > deadline) throw new Error(`task ${id} did not finish in time`);
+    if (Date.now() > deadline)
+      throw new Error(`task ${id} did not finish in time`);
     await new Promise(resolve => setTimeout(resolve, 500));
   }
 }

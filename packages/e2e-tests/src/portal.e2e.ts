@@ -16,4 +16,5 @@ afterAll(async () => {
 });
 
 describe('Databases page', () => databasesPageTests(() => portal));
-describe('Create Database template', () => createDatabaseTemplateTests(() => portal));
+describe('Create Database template', () =>
+  createDatabaseTemplateTests(() => portal));

@@ -46,22 +46,46 @@ async function rawColdStart(root: string): Promise<number> {
   const data = path.join(dir, 'pgdata');
   const port = 20000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
-  await run(path.join(binDir, 'initdb'), [`--pgdata=${data}`, '--username=postgres', '--auth=trust'], runAs);
+  await run(
+    path.join(binDir, 'initdb'),
+    [`--pgdata=${data}`, '--username=postgres', '--auth=trust'],
+    runAs,
+  );
   await run(
     path.join(binDir, 'pg_ctl'),
-    ['start', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`],
+    [
+      'start',
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`,
+    ],
     runAs,
   );
   const elapsed = performance.now() - started;
-  await run(path.join(binDir, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w'], runAs);
+  await run(
+    path.join(binDir, 'pg_ctl'),
+    ['stop', '-D', data, '-m', 'immediate', '-w'],
+    runAs,
+  );
   return elapsed;
 }
 
 async function managerCreate(root: string): Promise<number> {
-  const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   const store = await InstanceStore.create(knex);
   const runtimes = new RuntimeRegistry();
-  const local = createLocalRuntime({ dataDir: fs.mkdtempSync(path.join(root, 'managed-')), host: '127.0.0.1' });
+  const local = createLocalRuntime({
+    dataDir: fs.mkdtempSync(path.join(root, 'managed-')),
+    host: '127.0.0.1',
+  });
   runtimes.add(local);
   const secretBox = new SecretBox('benchmark key, sixteen or more');
   const engine = new InstanceEngine({
@@ -93,7 +117,10 @@ async function managerCreate(root: string): Promise<number> {
       fault: null,
       component: null,
       createdBy: 'user:default/bench',
-      sealedSecrets: secretBox.seal({ password: generatePassword(), adminPassword: generatePassword() }),
+      sealedSecrets: secretBox.seal({
+        password: generatePassword(),
+        adminPassword: generatePassword(),
+      }),
       deadlineAt: null,
       holdAtHost: false,
     },
@@ -103,13 +130,18 @@ async function managerCreate(root: string): Promise<number> {
   await engine.idle();
   const elapsed = performance.now() - started;
   const ready = (await store.getInstance(instance.id))!;
-  if (ready.status !== 'running') throw new Error(`instance ended ${ready.status}: ${ready.fault?.message}`);
-  await local.engine.remove(ready.hostRef!, engine.engineSpec(ready, flavor), { logger, signal: new AbortController().signal });
+  if (ready.status !== 'running')
+    throw new Error(`instance ended ${ready.status}: ${ready.fault?.message}`);
+  await local.engine.remove(ready.hostRef!, engine.engineSpec(ready, flavor), {
+    logger,
+    signal: new AbortController().signal,
+  });
   await knex.destroy();
   return elapsed;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const rounds = Number(process.argv[2] ?? 5);
@@ -127,9 +159,21 @@ async function main() {
     fs.rmSync(root, { recursive: true, force: true });
   }
   const ratio = median(managed) / median(raw);
-  console.log(`raw initdb + start   median ${median(raw).toFixed(0)} ms  (${raw.map(x => x.toFixed(0)).join(', ')})`);
-  console.log(`create -> ready      median ${median(managed).toFixed(0)} ms  (${managed.map(x => x.toFixed(0)).join(', ')})`);
-  console.log(`ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${ratio <= GOAL ? 'met' : 'NOT met'}`);
+  console.log(
+    `raw initdb + start   median ${median(raw).toFixed(0)} ms  (${raw
+      .map(x => x.toFixed(0))
+      .join(', ')})`,
+  );
+  console.log(
+    `create -> ready      median ${median(managed).toFixed(0)} ms  (${managed
+      .map(x => x.toFixed(0))
+      .join(', ')})`,
+  );
+  console.log(
+    `ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${
+      ratio <= GOAL ? 'met' : 'NOT met'
+    }`,
+  );
 }
 
 main().catch(error => {

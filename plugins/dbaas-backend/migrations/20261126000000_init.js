@@ -37,7 +37,9 @@ exports.up = async function up(knex) {
     table.text('secrets').notNullable();
     table.string('lease_owner', 63).nullable();
     table.string('lease_expires_at', 30).nullable();
-    table.unique(['live_name'], { indexName: 'dbaas_instances_live_name_uniq' });
+    table.unique(['live_name'], {
+      indexName: 'dbaas_instances_live_name_uniq',
+    });
     table.index(['status'], 'dbaas_instances_status_idx');
   });
 

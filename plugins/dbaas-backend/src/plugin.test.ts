@@ -52,7 +52,10 @@ describe('dbaas backend plugin', () => {
     expect(response.body).toEqual({
       defaultRuntime: 'local',
       items: [
-        { name: 'local', flavorIds: ['postgresql-17-small', 'mariadb-10-11-small'] },
+        {
+          name: 'local',
+          flavorIds: ['postgresql-17-small', 'mariadb-10-11-small'],
+        },
       ],
     });
   });

@@ -28,7 +28,10 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
     const { backendUrl } = portal();
     const token = await guestToken(backendUrl);
     const template = yaml.parse(
-      fs.readFileSync(path.join(repoRoot, 'templates/create-database/template.yaml'), 'utf8'),
+      fs.readFileSync(
+        path.join(repoRoot, 'templates/create-database/template.yaml'),
+        'utf8',
+      ),
     );
 
     const dryRun = await api(backendUrl, token, '/api/scaffolder/v2/dry-run', {
@@ -41,7 +44,11 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
     expect(log).toContain(
       'Dry run: would create e2e-orders-db (postgresql-17-small, 2 GiB on local) for group:default/guests',
     );
-    const list = await api(backendUrl, token, '/api/dbaas/instances?name=e2e-orders-db');
+    const list = await api(
+      backendUrl,
+      token,
+      '/api/dbaas/instances?name=e2e-orders-db',
+    );
     expect(list.body).toEqual({ items: [], totalCount: 0 });
   });
 
@@ -49,16 +56,29 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
     const { backendUrl, appUrl } = portal();
     const token = await guestToken(backendUrl);
 
-    const created = await runTemplate(backendUrl, token, 'template:default/create-database', values);
+    const created = await runTemplate(
+      backendUrl,
+      token,
+      'template:default/create-database',
+      values,
+    );
 
     expect(created.status).toBe('completed');
-    expect(created.log.join('\n')).toMatch(/e2e-orders-db: provisioning, phase host_ready/);
+    expect(created.log.join('\n')).toMatch(
+      /e2e-orders-db: provisioning, phase host_ready/,
+    );
     const instanceUrl = created.output.links[0].url as string;
     expect(instanceUrl).toMatch(new RegExp(`^${appUrl}/dbaas/instances/`));
-    expect(created.output.links[1].entityRef).toBe('resource:default/e2e-orders-db');
+    expect(created.output.links[1].entityRef).toBe(
+      'resource:default/e2e-orders-db',
+    );
     const instanceId = instanceUrl.split('/').pop()!;
 
-    const instance = await api(backendUrl, token, `/api/dbaas/instances/${instanceId}`);
+    const instance = await api(
+      backendUrl,
+      token,
+      `/api/dbaas/instances/${instanceId}`,
+    );
     expect(instance.body).toMatchObject({
       status: 'running',
       health: 'healthy',
@@ -66,13 +86,23 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
       createdBy: 'user:default/guest',
       component: 'component:default/orders-service',
     });
-    const credentials = await api(backendUrl, token, `/api/dbaas/instances/${instanceId}/credentials`);
+    const credentials = await api(
+      backendUrl,
+      token,
+      `/api/dbaas/instances/${instanceId}/credentials`,
+    );
     expect(credentials.status).toBe(200);
     // the password is in no task log or output
     expect(JSON.stringify(created)).not.toContain(credentials.body.password);
 
     const { host, port, database, username, password } = credentials.body;
-    const client = new Client({ host, port, database, user: username, password });
+    const client = new Client({
+      host,
+      port,
+      database,
+      user: username,
+      password,
+    });
     await client.connect();
     await client.query('CREATE TABLE orders (id INT PRIMARY KEY, item TEXT)');
     await client.query("INSERT INTO orders VALUES (1, 'espresso')");
@@ -80,33 +110,58 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
     await client.end();
     expect(rows).toEqual([{ item: 'espresso' }]);
 
-    const deleted = await runTemplate(backendUrl, token, 'template:default/delete-database', {
-      instanceId,
-    });
+    const deleted = await runTemplate(
+      backendUrl,
+      token,
+      'template:default/delete-database',
+      {
+        instanceId,
+      },
+    );
 
     expect(deleted.status).toBe('completed');
-    expect(deleted.log.join('\n')).toContain('Database e2e-orders-db is deleted');
-    expect((await api(backendUrl, token, `/api/dbaas/instances/${instanceId}`)).status).toBe(404);
+    expect(deleted.log.join('\n')).toContain(
+      'Database e2e-orders-db is deleted',
+    );
+    expect(
+      (await api(backendUrl, token, `/api/dbaas/instances/${instanceId}`))
+        .status,
+    ).toBe(404);
     expect(await portFree(port)).toBe(true);
     const dataDir = portal().dataDir;
-    expect(dataDir && fs.existsSync(path.join(dataDir, instanceId))).toBe(false);
+    expect(dataDir && fs.existsSync(path.join(dataDir, instanceId))).toBe(
+      false,
+    );
   });
 
   it('fails the step with a message naming the field, creating nothing', async () => {
     const { backendUrl } = portal();
     const token = await guestToken(backendUrl);
 
-    const result = await runTemplate(backendUrl, token, 'template:default/create-database', {
-      ...values,
-      name: 'e2e-too-big',
-      flavor: { flavorId: 'postgresql-17-small', storageGiB: 5000, runtime: 'local' },
-    });
+    const result = await runTemplate(
+      backendUrl,
+      token,
+      'template:default/create-database',
+      {
+        ...values,
+        name: 'e2e-too-big',
+        flavor: {
+          flavorId: 'postgresql-17-small',
+          storageGiB: 5000,
+          runtime: 'local',
+        },
+      },
+    );
 
     expect(result.status).toBe('failed');
     expect(result.log.join('\n')).toContain(
       'storageGiB: must be between 1 and 50 GiB for flavor postgresql-17-small (got 5000)',
     );
-    const list = await api(backendUrl, token, '/api/dbaas/instances?name=e2e-too-big');
+    const list = await api(
+      backendUrl,
+      token,
+      '/api/dbaas/instances?name=e2e-too-big',
+    );
     expect(list.body.totalCount).toBe(0);
   });
 }

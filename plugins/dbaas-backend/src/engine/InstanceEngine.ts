@@ -304,7 +304,11 @@ export class InstanceEngine {
       const hostRef = await this.findHost(instance, runtime);
       if (!hostRef) return undefined;
       const ctx = this.context(instance, signal);
-      await runtime.engine.remove(hostRef, this.engineSpec(instance, flavor), ctx);
+      await runtime.engine.remove(
+        hostRef,
+        this.engineSpec(instance, flavor),
+        ctx,
+      );
       await runtime.host.destroy(hostRef, ctx);
       return 'removed the server and its host';
     } catch (error) {
@@ -319,7 +323,11 @@ export class InstanceEngine {
       const hostRef = await this.findHost(instance, runtime);
       if (instance.phase !== 'host_destroying') {
         if (hostRef) {
-          await runtime.engine.remove(hostRef, this.engineSpec(instance, flavor), ctx);
+          await runtime.engine.remove(
+            hostRef,
+            this.engineSpec(instance, flavor),
+            ctx,
+          );
         }
         await this.update(
           instance,

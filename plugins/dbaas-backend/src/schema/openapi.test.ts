@@ -7,7 +7,10 @@ describe('openapi.yaml', () => {
   it('documents every route the router serves, and nothing else', async () => {
     const spec = yaml.parse(
       fs.readFileSync(
-        resolvePackagePath('@dbaas/plugin-dbaas-backend', 'src/schema/openapi.yaml'),
+        resolvePackagePath(
+          '@dbaas/plugin-dbaas-backend',
+          'src/schema/openapi.yaml',
+        ),
         'utf8',
       ),
     );

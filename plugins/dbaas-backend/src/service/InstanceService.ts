@@ -134,7 +134,15 @@ export class InstanceService {
     await this.authorize(credentials, dbaasInstanceCreatePermission);
     const user = credentials.principal.userEntityRef;
     if (options.dryRun) {
-      return this.dryRun({ request, flavor, storageGiB, runtimeName, owner, component, user });
+      return this.dryRun({
+        request,
+        flavor,
+        storageGiB,
+        runtimeName,
+        owner,
+        component,
+        user,
+      });
     }
     const retryAfter = this.createLimiter.take(user);
     if (retryAfter !== undefined) {
@@ -234,7 +242,10 @@ export class InstanceService {
   }
 
   /** Lets an instance held at its host go on to deploy its engine. */
-  async deploy(id: string, credentials: BackstageCredentials): Promise<Instance> {
+  async deploy(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<Instance> {
     const instance = await this.deps.store.getInstance(id);
     const isCreator = instance && actorOf(credentials) === instance.createdBy;
     const loaded = isCreator
@@ -246,11 +257,15 @@ export class InstanceService {
     if (!loaded.holdAtHost) {
       return toPublicInstance(loaded);
     }
-    const updated = await this.deps.store.updateInstance(id, { holdAtHost: false }, {
-      type: 'operation',
-      message: `deploy requested by ${actorOf(credentials)}`,
-      actor: actorOf(credentials),
-    });
+    const updated = await this.deps.store.updateInstance(
+      id,
+      { holdAtHost: false },
+      {
+        type: 'operation',
+        message: `deploy requested by ${actorOf(credentials)}`,
+        actor: actorOf(credentials),
+      },
+    );
     this.deps.engine.kick(id);
     return toPublicInstance(updated);
   }

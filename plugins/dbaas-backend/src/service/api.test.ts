@@ -361,7 +361,11 @@ describe('DBaaS Manager API on the local runtime', () => {
     const dryRun = await request(server)
       .post('/api/dbaas/instances?dryRun=true')
       .set('Authorization', asAlice)
-      .send({ name: 'quota-db', owner: 'group:default/team-b', flavorId: 'postgresql-17-small' });
+      .send({
+        name: 'quota-db',
+        owner: 'group:default/team-b',
+        flavorId: 'postgresql-17-small',
+      });
     expect(dryRun.status).toBe(409);
 
     const protectedDelete = await request(server)
@@ -385,8 +389,7 @@ describe('DBaaS Manager API on the local runtime', () => {
         ).status,
       ).toBe(202);
     }
-    for (const id of [first.body.id])
-      await waitFor(id, i => i === undefined);
+    for (const id of [first.body.id]) await waitFor(id, i => i === undefined);
   });
 
   it('answers too many creates with 429 and Retry-After', async () => {
@@ -453,15 +456,26 @@ describe('dry run and two-step provisioning', () => {
         }),
       ],
     });
-    const body = { name: 'held-db', owner: 'team-a', flavorId: 'postgresql-17-small' };
+    const body = {
+      name: 'held-db',
+      owner: 'team-a',
+      flavorId: 'postgresql-17-small',
+    };
 
     const dry = await request(server)
       .post('/api/dbaas/instances?dryRun=true')
       .set('Authorization', asAlice)
       .send(body);
     expect(dry.status).toBe(200);
-    expect(dry.body).toMatchObject({ id: 'dry-run', name: 'held-db', owner: 'group:default/team-a', storageGiB: 2 });
-    const list = await request(server).get('/api/dbaas/instances').set('Authorization', asAlice);
+    expect(dry.body).toMatchObject({
+      id: 'dry-run',
+      name: 'held-db',
+      owner: 'group:default/team-a',
+      storageGiB: 2,
+    });
+    const list = await request(server)
+      .get('/api/dbaas/instances')
+      .set('Authorization', asAlice);
     expect(list.body.totalCount).toBe(0);
     expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
 
@@ -470,16 +484,26 @@ describe('dry run and two-step provisioning', () => {
       .set('Authorization', asAlice)
       .send({ ...body, holdAtHost: true });
     const id = created.body.id;
-    const get = () => request(server).get(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+    const get = () =>
+      request(server)
+        .get(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
     let held = (await get()).body;
     for (let i = 0; i < 100 && held.phase !== 'host_ready'; i++) {
       await new Promise(r => setTimeout(r, 100));
       held = (await get()).body;
     }
     await new Promise(r => setTimeout(r, 1000));
-    expect((await get()).body).toMatchObject({ status: 'provisioning', phase: 'host_ready', host: '127.0.0.1', endpoint: null });
+    expect((await get()).body).toMatchObject({
+      status: 'provisioning',
+      phase: 'host_ready',
+      host: '127.0.0.1',
+      endpoint: null,
+    });
 
-    const deploy = await request(server).post(`/api/dbaas/instances/${id}/deploy`).set('Authorization', asAlice);
+    const deploy = await request(server)
+      .post(`/api/dbaas/instances/${id}/deploy`)
+      .set('Authorization', asAlice);
     expect(deploy.status).toBe(202);
     let running = (await get()).body;
     for (let i = 0; i < 300 && running.status !== 'running'; i++) {
@@ -488,7 +512,9 @@ describe('dry run and two-step provisioning', () => {
     }
     expect(running).toMatchObject({ status: 'running', health: 'healthy' });
 
-    await request(server).delete(`/api/dbaas/instances/${id}`).set('Authorization', asAlice);
+    await request(server)
+      .delete(`/api/dbaas/instances/${id}`)
+      .set('Authorization', asAlice);
     for (let i = 0; i < 300 && (await get()).status !== 404; i++) {
       await new Promise(r => setTimeout(r, 100));
     }

@@ -126,7 +126,9 @@ export async function createRouter(
   });
 
   router.post('/instances/:id/deploy', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     res.status(202).json(await service.deploy(req.params.id, credentials));
   });
 

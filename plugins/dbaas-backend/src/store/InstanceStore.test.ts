@@ -46,7 +46,10 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps an instance and its timeline', async () => {
-      const created = await store.createInstance(newInstance({ name: 'timeline-db' }), requested);
+      const created = await store.createInstance(
+        newInstance({ name: 'timeline-db' }),
+        requested,
+      );
       expect(created).toMatchObject({
         name: 'timeline-db',
         status: 'provisioning',

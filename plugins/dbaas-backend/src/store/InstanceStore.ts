@@ -112,9 +112,13 @@ export class InstanceStore {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        const other = await this.knex(INSTANCES).where({ live_name: instance.name }).first();
+        const other = await this.knex(INSTANCES)
+          .where({ live_name: instance.name })
+          .first();
         throw new ConflictError(
-          `name: '${instance.name}' is already used by another database${other ? ` (owned by ${other.owner})` : ''}; database names are unique across the portal`,
+          `name: '${instance.name}' is already used by another database${
+            other ? ` (owned by ${other.owner})` : ''
+          }; database names are unique across the portal`,
         );
       }
       throw error;
@@ -217,7 +221,9 @@ export class InstanceStore {
       .whereIn('status', ['provisioning', 'deleting'])
       // held at their host until a deploy is asked for, unless their deadline passed
       .whereNot(q =>
-        q.where({ phase: 'host_ready', hold_at_host: true }).andWhere('deadline_at', '>=', at),
+        q
+          .where({ phase: 'host_ready', hold_at_host: true })
+          .andWhere('deadline_at', '>=', at),
       )
       .andWhere(q =>
         q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at),

@@ -51,7 +51,8 @@ describe('DbaasClient', () => {
 
     await expect(client.listFlavors()).rejects.toMatchObject({
       name: 'ResponseError',
-      message: 'Request failed with 404 Not Found: no route /api/nowhere/flavors',
+      message:
+        'Request failed with 404 Not Found: no route /api/nowhere/flavors',
       statusCode: 404,
       body: { error: { message: 'no route /api/nowhere/flavors' } },
     });

@@ -51,9 +51,13 @@ export class DbaasClient implements DbaasApi {
   }
 
   deployInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
-    return this.request(`/instances/${encodeURIComponent(id)}/deploy`, options, {
-      method: 'POST',
-    });
+    return this.request(
+      `/instances/${encodeURIComponent(id)}/deploy`,
+      options,
+      {
+        method: 'POST',
+      },
+    );
   }
 
   listInstances(

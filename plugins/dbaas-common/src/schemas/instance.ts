@@ -191,11 +191,15 @@ export function instanceEntityRef(instance: Pick<Instance, 'name'>): string {
 }
 
 /** A connection URI without the password, e.g. `postgresql://app@127.0.0.1:5432/app`. */
-export function connectionUri(instance: Pick<Instance, 'engine' | 'endpoint'>): string | null {
+export function connectionUri(
+  instance: Pick<Instance, 'engine' | 'endpoint'>,
+): string | null {
   const e = instance.endpoint;
   if (!e) return null;
   const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
-  return `${scheme}://${encodeURIComponent(e.user)}@${e.host}:${e.port}/${e.database}`;
+  return `${scheme}://${encodeURIComponent(e.user)}@${e.host}:${e.port}/${
+    e.database
+  }`;
 }
 
 /** A runtime the Manager can use, and the flavors it can serve. */

@@ -13,15 +13,21 @@ describe('dbaas:instance:delete', () => {
 
     await createDeleteInstanceAction({ manager }).handler(ctx);
 
-    expect(manager.called('deleteInstance').map(c => c.args)).toEqual([['i-1']]);
-    expect(ctx.logger.info).toHaveBeenLastCalledWith('Database orders-db is deleted');
+    expect(manager.called('deleteInstance').map(c => c.args)).toEqual([
+      ['i-1'],
+    ]);
+    expect(ctx.logger.info).toHaveBeenLastCalledWith(
+      'Database orders-db is deleted',
+    );
   });
 
   it('refuses while deletion protection is on, naming the field, and deletes nothing', async () => {
     const manager = new FakeManager();
     manager.states = [{ status: 'running', deletionProtection: true }];
 
-    await expect(createDeleteInstanceAction({ manager }).handler(context())).rejects.toThrow(
+    await expect(
+      createDeleteInstanceAction({ manager }).handler(context()),
+    ).rejects.toThrow(
       'deletionProtection: database orders-db is protected from deletion',
     );
     expect(manager.called('deleteInstance')).toEqual([]);
@@ -31,7 +37,9 @@ describe('dbaas:instance:delete', () => {
     const manager = new FakeManager();
     manager.states = [{ status: 'running' }];
 
-    await createDeleteInstanceAction({ manager }).handler(context({ isDryRun: true }));
+    await createDeleteInstanceAction({ manager }).handler(
+      context({ isDryRun: true }),
+    );
 
     expect(manager.called('deleteInstance')).toEqual([]);
   });

@@ -6,7 +6,9 @@ import { examples } from './deleteInstance.examples';
 import { waitForInstance } from './waitForInstance';
 
 /** `dbaas:instance:delete`: deletes an instance and waits until it is gone. */
-export function createDeleteInstanceAction(deps: { manager: ManagerClientFactory }) {
+export function createDeleteInstanceAction(deps: {
+  manager: ManagerClientFactory;
+}) {
   return createTemplateAction({
     id: 'dbaas:instance:delete',
     description:
@@ -20,24 +22,33 @@ export function createDeleteInstanceAction(deps: { manager: ManagerClientFactory
     },
     async handler(ctx) {
       const { instanceId } = ctx.input;
-      const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
-      const instance = await session.api.getInstance(instanceId, { token: session.token });
+      const session = await deps.manager.forCredentials(
+        await ctx.getInitiatorCredentials(),
+      );
+      const instance = await session.api.getInstance(instanceId, {
+        token: session.token,
+      });
       if (instance.deletionProtection) {
         throw new ConflictError(
           `deletionProtection: database ${instance.name} is protected from deletion; turn deletion protection off on its page first`,
         );
       }
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would delete database ${instance.name} and its data`);
+        ctx.logger.info(
+          `Dry run: would delete database ${instance.name} and its data`,
+        );
         return;
       }
       await ctx.checkpoint({
         key: `dbaas.instance.delete.${instanceId}`,
         fn: async () => {
           try {
-            await session.api.deleteInstance(instanceId, { token: session.token });
+            await session.api.deleteInstance(instanceId, {
+              token: session.token,
+            });
           } catch (error) {
-            if (!(error instanceof ResponseError && error.statusCode === 404)) throw error;
+            if (!(error instanceof ResponseError && error.statusCode === 404))
+              throw error;
           }
         },
       });

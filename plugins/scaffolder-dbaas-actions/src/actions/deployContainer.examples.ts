@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Deploy the engine on the host provisioned by the previous step',
+    description:
+      'Deploy the engine on the host provisioned by the previous step',
     example: yaml.stringify({
       steps: [
         {
@@ -16,7 +17,10 @@ export const examples: TemplateExample[] = [
       output: {
         links: [
           { title: 'Database', url: '${{ steps.deploy.output.instanceUrl }}' },
-          { title: 'In the catalog', entityRef: '${{ steps.deploy.output.entityRef }}' },
+          {
+            title: 'In the catalog',
+            entityRef: '${{ steps.deploy.output.entityRef }}',
+          },
         ],
       },
     }),

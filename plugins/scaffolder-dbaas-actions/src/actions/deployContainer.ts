@@ -1,5 +1,9 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { connectionUri, instanceEntityRef, Instance } from '@dbaas/plugin-dbaas-common';
+import {
+  connectionUri,
+  instanceEntityRef,
+  Instance,
+} from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../managerClient';
 import { examples } from './deployContainer.examples';
 import { cancel } from './provisionVm';
@@ -21,7 +25,8 @@ export function createDeployContainerAction(deps: {
     supportsDryRun: true,
     schema: {
       input: {
-        instanceId: z => z.string().min(1).describe('The id output by dbaas:vm:provision'),
+        instanceId: z =>
+          z.string().min(1).describe('The id output by dbaas:vm:provision'),
       },
       output: {
         endpoint: z =>
@@ -33,27 +38,41 @@ export function createDeployContainerAction(deps: {
               user: z.string(),
             })
             .describe('Where to connect'),
-        connectionUri: z => z.string().describe('Connection URI without the password'),
-        entityRef: z => z.string().describe('The catalog entity of the database'),
-        instanceUrl: z => z.string().describe('The instance page, where the password is'),
+        connectionUri: z =>
+          z.string().describe('Connection URI without the password'),
+        entityRef: z =>
+          z.string().describe('The catalog entity of the database'),
+        instanceUrl: z =>
+          z.string().describe('The instance page, where the password is'),
       },
     },
     async handler(ctx) {
       const { instanceId } = ctx.input;
       const instanceUrl = `${deps.appBaseUrl}/dbaas/instances/${instanceId}`;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would deploy the engine of instance ${instanceId}`);
-        ctx.output('endpoint', { host: 'dry-run', port: 0, database: 'dry-run', user: 'dry-run' });
+        ctx.logger.info(
+          `Dry run: would deploy the engine of instance ${instanceId}`,
+        );
+        ctx.output('endpoint', {
+          host: 'dry-run',
+          port: 0,
+          database: 'dry-run',
+          user: 'dry-run',
+        });
         ctx.output('connectionUri', 'dry-run');
         ctx.output('entityRef', 'dry-run');
         ctx.output('instanceUrl', instanceUrl);
         return;
       }
-      const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
+      const session = await deps.manager.forCredentials(
+        await ctx.getInitiatorCredentials(),
+      );
       await ctx.checkpoint({
         key: `dbaas.instance.deploy.${instanceId}`,
         fn: async () => {
-          await session.api.deployInstance(instanceId, { token: session.token });
+          await session.api.deployInstance(instanceId, {
+            token: session.token,
+          });
         },
       });
 
@@ -74,7 +93,9 @@ export function createDeployContainerAction(deps: {
       }
       const ready = instance!;
       ctx.logger.info(
-        `Database ${ready.name} is ready at ${ready.endpoint!.host}:${ready.endpoint!.port}; read its password on ${instanceUrl}`,
+        `Database ${ready.name} is ready at ${ready.endpoint!.host}:${
+          ready.endpoint!.port
+        }; read its password on ${instanceUrl}`,
       );
       ctx.output('endpoint', ready.endpoint!);
       ctx.output('connectionUri', connectionUri(ready)!);

@@ -11,7 +11,9 @@ export interface DbaasActionDeps {
 }
 
 /** Every `dbaas:*` scaffolder action, built from its injected dependencies. */
-export function createDbaasActions(deps: DbaasActionDeps): TemplateAction<any, any, any>[] {
+export function createDbaasActions(
+  deps: DbaasActionDeps,
+): TemplateAction<any, any, any>[] {
   return [
     createProvisionVmAction(deps),
     createDeployContainerAction(deps),
@@ -19,4 +21,8 @@ export function createDbaasActions(deps: DbaasActionDeps): TemplateAction<any, a
   ];
 }
 
-export { createProvisionVmAction, createDeployContainerAction, createDeleteInstanceAction };
+export {
+  createProvisionVmAction,
+  createDeployContainerAction,
+  createDeleteInstanceAction,
+};

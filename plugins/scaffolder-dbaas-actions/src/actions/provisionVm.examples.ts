@@ -21,7 +21,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Provision a protected database that serves a component, on a given runtime',
+    description:
+      'Provision a protected database that serves a component, on a given runtime',
     example: yaml.stringify({
       steps: [
         {

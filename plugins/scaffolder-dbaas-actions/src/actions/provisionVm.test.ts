@@ -33,9 +33,14 @@ describe('dbaas:vm:provision', () => {
     ]);
     expect(ctx.output).toHaveBeenCalledWith('instanceId', 'i-1');
     expect(ctx.output).toHaveBeenCalledWith('host', '10.0.0.7');
-    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'resource:default/orders-db');
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'resource:default/orders-db',
+    );
     expect(ctx.logger.info).toHaveBeenCalledWith(
-      expect.stringMatching(/^orders-db: provisioning, phase host_provisioning, health unknown \(\d+ s\)$/),
+      expect.stringMatching(
+        /^orders-db: provisioning, phase host_provisioning, health unknown \(\d+ s\)$/,
+      ),
     );
   });
 
@@ -64,7 +69,10 @@ describe('dbaas:vm:provision', () => {
     });
     expect(manager.called('getInstance')).toEqual([]);
     expect(ctx.output).toHaveBeenCalledWith('instanceId', 'dry-run');
-    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'resource:default/orders-db');
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'resource:default/orders-db',
+    );
   });
 
   it('fails with the typed fault when the instance fails', async () => {
@@ -73,7 +81,11 @@ describe('dbaas:vm:provision', () => {
       {
         status: 'failed',
         phase: null,
-        fault: { phase: 'host_provisioning', code: 'HOST_CAPACITY', message: 'no host has 4 GiB free' },
+        fault: {
+          phase: 'host_provisioning',
+          code: 'HOST_CAPACITY',
+          message: 'no host has 4 GiB free',
+        },
       },
     ];
     const action = createProvisionVmAction({ manager });
@@ -94,6 +106,8 @@ describe('dbaas:vm:provision', () => {
     setTimeout(() => controller.abort(new Error('task cancelled')), 50);
 
     await expect(run).rejects.toThrow('task cancelled');
-    expect(manager.called('deleteInstance').map(c => c.args)).toEqual([['i-1']]);
+    expect(manager.called('deleteInstance').map(c => c.args)).toEqual([
+      ['i-1'],
+    ]);
   });
 });

@@ -9,7 +9,9 @@ import { waitForInstance } from './waitForInstance';
  * `dbaas:vm:provision`: asks the Manager for a new instance and waits until its host
  * ("VM") is provisioned. The engine is deployed by `dbaas:container:deploy`.
  */
-export function createProvisionVmAction(deps: { manager: ManagerClientFactory }) {
+export function createProvisionVmAction(deps: {
+  manager: ManagerClientFactory;
+}) {
   return createTemplateAction({
     id: 'dbaas:vm:provision',
     description:
@@ -21,11 +23,19 @@ export function createProvisionVmAction(deps: { manager: ManagerClientFactory })
         name: z =>
           z
             .string()
-            .describe('Database name: a DNS label of 3 to 40 characters, unique in the portal'),
-        owner: z => z.string().describe('Owner entity ref, e.g. group:default/team-a'),
-        flavorId: z => z.string().describe('Flavor id, from GET /api/dbaas/flavors'),
+            .describe(
+              'Database name: a DNS label of 3 to 40 characters, unique in the portal',
+            ),
+        owner: z =>
+          z.string().describe('Owner entity ref, e.g. group:default/team-a'),
+        flavorId: z =>
+          z.string().describe('Flavor id, from GET /api/dbaas/flavors'),
         storageGiB: z =>
-          z.number().int().optional().describe("Storage in GiB; default: the flavor's"),
+          z
+            .number()
+            .int()
+            .optional()
+            .describe("Storage in GiB; default: the flavor's"),
         runtime: z =>
           z
             .preprocess(
@@ -36,19 +46,32 @@ export function createProvisionVmAction(deps: { manager: ManagerClientFactory })
         deletionProtection: z =>
           z.boolean().optional().describe('Refuse deletes until turned off'),
         component: z =>
-          z.string().optional().describe('Entity ref of the component or system it serves'),
+          z
+            .string()
+            .optional()
+            .describe('Entity ref of the component or system it serves'),
       },
       output: {
         instanceId: z => z.string().describe('The instance id'),
         host: z => z.string().describe('Address of the provisioned host'),
-        entityRef: z => z.string().describe('The catalog entity of the database'),
+        entityRef: z =>
+          z.string().describe('The catalog entity of the database'),
       },
     },
     async handler(ctx) {
-      const session = await deps.manager.forCredentials(await ctx.getInitiatorCredentials());
-      const { name, owner, flavorId, storageGiB, runtime, deletionProtection, component } =
-        ctx.input;
-// an optional template field left empty arrives as ''
+      const session = await deps.manager.forCredentials(
+        await ctx.getInitiatorCredentials(),
+      );
+      const {
+        name,
+        owner,
+        flavorId,
+        storageGiB,
+        runtime,
+        deletionProtection,
+        component,
+      } = ctx.input;
+      // an optional template field left empty arrives as ''
       const request = {
         name,
         owner,
@@ -81,7 +104,9 @@ export function createProvisionVmAction(deps: { manager: ManagerClientFactory })
             { ...request, holdAtHost: true },
             { token: session.token },
           );
-          ctx.logger.info(`Requested database ${created.name} (id ${created.id})`);
+          ctx.logger.info(
+            `Requested database ${created.name} (id ${created.id})`,
+          );
           return created.id;
         },
       });

@@ -19,7 +19,9 @@ export interface WaitOptions {
  * Polls the Manager until `until` holds, logging the phase and the elapsed time.
  * Throws when the task is cancelled, or when the instance fails.
  */
-export async function waitForInstance(options: WaitOptions): Promise<Instance | undefined> {
+export async function waitForInstance(
+  options: WaitOptions,
+): Promise<Instance | undefined> {
   const { session, instanceId, logger, signal } = options;
   const pollMs = options.pollMs ?? 1000;
   const progressEveryMs = options.progressEveryMs ?? 10_000;
@@ -29,13 +31,17 @@ export async function waitForInstance(options: WaitOptions): Promise<Instance | 
   for (;;) {
     signal?.throwIfAborted();
     const instance = await getOrUndefined(session, instanceId);
-    const state = instance ? `${instance.status}/${instance.phase ?? '-'}/${instance.health}` : 'gone';
+    const state = instance
+      ? `${instance.status}/${instance.phase ?? '-'}/${instance.health}`
+      : 'gone';
     const now = Date.now();
     if (state !== lastState || now - lastLog >= progressEveryMs) {
       const elapsed = Math.round((now - started) / 1000);
       logger.info(
         instance
-          ? `${instance.name}: ${instance.status}${instance.phase ? `, phase ${instance.phase}` : ''}, health ${instance.health} (${elapsed} s)`
+          ? `${instance.name}: ${instance.status}${
+              instance.phase ? `, phase ${instance.phase}` : ''
+            }, health ${instance.health} (${elapsed} s)`
           : `instance ${instanceId} is gone (${elapsed} s)`,
       );
       lastLog = now;
@@ -44,7 +50,9 @@ export async function waitForInstance(options: WaitOptions): Promise<Instance | 
     if (options.until(instance)) return instance;
     if (instance?.status === 'failed') {
       throw new Error(
-        `Database ${instance.name} failed in phase ${instance.fault?.phase ?? '-'}: ${instance.fault?.code} ${instance.fault?.message}`,
+        `Database ${instance.name} failed in phase ${
+          instance.fault?.phase ?? '-'
+        }: ${instance.fault?.code} ${instance.fault?.message}`,
       );
     }
     await sleep(pollMs, signal);
@@ -55,7 +63,8 @@ async function getOrUndefined(session: ManagerSession, id: string) {
   try {
     return await session.api.getInstance(id, { token: session.token });
   } catch (error) {
-    if (error instanceof ResponseError && error.statusCode === 404) return undefined;
+    if (error instanceof ResponseError && error.statusCode === 404)
+      return undefined;
     throw error;
   }
 }

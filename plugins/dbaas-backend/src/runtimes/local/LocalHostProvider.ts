@@ -38,12 +38,27 @@ export class LocalHostProvider implements HostProvider {
   async find(instanceId: string): Promise<HostRef | undefined> {
     const dir = path.join(this.options.dataDir, instanceId);
     try {
-      const file: HostFile = JSON.parse(await fs.readFile(path.join(dir, 'host.json'), 'utf8'));
-      return { runtime: 'local', instanceId, address: this.options.host, data: { dir, port: file.port } };
+      const file: HostFile = JSON.parse(
+        await fs.readFile(path.join(dir, 'host.json'), 'utf8'),
+      );
+      return {
+        runtime: 'local',
+        instanceId,
+        address: this.options.host,
+        data: { dir, port: file.port },
+      };
     } catch {
-      const exists = await fs.access(dir).then(() => true, () => false);
+      const exists = await fs.access(dir).then(
+        () => true,
+        () => false,
+      );
       return exists
-        ? { runtime: 'local', instanceId, address: this.options.host, data: { dir, port: 0 } }
+        ? {
+            runtime: 'local',
+            instanceId,
+            address: this.options.host,
+            data: { dir, port: 0 },
+          }
         : undefined;
     }
   }

@@ -122,9 +122,10 @@ export class PostgresServer implements LocalServer {
     try {
       const user = admin.escapeIdentifier(spec.username);
       const password = admin.escapeLiteral(secrets.password);
-      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
-        spec.username,
-      ]);
+      const role = await admin.query(
+        'SELECT 1 FROM pg_roles WHERE rolname = $1',
+        [spec.username],
+      );
       await admin.query(
         role.rowCount
           ? `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`

@@ -11,7 +11,7 @@ import {
   Select,
   TextField,
 } from '@material-ui/core';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
 import { FlavorSelection, flavorLabel } from './flavorSelection';
@@ -33,10 +33,12 @@ export const FlavorPicker = (
     }),
     [api],
   );
-  const selection = formData ?? {};
+  const selection = useMemo(() => formData ?? {}, [formData]);
   const flavor = value?.flavors.find(f => f.id === selection.flavorId);
   const runtimes =
-    value?.runtimes.items.filter(r => !flavor || r.flavorIds.includes(flavor.id)) ?? [];
+    value?.runtimes.items.filter(
+      r => !flavor || r.flavorIds.includes(flavor.id),
+    ) ?? [];
 
   useEffect(() => {
     if (value && !selection.runtime) {
@@ -45,7 +47,10 @@ export const FlavorPicker = (
   }, [value, selection, onChange]);
 
   if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} title="Could not load the flavors" />;
+  if (error)
+    return (
+      <ResponseErrorPanel error={error} title="Could not load the flavors" />
+    );
 
   const pick = (picked: Flavor) =>
     onChange({
@@ -56,14 +61,21 @@ export const FlavorPicker = (
         r => r.name === selection.runtime && r.flavorIds.includes(picked.id),
       )
         ? selection.runtime
-        : value!.runtimes.items.find(r => r.flavorIds.includes(picked.id))?.name,
+        : value!.runtimes.items.find(r => r.flavorIds.includes(picked.id))
+            ?.name,
     });
 
   return (
     <Grid container spacing={2}>
       <Grid item xs={12}>
-        <FormControl fullWidth required={required} error={!!rawErrors?.length && !flavor}>
-          <InputLabel id="dbaas-flavor-label">{schema.title ?? 'Flavor'}</InputLabel>
+        <FormControl
+          fullWidth
+          required={required}
+          error={!!rawErrors?.length && !flavor}
+        >
+          <InputLabel id="dbaas-flavor-label">
+            {schema.title ?? 'Flavor'}
+          </InputLabel>
           <Select
             labelId="dbaas-flavor-label"
             id="dbaas-flavor"
@@ -80,7 +92,9 @@ export const FlavorPicker = (
             ))}
           </Select>
           <FormHelperText>
-            {flavor?.description ?? schema.description ?? 'Engine, version and size'}
+            {flavor?.description ??
+              schema.description ??
+              'Engine, version and size'}
           </FormHelperText>
         </FormControl>
       </Grid>
@@ -93,7 +107,11 @@ export const FlavorPicker = (
           required
           disabled={!flavor}
           value={selection.storageGiB ?? ''}
-          inputProps={{ min: flavor?.storageGiB.min, max: flavor?.storageGiB.max, step: 1 }}
+          inputProps={{
+            min: flavor?.storageGiB.min,
+            max: flavor?.storageGiB.max,
+            step: 1,
+          }}
           helperText={
             flavor
               ? `Between ${flavor.storageGiB.min} and ${flavor.storageGiB.max} GiB`
@@ -102,7 +120,8 @@ export const FlavorPicker = (
           onChange={e =>
             onChange({
               ...selection,
-              storageGiB: e.target.value === '' ? undefined : Number(e.target.value),
+              storageGiB:
+                e.target.value === '' ? undefined : Number(e.target.value),
             })
           }
         />
@@ -114,7 +133,9 @@ export const FlavorPicker = (
             labelId="dbaas-runtime-label"
             id="dbaas-runtime"
             value={selection.runtime ?? ''}
-            onChange={e => onChange({ ...selection, runtime: e.target.value as any })}
+            onChange={e =>
+              onChange({ ...selection, runtime: e.target.value as any })
+            }
           >
             {runtimes.map(r => (
               <MenuItem key={r.name} value={r.name}>

@@ -19,14 +19,25 @@ export function selectionProblem(
   }
   const { min, max } = flavor.storageGiB;
   const storage = selection.storageGiB;
-  if (storage === undefined || !Number.isInteger(storage) || storage < min || storage > max) {
-    return `Storage must be a whole number of GiB between ${min} and ${max} for ${flavorTitle(flavor)}`;
+  if (
+    storage === undefined ||
+    !Number.isInteger(storage) ||
+    storage < min ||
+    storage > max
+  ) {
+    return `Storage must be a whole number of GiB between ${min} and ${max} for ${flavorTitle(
+      flavor,
+    )}`;
   }
   return undefined;
 }
 
 export function flavorLabel(flavor: Flavor): string {
   const memory =
-    flavor.memoryMiB >= 1024 ? `${flavor.memoryMiB / 1024} GiB` : `${flavor.memoryMiB} MiB`;
-  return `${flavorTitle(flavor)} — ${flavor.engine} ${flavor.version}, ${flavor.cpu} vCPU, ${memory}, ${flavor.storageGiB.min}–${flavor.storageGiB.max} GiB`;
+    flavor.memoryMiB >= 1024
+      ? `${flavor.memoryMiB / 1024} GiB`
+      : `${flavor.memoryMiB} MiB`;
+  return `${flavorTitle(flavor)} — ${flavor.engine} ${flavor.version}, ${
+    flavor.cpu
+  } vCPU, ${memory}, ${flavor.storageGiB.min}–${flavor.storageGiB.max} GiB`;
 }

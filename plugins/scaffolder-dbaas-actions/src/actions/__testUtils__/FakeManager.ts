@@ -43,17 +43,28 @@ export class FakeManager implements ManagerClientFactory {
 
   readonly api: Partial<DbaasApi> = {
     createInstance: async (request, options) => {
-      this.calls.push({ method: 'createInstance', args: [request, options], token: options?.token });
+      this.calls.push({
+        method: 'createInstance',
+        args: [request, options],
+        token: options?.token,
+      });
       return { ...this.base(request), id: options?.dryRun ? 'dry-run' : 'i-1' };
     },
     getInstance: async (id, options) => {
-      this.calls.push({ method: 'getInstance', args: [id], token: options?.token });
+      this.calls.push({
+        method: 'getInstance',
+        args: [id],
+        token: options?.token,
+      });
       const state = this.states[Math.min(this.reads++, this.states.length - 1)];
       if (state === 'gone' || state === undefined) {
         throw await ResponseError.fromResponse(
           new Response(
             JSON.stringify({
-              error: { name: 'NotFoundError', message: `No database instance with id ${id}` },
+              error: {
+                name: 'NotFoundError',
+                message: `No database instance with id ${id}`,
+              },
               response: { statusCode: 404 },
             }),
             { status: 404, headers: { 'Content-Type': 'application/json' } },
@@ -63,17 +74,29 @@ export class FakeManager implements ManagerClientFactory {
       return { ...this.base(), ...state };
     },
     deployInstance: async (id, options) => {
-      this.calls.push({ method: 'deployInstance', args: [id], token: options?.token });
+      this.calls.push({
+        method: 'deployInstance',
+        args: [id],
+        token: options?.token,
+      });
       return this.base();
     },
     deleteInstance: async (id, options) => {
-      this.calls.push({ method: 'deleteInstance', args: [id], token: options?.token });
+      this.calls.push({
+        method: 'deleteInstance',
+        args: [id],
+        token: options?.token,
+      });
       return { ...this.base(), status: 'deleting' };
     },
   };
 
   async forCredentials(credentials: unknown) {
-    expect(credentials).toEqual(mockCredentials.user('user:default/alice'));
+    const user = (credentials as { principal?: { userEntityRef?: string } })
+      .principal?.userEntityRef;
+    if (user !== 'user:default/alice') {
+      throw new Error(`expected the task initiator's credentials, got ${user}`);
+    }
     return { api: this.api as DbaasApi, token: 'token-for-alice' };
   }
 
@@ -91,7 +114,10 @@ export function mockContext<T extends Record<string, any>>(
   return {
     ...createMockActionContext({ input, logger }),
     logger,
-    getInitiatorCredentials: async () => mockCredentials.user('user:default/alice'),
+    getInitiatorCredentials: async () =>
+      mockCredentials.user('user:default/alice'),
     ...overrides,
-  } as ReturnType<typeof createMockActionContext<T>> & { logger: typeof logger };
+  } as ReturnType<typeof createMockActionContext<T>> & {
+    logger: typeof logger;
+  };
 }
