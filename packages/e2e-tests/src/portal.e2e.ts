@@ -15,6 +15,9 @@ afterAll(async () => {
   await portal?.stop();
 });
 
-describe('Databases page', () => databasesPageTests(() => portal));
-describe('Create Database template', () =>
-  createDatabaseTemplateTests(() => portal));
+describe('Databases page', () => {
+  databasesPageTests(() => portal);
+});
+describe('Create Database template', () => {
+  createDatabaseTemplateTests(() => portal);
+});
