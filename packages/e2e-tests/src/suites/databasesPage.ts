@@ -1,3 +1,5 @@
+// Suites are functions so that portal.e2e.ts can run them all against one portal.
+/* eslint-disable jest/no-export */
 import { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot, signInAsGuest } from '../browser';
 import { Portal } from '../portal';
