@@ -1,4 +1,5 @@
 import { Portal, startPortal } from './portal';
+import { createDatabaseFormTests } from './suites/createDatabaseForm';
 import { createDatabaseTemplateTests } from './suites/createDatabaseTemplate';
 import { databasesPageTests } from './suites/databasesPage';
 
@@ -20,4 +21,7 @@ describe('Databases page', () => {
 });
 describe('Create Database template', () => {
   createDatabaseTemplateTests(() => portal);
+});
+describe('Create Database form', () => {
+  createDatabaseFormTests(() => portal);
 });
