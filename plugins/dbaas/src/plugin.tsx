@@ -5,11 +5,19 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { DbaasClient } from '@dbaas/plugin-dbaas-common';
 import StorageIcon from '@material-ui/icons/Storage';
 import { dbaasApiRef } from './api';
-import { rootRouteRef } from './routes';
+import {
+  isDatabaseEntity,
+  showsDatabaseCard,
+} from './components/EntityDatabaseCard/entityFilters';
+import { instanceRouteRef, rootRouteRef } from './routes';
 
 const dbaasApi = ApiBlueprint.make({
   params: defineParams =>
@@ -27,8 +35,31 @@ const databasesPage = PageBlueprint.make({
     title: 'Databases',
     icon: <StorageIcon />,
     routeRef: rootRouteRef,
+    loader: () => import('./components/Router').then(m => <m.Router />),
+  },
+});
+
+const databaseCard = EntityCardBlueprint.make({
+  name: 'database',
+  params: {
+    filter: showsDatabaseCard,
     loader: () =>
-      import('./components/DatabasesPage').then(m => <m.DatabasesPage />),
+      import('./components/EntityDatabaseCard').then(m => (
+        <m.EntityDatabaseCard />
+      )),
+  },
+});
+
+const databaseContent = EntityContentBlueprint.make({
+  name: 'database',
+  params: {
+    path: '/database',
+    title: 'Database',
+    filter: isDatabaseEntity,
+    loader: () =>
+      import('./components/EntityDatabaseCard').then(m => (
+        <m.EntityDatabaseContent />
+      )),
   },
 });
 
@@ -48,6 +79,12 @@ export const dbaasPlugin = createFrontendPlugin({
   pluginId: 'dbaas',
   title: 'Databases',
   icon: <StorageIcon />,
-  routes: { root: rootRouteRef },
-  extensions: [dbaasApi, databasesPage, flavorPickerField],
+  routes: { root: rootRouteRef, instance: instanceRouteRef },
+  extensions: [
+    dbaasApi,
+    databasesPage,
+    databaseCard,
+    databaseContent,
+    flavorPickerField,
+  ],
 });

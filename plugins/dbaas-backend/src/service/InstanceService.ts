@@ -53,7 +53,9 @@ export interface ListOptions {
   owners?: string[];
   statuses?: Instance['status'][];
   flavorId?: string;
+  engines?: Instance['engine'][];
   name?: string;
+  search?: string;
   limit: number;
   offset: number;
 }
@@ -335,8 +337,17 @@ export class InstanceService {
       flavorId: options.flavorId,
       name: options.name,
     });
+    const search = options.search?.toLowerCase();
     const visible = all
       .map(toPublicInstance)
+      .filter(i => !options.engines || options.engines.includes(i.engine))
+      .filter(
+        i =>
+          !search ||
+          [i.name, i.owner, i.flavorId].some(v =>
+            v.toLowerCase().includes(search),
+          ),
+      )
       .filter(i => this.authorizeCondition(decision, i));
     return {
       items: visible.slice(options.offset, options.offset + options.limit),

@@ -206,6 +206,19 @@ describe('DBaaS Manager API on the local runtime', () => {
         fault: null,
       });
 
+      const found = await request(server)
+        .get(
+          `/api/dbaas/instances?search=${name.toUpperCase()}&engine=${
+            running.engine
+          }`,
+        )
+        .set('Authorization', asAlice);
+      expect(found.body.items.map((i: Instance) => i.id)).toEqual([id]);
+      const otherEngine = await request(server)
+        .get(`/api/dbaas/instances?search=${name}&engine=mysql`)
+        .set('Authorization', asAlice);
+      expect(otherEngine.body.totalCount).toBe(0);
+
       const creds = await request(server)
         .get(`/api/dbaas/instances/${id}/credentials`)
         .set('Authorization', asAlice);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Engine } from './flavor';
+import { Engine, ENGINES } from './flavor';
 
 /** What the Manager drives an instance through. */
 export const LIFECYCLE_STATUSES = [
@@ -173,7 +173,10 @@ export const listInstancesQuerySchema = z
       .union([z.enum(LIFECYCLE_STATUSES), z.array(z.enum(LIFECYCLE_STATUSES))])
       .optional(),
     flavor: z.string().optional(),
+    engine: z.union([z.enum(ENGINES), z.array(z.enum(ENGINES))]).optional(),
     name: z.string().optional(),
+    /** Case-insensitive substring of the name, owner or flavor. */
+    search: z.string().max(100).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

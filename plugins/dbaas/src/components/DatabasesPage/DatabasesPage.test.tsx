@@ -1,53 +1,86 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { DbaasApi, Flavor } from '@dbaas/plugin-dbaas-common';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { identityApiRef } from '@backstage/frontend-plugin-api';
 import { screen } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { rootRouteRef } from '../../routes';
+import { fakeApi, instance } from '../../testUtils/fakeApi';
 import { DatabasesPage } from './DatabasesPage';
 
-const flavors: Flavor[] = [
-  {
-    id: 'postgresql-17-small',
-    title: 'PostgreSQL 17 (small)',
-    engine: 'postgresql',
-    version: '17',
-    image: 'dbaas/postgresql:17',
-    cpu: 1,
-    memoryMiB: 1024,
-    storageGiB: { min: 1, max: 50, default: 5 },
-  },
-  {
-    id: 'mariadb-10-11-small',
-    engine: 'mariadb',
-    version: '10.11',
-    image: 'dbaas/mariadb:10.11',
-    cpu: 2,
-    memoryMiB: 2048,
-    storageGiB: { min: 2, max: 100, default: 10 },
-  },
-];
+const identity = mockApis.identity({
+  userEntityRef: 'user:default/alice',
+  ownershipEntityRefs: ['user:default/alice', 'group:default/team-a'],
+});
 
-function apiWith(listFlavors: DbaasApi['listFlavors']): DbaasApi {
-  return { listFlavors } as Partial<DbaasApi> as DbaasApi;
+function render(api = fakeApi()) {
+  return renderInTestApp(<DatabasesPage />, {
+    apis: [
+      [dbaasApiRef, api],
+      [identityApiRef, identity],
+    ],
+    mountedRoutes: {
+      '/dbaas': rootRouteRef,
+      '/catalog/:namespace/:kind/:name': entityRouteRef,
+    },
+  });
 }
 
 describe('DatabasesPage', () => {
-  it('lists the configured flavors', async () => {
-    await renderInTestApp(<DatabasesPage />, {
-      apis: [[dbaasApiRef, apiWith(async () => flavors)]],
+  it('lists the databases, paged by the Manager, and the configured flavors', async () => {
+    const api = fakeApi({
+      listInstances: jest.fn(async query => ({
+        items:
+          query?.limit === 1
+            ? [instance()]
+            : [
+                instance(),
+                instance({
+                  id: 'i-2',
+                  name: 'carts-db',
+                  engine: 'mariadb',
+                  version: '10.11',
+                  status: 'provisioning',
+                  health: 'starting',
+                }),
+              ],
+        totalCount: 2,
+      })),
     });
+    await render(api);
 
+    // the table asks for its first page once the user's ownership is known
     expect(
-      await screen.findByText('PostgreSQL 17 (small)'),
+      await screen.findByText('carts-db', undefined, { timeout: 5000 }),
     ).toBeInTheDocument();
-    expect(screen.getByText('mariadb 10.11')).toBeInTheDocument();
-    expect(screen.getByText('2048 MiB')).toBeInTheDocument();
+    expect(screen.getByText('orders-db')).toBeInTheDocument();
+    // in the instances table, and as the untitled flavor's name
+    expect(screen.getAllByText('mariadb 10.11')).toHaveLength(2);
+    expect(screen.getByText('provisioning')).toBeInTheDocument();
+    expect(api.listInstances).toHaveBeenCalledWith(
+      expect.objectContaining({ limit: 20, offset: 0 }),
+    );
+    expect(screen.getByText('PostgreSQL 17 (small)')).toBeInTheDocument();
     expect(screen.getByText('2–100 (default 10)')).toBeInTheDocument();
   });
 
+  it('explains what to do when there is no database yet', async () => {
+    await render(
+      fakeApi({
+        listInstances: jest.fn(async () => ({ items: [], totalCount: 0 })),
+      }),
+    );
+
+    expect(await screen.findByText('No databases yet')).toBeInTheDocument();
+    for (const button of screen.getAllByText('Create Database')) {
+      expect(button.closest('a')).toHaveAttribute(
+        'href',
+        '/create/templates/default/create-database',
+      );
+    }
+  });
+
   it('explains what to do when no flavor is configured', async () => {
-    await renderInTestApp(<DatabasesPage />, {
-      apis: [[dbaasApiRef, apiWith(async () => [])]],
-    });
+    await render(fakeApi({ listFlavors: jest.fn(async () => []) }));
 
     expect(
       await screen.findByText('No flavors configured'),
@@ -55,19 +88,19 @@ describe('DatabasesPage', () => {
   });
 
   it('shows a readable error when the Manager fails', async () => {
-    await renderInTestApp(<DatabasesPage />, {
-      apis: [
-        [
-          dbaasApiRef,
-          apiWith(async () => {
-            throw new Error('DBaaS Manager unreachable');
-          }),
-        ],
-      ],
-    });
+    await render(
+      fakeApi({
+        listFlavors: jest.fn(async () => {
+          throw new Error('DBaaS Manager unreachable');
+        }),
+      }),
+    );
 
     expect(
-      await screen.findByText('Error: DBaaS Manager unreachable'),
+      await screen.findByText(/The DBaaS Manager did not answer/),
     ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/DBaaS Manager unreachable/).length,
+    ).toBeGreaterThan(0);
   });
 });

@@ -2,29 +2,42 @@ import {
   Content,
   ContentHeader,
   EmptyState,
+  LinkButton,
   Progress,
   ResponseErrorPanel,
   SupportButton,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { Grid } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
 import { FlavorTable } from '../FlavorTable';
+import { InstancesTable } from '../InstancesTable';
+
+/** Where the Create Database template lives in a portal with the scaffolder at /create. */
+export const CREATE_DATABASE_PATH = '/create/templates/default/create-database';
 
 export const DatabasesPage = () => {
-  const dbaasApi = useApi(dbaasApiRef);
-  const {
-    value: flavors,
-    loading,
-    error,
-  } = useAsync(() => dbaasApi.listFlavors(), [dbaasApi]);
+  const api = useApi(dbaasApiRef);
+  const { value, loading, error } = useAsync(
+    async () => ({
+      flavors: await api.listFlavors(),
+      any: (await api.listInstances({ limit: 1 })).totalCount > 0,
+    }),
+    [api],
+  );
 
   let body;
   if (loading) {
     body = <Progress />;
   } else if (error) {
-    body = <ResponseErrorPanel error={error} />;
-  } else if (!flavors?.length) {
+    body = (
+      <ResponseErrorPanel
+        error={error}
+        title="The DBaaS Manager did not answer"
+      />
+    );
+  } else if (!value!.flavors.length) {
     body = (
       <EmptyState
         missing="data"
@@ -33,14 +46,48 @@ export const DatabasesPage = () => {
       />
     );
   } else {
-    body = <FlavorTable flavors={flavors} />;
+    body = (
+      <Grid container spacing={3}>
+        <Grid item xs={12}>
+          {value!.any ? (
+            <InstancesTable />
+          ) : (
+            <EmptyState
+              missing="content"
+              title="No databases yet"
+              description="Create a PostgreSQL or MariaDB database for your team: pick a flavor and a size, and connect in about a minute."
+              action={
+                <LinkButton
+                  to={CREATE_DATABASE_PATH}
+                  color="primary"
+                  variant="contained"
+                >
+                  Create Database
+                </LinkButton>
+              }
+            />
+          )}
+        </Grid>
+        <Grid item xs={12}>
+          <FlavorTable flavors={value!.flavors} />
+        </Grid>
+      </Grid>
+    );
   }
 
   return (
     <Content>
-      <ContentHeader title="Databases">
+      <ContentHeader title="Self-service databases">
+        <LinkButton
+          to={CREATE_DATABASE_PATH}
+          color="primary"
+          variant="contained"
+        >
+          Create Database
+        </LinkButton>
         <SupportButton>
-          Self-service PostgreSQL and MySQL/MariaDB databases.
+          Databases made by the DBaaS Manager: PostgreSQL and MySQL/MariaDB, by
+          self-service.
         </SupportButton>
       </ContentHeader>
       {body}

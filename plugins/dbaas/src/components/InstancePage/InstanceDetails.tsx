@@ -1,0 +1,159 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+  WarningPanel,
+} from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  Box,
+  Button,
+  FormControlLabel,
+  Grid,
+  Switch,
+  Typography,
+} from '@material-ui/core';
+import { useState } from 'react';
+import { dbaasApiRef } from '../../api';
+import { useInstance } from '../../hooks/useInstance';
+import { HealthChip, LifecycleStatusChip } from '../StatusChips';
+import { ConnectionPanel } from './ConnectionPanel';
+import { DeleteDialog } from './DeleteDialog';
+import { EventTimeline } from './EventTimeline';
+
+/** Everything about one instance: status, connection, timeline and actions. */
+export const InstanceDetails = ({ id }: { id: string }) => {
+  const api = useApi(dbaasApiRef);
+  const alerts = useApi(alertApiRef);
+  const { instance, events, gone, error, loading, refresh } = useInstance(id);
+  const [deleting, setDeleting] = useState(false);
+
+  if (loading) return <Progress />;
+  if (gone) {
+    return (
+      <WarningPanel
+        severity="info"
+        title="This database does not exist"
+        message="It was deleted, or you may not see it."
+      />
+    );
+  }
+  if (error || !instance) {
+    return <ResponseErrorPanel error={error ?? new Error('No instance')} />;
+  }
+
+  const act = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      await refresh();
+    } catch (e) {
+      alerts.post({
+        message: `Could not ${what}: ${(e as Error).message}`,
+        severity: 'error',
+      });
+    }
+  };
+
+  return (
+    <Grid container spacing={3}>
+      {instance.fault && (
+        <Grid item xs={12}>
+          <WarningPanel
+            severity="error"
+            title={`Failed in ${instance.fault.phase ?? 'provisioning'}: ${
+              instance.fault.code
+            }`}
+            message={instance.fault.message}
+          />
+        </Grid>
+      )}
+      <Grid item xs={12} md={6}>
+        <InfoCard
+          title={instance.name}
+          subheader={`${instance.engine} ${instance.version}`}
+        >
+          <Box display="flex" mb={2} style={{ gap: 24 }}>
+            <Typography component="span">
+              Status: <LifecycleStatusChip status={instance.status} />
+              {instance.phase ? ` (${instance.phase})` : ''}
+            </Typography>
+            <Typography component="span">
+              Health: <HealthChip health={instance.health} />
+            </Typography>
+          </Box>
+          <StructuredMetadataTable
+            metadata={{
+              id: instance.id,
+              owner: (
+                <EntityRefLink entityRef={instance.owner} defaultKind="group" />
+              ),
+              serves: instance.component ? (
+                <EntityRefLink entityRef={instance.component} />
+              ) : (
+                '—'
+              ),
+              flavor: instance.flavorId,
+              runtime: instance.runtime,
+              storage: `${instance.storageGiB} GiB`,
+              'created by': instance.createdBy,
+              created: new Date(instance.createdAt).toLocaleString(),
+              ready: instance.readyAt
+                ? new Date(instance.readyAt).toLocaleString()
+                : '—',
+            }}
+          />
+          <Box
+            display="flex"
+            alignItems="center"
+            justifyContent="space-between"
+            mt={2}
+          >
+            <FormControlLabel
+              control={
+                <Switch
+                  checked={instance.deletionProtection}
+                  onChange={(_e, checked) =>
+                    act('change deletion protection', () =>
+                      api.updateInstance(instance.id, {
+                        deletionProtection: checked,
+                      }),
+                    )
+                  }
+                  color="primary"
+                />
+              }
+              label="Deletion protection"
+            />
+            <Button
+              variant="outlined"
+              color="secondary"
+              disabled={
+                instance.deletionProtection || instance.status === 'deleting'
+              }
+              onClick={() => setDeleting(true)}
+            >
+              Delete
+            </Button>
+          </Box>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <ConnectionPanel instance={instance} />
+      </Grid>
+      <Grid item xs={12}>
+        <EventTimeline events={events} />
+      </Grid>
+      <DeleteDialog
+        instance={instance}
+        open={deleting}
+        onClose={() => setDeleting(false)}
+        onConfirm={() => {
+          setDeleting(false);
+          act('delete the database', () => api.deleteInstance(instance.id));
+        }}
+      />
+    </Grid>
+  );
+};

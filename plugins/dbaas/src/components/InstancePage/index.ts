@@ -1,0 +1,3 @@
+export { InstancePage } from './InstancePage';
+export { InstanceDetails } from './InstanceDetails';
+export { connectionStrings } from './connectionStrings';

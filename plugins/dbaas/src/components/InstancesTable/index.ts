@@ -1,0 +1,1 @@
+export { InstancesTable, age } from './InstancesTable';

@@ -1,0 +1,39 @@
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusRunning,
+  StatusWarning,
+} from '@backstage/core-components';
+import { HealthState, LifecycleStatus } from '@dbaas/plugin-dbaas-common';
+
+const STATUS = {
+  provisioning: StatusRunning,
+  running: StatusOK,
+  stopped: StatusAborted,
+  deleting: StatusPending,
+  deleted: StatusAborted,
+  failed: StatusError,
+} as const;
+
+const HEALTH = {
+  healthy: StatusOK,
+  starting: StatusPending,
+  unhealthy: StatusError,
+  unknown: StatusWarning,
+} as const;
+
+export const LifecycleStatusChip = ({
+  status,
+}: {
+  status: LifecycleStatus;
+}) => {
+  const Icon = STATUS[status];
+  return <Icon>{status}</Icon>;
+};
+
+export const HealthChip = ({ health }: { health: HealthState }) => {
+  const Icon = HEALTH[health];
+  return <Icon>{health}</Icon>;
+};

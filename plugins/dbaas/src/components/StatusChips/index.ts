@@ -1,0 +1,1 @@
+export { LifecycleStatusChip, HealthChip } from './StatusChips';

@@ -1,0 +1,97 @@
+import { DbaasApi, Flavor, Instance } from '@dbaas/plugin-dbaas-common';
+
+export const flavors: Flavor[] = [
+  {
+    id: 'postgresql-17-small',
+    title: 'PostgreSQL 17 (small)',
+    engine: 'postgresql',
+    version: '17',
+    image: 'dbaas/postgresql:17',
+    cpu: 1,
+    memoryMiB: 1024,
+    storageGiB: { min: 1, max: 50, default: 5 },
+  },
+  {
+    id: 'mariadb-10-11-small',
+    engine: 'mariadb',
+    version: '10.11',
+    image: 'dbaas/mariadb:10.11',
+    cpu: 2,
+    memoryMiB: 2048,
+    storageGiB: { min: 2, max: 100, default: 10 },
+  },
+];
+
+export function instance(overrides: Partial<Instance> = {}): Instance {
+  return {
+    id: 'i-1',
+    name: 'orders-db',
+    owner: 'group:default/team-a',
+    flavorId: 'postgresql-17-small',
+    engine: 'postgresql',
+    version: '17',
+    storageGiB: 5,
+    runtime: 'local',
+    status: 'running',
+    health: 'healthy',
+    phase: null,
+    host: '127.0.0.1',
+    endpoint: {
+      host: '127.0.0.1',
+      port: 5433,
+      database: 'orders_db',
+      user: 'orders_db_app',
+    },
+    deletionProtection: false,
+    fault: null,
+    component: null,
+    createdBy: 'user:default/alice',
+    createdAt: new Date(Date.now() - 3600_000).toISOString(),
+    updatedAt: new Date().toISOString(),
+    readyAt: new Date().toISOString(),
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+/** A DbaasApi whose methods are jest mocks with sensible answers. */
+export function fakeApi(
+  overrides: Partial<DbaasApi> = {},
+): jest.Mocked<DbaasApi> {
+  return {
+    listFlavors: jest.fn(async () => flavors),
+    listRuntimes: jest.fn(async () => ({
+      defaultRuntime: 'local' as const,
+      items: [{ name: 'local' as const, flavorIds: flavors.map(f => f.id) }],
+    })),
+    createInstance: jest.fn(),
+    deployInstance: jest.fn(),
+    listInstances: jest.fn(async () => ({
+      items: [instance()],
+      totalCount: 1,
+    })),
+    getInstance: jest.fn(async () => instance()),
+    updateInstance: jest.fn(async (_id, patch) => instance(patch)),
+    deleteInstance: jest.fn(async () => instance({ status: 'deleting' })),
+    listEvents: jest.fn(async () => [
+      {
+        id: 1,
+        instanceId: 'i-1',
+        at: new Date().toISOString(),
+        type: 'created' as const,
+        message: 'requested by user:default/alice',
+        actor: 'user:default/alice',
+        data: null,
+      },
+    ]),
+    getCredentials: jest.fn(async () => ({
+      host: '127.0.0.1',
+      port: 5433,
+      database: 'orders_db',
+      username: 'orders_db_app',
+      password: 's3cret-s3cret-s3cret-s3cret',
+      uri: 'postgresql://orders_db_app:s3cret@127.0.0.1:5433/orders_db',
+    })),
+    ...overrides,
+  } as jest.Mocked<DbaasApi>;
+}
