@@ -1,6 +1,7 @@
 import { Portal, startPortal } from './portal';
 import { createDatabaseFormTests } from './suites/createDatabaseForm';
 import { createDatabaseTemplateTests } from './suites/createDatabaseTemplate';
+import { databaseLifecycleInBrowserTests } from './suites/databaseLifecycleInBrowser';
 import { databasesPageTests } from './suites/databasesPage';
 
 jest.setTimeout(300_000);
@@ -24,4 +25,7 @@ describe('Create Database template', () => {
 });
 describe('Create Database form', () => {
   createDatabaseFormTests(() => portal);
+});
+describe('A database through the UI', () => {
+  databaseLifecycleInBrowserTests(() => portal);
 });

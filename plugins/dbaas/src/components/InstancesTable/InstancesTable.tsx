@@ -160,6 +160,7 @@ export const InstancesTable = () => {
             pageSize: 20,
             pageSizeOptions: [20, 50, 100],
             search: true,
+            emptyRowsWhenPaging: false,
             debounceInterval: 300,
           }}
           columns={columns}

@@ -1,0 +1,95 @@
+// Suites are functions so that portal.e2e.ts can run them all against one portal.
+/* eslint-disable jest/no-export */
+import { Browser, Page } from 'playwright-core';
+import { Client } from 'pg';
+import { launchBrowser, screenshot, signInAsGuest } from '../browser';
+import { Portal } from '../portal';
+
+/**
+ * A user's whole path in the browser: create a database through the template form, watch
+ * it become ready, open it, reveal the password, connect with it, delete it, see it gone.
+ */
+export function databaseLifecycleInBrowserTests(portal: () => Portal) {
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await signInAsGuest(page, portal().appUrl);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('creates, uses and deletes a database through the UI', async () => {
+    const name = 'browser-db';
+    await page.goto(
+      `${portal().appUrl}/create/templates/default/create-database`,
+    );
+    await page.locator('#root_name').fill(name);
+    await page.locator('#root_owner').fill('guests');
+    await page.getByRole('option').first().click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('#dbaas-flavor').click();
+    await page
+      .getByRole('option', { name: /^PostgreSQL 17 \(small\)/ })
+      .click();
+    await page.locator('#dbaas-storage').fill('3');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+
+    // the task page, then the Databases page where it becomes ready
+    await page
+      .getByText('Open the database (password, connection strings)')
+      .waitFor({ timeout: 120_000 });
+    await page.goto(`${portal().appUrl}/dbaas`);
+    const row = page.getByRole('row').filter({ hasText: name });
+    await row.getByText('running').waitFor({ timeout: 60_000 });
+    await row.getByText('healthy').waitFor();
+    await screenshot(page, 'databases-page-with-instance');
+
+    await row.getByRole('link', { name }).click();
+    await page.getByRole('button', { name: 'Reveal' }).waitFor();
+    await screenshot(page, 'instance-page');
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const password = (await page.getByTestId('dbaas-password').textContent())!;
+    expect(password.length).toBeGreaterThanOrEqual(24);
+
+    const text = async (label: string) =>
+      (await page
+        .getByText(label, { exact: true })
+        .locator('xpath=following-sibling::*[1]')
+        .textContent())!;
+    const client = new Client({
+      host: await text('Host'),
+      port: Number(await text('Port')),
+      database: await text('Database'),
+      user: await text('User'),
+      password,
+    });
+    await client.connect();
+    await client.query('CREATE TABLE visits (n INT)');
+    await client.query('INSERT INTO visits VALUES (42)');
+    const rows = (await client.query('SELECT n FROM visits')).rows;
+    await client.end();
+    expect(rows).toEqual([{ n: 42 }]);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByLabel('Type the database name to confirm').fill(name);
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page
+      .getByText('This database does not exist')
+      .waitFor({ timeout: 60_000 });
+
+    await page.goto(`${portal().appUrl}/dbaas`);
+    await page.getByText('Flavors').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: name }).count()).toBe(
+      0,
+    );
+  });
+}
