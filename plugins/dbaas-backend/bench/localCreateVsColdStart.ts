@@ -5,13 +5,11 @@
  *
  *   yarn bench:local [rounds]
  */
-import { LoggerService } from '@backstage/backend-plugin-api';
-import crypto from 'crypto';
 import fs from 'fs';
 import knexFactory from 'knex';
 import os from 'os';
 import path from 'path';
-import { generatePassword, SecretBox } from '../src/crypto/SecretBox';
+import { SecretBox } from '../src/crypto/SecretBox';
 import { InstanceEngine } from '../src/engine/InstanceEngine';
 import { InstanceNotifier } from '../src/engine/InstanceNotifier';
 import { RuntimeRegistry } from '../src/runtimes';
@@ -19,24 +17,15 @@ import { createLocalRuntime } from '../src/runtimes/local';
 import { embeddedPostgresBinaries } from '../src/runtimes/local/postgresServer';
 import { chownTo, run, runAsSystemUser } from '../src/runtimes/local/processes';
 import { InstanceStore } from '../src/store/InstanceStore';
+import {
+  newInstance,
+  postgresFlavor,
+  silentLogger,
+} from '../src/testUtils/fixtures';
 
 const GOAL = 1.1;
-const flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql' as const,
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
-const logger: LoggerService = {
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  debug: () => {},
-  child: () => logger,
-};
+const flavor = postgresFlavor;
+const logger = silentLogger;
 
 async function rawColdStart(root: string): Promise<number> {
   const { binDir } = embeddedPostgresBinaries();
@@ -100,30 +89,7 @@ async function managerCreate(root: string): Promise<number> {
   });
   const started = performance.now();
   const instance = await store.createInstance(
-    {
-      id: crypto.randomUUID(),
-      name: 'bench-db',
-      owner: 'group:default/bench',
-      flavorId: flavor.id,
-      engine: 'postgresql',
-      version: '17',
-      storageGiB: 1,
-      runtime: 'local',
-      status: 'provisioning',
-      health: 'unknown',
-      phase: 'requested',
-      endpoint: null,
-      deletionProtection: false,
-      fault: null,
-      component: null,
-      createdBy: 'user:default/bench',
-      sealedSecrets: secretBox.seal({
-        password: generatePassword(),
-        adminPassword: generatePassword(),
-      }),
-      deadlineAt: null,
-      holdAtHost: false,
-    },
+    newInstance({ name: 'bench-db' }, secretBox),
     { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
   );
   engine.kick(instance.id);

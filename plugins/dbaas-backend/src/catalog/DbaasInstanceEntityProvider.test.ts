@@ -5,29 +5,22 @@ import {
 } from '@backstage/backend-test-utils';
 import fs from 'fs';
 import { AddressInfo } from 'net';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
+import {
+  makeDataDir,
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from '../testUtils/fixtures';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
 
 jest.setTimeout(60_000);
 
-const flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
+const flavor = postgresFlavor;
 
 describe('DbaasInstanceEntityProvider', () => {
   it('puts each instance in the catalog as a database Resource, and takes deleted ones out', async () => {
-    const dataDir = fs.mkdtempSync(
-      path.join(os.tmpdir(), 'dbaas-catalog-test-'),
-    );
+    const dataDir = makeDataDir('catalog-test');
     const { server } = await startTestBackend({
       features: [
         dbaasPlugin,
@@ -36,7 +29,7 @@ describe('DbaasInstanceEntityProvider', () => {
             dbaas: {
               flavors: [flavor],
               runtimes: { local: { dataDir } },
-              encryption: { key: 'test key of sixteen characters or more' },
+              encryption: { key: TEST_ENCRYPTION_KEY },
             },
           },
         }),

@@ -1,67 +1,44 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { Flavor } from '@dbaas/plugin-dbaas-common';
 import { spawn } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
-import { generatePassword, SecretBox } from '../crypto/SecretBox';
+import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import { createLocalRuntime } from '../runtimes/local';
 import { isAlive } from '../runtimes/local/processes';
 import { InstanceStore } from '../store/InstanceStore';
+import {
+  makeDataDir,
+  newInstance,
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from '../testUtils/fixtures';
 import { InstanceEngine } from './InstanceEngine';
 import { InstanceNotifier } from './InstanceNotifier';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-const flavor: Flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
-const key = 'engine test key, sixteen or more';
+const flavor = postgresFlavor;
+const key = TEST_ENCRYPTION_KEY;
 const leaseMs = 2000;
 
 describe('InstanceEngine', () => {
   it('converges with no duplicate after the engine is killed mid-provisioning', async () => {
     const knex = await databases.init('POSTGRES_15');
     const store = await InstanceStore.create(knex);
-    const dataDir = fs.mkdtempSync(
-      path.join(os.tmpdir(), 'dbaas-engine-test-'),
-    );
+    const dataDir = makeDataDir('engine-test');
     const secretBox = new SecretBox(key);
     const instance = await store.createInstance(
-      {
-        id: crypto.randomUUID(),
-        name: 'crash-db',
-        owner: 'group:default/team-a',
-        flavorId: flavor.id,
-        engine: 'postgresql',
-        version: '17',
-        storageGiB: 1,
-        runtime: 'local',
-        status: 'provisioning',
-        health: 'unknown',
-        phase: 'requested',
-        endpoint: null,
-        deletionProtection: false,
-        fault: null,
-        component: null,
-        createdBy: 'user:default/alice',
-        sealedSecrets: secretBox.seal({
-          password: generatePassword(),
-          adminPassword: generatePassword(),
-        }),
-        deadlineAt: new Date(Date.now() + 120_000).toISOString(),
-        holdAtHost: false,
-      },
+      newInstance(
+        {
+          name: 'crash-db',
+          deadlineAt: new Date(Date.now() + 120_000).toISOString(),
+        },
+        secretBox,
+      ),
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
 

@@ -5,10 +5,13 @@ import {
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fs from 'fs';
-import os from 'os';
-import path from 'path';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
+import {
+  makeDataDir,
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from '../testUtils/fixtures';
 
 jest.setTimeout(120_000);
 
@@ -20,7 +23,7 @@ const token = (user: string) => `Bearer ${mockCredentials.user.token(user)}`;
 
 describe('the owner rule', () => {
   it('shows and lets delete a database only to its owners', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-owner-test-'));
+    const dataDir = makeDataDir('owner-test');
     const permissions = mockServices.permissions.mock({
       authorize: async requests =>
         requests.map(() => ({ result: AuthorizeResult.ALLOW })),
@@ -46,18 +49,8 @@ describe('the owner rule', () => {
           data: {
             dbaas: {
               runtimes: { local: { dataDir } },
-              encryption: { key: 'test key of sixteen characters or more' },
-              flavors: [
-                {
-                  id: 'postgresql-17-small',
-                  engine: 'postgresql',
-                  version: '17',
-                  image: 'dbaas/postgresql:17',
-                  cpu: 1,
-                  memoryMiB: 256,
-                  storageGiB: { min: 1, max: 5, default: 1 },
-                },
-              ],
+              encryption: { key: TEST_ENCRYPTION_KEY },
+              flavors: [postgresFlavor],
             },
           },
         }),

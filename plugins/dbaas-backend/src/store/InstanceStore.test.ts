@@ -1,34 +1,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { InstanceStore, NewInstance } from './InstanceStore';
+import { newInstance } from '../testUtils/fixtures';
+import { InstanceStore } from './InstanceStore';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-function newInstance(overrides: Partial<NewInstance> = {}): NewInstance {
-  return {
-    id: crypto.randomUUID(),
-    name: 'orders-db',
-    owner: 'group:default/team-a',
-    flavorId: 'postgresql-17-small',
-    engine: 'postgresql',
-    version: '17',
-    storageGiB: 5,
-    runtime: 'local',
-    status: 'provisioning',
-    health: 'unknown',
-    phase: 'requested',
-    endpoint: null,
-    deletionProtection: false,
-    fault: null,
-    component: 'component:default/orders-service',
-    createdBy: 'user:default/alice',
-    sealedSecrets: 'sealed',
-    deadlineAt: null,
-    holdAtHost: false,
-    ...overrides,
-  };
-}
 
 const requested = {
   type: 'created' as const,

@@ -1,12 +1,7 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  connectionUri,
-  instanceEntityRef,
-  Instance,
-} from '@dbaas/plugin-dbaas-common';
+import { connectionUri, instanceEntityRef } from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../managerClient';
 import { examples } from './deployContainer.examples';
-import { cancel } from './provisionVm';
 import { waitForInstance } from './waitForInstance';
 
 /**
@@ -76,22 +71,14 @@ export function createDeployContainerAction(deps: {
         },
       });
 
-      let instance: Instance | undefined;
-      try {
-        instance = await waitForInstance({
-          session,
-          instanceId,
-          logger: ctx.logger,
-          signal: ctx.signal,
-          until: i => i?.status === 'running',
-        });
-      } catch (error) {
-        if (ctx.signal?.aborted) {
-          await cancel(session, instanceId, ctx.logger);
-        }
-        throw error;
-      }
-      const ready = instance!;
+      const ready = (await waitForInstance({
+        session,
+        instanceId,
+        logger: ctx.logger,
+        signal: ctx.signal,
+        until: i => i?.status === 'running',
+        deleteOnCancel: true,
+      }))!;
       ctx.logger.info(
         `Database ${ready.name} is ready at ${ready.endpoint!.host}:${
           ready.endpoint!.port

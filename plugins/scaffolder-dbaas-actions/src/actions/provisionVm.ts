@@ -1,7 +1,6 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { instanceEntityRef, Instance } from '@dbaas/plugin-dbaas-common';
-import { ManagerClientFactory, ManagerSession } from '../managerClient';
+import { instanceEntityRef } from '@dbaas/plugin-dbaas-common';
+import { ManagerClientFactory } from '../managerClient';
 import { examples } from './provisionVm.examples';
 import { waitForInstance } from './waitForInstance';
 
@@ -111,40 +110,17 @@ export function createProvisionVmAction(deps: {
         },
       });
 
-      let instance: Instance | undefined;
-      try {
-        instance = await waitForInstance({
-          session,
-          instanceId,
-          logger: ctx.logger,
-          signal: ctx.signal,
-          until: i => !!i?.host,
-        });
-      } catch (error) {
-        if (ctx.signal?.aborted) {
-          await cancel(session, instanceId, ctx.logger);
-        }
-        throw error;
-      }
+      const instance = (await waitForInstance({
+        session,
+        instanceId,
+        logger: ctx.logger,
+        signal: ctx.signal,
+        until: i => !!i?.host,
+        deleteOnCancel: true,
+      }))!;
       ctx.output('instanceId', instanceId);
-      ctx.output('host', instance!.host!);
-      ctx.output('entityRef', instanceEntityRef(instance!));
+      ctx.output('host', instance.host!);
+      ctx.output('entityRef', instanceEntityRef(instance));
     },
   });
-}
-
-/** A cancelled create is deleted, so the Manager knows what became of it. */
-export async function cancel(
-  session: ManagerSession,
-  instanceId: string,
-  logger: LoggerService,
-) {
-  try {
-    await session.api.deleteInstance(instanceId, { token: session.token });
-    logger.info(`Task cancelled: deleting instance ${instanceId}`);
-  } catch (error) {
-    logger.warn(
-      `Task cancelled; instance ${instanceId} was left as it is (${error}); it fails at its provisioning deadline if never deployed`,
-    );
-  }
 }

@@ -13,6 +13,8 @@ export interface WaitOptions {
   pollMs?: number;
   /** Progress is logged on every change, and at least this often. */
   progressEveryMs?: number;
+  /** A cancelled task deletes the instance, so the Manager knows what became of it. */
+  deleteOnCancel?: boolean;
 }
 
 /**
@@ -22,6 +24,28 @@ export interface WaitOptions {
 export async function waitForInstance(
   options: WaitOptions,
 ): Promise<Instance | undefined> {
+  try {
+    return await poll(options);
+  } catch (error) {
+    if (options.deleteOnCancel && options.signal?.aborted) {
+      await deleteCancelled(options);
+    }
+    throw error;
+  }
+}
+
+async function deleteCancelled({ session, instanceId, logger }: WaitOptions) {
+  try {
+    await session.api.deleteInstance(instanceId, { token: session.token });
+    logger.info(`Task cancelled: deleting instance ${instanceId}`);
+  } catch (error) {
+    logger.warn(
+      `Task cancelled; instance ${instanceId} was left as it is (${error}); it fails at its provisioning deadline if never deployed`,
+    );
+  }
+}
+
+async function poll(options: WaitOptions): Promise<Instance | undefined> {
   const { session, instanceId, logger, signal } = options;
   const pollMs = options.pollMs ?? 1000;
   const progressEveryMs = options.progressEveryMs ?? 10_000;

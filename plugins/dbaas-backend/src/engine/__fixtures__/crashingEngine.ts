@@ -2,13 +2,13 @@
  * Runs one InstanceEngine in its own process whose runtime stops dead right after the
  * server was deployed, before the engine could record it: the test then SIGKILLs it.
  */
-import { LoggerService } from '@backstage/backend-plugin-api';
 import knexFactory from 'knex';
 import { SecretBox } from '../../crypto/SecretBox';
 import { RuntimeRegistry } from '../../runtimes';
 import { createLocalRuntime } from '../../runtimes/local';
 import { EngineRuntime } from '../../runtimes/types';
 import { InstanceStore } from '../../store/InstanceStore';
+import { silentLogger } from '../../testUtils/fixtures';
 import { InstanceEngine } from '../InstanceEngine';
 import { InstanceNotifier } from '../InstanceNotifier';
 
@@ -25,13 +25,7 @@ async function main() {
   };
   const runtimes = new RuntimeRegistry();
   runtimes.add({ ...local, engine });
-  const logger: LoggerService = {
-    info: () => {},
-    warn: () => {},
-    error: () => {},
-    debug: () => {},
-    child: () => logger,
-  };
+  const logger = silentLogger;
   new InstanceEngine({
     store,
     runtimes,

@@ -33,3 +33,21 @@ export interface LocalServer {
   runningPid(host: LocalHost): Promise<number | undefined>;
   stop(host: LocalHost): Promise<void>;
 }
+
+/** The endpoint of a local server: the application database and user on its port. */
+export function localEndpoint(host: LocalHost, spec: EngineSpec): Endpoint {
+  return {
+    host: host.host,
+    port: host.port,
+    database: spec.database,
+    user: spec.username,
+  };
+}
+
+/** Health of a server whose process is gone. */
+export function notRunning(engineName: string): EngineHealth {
+  return {
+    state: 'unhealthy',
+    message: `the ${engineName} server process is not running`,
+  };
+}

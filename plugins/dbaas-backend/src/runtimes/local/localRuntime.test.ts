@@ -1,33 +1,22 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { Flavor } from '@dbaas/plugin-dbaas-common';
 import crypto from 'crypto';
 import fs from 'fs';
 import mysql from 'mysql2/promise';
-import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
+import {
+  makeDataDir,
+  mariadbFlavor,
+  postgresFlavor,
+} from '../../testUtils/fixtures';
 import { EngineSecrets, EngineSpec, StepContext } from '../types';
 import { createLocalRuntime } from '.';
 import { isAlive, isPortFree } from './processes';
 
 jest.setTimeout(180_000);
 
-const postgres: Flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 10, default: 1 },
-};
-const mariadb: Flavor = {
-  ...postgres,
-  id: 'mariadb-10-11-small',
-  engine: 'mariadb',
-  version: '10.11',
-  image: 'dbaas/mariadb:10.11',
-};
+const postgres = postgresFlavor;
+const mariadb = mariadbFlavor;
 
 const ctx: StepContext = {
   logger: mockServices.logger.mock(),
@@ -67,7 +56,7 @@ describe('local runtime', () => {
   let dataDir: string;
 
   beforeAll(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-local-test-'));
+    dataDir = makeDataDir('local-test');
   });
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

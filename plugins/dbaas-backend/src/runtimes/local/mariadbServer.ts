@@ -6,10 +6,16 @@ import mysql from 'mysql2/promise';
 import os from 'os';
 import path from 'path';
 import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
-import { LocalHost, LocalServer } from './LocalServer';
+import {
+  LocalHost,
+  LocalServer,
+  localEndpoint,
+  notRunning,
+} from './LocalServer';
 import {
   chownTo,
   isAlive,
+  pathExists,
   readPid,
   run,
   RunAs,
@@ -52,7 +58,7 @@ export class MariadbServer implements LocalServer {
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
     await fs.writeFile(p.config, serverConfig(host, p, spec.flavor.memoryMiB));
-    if (await exists(path.join(p.data, 'mysql'))) return;
+    if (await pathExists(path.join(p.data, 'mysql'))) return;
 
     const scratch = `${p.data}.init`;
     await fs.rm(scratch, { recursive: true, force: true });
@@ -167,20 +173,12 @@ export class MariadbServer implements LocalServer {
     } finally {
       await conn.end();
     }
-    return {
-      host: host.host,
-      port: host.port,
-      database: spec.database,
-      user: spec.username,
-    };
+    return localEndpoint(host, spec);
   }
 
   async health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (!(await this.runningPid(host))) {
-      return {
-        state: 'unhealthy' as const,
-        message: 'the MariaDB server process is not running',
-      };
+      return notRunning('MariaDB');
     }
     try {
       const conn = await mysql.createConnection({
@@ -232,11 +230,4 @@ function serverConfig(
     'skip-name-resolve = 0',
     '',
   ].join('\n');
-}
-
-async function exists(file: string) {
-  return fs
-    .access(file)
-    .then(() => true)
-    .catch(() => false);
 }

@@ -3,9 +3,15 @@ import fs from 'fs/promises';
 import path from 'path';
 import { Client } from 'pg';
 import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
-import { LocalHost, LocalServer } from './LocalServer';
+import {
+  LocalHost,
+  LocalServer,
+  localEndpoint,
+  notRunning,
+} from './LocalServer';
 import {
   chownTo,
+  pathExists,
   readPid,
   run,
   RunAs,
@@ -55,7 +61,7 @@ export class PostgresServer implements LocalServer {
 
   async initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     const { data } = this.paths(host);
-    if (await exists(path.join(data, 'PG_VERSION'))) return;
+    if (await pathExists(path.join(data, 'PG_VERSION'))) return;
 
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
@@ -150,20 +156,12 @@ export class PostgresServer implements LocalServer {
     } finally {
       await admin.end();
     }
-    return {
-      host: host.host,
-      port: host.port,
-      database: spec.database,
-      user: spec.username,
-    };
+    return localEndpoint(host, spec);
   }
 
   async health(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (!(await this.runningPid(host))) {
-      return {
-        state: 'unhealthy' as const,
-        message: 'the PostgreSQL server process is not running',
-      };
+      return notRunning('PostgreSQL');
     }
     const client = new Client({
       host: host.host,
@@ -229,11 +227,4 @@ function serverSettings(host: LocalHost, memoryMiB: number) {
     "password_encryption = 'scram-sha-256'",
     '',
   ].join('\n');
-}
-
-async function exists(file: string) {
-  return fs
-    .access(file)
-    .then(() => true)
-    .catch(() => false);
 }
