@@ -2,6 +2,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { spawn } from 'child_process';
 import fs from 'fs';
+import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
 import { SecretBox } from '../crypto/SecretBox';
@@ -145,6 +146,115 @@ describe('InstanceEngine', () => {
     expect((await store.getInstance(instance.id))!.status).toBe('deleted');
     expect(isAlive(serverPid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, instance.id))).toBe(false);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe('InstanceEngine on the local runtime', () => {
+  const sqlite = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  async function setUp() {
+    const store = await InstanceStore.create(await sqlite.init('SQLITE_3'));
+    const dataDir = makeDataDir('engine-life');
+    const runtimes = new RuntimeRegistry();
+    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
+    const notifications = { send: jest.fn(async () => {}) };
+    const logger = mockServices.logger.mock();
+    const secretBox = new SecretBox(key);
+    const engine = new InstanceEngine({
+      store,
+      runtimes,
+      flavors: [flavor],
+      secretBox,
+      notifier: new InstanceNotifier({ logger, notifications }),
+      logger,
+      replicaId: 'replica-1',
+      leaseMs: 10_000,
+      healthPollMs: 100,
+    });
+    return { store, dataDir, engine, notifications, secretBox };
+  }
+
+  it('notifies the owner when ready, and notices a server that died', async () => {
+    const { store, dataDir, engine, notifications, secretBox } = await setUp();
+    const { id } = await store.createInstance(
+      newInstance({ name: 'dies-db', deadlineAt: new Date(Date.now() + 60_000).toISOString() }, secretBox),
+      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    );
+    engine.kick(id);
+    await engine.idle();
+    expect((await store.getInstance(id))!.status).toBe('running');
+    expect(notifications.send).toHaveBeenCalledWith({
+      recipients: { type: 'entity', entityRef: 'group:default/team-a' },
+      payload: expect.objectContaining({
+        title: 'Database dies-db is ready',
+        link: `/dbaas/instances/${id}`,
+        severity: 'normal',
+      }),
+    });
+
+    const pidFile = path.join(dataDir, id, 'pgdata', 'postmaster.pid');
+    process.kill(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+    await new Promise(resolve => setTimeout(resolve, 300));
+    await engine.reconcile();
+
+    const died = (await store.getInstance(id))!;
+    expect(died).toMatchObject({ status: 'running', health: 'unhealthy' });
+    const events = await store.listEvents(id);
+    expect(events.at(-1)).toMatchObject({
+      type: 'health',
+      message: 'health healthy → unhealthy: the PostgreSQL server process is not running',
+    });
+
+    await store.updateInstance(id, { status: 'deleting', phase: 'engine_removing' });
+    engine.kick(id);
+    await engine.idle();
+    expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('fails with a typed fault, removes what it made and notifies the owner, when the engine cannot start', async () => {
+    const { store, dataDir, engine, notifications, secretBox } = await setUp();
+    const { id } = await store.createInstance(
+      newInstance(
+        { name: 'blocked-db', holdAtHost: true, deadlineAt: new Date(Date.now() + 60_000).toISOString() },
+        secretBox,
+      ),
+      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    );
+    engine.kick(id);
+    await engine.idle();
+    const held = (await store.getInstance(id))!;
+    expect(held.phase).toBe('host_ready');
+
+    // someone else takes the instance's port before the engine starts
+    const squatter = net.createServer();
+    await new Promise<void>(resolve =>
+      squatter.listen(Number(held.hostRef!.data.port), '127.0.0.1', resolve),
+    );
+    try {
+      await store.updateInstance(id, { holdAtHost: false });
+      engine.kick(id);
+      await engine.idle();
+    } finally {
+      squatter.close();
+    }
+
+    const failed = (await store.getInstance(id))!;
+    expect(failed).toMatchObject({
+      status: 'failed',
+      fault: { phase: 'engine_deploying', code: 'ENGINE_START_FAILED' },
+    });
+    expect(failed.fault!.message).toMatch(/^PostgreSQL did not start on port \d+/);
+    expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
+    expect(notifications.send).toHaveBeenCalledWith(
+      expect.objectContaining({
+        payload: expect.objectContaining({
+          title: 'Database blocked-db failed',
+          severity: 'high',
+        }),
+      }),
+    );
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

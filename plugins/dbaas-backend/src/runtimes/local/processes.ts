@@ -1,4 +1,5 @@
 import { execFile, spawn, SpawnOptions } from 'child_process';
+import { readFileSync } from 'fs';
 import fs from 'fs/promises';
 import net from 'net';
 import os from 'os';
@@ -77,12 +78,19 @@ export async function run(
   });
 }
 
+/** Whether the process runs; a zombie (dead, not yet reaped by its parent) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc: trust the signal check
   }
 }
 
