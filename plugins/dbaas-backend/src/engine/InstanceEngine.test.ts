@@ -178,7 +178,13 @@ describe('InstanceEngine on the local runtime', () => {
   it('notifies the owner when ready, and notices a server that died', async () => {
     const { store, dataDir, engine, notifications, secretBox } = await setUp();
     const { id } = await store.createInstance(
-      newInstance({ name: 'dies-db', deadlineAt: new Date(Date.now() + 60_000).toISOString() }, secretBox),
+      newInstance(
+        {
+          name: 'dies-db',
+          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+        },
+        secretBox,
+      ),
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
     engine.kick(id);
@@ -194,7 +200,10 @@ describe('InstanceEngine on the local runtime', () => {
     });
 
     const pidFile = path.join(dataDir, id, 'pgdata', 'postmaster.pid');
-    process.kill(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+    process.kill(
+      Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]),
+      'SIGKILL',
+    );
     await new Promise(resolve => setTimeout(resolve, 300));
     await engine.reconcile();
 
@@ -203,10 +212,14 @@ describe('InstanceEngine on the local runtime', () => {
     const events = await store.listEvents(id);
     expect(events.at(-1)).toMatchObject({
       type: 'health',
-      message: 'health healthy → unhealthy: the PostgreSQL server process is not running',
+      message:
+        'health healthy → unhealthy: the PostgreSQL server process is not running',
     });
 
-    await store.updateInstance(id, { status: 'deleting', phase: 'engine_removing' });
+    await store.updateInstance(id, {
+      status: 'deleting',
+      phase: 'engine_removing',
+    });
     engine.kick(id);
     await engine.idle();
     expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
@@ -217,7 +230,11 @@ describe('InstanceEngine on the local runtime', () => {
     const { store, dataDir, engine, notifications, secretBox } = await setUp();
     const { id } = await store.createInstance(
       newInstance(
-        { name: 'blocked-db', holdAtHost: true, deadlineAt: new Date(Date.now() + 60_000).toISOString() },
+        {
+          name: 'blocked-db',
+          holdAtHost: true,
+          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+        },
         secretBox,
       ),
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
@@ -245,7 +262,9 @@ describe('InstanceEngine on the local runtime', () => {
       status: 'failed',
       fault: { phase: 'engine_deploying', code: 'ENGINE_START_FAILED' },
     });
-    expect(failed.fault!.message).toMatch(/^PostgreSQL did not start on port \d+/);
+    expect(failed.fault!.message).toMatch(
+      /^PostgreSQL did not start on port \d+/,
+    );
     expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
     expect(notifications.send).toHaveBeenCalledWith(
       expect.objectContaining({

@@ -87,7 +87,10 @@ export function isAlive(pid: number): boolean {
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const state = stat.slice(
+      stat.lastIndexOf(')') + 2,
+      stat.lastIndexOf(')') + 3,
+    );
     return state !== 'Z' && state !== 'X';
   } catch {
     return true; // no /proc: trust the signal check

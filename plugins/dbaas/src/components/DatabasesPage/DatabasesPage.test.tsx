@@ -1,6 +1,6 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { identityApiRef } from '@backstage/frontend-plugin-api';
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { rootRouteRef } from '../../routes';
@@ -102,5 +102,41 @@ describe('DatabasesPage', () => {
     expect(
       screen.getAllByText(/DBaaS Manager unreachable/).length,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe('DatabasesPage with many databases', () => {
+  jest.setTimeout(30_000);
+
+  it('loads one page of 20 at a time from 1,200 databases', async () => {
+    const all = Array.from({ length: 1200 }, (_, i) =>
+      instance({ id: `i-${i}`, name: `db-${String(i).padStart(4, '0')}` }),
+    );
+    const api = fakeApi({
+      listInstances: jest.fn(async (query = {}) => {
+        const offset = query.offset ?? 0;
+        return {
+          items: all.slice(offset, offset + (query.limit ?? 50)),
+          totalCount: all.length,
+        };
+      }),
+    });
+    await render(api);
+
+    expect(
+      await screen.findByText('db-0000', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('db-0019')).toBeInTheDocument();
+    expect(screen.queryByText('db-0020')).not.toBeInTheDocument();
+    expect(screen.getAllByText('1-20 of 1200').length).toBeGreaterThan(0);
+
+    fireEvent.click(screen.getAllByRole('button', { name: 'Next Page' })[0]);
+
+    expect(
+      await screen.findByText('db-0020', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(api.listInstances).toHaveBeenLastCalledWith(
+      expect.objectContaining({ limit: 20, offset: 20 }),
+    );
   });
 });
