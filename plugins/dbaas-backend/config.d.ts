@@ -16,6 +16,27 @@ export interface Config {
         /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */
         host?: string;
       };
+      /** Containers of the flavors' images on one or more Docker engines. */
+      docker?: {
+        /** The engines; a new instance goes to the one with the most free memory. */
+        hosts: Array<{
+          /** A name for logs and for the instance's record, e.g. docker-1. */
+          name: string;
+          /** unix:///var/run/docker.sock, tcp://host:2376 (with tls) or ssh://user@host:22. */
+          url: string;
+          /** Address clients connect to; default: the url's host (127.0.0.1 for unix://). */
+          publishAddress?: string;
+          /** Capacity for our containers. Defaults: 50 instances, 65536 MiB. */
+          maxInstances?: number;
+          memoryMiB?: number;
+          /** Client certificate files for tcp:// with TLS. */
+          tls?: { ca?: string; cert?: string; key?: string };
+          /** Private key file for ssh://. */
+          ssh?: { privateKeyFile?: string };
+        }>;
+        /** How long a new container may take to become healthy. Default: 180. */
+        startTimeoutSeconds?: number;
+      };
     };
 
     /** What users can pick in the "Create Database" template. */

@@ -7,6 +7,10 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
 import {
+  DockerRuntimeConfig,
+  readDockerRuntimeConfig,
+} from '../runtimes/docker/config';
+import {
   LocalRuntimeConfig,
   readLocalRuntimeConfig,
 } from '../runtimes/local/config';
@@ -20,7 +24,7 @@ export interface Quota {
 export interface DbaasConfig {
   flavors: Flavor[];
   defaultRuntime: RuntimeName;
-  runtimes: { local: LocalRuntimeConfig };
+  runtimes: { local: LocalRuntimeConfig; docker?: DockerRuntimeConfig };
   /** Secret for sealing credentials; undefined means: use a generated key file (development). */
   encryptionKey?: string;
   provisioningTimeoutMs: number;
@@ -111,7 +115,12 @@ export function readDbaasConfig(config: Config): DbaasConfig {
   return {
     flavors,
     defaultRuntime: settings.defaultRuntime,
-    runtimes: { local },
+    runtimes: {
+      local,
+      docker: root?.has('runtimes.docker')
+        ? readDockerRuntimeConfig(root.getConfig('runtimes.docker'))
+        : undefined,
+    },
     encryptionKey: settings.encryption.key,
     provisioningTimeoutMs: settings.provisioning.timeoutSeconds * 1000,
     leaseMs: settings.provisioning.leaseSeconds * 1000,

@@ -1,5 +1,6 @@
 import { RuntimeName } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
+import { createDockerRuntime } from './docker';
 import { createLocalRuntime } from './local';
 import { Runtime } from './types';
 
@@ -28,5 +29,9 @@ export class RuntimeRegistry {
 
 /** The built-in runtimes from config; modules add others through the extension point. */
 export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
-  return [createLocalRuntime(config.runtimes.local)];
+  const runtimes = [createLocalRuntime(config.runtimes.local)];
+  if (config.runtimes.docker) {
+    runtimes.push(createDockerRuntime(config.runtimes.docker));
+  }
+  return runtimes;
 }

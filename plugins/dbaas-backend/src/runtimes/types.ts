@@ -99,6 +99,8 @@ export interface EngineRuntime {
   ): Promise<void>;
   /** Stops and removes the server; a server already gone is success. */
   remove(host: HostRef, spec: EngineSpec, ctx: StepContext): Promise<void>;
+  /** The server's last log lines, where the runtime can read them. */
+  logs?(host: HostRef, spec: EngineSpec, tail: number): Promise<string>;
 }
 
 export interface Runtime {

@@ -370,6 +370,35 @@ export class InstanceService {
     return this.deps.store.listEvents(id);
   }
 
+  /** The server's last log lines, where the instance's runtime can read them. */
+  async logs(
+    id: string,
+    tail: number,
+    credentials: BackstageCredentials,
+  ): Promise<string> {
+    const instance = await this.load(
+      id,
+      credentials,
+      dbaasInstanceReadPermission,
+    );
+    const runtime = this.deps.runtimes.get(instance.runtime);
+    const flavor = this.flavors.get(instance.flavorId);
+    if (!runtime?.engine.logs || !flavor || !instance.hostRef) {
+      throw new ConflictError(
+        `No logs for ${instance.name}: ${
+          instance.hostRef
+            ? `the ${instance.runtime} runtime does not read logs`
+            : 'it has no host yet'
+        }`,
+      );
+    }
+    return runtime.engine.logs(
+      instance.hostRef,
+      this.deps.engine.engineSpec(instance, flavor),
+      tail,
+    );
+  }
+
   async update(
     id: string,
     patch: { deletionProtection: boolean },

@@ -8,6 +8,10 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+
+const logsQuerySchema = z
+  .object({ tail: z.coerce.number().int().min(1).max(5000).default(200) })
+  .strict();
 import { issuePath } from '../config/readDbaasConfig';
 import { PayloadTooLargeError, TooManyRequestsError } from './errors';
 import { InstanceService } from './InstanceService';
@@ -132,6 +136,14 @@ export async function createRouter(
       allow: ['user', 'service'],
     });
     res.status(202).json(await service.deploy(req.params.id, credentials));
+  });
+
+  router.get('/instances/:id/logs', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { tail } = parse(logsQuerySchema, req.query, 'query');
+    res.json({ text: await service.logs(req.params.id, tail, credentials) });
   });
 
   router.get('/instances/:id/events', async (req, res) => {

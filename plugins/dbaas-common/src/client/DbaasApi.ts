@@ -42,6 +42,12 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<InstanceEvent[]>;
+  /** The server's last `tail` log lines. */
+  getLogs(
+    id: string,
+    tail?: number,
+    options?: DbaasRequestOptions,
+  ): Promise<string>;
   getCredentials(
     id: string,
     options?: DbaasRequestOptions,

@@ -106,6 +106,18 @@ export class DbaasClient implements DbaasApi {
     return body.items;
   }
 
+  async getLogs(
+    id: string,
+    tail = 200,
+    options?: DbaasRequestOptions,
+  ): Promise<string> {
+    const body = await this.request<{ text: string }>(
+      `/instances/${encodeURIComponent(id)}/logs?tail=${tail}`,
+      options,
+    );
+    return body.text;
+  }
+
   getCredentials(
     id: string,
     options?: DbaasRequestOptions,

@@ -1,3 +1,5 @@
+import fs from 'fs/promises';
+import path from 'path';
 import { Engine } from '@dbaas/plugin-dbaas-common';
 import {
   EngineRuntime,
@@ -42,6 +44,18 @@ export class LocalEngineRuntime implements EngineRuntime {
 
   async start(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
     await this.server(spec).start(localHost(host), secrets);
+  }
+
+  async logs(host: HostRef, spec: EngineSpec, tail: number) {
+    const file =
+      spec.flavor.engine === 'postgresql' ? 'postgres.log' : 'mariadb.log';
+    const text = await fs
+      .readFile(path.join(localHost(host).dir, file), 'utf8')
+      .catch(() => '');
+    return text
+      .split('\n')
+      .slice(-tail - 1)
+      .join('\n');
   }
 
   async remove(host: HostRef, spec: EngineSpec) {

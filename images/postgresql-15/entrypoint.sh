@@ -1,0 +1,53 @@
+#!/bin/bash
+# Initializes the data directory, the application database, its user and the admin password
+# on first start (from DBAAS_* variables or *_FILE secret files), and reuses them afterwards.
+set -euo pipefail
+
+# DBAAS_PASSWORD_FILE=/run/dbaas/password beats DBAAS_PASSWORD
+read_secret() {
+  local var="$1" file_var="${1}_FILE"
+  if [ -n "${!file_var:-}" ]; then
+    printf '%s' "$(cat "${!file_var}")"
+  else
+    printf '%s' "${!var:-}"
+  fi
+}
+
+if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  : "${DBAAS_DATABASE:?set DBAAS_DATABASE to the application database name}"
+  : "${DBAAS_USER:?set DBAAS_USER to the application user name}"
+  password="$(read_secret DBAAS_PASSWORD)"
+  admin_password="$(read_secret DBAAS_ADMIN_PASSWORD)"
+  if [ -z "$password" ] || [ -z "$admin_password" ]; then
+    echo 'entrypoint: set DBAAS_PASSWORD(_FILE) and DBAAS_ADMIN_PASSWORD(_FILE)' >&2
+    exit 64
+  fi
+
+  pwfile="$(mktemp)"
+  printf '%s\n' "$admin_password" > "$pwfile"
+  initdb -D "$PGDATA" --username=postgres --pwfile="$pwfile" --auth=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 > /dev/null
+  rm -f "$pwfile"
+
+  memory_mib="${DBAAS_MEMORY_MIB:-1024}"
+  {
+    cat /etc/dbaas/postgresql.conf
+    echo "shared_buffers = $((memory_mib / 4))MB"
+    echo "effective_cache_size = $((memory_mib * 3 / 4))MB"
+    echo "maintenance_work_mem = $((memory_mib / 16))MB"
+    echo "work_mem = $((memory_mib / 64 > 4 ? memory_mib / 64 : 4))MB"
+  } >> "$PGDATA/postgresql.conf"
+  echo 'host all all all scram-sha-256' >> "$PGDATA/pg_hba.conf"
+
+  # the database and user, through the unix socket of a server no one else can reach yet
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start > /dev/null
+  PGPASSWORD="$admin_password" psql -v ON_ERROR_STOP=1 -q --username=postgres --dbname=postgres \
+    -v db="$DBAAS_DATABASE" -v user="$DBAAS_USER" -v password="$password" <<'SQL'
+CREATE ROLE :"user" WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD :'password';
+CREATE DATABASE :"db" OWNER :"user";
+SQL
+  pg_ctl -D "$PGDATA" -m fast -w stop > /dev/null
+  echo "entrypoint: initialized database $DBAAS_DATABASE for $DBAAS_USER"
+fi
+
+exec "$@"

@@ -1,0 +1,180 @@
+/*
+ * Benchmark: create → ready of a PostgreSQL instance on the Docker runtime, against a bare
+ * `docker run` of the same image until the engine answers a query, in the same run.
+ * Prints the medians and their ratio; the goal is a ratio of at most 1.10.
+ *
+ *   yarn bench:docker [rounds]      (needs a Docker engine and images/build.sh)
+ */
+import Docker from 'dockerode';
+import knexFactory from 'knex';
+import { Client } from 'pg';
+import { SecretBox } from '../src/crypto/SecretBox';
+import { InstanceEngine } from '../src/engine/InstanceEngine';
+import { InstanceNotifier } from '../src/engine/InstanceNotifier';
+import { RuntimeRegistry } from '../src/runtimes';
+import { createDockerRuntime } from '../src/runtimes/docker';
+import { InstanceStore } from '../src/store/InstanceStore';
+import {
+  newInstance,
+  silentLogger,
+  TEST_ENCRYPTION_KEY,
+} from '../src/testUtils/fixtures';
+
+const GOAL = 1.1;
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const flavor = {
+  id: 'postgresql-15-docker',
+  engine: 'postgresql' as const,
+  version: '15',
+  image: 'dbaas/postgresql:15',
+  cpu: 1,
+  memoryMiB: 512,
+  storageGiB: { min: 1, max: 5, default: 1 },
+};
+
+async function answers(
+  port: number,
+  user: string,
+  password: string,
+  database: string,
+) {
+  const client = new Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database,
+    connectionTimeoutMillis: 1000,
+  });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function bareDockerRun(): Promise<number> {
+  const started = performance.now();
+  const container = await docker.createContainer({
+    Image: flavor.image,
+    Env: [
+      'DBAAS_DATABASE=app',
+      'DBAAS_USER=app',
+      'DBAAS_PASSWORD=bench-password-123456789',
+      'DBAAS_ADMIN_PASSWORD=bench-admin-123456789',
+    ],
+    ExposedPorts: { '5432/tcp': {} },
+    HostConfig: { PortBindings: { '5432/tcp': [{ HostPort: '' }] } },
+  });
+  await container.start();
+  const info = await container.inspect();
+  const port = Number(info.NetworkSettings.Ports['5432/tcp'][0].HostPort);
+  while (!(await answers(port, 'app', 'bench-password-123456789', 'app'))) {
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  const elapsed = performance.now() - started;
+  await container.remove({ force: true, v: true });
+  return elapsed;
+}
+
+async function managerCreate(): Promise<number> {
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
+  const store = await InstanceStore.create(knex);
+  const runtime = createDockerRuntime({
+    hosts: [
+      {
+        name: 'bench',
+        connection: { socketPath: '/var/run/docker.sock' },
+        publishAddress: '127.0.0.1',
+        maxInstances: 100,
+        memoryMiB: 65536,
+      },
+    ],
+    startTimeoutSeconds: 120,
+  });
+  const runtimes = new RuntimeRegistry();
+  runtimes.add(runtime);
+  const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
+  const engine = new InstanceEngine({
+    store,
+    runtimes,
+    flavors: [flavor],
+    secretBox,
+    notifier: new InstanceNotifier({ logger: silentLogger }),
+    logger: silentLogger,
+    replicaId: 'bench',
+    leaseMs: 30_000,
+    healthPollMs: 50,
+  });
+  const started = performance.now();
+  const instance = await store.createInstance(
+    newInstance(
+      {
+        name: 'bench-docker',
+        runtime: 'docker',
+        flavorId: flavor.id,
+        version: '15',
+      },
+      secretBox,
+    ),
+    { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
+  );
+  engine.kick(instance.id);
+  await engine.idle();
+  const elapsed = performance.now() - started;
+  const ready = (await store.getInstance(instance.id))!;
+  if (ready.status !== 'running')
+    throw new Error(`instance ended ${ready.status}: ${ready.fault?.message}`);
+  const ctx = { logger: silentLogger, signal: new AbortController().signal };
+  await runtime.engine.remove(
+    ready.hostRef!,
+    engine.engineSpec(ready, flavor),
+    ctx,
+  );
+  await runtime.host.destroy(ready.hostRef!, ctx);
+  await knex.destroy();
+  return elapsed;
+}
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const rounds = Number(process.argv[2] ?? 3);
+  const raw: number[] = [];
+  const managed: number[] = [];
+  await bareDockerRun(); // warm the image's layers for both
+  for (let i = 0; i < rounds; i++) {
+    raw.push(await bareDockerRun());
+    managed.push(await managerCreate());
+  }
+  const ratio = median(managed) / median(raw);
+  console.log(
+    `docker run until the engine answers  median ${median(raw).toFixed(
+      0,
+    )} ms  (${raw.map(x => x.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `create -> ready on Docker            median ${median(managed).toFixed(
+      0,
+    )} ms  (${managed.map(x => x.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${
+      ratio <= GOAL ? 'met' : 'NOT met'
+    }`,
+  );
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

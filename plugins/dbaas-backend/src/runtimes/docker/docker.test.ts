@@ -1,0 +1,263 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Instance } from '@dbaas/plugin-dbaas-common';
+import Docker from 'dockerode';
+import mysql from 'mysql2/promise';
+import { Client } from 'pg';
+import request from 'supertest';
+import { dbaasPlugin } from '../../plugin';
+import {
+  makeDataDir,
+  silentLogger,
+  TEST_ENCRYPTION_KEY,
+} from '../../testUtils/fixtures';
+import { createDockerRuntime } from '.';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from './labels';
+
+jest.setTimeout(300_000);
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const dockerHost = {
+  name: 'local-docker',
+  url: 'unix:///var/run/docker.sock',
+  publishAddress: '127.0.0.1',
+};
+const flavors = [
+  {
+    id: 'postgresql-15-docker',
+    engine: 'postgresql',
+    version: '15',
+    image: 'dbaas/postgresql:15',
+    cpu: 1,
+    memoryMiB: 512,
+    storageGiB: { min: 1, max: 10, default: 1 },
+  },
+  {
+    id: 'mariadb-10-11-docker',
+    engine: 'mariadb',
+    version: '10.11',
+    image: 'dbaas/mariadb:10.11',
+    cpu: 1,
+    memoryMiB: 512,
+    storageGiB: { min: 1, max: 10, default: 1 },
+  },
+];
+const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
+
+/** No silent skip: these tests need a Docker engine and the flavor images. */
+async function requireDocker() {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new Error(
+      `The Docker runtime tests need a Docker engine at /var/run/docker.sock (${error}); start dockerd (.ci/run does)`,
+    );
+  }
+  for (const { image } of flavors) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      throw new Error(
+        `The Docker runtime tests need the image ${image}: run images/build.sh`,
+      );
+    }
+  }
+}
+
+async function ours(instanceId: string) {
+  const filters = {
+    label: [
+      `${LABEL_MANAGED_BY}=${MANAGED_BY}`,
+      `${LABEL_INSTANCE}=${instanceId}`,
+    ],
+  };
+  const containers = await docker.listContainers({ all: true, filters });
+  const { Volumes } = await docker.listVolumes({ filters });
+  return { containers: containers.length, volumes: Volumes?.length ?? 0 };
+}
+
+async function keepRow(engine: string, c: any, create: boolean) {
+  if (engine === 'postgresql') {
+    const client = new Client({
+      host: c.host,
+      port: c.port,
+      database: c.database,
+      user: c.username,
+      password: c.password,
+    });
+    await client.connect();
+    if (create) {
+      await client.query('CREATE TABLE kept (v TEXT)');
+      await client.query("INSERT INTO kept VALUES ('across restarts')");
+    }
+    const { rows } = await client.query('SELECT v FROM kept');
+    await client.end();
+    return rows;
+  }
+  const conn = await mysql.createConnection({
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.username,
+    password: c.password,
+  });
+  if (create) {
+    await conn.query('CREATE TABLE kept (v TEXT)');
+    await conn.query("INSERT INTO kept VALUES ('across restarts')");
+  }
+  const [rows] = await conn.query('SELECT v FROM kept');
+  await conn.end();
+  return rows;
+}
+
+describe('Docker runtime', () => {
+  beforeAll(requireDocker);
+
+  it.each(flavors.map(f => [f.engine, f] as const))(
+    'runs %s in a container that keeps a row across a restart, and leaves nothing when deleted',
+    async (engine, flavor) => {
+      const { server } = await startTestBackend({
+        features: [
+          dbaasPlugin,
+          mockServices.rootConfig.factory({
+            data: {
+              dbaas: {
+                defaultRuntime: 'docker',
+                flavors: [flavor],
+                runtimes: {
+                  local: { dataDir: makeDataDir('docker-test') },
+                  docker: { hosts: [dockerHost] },
+                },
+                encryption: { key: TEST_ENCRYPTION_KEY },
+              },
+            },
+          }),
+        ],
+      });
+      const get = async (id: string) => {
+        const res = await request(server)
+          .get(`/api/dbaas/instances/${id}`)
+          .set('Authorization', asAlice);
+        return res.status === 404 ? undefined : (res.body as Instance);
+      };
+      const created = await request(server)
+        .post('/api/dbaas/instances')
+        .set('Authorization', asAlice)
+        .send({
+          name: `docker-${engine}`,
+          owner: 'group:default/team-a',
+          flavorId: flavor.id,
+        });
+      expect(created.status).toBe(202);
+      expect(created.body.runtime).toBe('docker');
+      const id = created.body.id;
+
+      let instance = await get(id);
+      while (instance?.status === 'provisioning') {
+        await new Promise(r => setTimeout(r, 250));
+        instance = await get(id);
+      }
+      expect(instance).toMatchObject({
+        status: 'running',
+        health: 'healthy',
+        host: '127.0.0.1',
+      });
+
+      const creds = (
+        await request(server)
+          .get(`/api/dbaas/instances/${id}/credentials`)
+          .set('Authorization', asAlice)
+      ).body;
+      expect(await keepRow(engine, creds, true)).toEqual([
+        { v: 'across restarts' },
+      ]);
+
+      // the password is a file in the container, not an environment variable
+      const info = await docker.getContainer(`dbaas-${id}`).inspect();
+      expect(JSON.stringify(info.Config.Env)).not.toContain(creds.password);
+      expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
+
+      await docker.getContainer(`dbaas-${id}`).restart();
+      const runtime = createDockerRuntime({
+        hosts: [
+          {
+            name: 'local-docker',
+            connection: { socketPath: '/var/run/docker.sock' },
+            publishAddress: '127.0.0.1',
+            maxInstances: 10,
+            memoryMiB: 8192,
+          },
+        ],
+        startTimeoutSeconds: 120,
+      });
+      const ref = (await runtime.host.find(id))!;
+      const spec = {
+        instanceId: id,
+        flavor,
+        database: creds.database,
+        username: creds.username,
+      } as any;
+      for (let i = 0; i < 240; i++) {
+        const health = await runtime.engine.health(ref, spec, {
+          password: creds.password,
+        } as any);
+        if (health.state === 'healthy') break;
+        await new Promise(r => setTimeout(r, 250));
+      }
+      const port = (await docker.getContainer(`dbaas-${id}`).inspect())
+        .NetworkSettings.Ports[
+        engine === 'postgresql' ? '5432/tcp' : '3306/tcp'
+      ][0].HostPort;
+      expect(
+        await keepRow(engine, { ...creds, port: Number(port) }, false),
+      ).toEqual([{ v: 'across restarts' }]);
+
+      const logs = await request(server)
+        .get(`/api/dbaas/instances/${id}/logs?tail=50`)
+        .set('Authorization', asAlice);
+      expect(logs.body.text).toMatch(/ready (to accept|for) connections/);
+
+      expect(await ours(id)).toEqual({ containers: 1, volumes: 1 });
+      await request(server)
+        .delete(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
+      while (await get(id)) await new Promise(r => setTimeout(r, 250));
+      expect(await ours(id)).toEqual({ containers: 0, volumes: 0 });
+    },
+  );
+
+  it('refuses a host without room with a typed capacity fault', async () => {
+    const runtime = createDockerRuntime({
+      hosts: [
+        {
+          name: 'full',
+          connection: { socketPath: '/var/run/docker.sock' },
+          publishAddress: '127.0.0.1',
+          maxInstances: 10,
+          memoryMiB: 256,
+        },
+      ],
+      startTimeoutSeconds: 60,
+    });
+    await expect(
+      runtime.host.provision(
+        {
+          instanceId: crypto.randomUUID(),
+          instanceName: 'big',
+          owner: 'group:default/a',
+          flavor: flavors[0] as any,
+          storageGiB: 1,
+        },
+        { logger: silentLogger, signal: new AbortController().signal },
+      ),
+    ).rejects.toMatchObject({
+      code: 'HOST_CAPACITY',
+      message: expect.stringContaining(
+        'No Docker host can take 512 MiB more: full: ',
+      ),
+    });
+  });
+});

@@ -1,0 +1,21 @@
+import { Runtime } from '../types';
+import { DockerRuntimeConfig } from './config';
+import { DockerEngineRuntime } from './DockerEngineRuntime';
+import { DockerHostProvider } from './DockerHostProvider';
+import { DockerHosts } from './DockerHosts';
+
+export { readDockerRuntimeConfig } from './config';
+export type { DockerRuntimeConfig, DockerHostConfig } from './config';
+export * from './labels';
+
+/** Databases as containers of the flavors' images on the configured Docker engines. */
+export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {
+  const hosts = new DockerHosts(config.hosts);
+  return {
+    name: 'docker',
+    host: new DockerHostProvider(hosts),
+    engine: new DockerEngineRuntime(hosts, config),
+    // any flavor with an image; whether the image exists is known at deploy
+    unsupportedReason: () => undefined,
+  };
+}

@@ -1,0 +1,16 @@
+/** Labels on every container and volume the runtime makes: for re-adoption and leak checks. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'backstage-dbaas';
+export const LABEL_INSTANCE = 'dbaas.backstage.io/instance-id';
+export const LABEL_OWNER = 'dbaas.backstage.io/owner';
+export const LABEL_FLAVOR = 'dbaas.backstage.io/flavor';
+
+export const containerName = (instanceId: string) => `dbaas-${instanceId}`;
+export const volumeName = (instanceId: string) => `dbaas-${instanceId}-data`;
+
+/** Where each engine's image keeps data and listens. */
+export const ENGINE_LAYOUT = {
+  postgresql: { dataPath: '/var/lib/postgresql/data', port: 5432 },
+  mariadb: { dataPath: '/var/lib/mysql', port: 3306 },
+  mysql: { dataPath: '/var/lib/mysql', port: 3306 },
+} as const;
