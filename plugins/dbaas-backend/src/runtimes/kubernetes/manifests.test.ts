@@ -1,0 +1,205 @@
+import { Flavor, flavorSchema } from '@dbaas/plugin-dbaas-common';
+import Docker from 'dockerode';
+import fs from 'fs';
+import {
+  Namespace,
+  PersistentVolumeClaim,
+  Secret,
+  Service,
+} from 'kubernetes-models/v1';
+import { StatefulSet } from 'kubernetes-models/apps/v1';
+import path from 'path';
+import yaml from 'yaml';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { engineAnswers } from '../probe';
+import { tarFiles } from '../docker/tar';
+import {
+  KubernetesInstance,
+  namespaceObject,
+  persistentVolumeClaim,
+  secret,
+  service,
+  statefulSet,
+} from './manifests';
+
+jest.setTimeout(180_000);
+
+/** Every flavor the repository's app-configs offer. */
+function configuredFlavors(): Flavor[] {
+  const root = path.resolve(
+    resolvePackagePath('@dbaas/plugin-dbaas-backend'),
+    '../..',
+  );
+  return ['app-config.yaml', 'app-config.docker.yaml'].flatMap(file =>
+    (
+      yaml.parse(fs.readFileSync(path.join(root, file), 'utf8')).dbaas
+        .flavors as unknown[]
+    ).map(f => flavorSchema.parse(f)),
+  );
+}
+
+function instanceFor(flavor: Flavor): KubernetesInstance {
+  return {
+    instanceId: '5f0c2a4e-8d7b-4a53-9a51-2f8e0c7d1b23',
+    instanceName: 'orders-db',
+    owner: 'group:default/team-a',
+    flavor,
+    storageGiB: flavor.storageGiB.default,
+    namespace: 'dbaas-team-a',
+    storageClassName: 'standard',
+    serviceType: 'ClusterIP',
+    database: 'orders_db',
+    username: 'orders_db_app',
+  };
+}
+
+const secrets = {
+  password: 'app-password-0123456789abcdef',
+  adminPassword: 'admin-password-0123456789',
+};
+
+describe('Kubernetes manifests', () => {
+  it.each(configuredFlavors().map(f => [f.id, f] as const))(
+    'are valid Kubernetes objects for flavor %s',
+    (_id, flavor) => {
+      const i = instanceFor(flavor);
+      expect(() =>
+        new Namespace(namespaceObject(i) as any).validate(),
+      ).not.toThrow();
+      expect(() =>
+        new PersistentVolumeClaim(persistentVolumeClaim(i) as any).validate(),
+      ).not.toThrow();
+      expect(() =>
+        new Secret(secret(i, secrets) as any).validate(),
+      ).not.toThrow();
+      expect(() => new Service(service(i) as any).validate()).not.toThrow();
+      expect(() =>
+        new StatefulSet(statefulSet(i) as any).validate(),
+      ).not.toThrow();
+    },
+  );
+
+  it('has a validator that refuses a broken object (so the checks above mean something)', () => {
+    const broken = statefulSet(instanceFor(configuredFlavors()[0])) as any;
+    broken.spec.replicas = 'one';
+    expect(() => new StatefulSet(broken).validate()).toThrow(/replicas/);
+  });
+
+  it('names every secret key the issue asks for, and labels everything for re-adoption', () => {
+    const i = instanceFor(configuredFlavors()[0]);
+    expect(Object.keys(secret(i, secrets).stringData)).toEqual(
+      expect.arrayContaining([
+        'username',
+        'password',
+        'dbname',
+        'host',
+        'port',
+        'uri',
+        'jdbc-uri',
+      ]),
+    );
+    expect(statefulSet(i).metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'backstage-dbaas',
+      'dbaas.backstage.io/instance-id': i.instanceId,
+      'dbaas.backstage.io/owner': 'group.default.team-a',
+    });
+    expect(persistentVolumeClaim(i).spec.resources.requests.storage).toBe(
+      `${i.storageGiB}Gi`,
+    );
+  });
+
+  it.each([
+    ['postgresql', 'dbaas/postgresql:15'],
+    ['mariadb', 'dbaas/mariadb:10.11'],
+  ])(
+    "runs the %s pod's container on Docker as the StatefulSet specifies, and its probes pass",
+    async (_engine, image) => {
+      const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+      await docker.ping().catch(error => {
+        throw new Error(
+          `This test needs a Docker engine at /var/run/docker.sock (${error}); .ci/run starts one`,
+        );
+      });
+      const flavor = configuredFlavors().find(f => f.image === image)!;
+      const pod = statefulSet(instanceFor(flavor)).spec.template.spec;
+      const c = pod.containers[0];
+      const secretMount = c.volumeMounts.find(m => m.name === 'secrets')!;
+
+      const container = await docker.createContainer({
+        Image: c.image,
+        User: `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`,
+        Env: c.env.map(e => `${e.name}=${e.value}`),
+        ExposedPorts: { [`${c.ports[0].containerPort}/tcp`]: {} },
+        HostConfig: {
+          PortBindings: {
+            [`${c.ports[0].containerPort}/tcp`]: [{ HostPort: '' }],
+          },
+          Memory: flavor.memoryMiB * 1024 * 1024,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+        },
+      });
+      try {
+        // the Secret volume: its items as files, mode 0400, owned by the pod's fsGroup
+        await container.putArchive(
+          tarFiles(
+            [
+              { name: 'password', content: secrets.password },
+              { name: 'admin-password', content: secrets.adminPassword },
+            ].map(f => ({
+              ...f,
+              mode: 0o400,
+              uid: pod.securityContext.fsGroup,
+              gid: pod.securityContext.fsGroup,
+            })),
+          ),
+          { path: secretMount.mountPath },
+        );
+        await container.start();
+
+        const run = async (command: string[]) => {
+          const exec = await container.exec({
+            Cmd: command,
+            AttachStdout: true,
+            AttachStderr: true,
+          });
+          await exec.start({ Detach: true });
+          for (;;) {
+            const state = await exec.inspect();
+            if (!state.Running) return state.ExitCode;
+            await new Promise(r => setTimeout(r, 100));
+          }
+        };
+        let ready = 1;
+        for (let i = 0; i < 120 && ready !== 0; i++) {
+          ready = (await run(c.readinessProbe.exec.command)) ?? 1;
+          if (ready !== 0) await new Promise(r => setTimeout(r, 500));
+        }
+        expect(ready).toBe(0);
+        expect(await run(c.livenessProbe.exec.command)).toBe(0);
+
+        const info = await container.inspect();
+        expect(info.Config.User).toBe('999:999');
+        const port = Number(
+          info.NetworkSettings.Ports[`${c.ports[0].containerPort}/tcp`][0]
+            .HostPort,
+        );
+        const env = Object.fromEntries(c.env.map(e => [e.name, e.value]));
+        expect(
+          await engineAnswers(
+            flavor.engine,
+            {
+              host: '127.0.0.1',
+              port,
+              database: env.DBAAS_DATABASE,
+              user: env.DBAAS_USER,
+            },
+            secrets.password,
+          ),
+        ).toBe(true);
+      } finally {
+        await container.remove({ force: true, v: true });
+      }
+    },
+  );
+});

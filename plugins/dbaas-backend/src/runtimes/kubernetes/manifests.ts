@@ -1,0 +1,222 @@
+import { Flavor } from '@dbaas/plugin-dbaas-common';
+import { ENGINE_LAYOUT } from '../docker/labels';
+
+/**
+ * The Kubernetes objects of one instance: the host stage makes the namespace and the
+ * PersistentVolumeClaim; the engine stage the Secret, the Service and the StatefulSet.
+ * Pure functions of the instance, so a repeated server-side apply changes nothing.
+ */
+
+export const MANAGED_BY = 'backstage-dbaas';
+export const SECRETS_DIR = '/run/dbaas';
+/** The flavor images run as this uid/gid (see images/). */
+export const IMAGE_UID = 999;
+
+export interface KubernetesInstance {
+  instanceId: string;
+  instanceName: string;
+  owner: string;
+  flavor: Flavor;
+  storageGiB: number;
+  namespace: string;
+  storageClassName?: string;
+  serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  database: string;
+  username: string;
+}
+
+export interface KubernetesSecrets {
+  password: string;
+  adminPassword: string;
+}
+
+export const objectName = (i: Pick<KubernetesInstance, 'instanceName'>) =>
+  `dbaas-${i.instanceName}`;
+
+/** A label value from any text: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9._-]/g, '.')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+export function labels(i: KubernetesInstance) {
+  return {
+    'app.kubernetes.io/name': i.flavor.engine,
+    'app.kubernetes.io/instance': objectName(i),
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    'dbaas.backstage.io/instance-id': i.instanceId,
+    'dbaas.backstage.io/owner': labelValue(i.owner),
+    'dbaas.backstage.io/flavor': i.flavor.id,
+  };
+}
+
+const selector = (i: KubernetesInstance) => ({
+  'app.kubernetes.io/instance': objectName(i),
+  'app.kubernetes.io/managed-by': MANAGED_BY,
+});
+
+const metadata = (i: KubernetesInstance, name = objectName(i)) => ({
+  name,
+  namespace: i.namespace,
+  labels: labels(i),
+  annotations: { 'dbaas.backstage.io/owner': i.owner },
+});
+
+export function namespaceObject(i: KubernetesInstance) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: i.namespace,
+      labels: { 'app.kubernetes.io/managed-by': MANAGED_BY },
+    },
+  };
+}
+
+export function persistentVolumeClaim(i: KubernetesInstance) {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: metadata(i, `${objectName(i)}-data`),
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(i.storageClassName ? { storageClassName: i.storageClassName } : {}),
+      resources: { requests: { storage: `${i.storageGiB}Gi` } },
+    },
+  };
+}
+
+/** Keys as the issue asks: username, password, dbname, host, port, uri, jdbc-uri. */
+export function secret(i: KubernetesInstance, s: KubernetesSecrets) {
+  const port = ENGINE_LAYOUT[i.flavor.engine].port;
+  const host = `${objectName(i)}.${i.namespace}.svc`;
+  const scheme = i.flavor.engine === 'postgresql' ? 'postgresql' : 'mysql';
+  const jdbc =
+    i.flavor.engine === 'postgresql' ? 'postgresql' : i.flavor.engine;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: metadata(i),
+    type: 'Opaque',
+    stringData: {
+      username: i.username,
+      password: s.password,
+      'admin-password': s.adminPassword,
+      dbname: i.database,
+      host,
+      port: String(port),
+      uri: `${scheme}://${encodeURIComponent(i.username)}:${encodeURIComponent(
+        s.password,
+      )}@${host}:${port}/${i.database}`,
+      'jdbc-uri': `jdbc:${jdbc}://${host}:${port}/${i.database}?user=${
+        i.username
+      }&password=${encodeURIComponent(s.password)}`,
+    },
+  };
+}
+
+export function service(i: KubernetesInstance) {
+  const port = ENGINE_LAYOUT[i.flavor.engine].port;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(i),
+    spec: {
+      type: i.serviceType,
+      selector: selector(i),
+      ports: [{ name: 'db', port, targetPort: 'db', protocol: 'TCP' }],
+    },
+  };
+}
+
+export function statefulSet(i: KubernetesInstance) {
+  const layout = ENGINE_LAYOUT[i.flavor.engine];
+  const probe = (periodSeconds: number, failureThreshold: number) => ({
+    exec: { command: ['healthcheck.sh'] },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: metadata(i),
+    spec: {
+      replicas: 1,
+      serviceName: objectName(i),
+      selector: { matchLabels: selector(i) },
+      template: {
+        metadata: { labels: labels(i) },
+        spec: {
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: IMAGE_UID,
+            runAsGroup: IMAGE_UID,
+            fsGroup: IMAGE_UID,
+          },
+          containers: [
+            {
+              name: i.flavor.engine,
+              image: i.flavor.image,
+              env: [
+                { name: 'DBAAS_DATABASE', value: i.database },
+                { name: 'DBAAS_USER', value: i.username },
+                {
+                  name: 'DBAAS_PASSWORD_FILE',
+                  value: `${SECRETS_DIR}/password`,
+                },
+                {
+                  name: 'DBAAS_ADMIN_PASSWORD_FILE',
+                  value: `${SECRETS_DIR}/admin-password`,
+                },
+                { name: 'DBAAS_MEMORY_MIB', value: String(i.flavor.memoryMiB) },
+              ],
+              ports: [
+                { name: 'db', containerPort: layout.port, protocol: 'TCP' },
+              ],
+              resources: {
+                requests: {
+                  cpu: String(i.flavor.cpu),
+                  memory: `${i.flavor.memoryMiB}Mi`,
+                },
+                limits: {
+                  cpu: String(i.flavor.cpu),
+                  memory: `${i.flavor.memoryMiB}Mi`,
+                },
+              },
+              readinessProbe: probe(5, 3),
+              livenessProbe: { ...probe(10, 6), initialDelaySeconds: 30 },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'data', mountPath: layout.dataPath },
+                { name: 'secrets', mountPath: SECRETS_DIR, readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: 'data',
+              persistentVolumeClaim: { claimName: `${objectName(i)}-data` },
+            },
+            {
+              name: 'secrets',
+              secret: {
+                secretName: objectName(i),
+                defaultMode: 0o400,
+                items: [
+                  { key: 'password', path: 'password' },
+                  { key: 'admin-password', path: 'admin-password' },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
