@@ -11,6 +11,10 @@ import {
   readDockerRuntimeConfig,
 } from '../runtimes/docker/config';
 import {
+  KubernetesRuntimeConfig,
+  readKubernetesRuntimeConfig,
+} from '../runtimes/kubernetes/config';
+import {
   LocalRuntimeConfig,
   readLocalRuntimeConfig,
 } from '../runtimes/local/config';
@@ -24,7 +28,11 @@ export interface Quota {
 export interface DbaasConfig {
   flavors: Flavor[];
   defaultRuntime: RuntimeName;
-  runtimes: { local: LocalRuntimeConfig; docker?: DockerRuntimeConfig };
+  runtimes: {
+    local: LocalRuntimeConfig;
+    docker?: DockerRuntimeConfig;
+    kubernetes?: KubernetesRuntimeConfig;
+  };
   /** Secret for sealing credentials; undefined means: use a generated key file (development). */
   encryptionKey?: string;
   provisioningTimeoutMs: number;
@@ -119,6 +127,9 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       local,
       docker: root?.has('runtimes.docker')
         ? readDockerRuntimeConfig(root.getConfig('runtimes.docker'))
+        : undefined,
+      kubernetes: root?.has('runtimes.kubernetes')
+        ? readKubernetesRuntimeConfig(root.getConfig('runtimes.kubernetes'))
         : undefined,
     },
     encryptionKey: settings.encryption.key,

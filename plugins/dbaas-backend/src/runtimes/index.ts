@@ -1,6 +1,7 @@
 import { RuntimeName } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { createDockerRuntime } from './docker';
+import { createKubernetesRuntime } from './kubernetes/KubernetesRuntime';
 import { createLocalRuntime } from './local';
 import { Runtime } from './types';
 
@@ -32,6 +33,9 @@ export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
   const runtimes = [createLocalRuntime(config.runtimes.local)];
   if (config.runtimes.docker) {
     runtimes.push(createDockerRuntime(config.runtimes.docker));
+  }
+  if (config.runtimes.kubernetes) {
+    runtimes.push(createKubernetesRuntime(config.runtimes.kubernetes));
   }
   return runtimes;
 }

@@ -1,0 +1,241 @@
+import { ConfigReader } from '@backstage/config';
+import { mockServices } from '@backstage/backend-test-utils';
+import { postgresFlavor } from '../../testUtils/fixtures';
+import { EngineSpec, HostSpec, StepContext } from '../types';
+import { readKubernetesRuntimeConfig } from './config';
+import { createKubernetesRuntime, namespaceFor } from './KubernetesRuntime';
+import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';
+
+jest.setTimeout(30_000);
+
+const instanceId = '5f0c2a4e-8d7b-4a53-9a51-2f8e0c7d1b23';
+const hostSpec: HostSpec = {
+  instanceId,
+  instanceName: 'orders-db',
+  owner: 'group:default/team-a',
+  flavor: postgresFlavor,
+  storageGiB: 2,
+};
+const engineSpec: EngineSpec = {
+  instanceId,
+  flavor: postgresFlavor,
+  storageGiB: 2,
+  database: 'orders_db',
+  username: 'orders_db_app',
+};
+const secrets = {
+  password: 'app-password-0123456789abcdef',
+  adminPassword: 'admin-password-0123456789',
+};
+const ctx = (): StepContext => ({
+  logger: mockServices.logger.mock(),
+  signal: new AbortController().signal,
+});
+
+describe('Kubernetes runtime against a local API stub', () => {
+  let stub: KubeApiStub;
+  let url: string;
+
+  beforeEach(async () => {
+    stub = new KubeApiStub();
+    url = await stub.start();
+  });
+  afterEach(() => stub.stop());
+
+  function runtime(extra: Record<string, unknown> = {}) {
+    return createKubernetesRuntime(
+      readKubernetesRuntimeConfig(
+        new ConfigReader({
+          // the stub speaks plain HTTP, which client-node allows only without TLS verification
+          cluster: { url, token: 'test-token', skipTLSVerify: true },
+          createNamespaces: true,
+          storageClassName: 'standard',
+          startTimeoutSeconds: 10,
+          ...extra,
+        }),
+      ),
+    );
+  }
+
+  /** The pod becomes ready on the third look, as a real one would after a while. */
+  function podBecomesReady() {
+    let looks = 0;
+    stub.pod = (ns, name) =>
+      podIn(++looks < 3 ? 'creating' : 'ready', ns, name);
+  }
+
+  it('creates namespace, claim, secret, service and stateful set, and reports where to connect', async () => {
+    podBecomesReady();
+    const k8s = runtime();
+
+    const host = await k8s.host.provision(hostSpec, ctx());
+    const endpoint = await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+
+    expect(endpoint).toEqual({
+      host: 'dbaas-orders-db.dbaas-team-a.svc',
+      port: 5432,
+      database: 'orders_db',
+      user: 'orders_db_app',
+    });
+    expect([...stub.objects.keys()].sort()).toEqual([
+      'namespaces//dbaas-team-a',
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+      'secrets/dbaas-team-a/dbaas-orders-db',
+      'services/dbaas-team-a/dbaas-orders-db',
+      'statefulsets/dbaas-team-a/dbaas-orders-db',
+    ]);
+    for (const key of stub.objects.keys()) {
+      if (key.startsWith('namespaces/')) continue;
+      expect(stub.objects.get(key)!.metadata.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'backstage-dbaas',
+        'dbaas.backstage.io/instance-id': instanceId,
+        'dbaas.backstage.io/owner': 'group.default.team-a',
+      });
+    }
+    const pvc = stub.objects.get(
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+    )!;
+    expect(pvc.spec).toMatchObject({
+      storageClassName: 'standard',
+      resources: { requests: { storage: '2Gi' } },
+    });
+    // every write was a server-side apply by our field manager
+    expect(
+      stub.calls.filter(c => c.startsWith('POST') || c.startsWith('PUT')),
+    ).toEqual([]);
+    expect(await k8s.engine.health(host, engineSpec, secrets)).toEqual({
+      state: 'healthy',
+    });
+    expect(await k8s.engine.logs!(host, engineSpec, 10)).toContain(
+      'ready to accept connections',
+    );
+  });
+
+  it('changes nothing and makes nothing twice when a crashed step runs again', async () => {
+    podBecomesReady();
+    const k8s = runtime();
+    const host = await k8s.host.provision(hostSpec, ctx());
+    await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+    const before = JSON.stringify([...stub.objects.entries()]);
+
+    const again = await runtime().host.provision(hostSpec, ctx());
+    await runtime().engine.deploy(again, engineSpec, secrets, ctx());
+
+    expect(again).toEqual(host);
+    expect(JSON.stringify([...stub.objects.entries()])).toEqual(before);
+    expect(await k8s.host.find(instanceId)).toEqual(host);
+  });
+
+  it.each([
+    [
+      'crashloop',
+      'unhealthy',
+      'CrashLoopBackOff: back-off 40s restarting failed container',
+    ],
+    [
+      'imagepull',
+      'unhealthy',
+      'ImagePullBackOff: Back-off pulling image "dbaas/postgresql:15"',
+    ],
+    [
+      'unschedulable',
+      'unhealthy',
+      'Pending: Unschedulable: 0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims',
+    ],
+    ['creating', 'starting', 'Pending'],
+    ['ready', 'healthy', undefined],
+  ] as const)('reports a %s pod as %s', async (state, expected, message) => {
+    stub.pod = (ns, name) => podIn(state, ns, name);
+    const k8s = runtime();
+    const host = await k8s.host.provision(hostSpec, ctx());
+
+    const health = await k8s.engine.health(host, engineSpec, secrets);
+
+    expect(health.state).toBe(expected);
+    expect(health.message).toBe(message);
+  });
+
+  it('fails a deploy whose image cannot be pulled with IMAGE_PULL', async () => {
+    stub.pod = (ns, name) => podIn('imagepull', ns, name);
+    const k8s = runtime();
+    const host = await k8s.host.provision(hostSpec, ctx());
+
+    await expect(
+      k8s.engine.deploy(host, engineSpec, secrets, ctx()),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_PULL',
+    });
+  });
+
+  it('turns 403s into typed faults an operator can act on', async () => {
+    stub.forbidden.set(
+      'PATCH /apis/apps/v1/namespaces/dbaas-team-a/statefulsets',
+      'statefulsets.apps is forbidden: User "system:serviceaccount:backstage-system:backstage" cannot patch resource "statefulsets"',
+    );
+    const k8s = runtime();
+    const host = await k8s.host.provision(hostSpec, ctx());
+    await expect(
+      k8s.engine.deploy(host, engineSpec, secrets, ctx()),
+    ).rejects.toMatchObject({
+      code: 'HOST_PERMISSION',
+      message: expect.stringMatching(
+        /^Kubernetes refused to apply StatefulSet dbaas-orders-db \(403\): statefulsets.apps is forbidden.*deploy\/kubernetes\/rbac.yaml$/,
+      ),
+    });
+
+    stub.forbidden.set(
+      'QUOTA persistentvolumeclaims',
+      'persistentvolumeclaims "dbaas-orders-db-data" is forbidden: exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=10Gi, limited: requests.storage=10Gi',
+    );
+    await expect(
+      runtime().host.provision(
+        { ...hostSpec, instanceName: 'other-db' },
+        ctx(),
+      ),
+    ).rejects.toMatchObject({
+      code: 'HOST_CAPACITY',
+    });
+  });
+
+  it('refuses a missing namespace when it may not create one', async () => {
+    await expect(
+      runtime({ createNamespaces: false }).host.provision(hostSpec, ctx()),
+    ).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message:
+        'Namespace dbaas-team-a does not exist, and dbaas.runtimes.kubernetes.createNamespaces is off: create it, or turn that on',
+    });
+  });
+
+  it('deletes every object, the claim too unless the reclaim policy retains it', async () => {
+    podBecomesReady();
+    const k8s = runtime();
+    const host = await k8s.host.provision(hostSpec, ctx());
+    await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+
+    await runtime({ reclaimPolicy: 'retain' }).engine.remove(
+      host,
+      engineSpec,
+      ctx(),
+    );
+    await runtime({ reclaimPolicy: 'retain' }).host.destroy(host, ctx());
+    expect([...stub.objects.keys()].sort()).toEqual([
+      'namespaces//dbaas-team-a',
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+    ]);
+
+    await k8s.engine.remove(host, engineSpec, ctx());
+    await k8s.host.destroy(host, ctx());
+    await k8s.host.destroy(host, ctx()); // gone is success
+    expect([...stub.objects.keys()]).toEqual(['namespaces//dbaas-team-a']);
+  });
+
+  it('derives namespaces from the owner', () => {
+    expect(namespaceFor('dbaas-{owner}', 'group:default/Team_A')).toBe(
+      'dbaas-team-a',
+    );
+    expect(namespaceFor('{namespace}-db', 'user:platform/alice')).toBe(
+      'platform-db',
+    );
+  });
+});
