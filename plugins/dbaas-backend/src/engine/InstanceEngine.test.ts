@@ -277,3 +277,61 @@ describe('InstanceEngine on the local runtime', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });
+
+describe('InstanceEngine kicks', () => {
+  const sqlite = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  it('runs again for a change that lands while it is finishing other work', async () => {
+    const store = await InstanceStore.create(await sqlite.init('SQLITE_3'));
+    const dataDir = makeDataDir('engine-kick');
+    const runtimes = new RuntimeRegistry();
+    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
+    const logger = mockServices.logger.mock();
+    let release!: () => void;
+    const held = new Promise<void>(resolve => (release = resolve));
+    let readyCalled!: () => void;
+    const readyReached = new Promise<void>(resolve => (readyCalled = resolve));
+    const notifier = new InstanceNotifier({ logger });
+    // the owner's notification is slow: the work is still active after the instance is running
+    notifier.ready = async () => {
+      readyCalled();
+      await held;
+    };
+    const secretBox = new SecretBox(key);
+    const engine = new InstanceEngine({
+      store,
+      runtimes,
+      flavors: [flavor],
+      secretBox,
+      notifier,
+      logger,
+      replicaId: 'replica-1',
+      leaseMs: 10_000,
+      healthPollMs: 100,
+    });
+    const { id } = await store.createInstance(
+      newInstance(
+        {
+          name: 'kick-db',
+          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+        },
+        secretBox,
+      ),
+      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    );
+
+    engine.kick(id);
+    await readyReached;
+    await store.updateInstance(id, {
+      status: 'deleting',
+      phase: 'engine_removing',
+    });
+    engine.kick(id); // while the first work is still active
+    release();
+    await engine.idle();
+
+    expect((await store.getInstance(id))!.status).toBe('deleted');
+    expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});

@@ -41,6 +41,7 @@ const ACTOR = 'dbaas';
  */
 export class InstanceEngine {
   private readonly active = new Map<string, Promise<void>>();
+  private readonly kickAgain = new Set<string>();
   private readonly flavors: Map<string, Flavor>;
   private readonly shutdown = new AbortController();
 
@@ -50,12 +51,20 @@ export class InstanceEngine {
 
   /** Starts work on an instance in the background, unless this replica is on it already. */
   kick(id: string) {
-    if (this.active.has(id) || this.shutdown.signal.aborted) return;
+    if (this.shutdown.signal.aborted) return;
+    if (this.active.has(id)) {
+      // the running work may already be past the change that asked for this kick
+      this.kickAgain.add(id);
+      return;
+    }
     const work = this.work(id)
       .catch(error =>
         this.options.logger.error(`Work on instance ${id} stopped: ${error}`),
       )
-      .finally(() => this.active.delete(id));
+      .finally(() => {
+        this.active.delete(id);
+        if (this.kickAgain.delete(id)) this.kick(id);
+      });
     this.active.set(id, work);
   }
 
