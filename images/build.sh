@@ -6,7 +6,7 @@
 # reachable), it is made from Debian's packages with debootstrap and `docker import`, and the
 # tarball is cached, so later builds need neither a registry nor debootstrap.
 #
-#   images/build.sh [flavor-folder ...]      DBAAS_IMAGE_PREFIX=dbaas (e.g. registry.example.com/dbaas)
+#   images/build.sh [flavor-folder ...]      DBAAS_IMAGE_PREFIX=dbaas (e.g. images.mycompany.example/dbaas)
 set -euo pipefail
 cd "$(dirname "$0")"
 
