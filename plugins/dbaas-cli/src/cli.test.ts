@@ -1,0 +1,259 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
+import { spawn } from 'child_process';
+import fs from 'fs';
+import { AddressInfo } from 'net';
+import os from 'os';
+import path from 'path';
+
+jest.setTimeout(180_000);
+
+const cliDir = path.dirname(require.resolve('@dbaas/dbaas-cli/package.json'));
+const flavor = {
+  id: 'postgresql-17-small',
+  engine: 'postgresql',
+  version: '17',
+  image: 'dbaas/postgresql:17',
+  cpu: 1,
+  memoryMiB: 256,
+  storageGiB: { min: 1, max: 5, default: 1 },
+};
+
+describe('dbaas CLI against a running backend', () => {
+  let env: NodeJS.ProcessEnv;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-test-'));
+    fs.chmodSync(dataDir, 0o711);
+    const { server } = await startTestBackend({
+      features: [
+        dbaasBackendPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            dbaas: {
+              flavors: [flavor],
+              runtimes: { local: { dataDir } },
+              encryption: { key: 'cli test key, sixteen or more' },
+            },
+          },
+        }),
+      ],
+    });
+    env = {
+      ...process.env,
+      DBAAS_URL: `http://localhost:${(server.address() as AddressInfo).port}`,
+      DBAAS_TOKEN: mockCredentials.user.token('user:default/alice'),
+      DBAAS_CONFIG: path.join(dataDir, 'no-config.json'),
+    };
+  });
+
+  afterAll(async () => {
+    // deletes run in the background: wait, so no server outlives the test
+    for (let i = 0; i < 60; i++) {
+      const { stdout } = await dbaas(['list', '--output', 'json']);
+      if (JSON.parse(stdout).length === 0) break;
+      await new Promise(r => setTimeout(r, 500));
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function dbaas(args: string[], input?: string) {
+    return new Promise<{ code: number; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [path.join(cliDir, 'bin/dbaas'), ...args],
+          { env, cwd: cliDir },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', c => (stdout += c));
+        child.stderr.on('data', c => (stderr += c));
+        child.on('error', reject);
+        child.on('exit', code => resolve({ code: code ?? -1, stdout, stderr }));
+        child.stdin.end(input ?? '');
+      },
+    );
+  }
+
+  it('creates with --wait, keeps a row through connect, lists, and deletes', async () => {
+    const flavors = await dbaas(['flavors', '--output', 'json']);
+    expect(flavors.code).toBe(0);
+    expect(JSON.parse(flavors.stdout).map((f: any) => f.id)).toEqual([
+      'postgresql-17-small',
+    ]);
+
+    const created = await dbaas([
+      'create',
+      'cli-db',
+      '--flavor',
+      'postgresql-17-small',
+      '--owner',
+      'group:default/team-a',
+      '--storage',
+      '2',
+      '--wait',
+    ]);
+    expect(created.stderr).toMatch(/cli-db: provisioning \(requested\) 0s/);
+    expect(created.stderr).toMatch(/cli-db: running \d+s/);
+    expect(created.code).toBe(0);
+
+    const connected = await dbaas(
+      ['connect', 'cli-db'],
+      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('kept');\nSELECT v FROM t;\n",
+    );
+    expect(connected.code).toBe(0);
+    expect(connected.stdout).toContain('kept');
+
+    const listed = await dbaas(['list', '--output', 'json']);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        name: 'cli-db',
+        status: 'running',
+        storageGiB: 2,
+      }),
+    ]);
+    const table = await dbaas(['list']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^NAME\s+OWNER\s+ENGINE\s+STATUS/,
+    );
+
+    const uri = await dbaas(['credentials', 'cli-db', '--format', 'uri']);
+    expect(uri.stdout).toMatch(
+      /^postgresql:\/\/cli_db_app:.+@127\.0\.0\.1:\d+\/cli_db\n$/,
+    );
+
+    const envFormat = await dbaas(['credentials', 'cli-db', '--format', 'env']);
+    expect(envFormat.stdout).toMatch(
+      /^DB_HOST='127\.0\.0\.1'\nDB_PORT='\d+'\nDB_NAME='cli_db'\nDB_USER='cli_db_app'\nDB_PASSWORD='.{24,}'\n/,
+    );
+
+    const events = await dbaas(['events', 'cli-db', '--output', 'json']);
+    expect(JSON.parse(events.stdout).map((e: any) => e.type)).toContain(
+      'phase',
+    );
+
+    const deleted = await dbaas(['delete', 'cli-db', '--yes']);
+    expect(deleted.code).toBe(0);
+    let gone = false;
+    for (let i = 0; i < 60 && !gone; i++) {
+      await new Promise(r => setTimeout(r, 500));
+      gone = (await dbaas(['get', 'cli-db'])).code === 2;
+    }
+    expect(gone).toBe(true);
+  });
+
+  it('refuses to delete when the typed name does not match', async () => {
+    const created = await dbaas([
+      'create',
+      'keep-db',
+      '--flavor',
+      'postgresql-17-small',
+      '--owner',
+      'team-a',
+      '--wait',
+    ]);
+    expect(created.code).toBe(0);
+
+    const refused = await dbaas(['delete', 'keep-db'], 'wrong-name\n');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'error: Not deleted: the name did not match',
+    );
+
+    expect((await dbaas(['delete', 'keep-db'], 'keep-db\n')).code).toBe(0);
+  });
+
+  it.each([
+    [
+      ['create', 'x-db', '--flavor', 'postgresql-17-small'],
+      2,
+      "error: required option '--owner <ref>' not specified",
+    ],
+    [
+      ['list', '--status', 'sleeping'],
+      2,
+      'error: --status must be one of provisioning, running, stopped, deleting, deleted, failed',
+    ],
+    [
+      ['list', '--output', 'xml'],
+      2,
+      "error: option '-o, --output <format>' argument 'xml' is invalid",
+    ],
+    [
+      ['create', 'x-db', '--flavor', 'oracle', '--owner', 'team-a'],
+      1,
+      "error: 400 Bad Request: flavorId: unknown flavor 'oracle'; valid flavors: postgresql-17-small",
+    ],
+    [
+      [
+        'create',
+        'x-db',
+        '--flavor',
+        'postgresql-17-small',
+        '--owner',
+        'team-a',
+        '--storage',
+        '99',
+      ],
+      1,
+      'error: 400 Bad Request: storageGiB: must be between 1 and 5 GiB',
+    ],
+    [
+      ['get', 'no-such-db'],
+      2,
+      "error: No database named or with id 'no-such-db' that you can see",
+    ],
+  ])(
+    '%j fails with exit code %i and one readable line',
+    async (args, code, message) => {
+      const result = await dbaas(args);
+      expect(result.code).toBe(code);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
+
+  it('explains how to configure the portal when nothing is set', async () => {
+    const { DBAAS_URL: _u, ...withoutUrl } = env;
+    const result = await new Promise<{ code: number; stderr: string }>(
+      resolve => {
+        const child = spawn(
+          process.execPath,
+          [path.join(cliDir, 'bin/dbaas'), 'list'],
+          { env: withoutUrl },
+        );
+        let stderr = '';
+        child.stderr.on('data', c => (stderr += c));
+        child.on('exit', code => resolve({ code: code ?? -1, stderr }));
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'No Backstage URL: pass --url, set DBAAS_URL, or run `dbaas login',
+    );
+  });
+
+  it('has help with examples on every command', async () => {
+    for (const command of [
+      'flavors',
+      'create',
+      'list',
+      'get',
+      'events',
+      'credentials',
+      'connect',
+      'delete',
+      'login',
+    ]) {
+      const help = await dbaas([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/Example/);
+    }
+  });
+});
