@@ -39,8 +39,24 @@ export interface Config {
       };
       /** StatefulSets on a Kubernetes cluster (see deploy/kubernetes/ for the RBAC it needs). */
       kubernetes?: {
-        /** One of: { kubeconfig, context? }, { inCluster: true }, or { url, token, caFile? }. */
-        cluster: {
+        /**
+         * Several clusters: the first is the default; a flavor picks another with
+         * runtimeHints: { kubernetes: { cluster: <name> } }. Each as `cluster` below, plus a name.
+         */
+        clusters?: Array<{
+          name: string;
+          kubeconfig?: string;
+          context?: string;
+          inCluster?: boolean;
+          url?: string;
+          /** @visibility secret */
+          token?: string;
+          caFile?: string;
+          skipTLSVerify?: boolean;
+        }>;
+        /** One cluster: { kubeconfig, context? }, { inCluster: true }, or { url, token, caFile? }. */
+        cluster?: {
+          name?: string;
           kubeconfig?: string;
           context?: string;
           inCluster?: boolean;

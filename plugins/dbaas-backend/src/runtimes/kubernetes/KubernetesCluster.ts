@@ -6,7 +6,7 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { RuntimeFault } from '../types';
-import { KubernetesRuntimeConfig } from './config';
+import { KubernetesClusterConfig } from './config';
 
 const FIELD_MANAGER = 'backstage-dbaas';
 
@@ -15,7 +15,10 @@ export class KubernetesCluster {
   readonly objects: KubernetesObjectApi;
   readonly core: CoreV1Api;
 
-  constructor(config: KubernetesRuntimeConfig) {
+  readonly name: string;
+
+  constructor(config: KubernetesClusterConfig) {
+    this.name = config.name;
     this.objects = KubernetesObjectApi.makeApiClient(config.kubeConfig);
     this.core = config.kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -103,5 +106,31 @@ function safeJson(text: string): { message?: string } | undefined {
     return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+/** The configured clusters; a flavor picks one with runtimeHints.kubernetes.cluster. */
+export class KubernetesClusters {
+  readonly all: KubernetesCluster[];
+
+  constructor(configs: KubernetesClusterConfig[]) {
+    this.all = configs.map(c => new KubernetesCluster(c));
+  }
+
+  get(name: unknown): KubernetesCluster {
+    const cluster = this.all.find(c => c.name === name);
+    if (!cluster) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `Kubernetes cluster '${name}' is not configured; configured: ${this.all
+          .map(c => c.name)
+          .join(', ')}`,
+      );
+    }
+    return cluster;
+  }
+
+  forFlavor(hints: Record<string, unknown> | undefined): KubernetesCluster {
+    return hints?.cluster === undefined ? this.all[0] : this.get(hints.cluster);
   }
 }

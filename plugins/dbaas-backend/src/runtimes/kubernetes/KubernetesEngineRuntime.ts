@@ -10,7 +10,7 @@ import {
   StepContext,
 } from '../types';
 import { KubernetesRuntimeConfig } from './config';
-import { KubernetesCluster } from './KubernetesCluster';
+import { KubernetesClusters } from './KubernetesCluster';
 import { objectName, secret, service, statefulSet } from './manifests';
 import { instanceOf } from './naming';
 
@@ -26,7 +26,7 @@ const BROKEN_WAITING = [
 /** The engine stage: Secret, Service and StatefulSet, and health from the pod. */
 export class KubernetesEngineRuntime implements EngineRuntime {
   constructor(
-    private readonly cluster: KubernetesCluster,
+    private readonly clusters: KubernetesClusters,
     private readonly config: KubernetesRuntimeConfig,
   ) {}
 
@@ -53,9 +53,10 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     ctx: StepContext,
   ): Promise<Endpoint> {
     const i = this.instance(host, spec);
-    await this.cluster.apply(secret(i, secrets));
-    const svc = await this.cluster.apply<V1Service>(service(i));
-    await this.cluster.apply(statefulSet(i));
+    const cluster = this.clusters.get(host.data.cluster);
+    await cluster.apply(secret(i, secrets));
+    const svc = await cluster.apply<V1Service>(service(i));
+    await cluster.apply(statefulSet(i));
     ctx.logger.info(`StatefulSet ${objectName(i)} applied in ${i.namespace}`);
 
     const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
@@ -93,7 +94,7 @@ export class KubernetesEngineRuntime implements EngineRuntime {
   }
 
   async health(host: HostRef): Promise<EngineHealth> {
-    const pod = await this.cluster.read<V1Pod>({
+    const pod = await this.clusters.get(host.data.cluster).read<V1Pod>({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -134,7 +135,9 @@ export class KubernetesEngineRuntime implements EngineRuntime {
 
   private async scale(host: HostRef, spec: EngineSpec, replicas: number) {
     const set = statefulSet(this.instance(host, spec));
-    await this.cluster.apply({ ...set, spec: { ...set.spec, replicas } });
+    await this.clusters
+      .get(host.data.cluster)
+      .apply({ ...set, spec: { ...set.spec, replicas } });
   }
 
   async stop(host: HostRef, spec: EngineSpec) {
@@ -147,14 +150,16 @@ export class KubernetesEngineRuntime implements EngineRuntime {
 
   async remove(host: HostRef, spec: EngineSpec) {
     const i = this.instance(host, spec);
-    await this.cluster.delete(statefulSet(i));
-    await this.cluster.delete(service(i));
-    await this.cluster.delete(secret(i, { password: '', adminPassword: '' }));
+    const cluster = this.clusters.get(host.data.cluster);
+    await cluster.delete(statefulSet(i));
+    await cluster.delete(service(i));
+    await cluster.delete(secret(i, { password: '', adminPassword: '' }));
   }
 
   async logs(host: HostRef, _spec: EngineSpec, tail: number) {
-    return this.cluster.call('read the pod log', () =>
-      this.cluster.core.readNamespacedPodLog({
+    const cluster = this.clusters.get(host.data.cluster);
+    return cluster.call('read the pod log', () =>
+      cluster.core.readNamespacedPodLog({
         name: `${host.data.name}-0`,
         namespace: String(host.data.namespace),
         tailLines: tail,

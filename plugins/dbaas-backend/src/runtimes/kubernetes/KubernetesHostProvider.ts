@@ -7,7 +7,7 @@ import {
   StepContext,
 } from '../types';
 import { KubernetesRuntimeConfig } from './config';
-import { KubernetesCluster } from './KubernetesCluster';
+import { KubernetesCluster, KubernetesClusters } from './KubernetesCluster';
 import {
   namespaceObject,
   objectName,
@@ -18,47 +18,65 @@ import { instanceOf, namespaceFor } from './naming';
 /** The host stage: the namespace and the instance's PersistentVolumeClaim. */
 export class KubernetesHostProvider implements HostProvider {
   constructor(
-    private readonly cluster: KubernetesCluster,
+    private readonly clusters: KubernetesClusters,
     private readonly config: KubernetesRuntimeConfig,
   ) {}
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
+    const cluster = this.clusters.forFlavor(
+      spec.flavor.runtimeHints?.kubernetes,
+    );
     const namespace = namespaceFor(this.config.namespacePattern, spec.owner);
     const i = instanceOf(this.config, { ...spec, namespace });
     if (this.config.createNamespaces) {
-      await this.cluster.apply(namespaceObject(i));
-    } else if (!(await this.cluster.read(namespaceObject(i)))) {
+      await cluster.apply(namespaceObject(i));
+    } else if (!(await cluster.read(namespaceObject(i)))) {
       throw new RuntimeFault(
         'HOST_UNAVAILABLE',
         `Namespace ${namespace} does not exist, and dbaas.runtimes.kubernetes.createNamespaces is off: create it, or turn that on`,
       );
     }
-    await this.cluster.apply(persistentVolumeClaim(i));
+    await cluster.apply(persistentVolumeClaim(i));
     ctx.logger.info(
       `PersistentVolumeClaim ${objectName(i)}-data applied in ${namespace}`,
     );
-    return this.ref(spec.instanceId, spec.instanceName, namespace, spec.owner);
+    return this.ref(
+      cluster,
+      spec.instanceId,
+      spec.instanceName,
+      namespace,
+      spec.owner,
+    );
   }
 
   async find(instanceId: string): Promise<HostRef | undefined> {
-    const list = await this.cluster.call('list PersistentVolumeClaims', () =>
-      this.cluster.core.listPersistentVolumeClaimForAllNamespaces({
-        labelSelector: `dbaas.backstage.io/instance-id=${instanceId}`,
-      }),
-    );
-    const pvc = list.items[0];
-    if (!pvc?.metadata?.namespace) return undefined;
-    const name =
-      pvc.metadata.labels?.['app.kubernetes.io/instance']?.replace(
-        /^dbaas-/,
-        '',
-      ) ?? '';
-    const owner = pvc.metadata.annotations?.['dbaas.backstage.io/owner'] ?? '';
-    return this.ref(instanceId, name, pvc.metadata.namespace, owner);
+    for (const cluster of this.clusters.all) {
+      const list = await cluster.call('list PersistentVolumeClaims', () =>
+        cluster.core.listPersistentVolumeClaimForAllNamespaces({
+          labelSelector: `dbaas.backstage.io/instance-id=${instanceId}`,
+        }),
+      );
+      const pvc = list.items[0];
+      if (pvc?.metadata?.namespace) {
+        const labels = pvc.metadata.labels ?? {};
+        const name =
+          labels['app.kubernetes.io/instance']?.replace(/^dbaas-/, '') ?? '';
+        const owner =
+          pvc.metadata.annotations?.['dbaas.backstage.io/owner'] ?? '';
+        return this.ref(
+          cluster,
+          instanceId,
+          name,
+          pvc.metadata.namespace,
+          owner,
+        );
+      }
+    }
+    return undefined;
   }
 
   async describe(ref: HostRef): Promise<HostState> {
-    const pvc = await this.cluster.read({
+    const pvc = await this.clusters.get(ref.data.cluster).read({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: {
@@ -78,7 +96,7 @@ export class KubernetesHostProvider implements HostProvider {
       );
       return;
     }
-    await this.cluster.delete({
+    await this.clusters.get(ref.data.cluster).delete({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
       metadata: {
@@ -89,6 +107,7 @@ export class KubernetesHostProvider implements HostProvider {
   }
 
   private ref(
+    cluster: KubernetesCluster,
     instanceId: string,
     instanceName: string,
     namespace: string,
@@ -99,7 +118,7 @@ export class KubernetesHostProvider implements HostProvider {
       runtime: 'kubernetes',
       instanceId,
       address: this.config.publishAddress ?? `${name}.${namespace}.svc`,
-      data: { namespace, name, owner },
+      data: { cluster: cluster.name, namespace, name, owner },
     };
   }
 }

@@ -230,6 +230,61 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect([...stub.objects.keys()]).toEqual(['namespaces//dbaas-team-a']);
   });
 
+  it('places a flavor on the cluster its runtime hints name, and finds it there again', async () => {
+    const second = new KubeApiStub();
+    const secondUrl = await second.start();
+    try {
+      second.pod = (ns, name) => podIn('ready', ns, name);
+      const k8s = createKubernetesRuntime(
+        readKubernetesRuntimeConfig(
+          new ConfigReader({
+            clusters: [
+              { name: 'east', url, token: 't', skipTLSVerify: true },
+              { name: 'west', url: secondUrl, token: 't', skipTLSVerify: true },
+            ],
+            createNamespaces: true,
+          }),
+        ),
+      );
+      const westFlavor = {
+        ...postgresFlavor,
+        runtimeHints: { kubernetes: { cluster: 'west' } },
+      };
+
+      const host = await k8s.host.provision(
+        { ...hostSpec, flavor: westFlavor },
+        ctx(),
+      );
+      await k8s.engine.deploy(
+        host,
+        { ...engineSpec, flavor: westFlavor },
+        secrets,
+        ctx(),
+      );
+
+      expect(host.data.cluster).toBe('west');
+      expect(stub.objects.size).toBe(0);
+      expect(
+        second.objects.has('statefulsets/dbaas-team-a/dbaas-orders-db'),
+      ).toBe(true);
+      expect(await k8s.host.find(instanceId)).toEqual(host);
+
+      const nowhere = {
+        ...postgresFlavor,
+        runtimeHints: { kubernetes: { cluster: 'north' } },
+      };
+      await expect(
+        k8s.host.provision({ ...hostSpec, flavor: nowhere }, ctx()),
+      ).rejects.toMatchObject({
+        code: 'HOST_UNAVAILABLE',
+        message:
+          "Kubernetes cluster 'north' is not configured; configured: east, west",
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('derives namespaces from the owner', () => {
     expect(namespaceFor('dbaas-{owner}', 'group:default/Team_A')).toBe(
       'dbaas-team-a',

@@ -1,6 +1,6 @@
 import { Runtime } from '../types';
 import { KubernetesRuntimeConfig } from './config';
-import { KubernetesCluster } from './KubernetesCluster';
+import { KubernetesClusters } from './KubernetesCluster';
 import { KubernetesEngineRuntime } from './KubernetesEngineRuntime';
 import { KubernetesHostProvider } from './KubernetesHostProvider';
 
@@ -10,11 +10,11 @@ export { namespaceFor } from './naming';
 export function createKubernetesRuntime(
   config: KubernetesRuntimeConfig,
 ): Runtime {
-  const cluster = new KubernetesCluster(config);
+  const clusters = new KubernetesClusters(config.clusters);
   return {
     name: 'kubernetes',
-    host: new KubernetesHostProvider(cluster, config),
-    engine: new KubernetesEngineRuntime(cluster, config),
+    host: new KubernetesHostProvider(clusters, config),
+    engine: new KubernetesEngineRuntime(clusters, config),
     unsupportedReason: () => undefined,
   };
 }
