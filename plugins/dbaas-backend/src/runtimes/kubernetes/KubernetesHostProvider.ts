@@ -36,6 +36,15 @@ export class KubernetesHostProvider implements HostProvider {
         `Namespace ${namespace} does not exist, and dbaas.runtimes.kubernetes.createNamespaces is off: create it, or turn that on`,
       );
     }
+    if (
+      this.config.storageClassName &&
+      !(await cluster.read(storageClass(this.config.storageClassName)))
+    ) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `StorageClass '${this.config.storageClassName}' does not exist on Kubernetes cluster ${cluster.name}: set dbaas.runtimes.kubernetes.storageClassName to one that does`,
+      );
+    }
     await cluster.apply(persistentVolumeClaim(i));
     ctx.logger.info(
       `PersistentVolumeClaim ${objectName(i)}-data applied in ${namespace}`,
@@ -121,4 +130,12 @@ export class KubernetesHostProvider implements HostProvider {
       data: { cluster: cluster.name, namespace, name, owner },
     };
   }
+}
+
+function storageClass(name: string) {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+  };
 }

@@ -39,6 +39,11 @@ describe('Kubernetes runtime against a local API stub', () => {
   beforeEach(async () => {
     stub = new KubeApiStub();
     url = await stub.start();
+    stub.objects.set('storageclasses//standard', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'standard' },
+    });
   });
   afterEach(() => stub.stop());
 
@@ -83,9 +88,11 @@ describe('Kubernetes runtime against a local API stub', () => {
       'secrets/dbaas-team-a/dbaas-orders-db',
       'services/dbaas-team-a/dbaas-orders-db',
       'statefulsets/dbaas-team-a/dbaas-orders-db',
+      'storageclasses//standard',
     ]);
     for (const key of stub.objects.keys()) {
-      if (key.startsWith('namespaces/')) continue;
+      if (key.startsWith('namespaces/') || key.startsWith('storageclasses/'))
+        continue;
       expect(stub.objects.get(key)!.metadata.labels).toMatchObject({
         'app.kubernetes.io/managed-by': 'backstage-dbaas',
         'dbaas.backstage.io/instance-id': instanceId,
@@ -197,6 +204,21 @@ describe('Kubernetes runtime against a local API stub', () => {
     });
   });
 
+  it('names a storage class that does not exist, and the setting to change', async () => {
+    await expect(
+      runtime({ storageClassName: 'fast-ssd' }).host.provision(hostSpec, ctx()),
+    ).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message:
+        "StorageClass 'fast-ssd' does not exist on Kubernetes cluster default: set dbaas.runtimes.kubernetes.storageClassName to one that does",
+    });
+    expect(
+      [...stub.objects.keys()].filter(k =>
+        k.startsWith('persistentvolumeclaims/'),
+      ),
+    ).toEqual([]);
+  });
+
   it('refuses a missing namespace when it may not create one', async () => {
     await expect(
       runtime({ createNamespaces: false }).host.provision(hostSpec, ctx()),
@@ -222,12 +244,16 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect([...stub.objects.keys()].sort()).toEqual([
       'namespaces//dbaas-team-a',
       'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+      'storageclasses//standard',
     ]);
 
     await k8s.engine.remove(host, engineSpec, ctx());
     await k8s.host.destroy(host, ctx());
     await k8s.host.destroy(host, ctx()); // gone is success
-    expect([...stub.objects.keys()]).toEqual(['namespaces//dbaas-team-a']);
+    expect([...stub.objects.keys()].sort()).toEqual([
+      'namespaces//dbaas-team-a',
+      'storageclasses//standard',
+    ]);
   });
 
   it('places a flavor on the cluster its runtime hints name, and finds it there again', async () => {
@@ -263,7 +289,8 @@ describe('Kubernetes runtime against a local API stub', () => {
       );
 
       expect(host.data.cluster).toBe('west');
-      expect(stub.objects.size).toBe(0);
+      // nothing on the first cluster but the storage class the test put there
+      expect([...stub.objects.keys()]).toEqual(['storageclasses//standard']);
       expect(
         second.objects.has('statefulsets/dbaas-team-a/dbaas-orders-db'),
       ).toBe(true);

@@ -24,6 +24,11 @@ const RESOURCES: Record<
   services: { group: 'v1', kind: 'Service', namespaced: true },
   pods: { group: 'v1', kind: 'Pod', namespaced: true },
   statefulsets: { group: 'apps/v1', kind: 'StatefulSet', namespaced: true },
+  storageclasses: {
+    group: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    namespaced: false,
+  },
 };
 
 /**
@@ -75,8 +80,11 @@ export class KubeApiStub {
       if (`${method} ${url.pathname}`.startsWith(prefix))
         return status(403, 'Forbidden', message);
     }
-    if (url.pathname === '/api/v1' || url.pathname === '/apis/apps/v1') {
-      const group = url.pathname === '/api/v1' ? 'v1' : 'apps/v1';
+    const discovery = url.pathname.match(
+      /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))$/,
+    );
+    if (discovery) {
+      const group = discovery[1] ?? discovery[2];
       return send(200, {
         kind: 'APIResourceList',
         groupVersion: group,
@@ -210,7 +218,7 @@ export class KubeApiStub {
 /** `/api/v1/namespaces/x`, `/api/v1/namespaces/ns/secrets/y(/log)`, `/api/v1/persistentvolumeclaims`, … */
 function parseRoute(pathname: string) {
   const parts = pathname
-    .replace(/^\/(api\/v1|apis\/apps\/v1)\/?/, '')
+    .replace(/^\/(api\/v1|apis\/[^/]+\/[^/]+)\/?/, '')
     .split('/')
     .filter(Boolean);
   if (parts[0] === 'namespaces' && parts.length <= 2) {
@@ -228,7 +236,7 @@ function parseRoute(pathname: string) {
       : undefined;
   }
   return RESOURCES[parts[0]]
-    ? { resource: parts[0], namespace: '', name: undefined, log: false }
+    ? { resource: parts[0], namespace: '', name: parts[1], log: false }
     : undefined;
 }
 
