@@ -19,8 +19,8 @@ import {
   silentLogger,
   TEST_ENCRYPTION_KEY,
 } from '../src/testUtils/fixtures';
+import { report } from './report';
 
-const GOAL = 1.1;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const flavor = {
   id: 'postgresql-15-docker',
@@ -144,9 +144,6 @@ async function managerCreate(): Promise<number> {
   return elapsed;
 }
 
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   const rounds = Number(process.argv[2] ?? 3);
   const raw: number[] = [];
@@ -156,21 +153,9 @@ async function main() {
     raw.push(await bareDockerRun());
     managed.push(await managerCreate());
   }
-  const ratio = median(managed) / median(raw);
-  console.log(
-    `docker run until the engine answers  median ${median(raw).toFixed(
-      0,
-    )} ms  (${raw.map(x => x.toFixed(0)).join(', ')})`,
-  );
-  console.log(
-    `create -> ready on Docker            median ${median(managed).toFixed(
-      0,
-    )} ms  (${managed.map(x => x.toFixed(0)).join(', ')})`,
-  );
-  console.log(
-    `ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${
-      ratio <= GOAL ? 'met' : 'NOT met'
-    }`,
+  report(
+    { label: 'docker run until the engine answers', ms: raw },
+    { label: 'create -> ready on Docker', ms: managed },
   );
 }
 

@@ -22,8 +22,8 @@ import {
   postgresFlavor,
   silentLogger,
 } from '../src/testUtils/fixtures';
+import { report } from './report';
 
-const GOAL = 1.1;
 const flavor = postgresFlavor;
 const logger = silentLogger;
 
@@ -106,9 +106,6 @@ async function managerCreate(root: string): Promise<number> {
   return elapsed;
 }
 
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
   const rounds = Number(process.argv[2] ?? 5);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-'));
@@ -124,21 +121,9 @@ async function main() {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-  const ratio = median(managed) / median(raw);
-  console.log(
-    `raw initdb + start   median ${median(raw).toFixed(0)} ms  (${raw
-      .map(x => x.toFixed(0))
-      .join(', ')})`,
-  );
-  console.log(
-    `create -> ready      median ${median(managed).toFixed(0)} ms  (${managed
-      .map(x => x.toFixed(0))
-      .join(', ')})`,
-  );
-  console.log(
-    `ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${
-      ratio <= GOAL ? 'met' : 'NOT met'
-    }`,
+  report(
+    { label: 'raw initdb + start', ms: raw },
+    { label: 'create -> ready', ms: managed },
   );
 }
 

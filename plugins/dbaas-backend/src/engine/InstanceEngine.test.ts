@@ -160,19 +160,20 @@ describe('InstanceEngine on the local runtime', () => {
     runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
     const notifications = { send: jest.fn(async () => {}) };
     const logger = mockServices.logger.mock();
+    const notifier = new InstanceNotifier({ logger, notifications });
     const secretBox = new SecretBox(key);
     const engine = new InstanceEngine({
       store,
       runtimes,
       flavors: [flavor],
       secretBox,
-      notifier: new InstanceNotifier({ logger, notifications }),
+      notifier,
       logger,
       replicaId: 'replica-1',
       leaseMs: 10_000,
       healthPollMs: 100,
     });
-    return { store, dataDir, engine, notifications, secretBox };
+    return { store, dataDir, engine, notifier, notifications, secretBox };
   }
 
   it('notifies the owner when ready, and notices a server that died', async () => {
@@ -276,39 +277,18 @@ describe('InstanceEngine on the local runtime', () => {
     );
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
-});
-
-describe('InstanceEngine kicks', () => {
-  const sqlite = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   it('runs again for a change that lands while it is finishing other work', async () => {
-    const store = await InstanceStore.create(await sqlite.init('SQLITE_3'));
-    const dataDir = makeDataDir('engine-kick');
-    const runtimes = new RuntimeRegistry();
-    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
-    const logger = mockServices.logger.mock();
+    const { store, dataDir, engine, notifier, secretBox } = await setUp();
     let release!: () => void;
     const held = new Promise<void>(resolve => (release = resolve));
     let readyCalled!: () => void;
     const readyReached = new Promise<void>(resolve => (readyCalled = resolve));
-    const notifier = new InstanceNotifier({ logger });
     // the owner's notification is slow: the work is still active after the instance is running
     notifier.ready = async () => {
       readyCalled();
       await held;
     };
-    const secretBox = new SecretBox(key);
-    const engine = new InstanceEngine({
-      store,
-      runtimes,
-      flavors: [flavor],
-      secretBox,
-      notifier,
-      logger,
-      replicaId: 'replica-1',
-      leaseMs: 10_000,
-      healthPollMs: 100,
-    });
     const { id } = await store.createInstance(
       newInstance(
         {

@@ -36,7 +36,7 @@ import {
 import crypto from 'crypto';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { generatePassword, SecretBox } from '../crypto/SecretBox';
-import { databaseName, InstanceEngine } from '../engine/InstanceEngine';
+import { InstanceEngine } from '../engine/InstanceEngine';
 import { InstanceNotifier } from '../engine/InstanceNotifier';
 import { InstanceQuery } from '../permissions/rules';
 import { RuntimeRegistry } from '../runtimes';
@@ -545,5 +545,3 @@ function actorOf(credentials: BackstageCredentials): string {
   };
   return p.userEntityRef ?? p.subject ?? p.type;
 }
-
-export { databaseName };

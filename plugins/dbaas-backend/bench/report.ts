@@ -1,0 +1,25 @@
+/** The goal of every benchmark here: the managed path at most 10% slower than the raw one. */
+export const GOAL = 1.1;
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const line = (label: string, xs: number[]) =>
+  `${label.padEnd(37)}median ${median(xs).toFixed(0)} ms  (${xs
+    .map(x => x.toFixed(0))
+    .join(', ')})`;
+
+/** Prints both medians and their ratio against the goal. */
+export function report(
+  raw: { label: string; ms: number[] },
+  managed: { label: string; ms: number[] },
+) {
+  const ratio = median(managed.ms) / median(raw.ms);
+  console.log(line(raw.label, raw.ms));
+  console.log(line(managed.label, managed.ms));
+  console.log(
+    `ratio ${ratio.toFixed(2)} (goal <= ${GOAL.toFixed(2)}): ${
+      ratio <= GOAL ? 'met' : 'NOT met'
+    }`,
+  );
+}
