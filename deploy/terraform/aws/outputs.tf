@@ -1,0 +1,64 @@
+# Outputs the Manager's app-config reads are named exactly after their keys under
+# dbaas.runtimes.ec2 (plugins/dbaas-backend/src/runtimes/ec2/config.ts, EC2_CONFIG_KEYS);
+# a test (terraform.test.ts there) keeps the two in step.
+
+output "region" {
+  description = "dbaas.runtimes.ec2.region"
+  value       = local.region
+}
+
+output "subnetIds" {
+  description = "dbaas.runtimes.ec2.subnetIds: the subnets the VMs are launched in"
+  value       = local.subnet_ids
+}
+
+output "securityGroupIds" {
+  description = "dbaas.runtimes.ec2.securityGroupIds: the VMs' security group(s)"
+  value       = local.security_group_ids
+}
+
+output "instanceProfileName" {
+  description = "dbaas.runtimes.ec2.instanceProfileName: the VMs' instance profile"
+  value       = aws_iam_instance_profile.vm.name
+}
+
+output "amiSsmParameter" {
+  description = "dbaas.runtimes.ec2.amiSsmParameter (null when ami_id is set)"
+  value       = local.ami_ssm_parameter_path
+}
+
+output "amiId" {
+  description = "dbaas.runtimes.ec2.amiId (null unless ami_id is set)"
+  value       = var.ami_id
+}
+
+output "kmsKeyId" {
+  description = "dbaas.runtimes.ec2.kmsKeyId: the EBS key's ARN when created (or given as kms_key_arn); null for the account's default EBS key"
+  value       = local.kms_key_arn
+}
+
+output "backendPolicyArn" {
+  description = "The IAM policy the Backstage backend's role needs (attached already if backstage_backend_role_name was set)"
+  value       = aws_iam_policy.backend.arn
+}
+
+output "appConfig" {
+  description = "The dbaas.runtimes.ec2 block made from the outputs above, ready to paste into app-config.production.yaml"
+  value = yamlencode({
+    dbaas = {
+      runtimes = {
+        ec2 = {
+          for key, value in {
+            region              = local.region
+            subnetIds           = local.subnet_ids
+            securityGroupIds    = local.security_group_ids
+            instanceProfileName = aws_iam_instance_profile.vm.name
+            amiSsmParameter     = local.ami_ssm_parameter_path
+            amiId               = var.ami_id
+            kmsKeyId            = local.kms_key_arn
+          } : key => value if value != null
+        }
+      }
+    }
+  })
+}
