@@ -50,10 +50,18 @@ export const dbaasPlugin = createBackendPlugin({
         const { logger } = deps;
         const config = readDbaasConfig(deps.config);
 
-        const runtimes = new RuntimeRegistry();
-        [...createBuiltInRuntimes(config), ...addedRuntimes].forEach(r =>
-          runtimes.add(r),
+        const secretBox = new SecretBox(
+          await resolveEncryptionKey({
+            configured: config.encryptionKey,
+            fallbackDir: config.runtimes.local.dataDir,
+            logger,
+          }),
         );
+        const runtimes = new RuntimeRegistry();
+        [
+          ...createBuiltInRuntimes(config, { secretBox, logger }),
+          ...addedRuntimes,
+        ].forEach(r => runtimes.add(r));
         for (const flavor of config.flavors) {
           if (!runtimes.list().some(r => !r.unsupportedReason(flavor))) {
             logger.warn(
@@ -70,13 +78,6 @@ export const dbaasPlugin = createBackendPlugin({
           {
             skipMigrations: deps.database.migrations?.skip,
           },
-        );
-        const secretBox = new SecretBox(
-          await resolveEncryptionKey({
-            configured: config.encryptionKey,
-            fallbackDir: config.runtimes.local.dataDir,
-            logger,
-          }),
         );
         const notifier = new InstanceNotifier({
           logger,

@@ -10,6 +10,7 @@ import {
   DockerRuntimeConfig,
   readDockerRuntimeConfig,
 } from '../runtimes/docker/config';
+import { Ec2RuntimeConfig, readEc2RuntimeConfig } from '../runtimes/ec2/config';
 import {
   KubernetesRuntimeConfig,
   readKubernetesRuntimeConfig,
@@ -32,6 +33,7 @@ export interface DbaasConfig {
     local: LocalRuntimeConfig;
     docker?: DockerRuntimeConfig;
     kubernetes?: KubernetesRuntimeConfig;
+    ec2?: Ec2RuntimeConfig;
   };
   /** Secret for sealing credentials; undefined means: use a generated key file (development). */
   encryptionKey?: string;
@@ -130,6 +132,9 @@ export function readDbaasConfig(config: Config): DbaasConfig {
         : undefined,
       kubernetes: root?.has('runtimes.kubernetes')
         ? readKubernetesRuntimeConfig(root.getConfig('runtimes.kubernetes'))
+        : undefined,
+      ec2: root?.has('runtimes.ec2')
+        ? readEc2RuntimeConfig(root.getConfig('runtimes.ec2'))
         : undefined,
     },
     encryptionKey: settings.encryption.key,

@@ -27,6 +27,11 @@ export class SecretBox {
       .join(':');
   }
 
+  /** A key for one purpose (e.g. an instance's SSH key), the same on every replica and retry. */
+  derive(purpose: string): Buffer {
+    return crypto.createHmac('sha256', this.key).update(purpose).digest();
+  }
+
   open<T>(sealed: string): T {
     const [version, iv, tag, data] = sealed.split(':');
     if (version !== 'v1' || !iv || !tag || !data) {

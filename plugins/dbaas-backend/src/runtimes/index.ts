@@ -1,6 +1,9 @@
 import { RuntimeName } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { SecretBox } from '../crypto/SecretBox';
 import { createDockerRuntime } from './docker';
+import { createEc2Runtime } from './ec2';
 import { createKubernetesRuntime } from './kubernetes/KubernetesRuntime';
 import { createLocalRuntime } from './local';
 import { Runtime } from './types';
@@ -29,13 +32,19 @@ export class RuntimeRegistry {
 }
 
 /** The built-in runtimes from config; modules add others through the extension point. */
-export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
+export function createBuiltInRuntimes(
+  config: DbaasConfig,
+  deps: { secretBox: SecretBox; logger: LoggerService },
+): Runtime[] {
   const runtimes = [createLocalRuntime(config.runtimes.local)];
   if (config.runtimes.docker) {
     runtimes.push(createDockerRuntime(config.runtimes.docker));
   }
   if (config.runtimes.kubernetes) {
     runtimes.push(createKubernetesRuntime(config.runtimes.kubernetes));
+  }
+  if (config.runtimes.ec2) {
+    runtimes.push(createEc2Runtime(config.runtimes.ec2, deps));
   }
   return runtimes;
 }

@@ -9,7 +9,7 @@ import {
   RuntimeFault,
   StepContext,
 } from '../types';
-import { DockerHosts, isNotFound } from './DockerHosts';
+import { isNotFound } from './DockerHosts';
 import {
   containerName,
   ENGINE_LAYOUT,
@@ -25,17 +25,25 @@ import { tarFiles } from './tar';
 const IMAGE_UID = 999;
 const SECRETS_DIR = '/run/dbaas';
 
-/** Each instance's engine as a container of the flavor's image, with its data on the host's volume. */
+/** The Docker engine a host's containers run on: a configured one, or an EC2 VM's over SSH. */
+export type DockerClientFor = (host: HostRef) => Docker;
+
+/**
+ * Each instance's engine as a container of the flavor's image, with its data on the
+ * host's volume (`host.data.volume`). With `host.data.publishStandardPort` the engine's
+ * own port is published (one database per VM); otherwise Docker picks a free one.
+ */
 export class DockerEngineRuntime implements EngineRuntime {
   constructor(
-    private readonly hosts: DockerHosts,
-    private readonly options: { startTimeoutSeconds: number },
+    private readonly clientFor: DockerClientFor,
+    private readonly options: {
+      startTimeoutSeconds: number;
+      configKey: string;
+    },
   ) {}
 
   private container(host: HostRef, instanceId: string) {
-    return this.hosts
-      .client(String(host.data.host))
-      .getContainer(containerName(instanceId));
+    return this.clientFor(host).getContainer(containerName(instanceId));
   }
 
   async deploy(
@@ -44,16 +52,11 @@ export class DockerEngineRuntime implements EngineRuntime {
     secrets: EngineSecrets,
     ctx: StepContext,
   ): Promise<Endpoint> {
-    const docker = this.hosts.client(String(host.data.host));
+    const docker = this.clientFor(host);
     const layout = ENGINE_LAYOUT[spec.flavor.engine];
     let info = await this.inspect(host, spec.instanceId);
     if (!info) {
-      await this.ensureImage(
-        docker,
-        spec.flavor.image,
-        String(host.data.host),
-        ctx,
-      );
+      await this.ensureImage(docker, spec.flavor.image, hostLabel(host), ctx);
       const port = `${layout.port}/tcp`;
       const container = await docker.createContainer({
         name: containerName(spec.instanceId),
@@ -80,7 +83,15 @@ export class DockerEngineRuntime implements EngineRuntime {
               Target: layout.dataPath,
             },
           ],
-          PortBindings: { [port]: [{ HostPort: '' }] },
+          PortBindings: {
+            [port]: [
+              {
+                HostPort: host.data.publishStandardPort
+                  ? String(layout.port)
+                  : '',
+              },
+            ],
+          },
           Memory: spec.flavor.memoryMiB * 1024 * 1024,
           NanoCpus: Math.round(spec.flavor.cpu * 1e9),
           RestartPolicy: { Name: 'unless-stopped' },
@@ -207,7 +218,7 @@ export class DockerEngineRuntime implements EngineRuntime {
       if (Date.now() > deadline) {
         throw new RuntimeFault(
           'ENGINE_TIMEOUT',
-          `${spec.flavor.engine} was not healthy within ${this.options.startTimeoutSeconds} s (dbaas.runtimes.docker.startTimeoutSeconds)`,
+          `${spec.flavor.engine} was not healthy within ${this.options.startTimeoutSeconds} s (${this.options.configKey})`,
         );
       }
       await new Promise(resolve => setTimeout(resolve, 100));
@@ -337,6 +348,10 @@ export class DockerEngineRuntime implements EngineRuntime {
     })) as Buffer;
     return demux(raw);
   }
+}
+
+function hostLabel(host: HostRef) {
+  return String(host.data.host ?? host.address);
 }
 
 /** Docker's multiplexed log stream (8-byte frame headers) as plain text. */

@@ -7,14 +7,7 @@ import {
   StepContext,
 } from '../types';
 import { DockerHosts, isNotFound } from './DockerHosts';
-import {
-  LABEL_FLAVOR,
-  LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
-  LABEL_OWNER,
-  MANAGED_BY,
-  volumeName,
-} from './labels';
+import { instanceLabels, volumeName } from './labels';
 
 /**
  * A "host" on Docker: a place on one of the configured engines, chosen by free capacity,
@@ -32,12 +25,7 @@ export class DockerHostProvider implements HostProvider {
     const volume = volumeName(spec.instanceId);
     await docker.createVolume({
       Name: volume,
-      Labels: {
-        [LABEL_MANAGED_BY]: MANAGED_BY,
-        [LABEL_INSTANCE]: spec.instanceId,
-        [LABEL_OWNER]: spec.owner,
-        [LABEL_FLAVOR]: spec.flavor.id,
-      },
+      Labels: instanceLabels(spec),
     });
     ctx.logger.info(`Volume ${volume} created on Docker host ${host.name}`);
     return this.ref(spec.instanceId, host.name, volume);

@@ -7,6 +7,8 @@ import { DockerHosts } from './DockerHosts';
 export { readDockerRuntimeConfig } from './config';
 export type { DockerRuntimeConfig, DockerHostConfig } from './config';
 export * from './labels';
+export { DockerEngineRuntime } from './DockerEngineRuntime';
+export type { DockerClientFor } from './DockerEngineRuntime';
 
 /** Databases as containers of the flavors' images on the configured Docker engines. */
 export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {
@@ -14,7 +16,13 @@ export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {
   return {
     name: 'docker',
     host: new DockerHostProvider(hosts),
-    engine: new DockerEngineRuntime(hosts, config),
+    engine: new DockerEngineRuntime(
+      ref => hosts.client(String(ref.data.host)),
+      {
+        startTimeoutSeconds: config.startTimeoutSeconds,
+        configKey: 'dbaas.runtimes.docker.startTimeoutSeconds',
+      },
+    ),
     // any flavor with an image; whether the image exists is known at deploy
     unsupportedReason: () => undefined,
   };

@@ -14,3 +14,17 @@ export const ENGINE_LAYOUT = {
   mariadb: { dataPath: '/var/lib/mysql', port: 3306 },
   mysql: { dataPath: '/var/lib/mysql', port: 3306 },
 } as const;
+
+/** Labels that tie a container or volume to its instance. */
+export function instanceLabels(spec: {
+  instanceId: string;
+  owner: string;
+  flavor: { id: string };
+}): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_INSTANCE]: spec.instanceId,
+    [LABEL_OWNER]: spec.owner,
+    [LABEL_FLAVOR]: spec.flavor.id,
+  };
+}

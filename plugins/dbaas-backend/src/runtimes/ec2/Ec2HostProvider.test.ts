@@ -1,0 +1,607 @@
+import {
+  DeleteKeyPairCommand,
+  DeleteVolumeCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DescribeInstancesCommandOutput,
+  DescribeKeyPairsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  ImportKeyPairCommand,
+  InstanceStateName,
+  RunInstancesCommand,
+  RunInstancesCommandOutput,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { mockClient } from 'aws-sdk-client-mock';
+import { execFileSync } from 'child_process';
+import crypto from 'crypto';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import Docker from 'dockerode';
+import { SecretBox } from '../../crypto/SecretBox';
+import { postgresFlavor, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
+import { HostSpec, RuntimeFault, StepContext } from '../types';
+import { Ec2RuntimeConfig } from './config';
+import { DATA_DEVICE, Ec2HostProvider } from './Ec2HostProvider';
+
+const config: Ec2RuntimeConfig = {
+  region: 'eu-west-1',
+  ami: { ssmParameter: '/aws/service/debian/release/bookworm/latest/amd64' },
+  subnetIds: ['subnet-a', 'subnet-b'],
+  securityGroupIds: ['sg-db'],
+  instanceProfileName: 'dbaas-db-host',
+  defaultInstanceType: 't3.medium',
+  addressType: 'private',
+  kmsKeyId: 'alias/dbaas',
+  sshUser: 'dbaas',
+  tags: { 'cost-center': 'platform' },
+  registryMirrors: [],
+  insecureRegistries: [],
+  startTimeoutSeconds: 5,
+  pollIntervalSeconds: 0.01,
+  apiMaxAttempts: 3,
+};
+
+const spec: HostSpec = {
+  instanceId: '3f6d0b5e-7a51-4c1e-9a55-0e2b8d1c4f00',
+  instanceName: 'orders-db',
+  owner: 'group:default/team-a',
+  flavor: {
+    ...postgresFlavor,
+    runtimeHints: { ec2: { instanceType: 't3.large' } },
+  },
+  storageGiB: 20,
+};
+
+const vm = (
+  state: string,
+  extra: object = {},
+): DescribeInstancesCommandOutput => ({
+  $metadata: {},
+  Reservations: [
+    {
+      Instances: [
+        {
+          InstanceId: 'i-0abc',
+          State: { Name: state as InstanceStateName },
+          PrivateIpAddress: '10.0.1.23',
+          ...extra,
+        },
+      ],
+    },
+  ],
+});
+
+/** RunInstances answers with the reservation itself. */
+const launched: RunInstancesCommandOutput = {
+  ...vm('pending').Reservations![0],
+  $metadata: {},
+};
+
+/** What OpenSSH says the public half of a private key is. */
+function publicHalf(privateKey: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-key-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'key'), privateKey, { mode: 0o600 });
+    return execFileSync('ssh-keygen', ['-y', '-f', path.join(dir, 'key')])
+      .toString()
+      .trim();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function awsError(name: string, message = `${name} happened`) {
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+type Answer = object | Error;
+
+/**
+ * DescribeInstances answers by kind of call: `byTag` for the look-up by instance tag,
+ * `byId` (one answer per call, the last repeating) for polling one VM.
+ */
+function describeInstances(
+  ec2: ReturnType<typeof mockClient>,
+  answers: { byTag?: Answer; byId?: Answer[] },
+) {
+  let calls = 0;
+  ec2.on(DescribeInstancesCommand).callsFake(async input => {
+    const answer = input.Filters
+      ? answers.byTag ?? { Reservations: [] }
+      : answers.byId?.[Math.min(calls++, answers.byId.length - 1)];
+    if (answer instanceof Error) throw answer;
+    return answer ?? { Reservations: [] };
+  });
+}
+
+describe('Ec2HostProvider (EC2 API contract)', () => {
+  const ec2 = mockClient(EC2Client);
+  const ssm = mockClient(SSMClient);
+  const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
+  let logLines: string[];
+  let docker: { ping: jest.Mock; createVolume: jest.Mock };
+
+  function logger(): LoggerService {
+    const log = (message: string) => {
+      logLines.push(message);
+    };
+    return {
+      info: log,
+      warn: log,
+      error: log,
+      debug: log,
+      child: () => logger(),
+    };
+  }
+
+  function ctx(): StepContext {
+    return { logger: logger(), signal: new AbortController().signal };
+  }
+
+  function provider(overrides: Partial<Ec2RuntimeConfig> = {}) {
+    return new Ec2HostProvider({
+      ec2: new EC2Client({ region: 'eu-west-1' }),
+      ssm: new SSMClient({ region: 'eu-west-1' }),
+      config: { ...config, ...overrides },
+      secretBox,
+      logger: logger(),
+      dockerFor: () => docker as unknown as Docker,
+    });
+  }
+
+  /** A launch that goes pending → running → status ok, with no VM there before. */
+  function happyLaunch() {
+    describeInstances(ec2, {
+      byId: [
+        awsError('InvalidInstanceID.NotFound'),
+        vm('pending'),
+        vm('running'),
+      ],
+    });
+    ec2
+      .on(ImportKeyPairCommand)
+      .resolves({ KeyName: `dbaas-${spec.instanceId}` });
+    ssm
+      .on(GetParameterCommand)
+      .resolves({ Parameter: { Value: 'ami-0debian' } });
+    ec2.on(RunInstancesCommand).resolves(launched);
+    ec2
+      .on(DescribeInstanceStatusCommand)
+      .resolvesOnce({
+        InstanceStatuses: [
+          {
+            InstanceStatus: { Status: 'initializing' },
+            SystemStatus: { Status: 'initializing' },
+          },
+        ],
+      })
+      .resolves({
+        InstanceStatuses: [
+          { InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } },
+        ],
+      });
+  }
+
+  beforeEach(() => {
+    ec2.reset();
+    ssm.reset();
+    logLines = [];
+    docker = {
+      ping: jest
+        .fn()
+        .mockRejectedValueOnce(new Error('connect ECONNREFUSED 10.0.1.23:22'))
+        .mockResolvedValue('OK'),
+      createVolume: jest.fn().mockResolvedValue({}),
+    };
+  });
+
+  it('launches one tagged VM with IMDSv2, an encrypted gp3 volume and its own key, then waits for Docker', async () => {
+    happyLaunch();
+    const ref = await provider().provision(spec, ctx());
+
+    const imported = ec2.commandCalls(ImportKeyPairCommand)[0].args[0].input;
+    expect(imported.KeyName).toBe(`dbaas-${spec.instanceId}`);
+    const publicKey = Buffer.from(imported.PublicKeyMaterial!).toString();
+    expect(publicKey).toMatch(/^ssh-ed25519 AAAA/);
+    expect(imported.TagSpecifications![0].Tags).toContainEqual({
+      Key: 'dbaas.backstage.io/managed-by',
+      Value: 'backstage-dbaas',
+    });
+
+    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
+      Name: '/aws/service/debian/release/bookworm/latest/amd64',
+    });
+
+    const runs = ec2.commandCalls(RunInstancesCommand);
+    expect(runs).toHaveLength(1);
+    const run = runs[0].args[0].input;
+    expect(run).toMatchObject({
+      ClientToken: spec.instanceId,
+      ImageId: 'ami-0debian',
+      InstanceType: 't3.large',
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: 'subnet-a',
+      SecurityGroupIds: ['sg-db'],
+      IamInstanceProfile: { Name: 'dbaas-db-host' },
+      KeyName: `dbaas-${spec.instanceId}`,
+      MetadataOptions: {
+        HttpTokens: 'required',
+        HttpEndpoint: 'enabled',
+        HttpPutResponseHopLimit: 1,
+      },
+      BlockDeviceMappings: [
+        {
+          DeviceName: DATA_DEVICE,
+          Ebs: {
+            VolumeSize: 20,
+            VolumeType: 'gp3',
+            Encrypted: true,
+            KmsKeyId: 'alias/dbaas',
+            DeleteOnTermination: true,
+          },
+        },
+      ],
+    });
+    for (const resourceType of ['instance', 'volume']) {
+      const tags = run.TagSpecifications!.find(
+        t => t.ResourceType === resourceType,
+      )!.Tags!;
+      expect(tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'dbaas.backstage.io/instance-id', Value: spec.instanceId },
+          { Key: 'dbaas.backstage.io/owner', Value: 'group:default/team-a' },
+          { Key: 'dbaas.backstage.io/flavor', Value: postgresFlavor.id },
+          { Key: 'dbaas.backstage.io/managed-by', Value: 'backstage-dbaas' },
+          { Key: 'Name', Value: 'dbaas-orders-db' },
+          { Key: 'cost-center', Value: 'platform' },
+        ]),
+      );
+    }
+    const userData = Buffer.from(run.UserData!, 'base64').toString();
+    expect(userData).toMatch(/^#cloud-config\n/);
+    expect(userData).toContain(publicKey);
+    expect(userData).toContain('docker.io');
+    expect(userData).not.toContain('PRIVATE KEY');
+
+    expect(ref).toMatchObject({
+      runtime: 'ec2',
+      instanceId: spec.instanceId,
+      address: '10.0.1.23',
+      data: {
+        ec2InstanceId: 'i-0abc',
+        sshUser: 'dbaas',
+        publishStandardPort: true,
+        volume: `dbaas-${spec.instanceId}-data`,
+      },
+    });
+    // the private key is stored sealed, and it is the key whose public half was imported
+    const privateKey = secretBox.open<string>(String(ref.data.sshPrivateKey));
+    expect(String(ref.data.sshPrivateKey)).not.toContain('PRIVATE KEY');
+    expect(publicHalf(privateKey)).toBe(publicKey);
+
+    expect(docker.ping).toHaveBeenCalledTimes(2);
+    expect(docker.createVolume).toHaveBeenCalledWith({
+      Name: `dbaas-${spec.instanceId}-data`,
+      Labels: expect.objectContaining({
+        'dbaas.backstage.io/instance-id': spec.instanceId,
+      }),
+    });
+    expect(logLines.join('\n')).not.toContain('PRIVATE KEY');
+    expect(logLines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Launched VM i-0abc \(t3\.large, ami-0debian\)/),
+        'VM i-0abc passed its status checks',
+      ]),
+    );
+  });
+
+  it('uses the configured AMI id without asking SSM, and the default instance type', async () => {
+    happyLaunch();
+    await provider({ ami: { id: 'ami-0pinned' } }).provision(
+      { ...spec, flavor: postgresFlavor },
+      ctx(),
+    );
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
+    expect(
+      ec2.commandCalls(RunInstancesCommand)[0].args[0].input,
+    ).toMatchObject({ ImageId: 'ami-0pinned', InstanceType: 't3.medium' });
+  });
+
+  it('retries a throttled RunInstances with the same ClientToken and parameters', async () => {
+    happyLaunch();
+    ec2
+      .on(RunInstancesCommand)
+      .rejectsOnce(awsError('RequestLimitExceeded', 'Request limit exceeded.'))
+      .resolves(launched);
+    await provider().provision(spec, ctx());
+    const runs = ec2
+      .commandCalls(RunInstancesCommand)
+      .map(c => c.args[0].input);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(logLines.join('\n')).toMatch(
+      /RunInstances: RequestLimitExceeded; retrying in \d+ ms \(attempt 2 of 3\)/,
+    );
+  });
+
+  it('a repeated provision (after a crash) adopts the VM it launched and imports the same key', async () => {
+    happyLaunch();
+    const first = await provider().provision(spec, ctx());
+    const firstKey = ec2.commandCalls(ImportKeyPairCommand)[0].args[0].input;
+    const firstRun = ec2.commandCalls(RunInstancesCommand)[0].args[0].input;
+
+    // crashed before the key pair was recorded: the import meets its own key
+    ec2.reset();
+    happyLaunch();
+    ec2
+      .on(ImportKeyPairCommand)
+      .rejects(
+        awsError('InvalidKeyPair.Duplicate', 'The keypair already exists'),
+      );
+    await provider().provision(spec, ctx());
+    expect(ec2.commandCalls(ImportKeyPairCommand)[0].args[0].input).toEqual(
+      firstKey,
+    );
+    expect(ec2.commandCalls(RunInstancesCommand)[0].args[0].input).toEqual(
+      firstRun,
+    );
+
+    // crashed after the launch: the tagged VM is found and nothing new is made
+    ec2.reset();
+    happyLaunch();
+    describeInstances(ec2, { byTag: vm('running'), byId: [vm('running')] });
+    const adopted = await provider().provision(spec, ctx());
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(ImportKeyPairCommand)).toHaveLength(0);
+    const filters = ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input
+      .Filters;
+    expect(filters).toEqual(
+      expect.arrayContaining([
+        {
+          Name: 'tag:dbaas.backstage.io/instance-id',
+          Values: [spec.instanceId],
+        },
+        {
+          Name: 'instance-state-name',
+          Values: ['pending', 'running', 'stopping', 'stopped'],
+        },
+      ]),
+    );
+    expect(adopted.address).toBe(first.address);
+  });
+
+  it('tries the next subnet when one has no capacity, and fails typed when none has', async () => {
+    happyLaunch();
+    ec2
+      .on(RunInstancesCommand)
+      .rejectsOnce(awsError('InsufficientInstanceCapacity'))
+      .resolves(launched);
+    await provider().provision(spec, ctx());
+    const runs = ec2
+      .commandCalls(RunInstancesCommand)
+      .map(c => c.args[0].input);
+    expect(runs.map(r => [r.SubnetId, r.ClientToken])).toEqual([
+      ['subnet-a', spec.instanceId],
+      ['subnet-b', `${spec.instanceId}-1`],
+    ]);
+
+    ec2.reset();
+    happyLaunch();
+    ec2
+      .on(RunInstancesCommand)
+      .rejects(
+        awsError(
+          'InsufficientInstanceCapacity',
+          'We currently do not have sufficient t3.large capacity.',
+        ),
+      );
+    const failure = provider().provision(spec, ctx());
+    await expect(failure).rejects.toBeInstanceOf(RuntimeFault);
+    await expect(failure).rejects.toMatchObject({
+      code: 'HOST_CAPACITY',
+      message: expect.stringContaining(
+        'EC2 RunInstances failed: InsufficientInstanceCapacity: We currently do not have sufficient t3.large capacity.',
+      ),
+    });
+  });
+
+  it('turns permission, quota and configuration errors into typed faults without retrying', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['UnauthorizedOperation', 'HOST_PERMISSION', /deploy\/terraform\/aws/],
+      ['VcpuLimitExceeded', 'HOST_CAPACITY', /quota/],
+      ['InvalidAMIID.NotFound', 'HOST_UNAVAILABLE', /amiId \/ amiSsmParameter/],
+      ['InvalidSubnetID.NotFound', 'HOST_UNAVAILABLE', /subnetIds/],
+      ['InvalidGroup.NotFound', 'HOST_UNAVAILABLE', /securityGroupIds/],
+    ];
+    for (const [name, code, hint] of cases) {
+      ec2.reset();
+      happyLaunch();
+      ec2
+        .on(RunInstancesCommand)
+        .rejects(
+          awsError(
+            name,
+            `You are not authorized. Encoded authorization failure message: AbCdEf123`,
+          ),
+        );
+      const error = await provider({ subnetIds: ['subnet-a'] })
+        .provision(spec, ctx())
+        .catch(e => e);
+      expect({ name, code: error.code }).toEqual({ name, code });
+      expect(error.message).toMatch(hint);
+      expect(error.message).not.toContain('AbCdEf123');
+      expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
+    }
+  });
+
+  it('gives up on a call that stays throttled after apiMaxAttempts', async () => {
+    happyLaunch();
+    ssm
+      .on(GetParameterCommand)
+      .rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: 'EC2 GetParameter failed: ThrottlingException: Rate exceeded',
+    });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+  });
+
+  it('fails typed when the VM terminates while starting or fails its status checks', async () => {
+    happyLaunch();
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-0abc'] }).resolves(
+      vm('terminated', {
+        StateReason: {
+          Message:
+            'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+        },
+      }),
+    );
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_CAPACITY',
+      message:
+        'VM i-0abc terminated while starting: Server.InsufficientInstanceCapacity: Insufficient capacity.',
+    });
+
+    ec2.reset();
+    happyLaunch();
+    ec2.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [
+        {
+          InstanceStatus: { Status: 'impaired' },
+          SystemStatus: { Status: 'ok' },
+        },
+      ],
+    });
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: expect.stringContaining('failed its status checks'),
+    });
+  });
+
+  it('times out naming the last SSH error and where to look when Docker never answers', async () => {
+    happyLaunch();
+    docker.ping = jest
+      .fn()
+      .mockRejectedValue(
+        new Error('All configured authentication methods failed'),
+      );
+    await expect(
+      provider({ startTimeoutSeconds: 0.3 }).provision(spec, ctx()),
+    ).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: expect.stringMatching(
+        /waiting for Docker on 10\.0\.1\.23 over SSH \(last error: All configured authentication methods failed; see \/var\/log\/cloud-init-output\.log/,
+      ),
+    });
+  });
+
+  it('destroy terminates the VM, deletes leftover volumes and the key pair', async () => {
+    ec2.on(TerminateInstancesCommand).resolves({});
+    describeInstances(ec2, {
+      byId: [vm('shutting-down'), vm('terminated')],
+    });
+    ec2
+      .on(DescribeVolumesCommand)
+      .resolvesOnce({ Volumes: [{ VolumeId: 'vol-1', State: 'available' }] })
+      .resolves({ Volumes: [] });
+    ec2.on(DeleteVolumeCommand).resolves({});
+    ec2.on(DeleteKeyPairCommand).resolves({});
+
+    await provider().destroy(
+      {
+        runtime: 'ec2',
+        instanceId: spec.instanceId,
+        address: '10.0.1.23',
+        data: { ec2InstanceId: 'i-0abc' },
+      },
+      ctx(),
+    );
+    expect(
+      ec2.commandCalls(TerminateInstancesCommand)[0].args[0].input,
+    ).toEqual({ InstanceIds: ['i-0abc'] });
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0].args[0].input).toEqual({
+      Filters: [
+        {
+          Name: 'tag:dbaas.backstage.io/instance-id',
+          Values: [spec.instanceId],
+        },
+        {
+          Name: 'tag:dbaas.backstage.io/managed-by',
+          Values: ['backstage-dbaas'],
+        },
+      ],
+    });
+    expect(ec2.commandCalls(DeleteVolumeCommand)[0].args[0].input).toEqual({
+      VolumeId: 'vol-1',
+    });
+    expect(ec2.commandCalls(DeleteKeyPairCommand)[0].args[0].input).toEqual({
+      KeyName: `dbaas-${spec.instanceId}`,
+    });
+  });
+
+  it('destroy of a VM already gone still removes the key pair', async () => {
+    ec2
+      .on(TerminateInstancesCommand)
+      .rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2.on(DeleteKeyPairCommand).resolves({});
+    await provider().destroy(
+      {
+        runtime: 'ec2',
+        instanceId: spec.instanceId,
+        address: '10.0.1.23',
+        data: { ec2InstanceId: 'i-0gone' },
+      },
+      ctx(),
+    );
+    expect(ec2.commandCalls(DeleteKeyPairCommand)).toHaveLength(1);
+  });
+
+  it('find locates a VM by tag, or the key pair a crashed launch left; describe reports a terminated VM', async () => {
+    describeInstances(ec2, { byTag: vm('running') });
+    expect(await provider().find(spec.instanceId)).toMatchObject({
+      address: '10.0.1.23',
+      data: { ec2InstanceId: 'i-0abc' },
+    });
+
+    ec2.reset();
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'x' }] });
+    const leftover = await provider().find(spec.instanceId);
+    expect(leftover).toMatchObject({
+      address: '',
+      data: { keyName: `dbaas-${spec.instanceId}` },
+    });
+    expect(leftover!.data.ec2InstanceId).toBeUndefined();
+
+    ec2
+      .on(DescribeKeyPairsCommand)
+      .rejects(awsError('InvalidKeyPair.NotFound'));
+    expect(await provider().find(crypto.randomUUID())).toBeUndefined();
+
+    ec2.reset();
+    ec2.on(DescribeInstancesCommand).resolves(vm('terminated'));
+    expect(
+      await provider().describe({
+        runtime: 'ec2',
+        instanceId: spec.instanceId,
+        address: '10.0.1.23',
+        data: { ec2InstanceId: 'i-0abc' },
+      }),
+    ).toEqual({ exists: false, message: 'VM i-0abc is terminated' });
+  });
+});

@@ -1,0 +1,47 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { SecretBox } from '../../crypto/SecretBox';
+import { DockerEngineRuntime } from '../docker';
+import { Runtime } from '../types';
+import { Ec2RuntimeConfig } from './config';
+import { Ec2HostProvider } from './Ec2HostProvider';
+import { dockerOverSsh } from './sshDocker';
+
+export { readEc2RuntimeConfig, EC2_CONFIG_KEYS } from './config';
+export type { Ec2RuntimeConfig } from './config';
+
+/**
+ * Databases on EC2 VMs, one per instance: the host provider launches the VM, and the
+ * Docker runtime runs the flavor's image on it over SSH. AWS credentials come from the
+ * default chain (the backend's role, environment, or profile).
+ */
+export function createEc2Runtime(
+  config: Ec2RuntimeConfig,
+  deps: { secretBox: SecretBox; logger: LoggerService },
+): Runtime {
+  // our own retries (awsErrors.withRetries) log each one, so the SDK's are off
+  const clientConfig = {
+    region: config.region,
+    endpoint: config.endpoint,
+    maxAttempts: 1,
+  };
+  const dockerFor = (host: Parameters<typeof dockerOverSsh>[0]) =>
+    dockerOverSsh(host, deps.secretBox);
+  return {
+    name: 'ec2',
+    host: new Ec2HostProvider({
+      ec2: new EC2Client(clientConfig),
+      ssm: new SSMClient(clientConfig),
+      config,
+      secretBox: deps.secretBox,
+      logger: deps.logger,
+      dockerFor,
+    }),
+    engine: new DockerEngineRuntime(dockerFor, {
+      startTimeoutSeconds: config.startTimeoutSeconds,
+      configKey: 'dbaas.runtimes.ec2.startTimeoutSeconds',
+    }),
+    unsupportedReason: () => undefined,
+  };
+}

@@ -1,0 +1,87 @@
+import { Ec2RuntimeConfig } from './config';
+
+export const DATA_LABEL = 'dbaas-data';
+
+/**
+ * Finds the data volume (sdf/xvdf on Xen, the NVMe disk that is not the root disk on
+ * Nitro), formats it once, and mounts it at /var/lib/docker so every Docker volume
+ * lives on the encrypted EBS volume. bootcmd runs on every boot, so this is idempotent.
+ */
+const MOUNT_DATA_VOLUME = `set -eu
+mountpoint -q /var/lib/docker && exit 0
+dev=""
+for i in $(seq 1 90); do
+  for c in /dev/sdf /dev/xvdf; do [ -b "$c" ] && dev="$c" && break 2; done
+  root="$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" 2>/dev/null || true)"
+  for c in /dev/nvme*n1; do
+    [ -b "$c" ] && [ "\${c#/dev/}" != "$root" ] && dev="$c" && break 2
+  done
+  sleep 2
+done
+[ -n "$dev" ] || { echo "dbaas: no data volume found" >&2; exit 1; }
+blkid "$dev" >/dev/null 2>&1 || mkfs.ext4 -q -L ${DATA_LABEL} "$dev"
+mkdir -p /var/lib/docker
+grep -q "LABEL=${DATA_LABEL}" /etc/fstab || echo "LABEL=${DATA_LABEL} /var/lib/docker ext4 defaults,nofail 0 2" >> /etc/fstab
+mount /var/lib/docker`;
+
+export interface UserDataInput {
+  instanceId: string;
+  publicKey: string;
+}
+
+/**
+ * cloud-init user-data for a database VM: the Manager's SSH user (in the docker group,
+ * key only), the data volume, Docker from the distribution's packages with the
+ * configured mirrors, and no Docker API on the network: the Manager reaches it over SSH.
+ */
+export function renderUserData(
+  input: UserDataInput,
+  config: Pick<
+    Ec2RuntimeConfig,
+    'sshUser' | 'registryMirrors' | 'insecureRegistries'
+  >,
+): string {
+  const daemon = {
+    'registry-mirrors': config.registryMirrors,
+    'insecure-registries': config.insecureRegistries,
+    'log-driver': 'json-file',
+    'log-opts': { 'max-size': '10m', 'max-file': '3' },
+    'live-restore': true,
+  };
+  const cloudConfig = {
+    groups: ['docker'],
+    users: [
+      'default',
+      {
+        name: config.sshUser,
+        groups: ['docker'],
+        shell: '/bin/bash',
+        lock_passwd: true,
+        ssh_authorized_keys: [input.publicKey],
+      },
+    ],
+    bootcmd: [MOUNT_DATA_VOLUME],
+    write_files: [
+      {
+        path: '/etc/docker/daemon.json',
+        permissions: '0644',
+        content: `${JSON.stringify(daemon, null, 2)}\n`,
+      },
+      {
+        path: '/etc/ssh/sshd_config.d/50-dbaas.conf',
+        permissions: '0644',
+        content: 'PasswordAuthentication no\nPermitRootLogin no\n',
+      },
+    ],
+    package_update: true,
+    packages: ['docker.io'],
+    runcmd: [
+      'systemctl enable --now docker 2>/dev/null || service docker start',
+      'systemctl reload ssh 2>/dev/null || service ssh reload || true',
+    ],
+  };
+  // JSON is YAML: cloud-init reads it, and nothing here needs escaping by hand
+  return `#cloud-config\n# DBaaS Manager, instance ${
+    input.instanceId
+  }\n${JSON.stringify(cloudConfig, null, 2)}\n`;
+}
