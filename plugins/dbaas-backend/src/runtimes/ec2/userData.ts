@@ -73,6 +73,8 @@ export function renderUserData(
         content: 'PasswordAuthentication no\nPermitRootLogin no\n',
       },
     ],
+    // Recommends would add git, needrestart and more to a database host
+    apt: { conf: 'APT::Install-Recommends "false";\n' },
     package_update: true,
     packages: ['docker.io'],
     runcmd: [

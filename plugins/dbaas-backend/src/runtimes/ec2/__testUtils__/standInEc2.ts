@@ -1,0 +1,143 @@
+import {
+  DeleteKeyPairCommand,
+  DeleteVolumeCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  ImportKeyPairCommand,
+  Instance,
+  RunInstancesCommand,
+  Tag,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StandInVm, startStandInVm } from './standInVm';
+
+interface FakeInstance {
+  id: string;
+  clientToken: string;
+  tags: Tag[];
+  state: 'running' | 'terminated';
+  vm: StandInVm;
+}
+
+/**
+ * The EC2 control plane for tests, in memory, with stand-in VMs behind it: RunInstances
+ * boots a container from the generated user-data (as EC2 would hand it to cloud-init),
+ * the imported public key goes into its meta-data (as IMDS would), and TerminateInstances
+ * destroys it. Every EC2Client made while it is installed talks to it.
+ */
+export function installStandInEc2() {
+  const ec2 = mockClient(EC2Client);
+  const keyPairs = new Map<string, string>();
+  const instances: FakeInstance[] = [];
+  const calls: string[] = [];
+  let next = 1;
+
+  const notFound = (name: string) =>
+    Object.assign(new Error(`${name} (stand-in)`), { name });
+  const toInstance = (i: FakeInstance): Instance => ({
+    InstanceId: i.id,
+    State: { Name: i.state },
+    PrivateIpAddress: i.vm.address,
+    Tags: i.tags,
+  });
+  const matches = (
+    i: FakeInstance,
+    filters: { Name?: string; Values?: string[] }[],
+  ) =>
+    filters.every(f => {
+      if (f.Name === 'instance-state-name') return f.Values!.includes(i.state);
+      const key = f.Name!.replace(/^tag:/, '');
+      return i.tags.some(t => t.Key === key && f.Values!.includes(t.Value!));
+    });
+
+  ec2.on(ImportKeyPairCommand).callsFake(async input => {
+    calls.push('ImportKeyPair');
+    if (keyPairs.has(input.KeyName)) throw notFound('InvalidKeyPair.Duplicate');
+    keyPairs.set(
+      input.KeyName,
+      Buffer.from(input.PublicKeyMaterial).toString(),
+    );
+    return { KeyName: input.KeyName };
+  });
+  ec2.on(DescribeKeyPairsCommand).callsFake(async input => {
+    const found = (input.KeyNames as string[]).filter(k => keyPairs.has(k));
+    if (!found.length) throw notFound('InvalidKeyPair.NotFound');
+    return { KeyPairs: found.map(KeyName => ({ KeyName })) };
+  });
+  ec2.on(DeleteKeyPairCommand).callsFake(async input => {
+    calls.push('DeleteKeyPair');
+    keyPairs.delete(input.KeyName);
+    return {};
+  });
+  ec2.on(RunInstancesCommand).callsFake(async input => {
+    calls.push('RunInstances');
+    const same = instances.find(i => i.clientToken === input.ClientToken);
+    if (same) return { Instances: [toInstance(same)] };
+    const id = `i-standin${String(next++).padStart(4, '0')}`;
+    const vm = await startStandInVm({
+      name: `ec2-standin-${id}`,
+      userData: Buffer.from(input.UserData, 'base64').toString(),
+      metaData: {
+        instanceId: id,
+        hostname: id,
+        publicKeys: [keyPairs.get(input.KeyName)!],
+      },
+      dataDiskGiB: input.BlockDeviceMappings[0].Ebs.VolumeSize,
+    });
+    const instance: FakeInstance = {
+      id,
+      clientToken: input.ClientToken,
+      tags: input.TagSpecifications.find(
+        (t: { ResourceType: string }) => t.ResourceType === 'instance',
+      ).Tags,
+      state: 'running',
+      vm,
+    };
+    instances.push(instance);
+    return { Instances: [toInstance(instance)] };
+  });
+  ec2.on(DescribeInstancesCommand).callsFake(async input => {
+    const found = input.InstanceIds
+      ? instances.filter(i => input.InstanceIds.includes(i.id))
+      : instances.filter(i => matches(i, input.Filters ?? []));
+    if (input.InstanceIds && !found.length) {
+      throw notFound('InvalidInstanceID.NotFound');
+    }
+    return { Reservations: [{ Instances: found.map(toInstance) }] };
+  });
+  ec2.on(DescribeInstanceStatusCommand).callsFake(async input => ({
+    InstanceStatuses: instances
+      .filter(i => input.InstanceIds.includes(i.id) && i.state === 'running')
+      .map(i => ({
+        InstanceId: i.id,
+        InstanceStatus: { Status: 'ok' },
+        SystemStatus: { Status: 'ok' },
+      })),
+  }));
+  ec2.on(TerminateInstancesCommand).callsFake(async input => {
+    calls.push('TerminateInstances');
+    for (const i of instances.filter(x => input.InstanceIds.includes(x.id))) {
+      await i.vm.destroy();
+      i.state = 'terminated';
+    }
+    return {};
+  });
+  // the data volume is deleted with its VM (DeleteOnTermination)
+  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+  ec2.on(DeleteVolumeCommand).resolves({});
+
+  return {
+    keyPairs,
+    instances,
+    calls,
+    /** Destroys every VM still running and restores the real EC2Client. */
+    async restore() {
+      for (const i of instances) await i.vm.destroy();
+      ec2.restore();
+    },
+  };
+}

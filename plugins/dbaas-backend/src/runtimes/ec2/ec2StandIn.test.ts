@@ -1,0 +1,200 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Instance } from '@dbaas/plugin-dbaas-common';
+import { execFileSync } from 'child_process';
+import Docker from 'dockerode';
+import { Client } from 'pg';
+import request from 'supertest';
+import { dbaasPlugin } from '../../plugin';
+import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
+import { installStandInEc2 } from './__testUtils__/standInEc2';
+import {
+  registryMirrorAddress,
+  removeStandInVms,
+  STAND_IN_IMAGE,
+  STAND_IN_LABEL,
+} from './__testUtils__/standInVm';
+
+// a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
+jest.setTimeout(900_000);
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const flavor = {
+  id: 'postgresql-15-ec2',
+  engine: 'postgresql',
+  version: '15',
+  image: 'dbaas/postgresql:15',
+  cpu: 1,
+  memoryMiB: 512,
+  storageGiB: { min: 1, max: 10, default: 2 },
+  runtimeHints: { ec2: { instanceType: 't3.small' } },
+};
+const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
+
+/** No silent skip: the stand-in VM needs Docker, its image and the local registry. */
+async function requireStandInParts() {
+  try {
+    await docker.ping();
+    await docker.getImage(STAND_IN_IMAGE).inspect();
+  } catch (error) {
+    throw new Error(
+      `The EC2 stand-in test needs a Docker engine and ${STAND_IN_IMAGE} (${error}); run scripts/ci/ec2-standin/build.sh (.ci/run does)`,
+    );
+  }
+  const catalog = await fetch('http://127.0.0.1:5000/v2/_catalog').catch(
+    () => undefined,
+  );
+  const repositories = catalog?.ok ? (await catalog.json()).repositories : [];
+  if (!repositories.includes('dbaas/postgresql')) {
+    throw new Error(
+      'The EC2 stand-in test needs the local registry with dbaas/postgresql: run scripts/ci/start-registry.sh',
+    );
+  }
+}
+
+/** Runs a command inside the stand-in VM (the test's view from the console, not the Manager's). */
+function onVm(vmName: string, command: string) {
+  return execFileSync('docker', ['exec', vmName, 'sh', '-c', command])
+    .toString()
+    .trim();
+}
+
+describe('EC2 runtime on a stand-in VM', () => {
+  let fakeEc2: ReturnType<typeof installStandInEc2>;
+
+  beforeAll(async () => {
+    await requireStandInParts();
+    await removeStandInVms('ec2-standin-');
+    fakeEc2 = installStandInEc2();
+  });
+
+  afterAll(async () => {
+    await fakeEc2?.restore();
+  });
+
+  it('boots a VM from the generated user-data, deploys over SSH, keeps a row, and leaves nothing when deleted', async () => {
+    const mirror = registryMirrorAddress();
+    const { server } = await startTestBackend({
+      features: [
+        dbaasPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            dbaas: {
+              defaultRuntime: 'ec2',
+              flavors: [flavor],
+              provisioning: { timeoutSeconds: 840 },
+              runtimes: {
+                local: { dataDir: makeDataDir('ec2-test') },
+                ec2: {
+                  region: 'eu-west-1',
+                  amiId: 'ami-0standin',
+                  subnetIds: ['subnet-standin'],
+                  securityGroupIds: ['sg-standin'],
+                  registryMirrors: [`http://${mirror}`],
+                  insecureRegistries: [mirror],
+                  startTimeoutSeconds: 780,
+                  pollIntervalSeconds: 1,
+                },
+              },
+              encryption: { key: TEST_ENCRYPTION_KEY },
+            },
+          },
+        }),
+      ],
+    });
+    const get = async (id: string) => {
+      const res = await request(server)
+        .get(`/api/dbaas/instances/${id}`)
+        .set('Authorization', asAlice);
+      return res.status === 404 ? undefined : (res.body as Instance);
+    };
+
+    const created = await request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', asAlice)
+      .send({
+        name: 'orders-on-ec2',
+        owner: 'group:default/team-a',
+        flavorId: flavor.id,
+      });
+    expect(created.status).toBe(202);
+    expect(created.body.runtime).toBe('ec2');
+    const id = created.body.id;
+
+    let instance = await get(id);
+    while (instance?.status === 'provisioning') {
+      await new Promise(r => setTimeout(r, 1000));
+      instance = await get(id);
+    }
+    const [vm] = fakeEc2.instances;
+    if (instance?.status !== 'running' && vm) {
+      // what cloud-init did, for whoever reads the failure
+      process.stderr.write(await vm.vm.cloudInitOutput());
+    }
+    expect(instance).toMatchObject({
+      status: 'running',
+      health: 'healthy',
+      host: vm.vm.address,
+    });
+    expect(fakeEc2.instances).toHaveLength(1);
+
+    const creds = (
+      await request(server)
+        .get(`/api/dbaas/instances/${id}/credentials`)
+        .set('Authorization', asAlice)
+    ).body;
+    expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
+    const client = new Client({
+      host: creds.host,
+      port: creds.port,
+      database: creds.database,
+      user: creds.username,
+      password: creds.password,
+    });
+    await client.connect();
+    await client.query('CREATE TABLE kept (v TEXT)');
+    await client.query("INSERT INTO kept VALUES ('on a VM')");
+    const { rows } = await client.query('SELECT v FROM kept');
+    await client.end();
+    expect(rows).toEqual([{ v: 'on a VM' }]);
+
+    // inside the VM: Docker's data is on the formatted data volume, its API on no TCP port,
+    // and the image came through the registry mirror
+    const vmName = vm.vm.name;
+    const dataDevice = onVm(vmName, 'findmnt -no SOURCE /var/lib/docker');
+    expect(dataDevice).toBe('/dev/xvdf');
+    const filesystem = onVm(vmName, `blkid -o export ${dataDevice}`);
+    expect(filesystem).toContain('LABEL=dbaas-data');
+    expect(filesystem).toContain('TYPE=ext4');
+    expect(onVm(vmName, 'ss -ltnH')).not.toMatch(/:237[56]\b/);
+    expect(onVm(vmName, "docker ps --format '{{.Image}} {{.Names}}'")).toBe(
+      `dbaas/postgresql:15 dbaas-${id}`,
+    );
+
+    const logs = await request(server)
+      .get(`/api/dbaas/instances/${id}/logs?tail=50`)
+      .set('Authorization', asAlice);
+    expect(logs.body.text).toMatch(/ready to accept connections/);
+    expect(JSON.stringify(logs.body)).not.toContain(creds.password);
+
+    const deleted = await request(server)
+      .delete(`/api/dbaas/instances/${id}`)
+      .set('Authorization', asAlice);
+    expect(deleted.status).toBe(202);
+    while (await get(id)) await new Promise(r => setTimeout(r, 1000));
+
+    expect(fakeEc2.calls).toEqual(
+      expect.arrayContaining(['TerminateInstances', 'DeleteKeyPair']),
+    );
+    expect(fakeEc2.keyPairs.size).toBe(0);
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [STAND_IN_LABEL] },
+    });
+    expect(left.filter(c => c.Names[0] === `/${vmName}`)).toEqual([]);
+    expect(execFileSync('losetup', ['-a']).toString()).not.toContain(vmName);
+  });
+});
