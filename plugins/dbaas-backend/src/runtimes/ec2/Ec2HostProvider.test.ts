@@ -443,6 +443,49 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
     }
   });
 
+  it('stops before launching when the key pair cannot be imported', async () => {
+    happyLaunch();
+    ec2
+      .on(ImportKeyPairCommand)
+      .rejects(awsError('UnauthorizedOperation', 'You are not authorized.'));
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_PERMISSION',
+      message: expect.stringContaining('EC2 ImportKeyPair failed'),
+    });
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+  });
+
+  it('retries a throttled poll and a transient 503 while waiting', async () => {
+    happyLaunch();
+    ec2
+      .on(DescribeInstanceStatusCommand)
+      .rejectsOnce(awsError('RequestLimitExceeded'))
+      .rejectsOnce(
+        Object.assign(new Error('Service Unavailable'), {
+          name: 'Unavailable',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      )
+      .resolves({
+        InstanceStatuses: [
+          { InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } },
+        ],
+      });
+    await expect(provider().provision(spec, ctx())).resolves.toMatchObject({
+      address: '10.0.1.23',
+    });
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)).toHaveLength(3);
+  });
+
+  it('refuses to adopt a VM someone stopped', async () => {
+    happyLaunch();
+    describeInstances(ec2, { byTag: vm('stopped'), byId: [vm('stopped')] });
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: expect.stringContaining('VM i-0abc is stopped'),
+    });
+  });
+
   it('gives up on a call that stays throttled after apiMaxAttempts', async () => {
     happyLaunch();
     ssm
@@ -547,6 +590,25 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
     expect(ec2.commandCalls(DeleteKeyPairCommand)[0].args[0].input).toEqual({
       KeyName: `dbaas-${spec.instanceId}`,
     });
+  });
+
+  it('destroy without the permission to terminate fails typed and keeps the key pair', async () => {
+    ec2
+      .on(TerminateInstancesCommand)
+      .rejects(awsError('UnauthorizedOperation', 'You are not authorized.'));
+    ec2.on(DeleteKeyPairCommand).resolves({});
+    await expect(
+      provider().destroy(
+        {
+          runtime: 'ec2',
+          instanceId: spec.instanceId,
+          address: '10.0.1.23',
+          data: { ec2InstanceId: 'i-0abc' },
+        },
+        ctx(),
+      ),
+    ).rejects.toMatchObject({ code: 'HOST_PERMISSION' });
+    expect(ec2.commandCalls(DeleteKeyPairCommand)).toHaveLength(0);
   });
 
   it('destroy of a VM already gone still removes the key pair', async () => {

@@ -200,6 +200,12 @@ export class Ec2HostProvider implements HostProvider {
             `VM ${id} ${state} while starting: ${reason}`,
           );
         }
+        if (state === 'stopping' || state === 'stopped') {
+          throw new RuntimeFault(
+            'HOST_UNAVAILABLE',
+            `VM ${id} is ${state}: someone stopped it; start it in EC2 and retry, or delete the database`,
+          );
+        }
         return state === 'running' ? found : undefined;
       },
       ctx,
