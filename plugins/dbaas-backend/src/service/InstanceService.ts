@@ -9,6 +9,7 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
 import {
   AuthorizeResult,
@@ -392,11 +393,19 @@ export class InstanceService {
         }`,
       );
     }
-    return runtime.engine.logs(
-      instance.hostRef,
-      this.deps.engine.engineSpec(instance, flavor),
-      tail,
-    );
+    try {
+      return await runtime.engine.logs(
+        instance.hostRef,
+        this.deps.engine.engineSpec(instance, flavor),
+        tail,
+      );
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Cannot read the logs of ${instance.name} from its ${
+          instance.runtime
+        } host: ${(error as Error).message}`,
+      );
+    }
   }
 
   async update(

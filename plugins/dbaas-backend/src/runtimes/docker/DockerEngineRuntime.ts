@@ -9,7 +9,7 @@ import {
   RuntimeFault,
   StepContext,
 } from '../types';
-import { isNotFound } from './DockerHosts';
+import { isConnectionError, isNotFound } from './DockerHosts';
 import {
   containerName,
   ENGINE_LAYOUT,
@@ -187,7 +187,14 @@ export class DockerEngineRuntime implements EngineRuntime {
     const deadline = Date.now() + this.options.startTimeoutSeconds * 1000;
     for (;;) {
       signal.throwIfAborted();
-      const info = await this.inspect(host, spec.instanceId);
+      const info = await this.inspect(host, spec.instanceId).catch(error => {
+        if (isConnectionError(error) && Date.now() < deadline) return null;
+        throw error;
+      });
+      if (info === null) {
+        await new Promise(resolve => setTimeout(resolve, 500));
+        continue;
+      }
       if (!info) {
         throw new RuntimeFault(
           'ENGINE_START_FAILED',
@@ -261,7 +268,18 @@ export class DockerEngineRuntime implements EngineRuntime {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<EngineHealth> {
-    const info = await this.inspect(host, spec.instanceId);
+    let info;
+    try {
+      info = await this.inspect(host, spec.instanceId);
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      return {
+        state: 'unknown',
+        message: `Docker on ${hostLabel(host)} did not answer: ${
+          (error as Error).message
+        }`,
+      };
+    }
     if (!info) return { state: 'unhealthy', message: 'the container is gone' };
     if (!info.State.Running) {
       return {

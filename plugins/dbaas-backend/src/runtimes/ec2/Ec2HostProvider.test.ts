@@ -24,9 +24,13 @@ import path from 'path';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
 import { postgresFlavor, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
-import { HostSpec, RuntimeFault, StepContext } from '../types';
+import { HostRef, HostSpec, RuntimeFault, StepContext } from '../types';
 import { Ec2RuntimeConfig } from './config';
-import { DATA_DEVICE, Ec2HostProvider } from './Ec2HostProvider';
+import {
+  DATA_DEVICE,
+  Ec2HostProvider,
+  instanceTypeProblem,
+} from './Ec2HostProvider';
 
 const config: Ec2RuntimeConfig = {
   region: 'eu-west-1',
@@ -76,6 +80,14 @@ const vm = (
   ],
 });
 
+/** The HostRef the Manager recorded for the VM i-0abc. */
+const recordedHost: HostRef = {
+  runtime: 'ec2',
+  instanceId: spec.instanceId,
+  address: '10.0.1.23',
+  data: { ec2InstanceId: 'i-0abc' },
+};
+
 /** RunInstances answers with the reservation itself. */
 const launched: RunInstancesCommandOutput = {
   ...vm('pending').Reservations![0],
@@ -110,13 +122,17 @@ type Answer = object | Error;
  */
 function describeInstances(
   ec2: ReturnType<typeof mockClient>,
-  answers: { byTag?: Answer; byId?: Answer[] },
+  answers: { byTag?: Answer; byToken?: Answer; byId?: Answer[] },
 ) {
   let calls = 0;
   ec2.on(DescribeInstancesCommand).callsFake(async input => {
-    const answer = input.Filters
-      ? answers.byTag ?? { Reservations: [] }
-      : answers.byId?.[Math.min(calls++, answers.byId.length - 1)];
+    const byToken = input.Filters?.some(
+      (f: { Name: string }) => f.Name === 'client-token',
+    );
+    let answer: Answer | undefined;
+    if (byToken) answer = answers.byToken;
+    else if (input.Filters) answer = answers.byTag;
+    else answer = answers.byId?.[Math.min(calls++, answers.byId.length - 1)];
     if (answer instanceof Error) throw answer;
     return answer ?? { Reservations: [] };
   });
@@ -414,6 +430,23 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
     });
   });
 
+  it('does not retry a capacity error EC2 answers with a 5xx, it tries the next subnet', async () => {
+    happyLaunch();
+    ec2
+      .on(RunInstancesCommand)
+      .rejectsOnce(
+        Object.assign(new Error('Insufficient capacity.'), {
+          name: 'InsufficientInstanceCapacity',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      )
+      .resolves(launched);
+    await provider().provision(spec, ctx());
+    expect(
+      ec2.commandCalls(RunInstancesCommand).map(c => c.args[0].input.SubnetId),
+    ).toEqual(['subnet-a', 'subnet-b']);
+  });
+
   it('turns permission, quota and configuration errors into typed faults without retrying', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['UnauthorizedOperation', 'HOST_PERMISSION', /deploy\/terraform\/aws/],
@@ -551,8 +584,9 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   it('destroy terminates the VM, deletes leftover volumes and the key pair', async () => {
     ec2.on(TerminateInstancesCommand).resolves({});
     describeInstances(ec2, {
-      byId: [vm('shutting-down'), vm('terminated')],
+      byId: [vm('running'), vm('shutting-down'), vm('terminated')],
     });
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'k' }] });
     ec2
       .on(DescribeVolumesCommand)
       .resolvesOnce({ Volumes: [{ VolumeId: 'vol-1', State: 'available' }] })
@@ -560,15 +594,7 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
     ec2.on(DeleteVolumeCommand).resolves({});
     ec2.on(DeleteKeyPairCommand).resolves({});
 
-    await provider().destroy(
-      {
-        runtime: 'ec2',
-        instanceId: spec.instanceId,
-        address: '10.0.1.23',
-        data: { ec2InstanceId: 'i-0abc' },
-      },
-      ctx(),
-    );
+    await provider().destroy(recordedHost, ctx());
     expect(
       ec2.commandCalls(TerminateInstancesCommand)[0].args[0].input,
     ).toEqual({ InstanceIds: ['i-0abc'] });
@@ -593,43 +619,93 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   });
 
   it('destroy without the permission to terminate fails typed and keeps the key pair', async () => {
+    describeInstances(ec2, { byId: [vm('running')] });
     ec2
       .on(TerminateInstancesCommand)
       .rejects(awsError('UnauthorizedOperation', 'You are not authorized.'));
     ec2.on(DeleteKeyPairCommand).resolves({});
-    await expect(
-      provider().destroy(
-        {
-          runtime: 'ec2',
-          instanceId: spec.instanceId,
-          address: '10.0.1.23',
-          data: { ec2InstanceId: 'i-0abc' },
-        },
-        ctx(),
-      ),
-    ).rejects.toMatchObject({ code: 'HOST_PERMISSION' });
+    await expect(provider().destroy(recordedHost, ctx())).rejects.toMatchObject(
+      { code: 'HOST_PERMISSION' },
+    );
     expect(ec2.commandCalls(DeleteKeyPairCommand)).toHaveLength(0);
   });
 
-  it('destroy of a VM already gone still removes the key pair', async () => {
-    ec2
-      .on(TerminateInstancesCommand)
-      .rejects(awsError('InvalidInstanceID.NotFound'));
-    ec2
-      .on(DescribeInstancesCommand)
-      .rejects(awsError('InvalidInstanceID.NotFound'));
+  it('a repeated destroy asks nothing of what is gone (the policy would deny it: gone means untagged)', async () => {
+    const denied = awsError('UnauthorizedOperation', 'You are not authorized.');
+    describeInstances(ec2, {
+      byId: [vm('terminated')],
+    });
+    ec2.on(TerminateInstancesCommand).rejects(denied);
+    ec2.on(DeleteKeyPairCommand).rejects(denied);
     ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
-    ec2.on(DeleteKeyPairCommand).resolves({});
-    await provider().destroy(
-      {
-        runtime: 'ec2',
-        instanceId: spec.instanceId,
-        address: '10.0.1.23',
-        data: { ec2InstanceId: 'i-0gone' },
-      },
-      ctx(),
-    );
-    expect(ec2.commandCalls(DeleteKeyPairCommand)).toHaveLength(1);
+    ec2
+      .on(DescribeKeyPairsCommand)
+      .rejects(awsError('InvalidKeyPair.NotFound'));
+    await provider().destroy(recordedHost, ctx());
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DeleteKeyPairCommand)).toHaveLength(0);
+  });
+
+  it('destroy terminates every VM launched for the instance, also one found only by its client token', async () => {
+    const other = vm('running', { InstanceId: 'i-0second' });
+    ec2.on(TerminateInstancesCommand).resolves({});
+    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2
+      .on(DescribeKeyPairsCommand)
+      .rejects(awsError('InvalidKeyPair.NotFound'));
+    // a VM reads as terminated once TerminateInstances was asked for it
+    ec2.on(DescribeInstancesCommand).callsFake(async input => {
+      if (
+        input.Filters?.some((f: { Name: string }) => f.Name === 'client-token')
+      )
+        return other;
+      if (input.Filters) return vm('running');
+      const terminated = ec2
+        .commandCalls(TerminateInstancesCommand)
+        .some(c => c.args[0].input.InstanceIds?.includes(input.InstanceIds[0]));
+      return vm(terminated ? 'terminated' : 'running', {
+        InstanceId: input.InstanceIds[0],
+      });
+    });
+    await provider().destroy(recordedHost, ctx());
+    expect(
+      ec2
+        .commandCalls(TerminateInstancesCommand)
+        .map(c => c.args[0].input.InstanceIds),
+    ).toEqual([['i-0abc'], ['i-0second']]);
+  });
+
+  it('finds a just-launched VM by its client token when the tag look-up lags, and adopts it on a parameter mismatch', async () => {
+    happyLaunch();
+    describeInstances(ec2, {
+      byToken: vm('running'),
+      byId: [vm('running')],
+    });
+    await provider().provision(spec, ctx());
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    const byToken = ec2
+      .commandCalls(DescribeInstancesCommand)
+      .map(c => c.args[0].input.Filters)
+      .find(f => f?.some(x => x.Name === 'client-token'));
+    expect(byToken).toContainEqual({
+      Name: 'client-token',
+      Values: [spec.instanceId, `${spec.instanceId}-1`],
+    });
+
+    ec2.reset();
+    happyLaunch();
+    let runAsked = false;
+    ec2.on(RunInstancesCommand).callsFake(async () => {
+      runAsked = true;
+      throw awsError('IdempotentParameterMismatch');
+    });
+    ec2.on(DescribeInstancesCommand).callsFake(async input => {
+      if (input.Filters) return runAsked ? vm('running') : { Reservations: [] };
+      return vm('running');
+    });
+    await expect(provider().provision(spec, ctx())).resolves.toMatchObject({
+      data: { ec2InstanceId: 'i-0abc' },
+    });
   });
 
   it('find locates a VM by tag, or the key pair a crashed launch left; describe reports a terminated VM', async () => {
@@ -655,15 +731,46 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       .rejects(awsError('InvalidKeyPair.NotFound'));
     expect(await provider().find(crypto.randomUUID())).toBeUndefined();
 
+    // with public addresses, a VM that has none yet is still found (to be cleaned up)
+    ec2.reset();
+    describeInstances(ec2, { byTag: vm('pending') });
+    expect(
+      await provider({ addressType: 'public' }).find(spec.instanceId),
+    ).toMatchObject({ address: '', data: { ec2InstanceId: 'i-0abc' } });
+
     ec2.reset();
     ec2.on(DescribeInstancesCommand).resolves(vm('terminated'));
+    expect(await provider().describe(recordedHost)).toEqual({
+      exists: false,
+      message: 'VM i-0abc is terminated',
+    });
+  });
+});
+
+describe('instanceTypeProblem', () => {
+  it('accepts a flavor without hints or with an instance type, and names what is wrong otherwise', () => {
+    expect(instanceTypeProblem(postgresFlavor)).toBeUndefined();
     expect(
-      await provider().describe({
-        runtime: 'ec2',
-        instanceId: spec.instanceId,
-        address: '10.0.1.23',
-        data: { ec2InstanceId: 'i-0abc' },
+      instanceTypeProblem({
+        ...postgresFlavor,
+        runtimeHints: { ec2: { instanceType: 'm7g.large' } },
       }),
-    ).toEqual({ exists: false, message: 'VM i-0abc is terminated' });
+    ).toBeUndefined();
+    expect(
+      instanceTypeProblem({
+        ...postgresFlavor,
+        runtimeHints: { ec2: { instanceType: 4 } },
+      }),
+    ).toBe(
+      'flavor postgresql-17-small: runtimeHints.ec2.instanceType must be an EC2 instance type such as t3.medium',
+    );
+    expect(
+      instanceTypeProblem({
+        ...postgresFlavor,
+        runtimeHints: { ec2: { instance_type: 't3.small' } },
+      }),
+    ).toBe(
+      'flavor postgresql-17-small: runtimeHints.ec2 has unknown key(s) instance_type; allowed: instanceType',
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Flavor } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
 import { instanceLabels, volumeName } from '../docker/labels';
@@ -31,6 +32,29 @@ import { sshKeyPairFromSeed } from './sshKey';
 import { byInstanceTag, keyPairName, resourceTags } from './tags';
 import { renderUserData } from './userData';
 import { waitFor } from './waitFor';
+
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/** Why a flavor's `runtimeHints.ec2` cannot be used, or undefined when it can. */
+export function instanceTypeProblem(flavor: Flavor): string | undefined {
+  const hints = flavor.runtimeHints?.ec2 ?? {};
+  const unknown = Object.keys(hints).filter(k => k !== 'instanceType');
+  if (unknown.length) {
+    return `flavor ${
+      flavor.id
+    }: runtimeHints.ec2 has unknown key(s) ${unknown.join(
+      ', ',
+    )}; allowed: instanceType`;
+  }
+  const type = hints.instanceType;
+  if (
+    type !== undefined &&
+    !(typeof type === 'string' && INSTANCE_TYPE.test(type))
+  ) {
+    return `flavor ${flavor.id}: runtimeHints.ec2.instanceType must be an EC2 instance type such as t3.medium`;
+  }
+  return undefined;
+}
 
 /** The block device the data volume is mapped to (xvdf / an NVMe disk on the VM). */
 export const DATA_DEVICE = '/dev/sdf';
@@ -60,7 +84,14 @@ export class Ec2HostProvider implements HostProvider {
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
     const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
-    let vm = await this.findVm(spec.instanceId, ctx);
+    const [found, ...extra] = await this.findVms(spec.instanceId, ctx);
+    for (const other of extra) {
+      ctx.logger.warn(
+        `Terminating VM ${other.InstanceId}: a second launch for this instance`,
+      );
+      await this.terminate(other.InstanceId!, deadline, ctx);
+    }
+    let vm = found;
     if (vm) {
       ctx.logger.info(`VM ${vm.InstanceId} already launched for this instance`);
     } else {
@@ -69,6 +100,12 @@ export class Ec2HostProvider implements HostProvider {
     vm = await this.waitRunning(vm.InstanceId!, deadline, ctx);
     await this.waitStatusOk(vm.InstanceId!, deadline, ctx);
     const ref = this.ref(spec.instanceId, vm);
+    if (!ref.address) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `VM ${vm.InstanceId} has no ${this.config.addressType} IP address (dbaas.runtimes.ec2.addressType; for public, the subnet must assign public IPs)`,
+      );
+    }
     await this.waitDocker(ref, spec, deadline, ctx);
     return ref;
   }
@@ -102,8 +139,7 @@ export class Ec2HostProvider implements HostProvider {
           this.options.ec2.send(
             new RunInstancesCommand({
               // the same token on a retry returns the VM already started, never a second one
-              ClientToken:
-                index === 0 ? spec.instanceId : `${spec.instanceId}-${index}`,
+              ClientToken: this.clientToken(spec.instanceId, index),
               ImageId: imageId,
               InstanceType: instanceType,
               MinCount: 1,
@@ -146,11 +182,14 @@ export class Ec2HostProvider implements HostProvider {
         );
         return vm;
       } catch (error) {
+        const code = (error as AwsFault).awsCode;
+        if (code === 'IdempotentParameterMismatch') {
+          // this token launched a VM before, with other parameters (a newer AMI, say)
+          const [earlier] = await this.findVms(spec.instanceId, ctx);
+          if (earlier) return earlier;
+        }
         const last = index === subnets.length - 1;
-        if (
-          last ||
-          (error as AwsFault).awsCode !== 'InsufficientInstanceCapacity'
-        ) {
+        if (last || code !== 'InsufficientInstanceCapacity') {
           throw error;
         }
         ctx.logger.warn(
@@ -164,10 +203,8 @@ export class Ec2HostProvider implements HostProvider {
   }
 
   private instanceType(spec: HostSpec): _InstanceType {
-    const hinted = spec.flavor.runtimeHints?.ec2?.instanceType;
-    return (
-      typeof hinted === 'string' ? hinted : this.config.defaultInstanceType
-    ) as _InstanceType;
+    return (spec.flavor.runtimeHints?.ec2?.instanceType ??
+      this.config.defaultInstanceType) as _InstanceType;
   }
 
   private async resolveAmi(ctx: StepContext): Promise<string> {
@@ -211,7 +248,7 @@ export class Ec2HostProvider implements HostProvider {
       ctx,
       this.waitOptions(deadline, `VM ${id} to be running`),
     );
-    ctx.logger.info(`VM ${id} is running at ${this.address(vm)}`);
+    ctx.logger.info(`VM ${id} is running`);
     return vm;
   }
 
@@ -286,7 +323,7 @@ export class Ec2HostProvider implements HostProvider {
   }
 
   async find(instanceId: string): Promise<HostRef | undefined> {
-    const vm = await this.findVm(instanceId);
+    const [vm] = await this.findVms(instanceId);
     if (vm) return this.ref(instanceId, vm);
     // a key pair or volume left by a launch that crashed half-way
     const [keys, volumes] = await Promise.all([
@@ -297,30 +334,12 @@ export class Ec2HostProvider implements HostProvider {
   }
 
   async destroy(ref: HostRef, ctx: StepContext): Promise<void> {
-    const id =
-      (ref.data.ec2InstanceId as string | undefined) ??
-      (await this.findVm(ref.instanceId, ctx))?.InstanceId;
     const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
-    if (id) {
-      await this.call('TerminateInstances', ctx, () =>
-        this.options.ec2.send(
-          new TerminateInstancesCommand({ InstanceIds: [id] }),
-        ),
-      ).catch(error => {
-        if ((error as AwsFault).awsCode !== 'InvalidInstanceID.NotFound')
-          throw error;
-      });
-      ctx.logger.info(`Terminating VM ${id}`);
-      await waitFor(
-        async () => {
-          const vm = await this.describeVm(id, ctx);
-          return !vm || vm.State?.Name === 'terminated' ? true : undefined;
-        },
-        ctx,
-        this.waitOptions(deadline, `VM ${id} to terminate`),
-      );
-      ctx.logger.info(`VM ${id} terminated`);
-    }
+    const ids = new Set(
+      (await this.findVms(ref.instanceId, ctx)).map(vm => vm.InstanceId!),
+    );
+    if (ref.data.ec2InstanceId) ids.add(String(ref.data.ec2InstanceId));
+    for (const id of ids) await this.terminate(id, deadline, ctx);
     await waitFor(
       async () => {
         const volumes = await this.taggedVolumes(ref.instanceId, ctx);
@@ -329,10 +348,7 @@ export class Ec2HostProvider implements HostProvider {
             this.options.ec2.send(
               new DeleteVolumeCommand({ VolumeId: volume.VolumeId }),
             ),
-          ).catch(error => {
-            if ((error as AwsFault).awsCode !== 'InvalidVolume.NotFound')
-              throw error;
-          });
+          );
           ctx.logger.info(`Deleted volume ${volume.VolumeId}`);
         }
         return volumes.length ? undefined : true;
@@ -340,12 +356,38 @@ export class Ec2HostProvider implements HostProvider {
       ctx,
       this.waitOptions(deadline, `the data volume of ${ref.instanceId} to go`),
     );
-    await this.call('DeleteKeyPair', ctx, () =>
-      this.options.ec2.send(
-        new DeleteKeyPairCommand({ KeyName: keyPairName(ref.instanceId) }),
-      ),
+    // the policy allows deleting only tagged key pairs: one already gone is not asked for
+    if (await this.keyPairExists(ref.instanceId, ctx)) {
+      await this.call('DeleteKeyPair', ctx, () =>
+        this.options.ec2.send(
+          new DeleteKeyPairCommand({ KeyName: keyPairName(ref.instanceId) }),
+        ),
+      );
+      ctx.logger.info(`Deleted key pair ${keyPairName(ref.instanceId)}`);
+    }
+  }
+
+  /** Terminates a VM unless it is already gone, and waits until it is. */
+  private async terminate(id: string, deadline: number, ctx: StepContext) {
+    const state = (await this.describeVm(id, ctx))?.State?.Name;
+    if (!state || state === 'terminated') return;
+    if (state !== 'shutting-down') {
+      await this.call('TerminateInstances', ctx, () =>
+        this.options.ec2.send(
+          new TerminateInstancesCommand({ InstanceIds: [id] }),
+        ),
+      );
+      ctx.logger.info(`Terminating VM ${id}`);
+    }
+    await waitFor(
+      async () => {
+        const vm = await this.describeVm(id, ctx);
+        return !vm || vm.State?.Name === 'terminated' ? true : undefined;
+      },
+      ctx,
+      this.waitOptions(deadline, `VM ${id} to terminate`),
     );
-    ctx.logger.info(`Deleted key pair ${keyPairName(ref.instanceId)}`);
+    ctx.logger.info(`VM ${id} terminated`);
   }
 
   private keyPair(instanceId: string) {
@@ -359,7 +401,11 @@ export class Ec2HostProvider implements HostProvider {
     return {
       runtime: 'ec2',
       instanceId,
-      address: vm ? this.address(vm) : '',
+      // empty while a VM has no address yet (or none of the configured type)
+      address:
+        (this.config.addressType === 'public'
+          ? vm?.PublicIpAddress
+          : vm?.PrivateIpAddress) ?? '',
       data: {
         ec2InstanceId: vm?.InstanceId,
         region: this.config.region,
@@ -374,32 +420,38 @@ export class Ec2HostProvider implements HostProvider {
     };
   }
 
-  private address(vm: Instance): string {
-    const address =
-      this.config.addressType === 'public'
-        ? vm.PublicIpAddress
-        : vm.PrivateIpAddress;
-    if (!address) {
-      throw new RuntimeFault(
-        'HOST_UNAVAILABLE',
-        `VM ${vm.InstanceId} has no ${this.config.addressType} IP address (dbaas.runtimes.ec2.addressType; for public, the subnet must assign public IPs)`,
-      );
-    }
-    return address;
+  /** The token for a launch in the configured subnet at `index`. */
+  private clientToken(instanceId: string, index: number) {
+    return index === 0 ? instanceId : `${instanceId}-${index}`;
   }
 
-  private async findVm(instanceId: string, ctx?: StepContext) {
-    const result = await this.call('DescribeInstances', ctx, () =>
-      this.options.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            ...byInstanceTag(instanceId),
-            { Name: 'instance-state-name', Values: LIVE_STATES },
-          ],
-        }),
+  /**
+   * Every live VM launched for the instance, by its tag and by the launch's client tokens
+   * (a look-up by tag can lag just after a launch).
+   */
+  private async findVms(instanceId: string, ctx?: StepContext) {
+    const live = { Name: 'instance-state-name', Values: LIVE_STATES };
+    const tokens = this.config.subnetIds.map((_, i) =>
+      this.clientToken(instanceId, i),
+    );
+    const answers = await Promise.all(
+      [
+        [...byInstanceTag(instanceId), live],
+        [{ Name: 'client-token', Values: tokens }, live],
+      ].map(Filters =>
+        this.call('DescribeInstances', ctx, () =>
+          this.options.ec2.send(new DescribeInstancesCommand({ Filters })),
+        ),
       ),
     );
-    return result.Reservations?.flatMap(r => r.Instances ?? [])[0];
+    const vms = new Map<string, Instance>();
+    for (const answer of answers) {
+      for (const vm of answer.Reservations?.flatMap(r => r.Instances ?? []) ??
+        []) {
+        vms.set(vm.InstanceId!, vm);
+      }
+    }
+    return [...vms.values()];
   }
 
   private async describeVm(id: string, ctx?: StepContext) {
@@ -419,9 +471,9 @@ export class Ec2HostProvider implements HostProvider {
     }
   }
 
-  private async keyPairExists(instanceId: string) {
+  private async keyPairExists(instanceId: string, ctx?: StepContext) {
     try {
-      await this.call('DescribeKeyPairs', undefined, () =>
+      await this.call('DescribeKeyPairs', ctx, () =>
         this.options.ec2.send(
           new DescribeKeyPairsCommand({ KeyNames: [keyPairName(instanceId)] }),
         ),

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { setTimeout as sleep } from 'timers/promises';
 import { FaultCode } from '@dbaas/plugin-dbaas-common';
 import { RuntimeFault } from '../types';
 
@@ -76,6 +77,8 @@ export function awsErrorName(error: unknown): string {
 
 export function isRetryable(error: unknown): boolean {
   const name = awsErrorName(error);
+  // EC2 answers some of these with a 5xx; retrying them only delays the next subnet
+  if (CAPACITY.has(name) || PERMISSION.has(name)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } })
     .$metadata?.httpStatusCode;
   return (
@@ -146,7 +149,7 @@ export async function withRetries<T>(
           options.maxAttempts
         })`,
       );
-      await new Promise(resolve => setTimeout(resolve, delay));
+      await sleep(delay, undefined, { signal: options.signal });
     }
   }
 }

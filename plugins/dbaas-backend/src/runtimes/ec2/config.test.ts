@@ -39,6 +39,15 @@ describe('readEc2RuntimeConfig', () => {
     expect(read({ amiId: 'ami-1', amiSsmParameter: '/x' })).toThrow(
       'set amiId or amiSsmParameter, not both',
     );
+    expect(read({ pollIntervalSeconds: 0 })).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.ec2.pollIntervalSeconds': 0 is not allowed; use a number above 0 (default 5)",
+    );
+    expect(read({ sshUser: 'root' })).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.ec2.sshUser': 'root' is not allowed",
+    );
+    expect(read({ tags: { 'aws:createdBy': 'me' } })).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.ec2.tags': aws:createdBy cannot be set",
+    );
     expect(read({ subnetId: 'subnet-typo' })).toThrow(
       /unknown key\(s\) subnetId; allowed: region, endpoint, amiId/,
     );

@@ -93,14 +93,14 @@ export function readEc2RuntimeConfig(config: Config): Ec2RuntimeConfig {
       config.getOptionalString('defaultInstanceType') ?? 't3.medium',
     addressType,
     kmsKeyId: config.getOptionalString('kmsKeyId'),
-    sshUser: config.getOptionalString('sshUser') ?? 'dbaas',
+    sshUser: readSshUser(config),
     tags: readTags(config),
     registryMirrors: config.getOptionalStringArray('registryMirrors') ?? [],
     insecureRegistries:
       config.getOptionalStringArray('insecureRegistries') ?? [],
-    startTimeoutSeconds: config.getOptionalNumber('startTimeoutSeconds') ?? 540,
-    pollIntervalSeconds: config.getOptionalNumber('pollIntervalSeconds') ?? 5,
-    apiMaxAttempts: config.getOptionalNumber('apiMaxAttempts') ?? 6,
+    startTimeoutSeconds: positive(config, 'startTimeoutSeconds', 540),
+    pollIntervalSeconds: positive(config, 'pollIntervalSeconds', 5),
+    apiMaxAttempts: Math.round(positive(config, 'apiMaxAttempts', 6)),
   };
 }
 
@@ -117,5 +117,35 @@ function nonEmptyList(config: Config, key: string): string[] {
 function readTags(config: Config): Record<string, string> {
   const tags = config.getOptionalConfig('tags');
   if (!tags) return {};
+  const reserved = tags
+    .keys()
+    .filter(k => /^(aws:|dbaas\.backstage\.io\/)/.test(k));
+  if (reserved.length) {
+    throw new Error(
+      `Invalid app-config at '${KEY}.tags': ${reserved.join(
+        ', ',
+      )} cannot be set; keys starting with aws: or dbaas.backstage.io/ are reserved`,
+    );
+  }
   return Object.fromEntries(tags.keys().map(k => [k, tags.getString(k)]));
+}
+
+function positive(config: Config, key: string, fallback: number): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
+  if (!(value > 0)) {
+    throw new Error(
+      `Invalid app-config at '${KEY}.${key}': ${value} is not allowed; use a number above 0 (default ${fallback})`,
+    );
+  }
+  return value;
+}
+
+function readSshUser(config: Config): string {
+  const user = config.getOptionalString('sshUser') ?? 'dbaas';
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user) || user === 'root') {
+    throw new Error(
+      `Invalid app-config at '${KEY}.sshUser': '${user}' is not allowed; use a Linux user name other than root (lowercase letters, digits, _ and -)`,
+    );
+  }
+  return user;
 }

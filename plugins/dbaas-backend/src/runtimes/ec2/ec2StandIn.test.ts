@@ -140,6 +140,9 @@ describe('EC2 runtime on a stand-in VM', () => {
       host: vm.vm.address,
     });
     expect(fakeEc2.instances).toHaveLength(1);
+    expect([...fakeEc2.volumes.values()]).toEqual([
+      expect.objectContaining({ instanceId: vm.id, encrypted: true }),
+    ]);
 
     const creds = (
       await request(server)
@@ -190,6 +193,7 @@ describe('EC2 runtime on a stand-in VM', () => {
       expect.arrayContaining(['TerminateInstances', 'DeleteKeyPair']),
     );
     expect(fakeEc2.keyPairs.size).toBe(0);
+    expect(fakeEc2.volumes.size).toBe(0);
     const left = await docker.listContainers({
       all: true,
       filters: { label: [STAND_IN_LABEL] },

@@ -2,10 +2,10 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SecretBox } from '../../crypto/SecretBox';
-import { DockerEngineRuntime } from '../docker';
 import { Runtime } from '../types';
 import { Ec2RuntimeConfig } from './config';
-import { Ec2HostProvider } from './Ec2HostProvider';
+import { Ec2EngineRuntime } from './Ec2EngineRuntime';
+import { Ec2HostProvider, instanceTypeProblem } from './Ec2HostProvider';
 import { dockerOverSsh } from './sshDocker';
 
 export { readEc2RuntimeConfig, EC2_CONFIG_KEYS } from './config';
@@ -38,10 +38,10 @@ export function createEc2Runtime(
       logger: deps.logger,
       dockerFor,
     }),
-    engine: new DockerEngineRuntime(dockerFor, {
+    engine: new Ec2EngineRuntime(dockerFor, {
       startTimeoutSeconds: config.startTimeoutSeconds,
       configKey: 'dbaas.runtimes.ec2.startTimeoutSeconds',
     }),
-    unsupportedReason: () => undefined,
+    unsupportedReason: instanceTypeProblem,
   };
 }

@@ -2,6 +2,7 @@ import { parse } from '@cdktf/hcl2json';
 import fs from 'fs';
 import path from 'path';
 import { EC2_CONFIG_KEYS } from './config';
+import { MANAGED_BY, TAG_MANAGED_BY } from './tags';
 
 /**
  * deploy/terraform/aws, checked without terraform or AWS: every file parses (hcl2json, the HCL
@@ -18,8 +19,9 @@ const MODULE_DIR = path.resolve(
   '../../../../../deploy/terraform/aws',
 );
 
-const MANAGED_BY_KEY = 'dbaas.backstage.io/managed-by';
-const MANAGED_BY_VALUE = 'backstage-dbaas';
+// the tag the provider puts on everything it makes (tags.ts): the policy must key on it
+const MANAGED_BY_KEY = TAG_MANAGED_BY;
+const MANAGED_BY_VALUE = MANAGED_BY;
 const EXTRA_OUTPUTS = ['backendPolicyArn', 'appConfig'];
 const DESTRUCTIVE_EC2_ACTIONS = [
   'ec2:TerminateInstances',

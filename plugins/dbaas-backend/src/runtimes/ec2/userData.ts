@@ -3,9 +3,9 @@ import { Ec2RuntimeConfig } from './config';
 export const DATA_LABEL = 'dbaas-data';
 
 /**
- * Finds the data volume (sdf/xvdf on Xen, the NVMe disk that is not the root disk on
- * Nitro), formats it once, and mounts it at /var/lib/docker so every Docker volume
- * lives on the encrypted EBS volume. bootcmd runs on every boot, so this is idempotent.
+ * Finds the data volume (sdf/xvdf on Xen; on Nitro the EBS NVMe disk that is not the root
+ * disk, never an instance-store disk), formats it once, and mounts it at /var/lib/docker so
+ * every Docker volume lives on the encrypted EBS volume. bootcmd runs on every boot.
  */
 const MOUNT_DATA_VOLUME = `set -eu
 mountpoint -q /var/lib/docker && exit 0
@@ -13,7 +13,10 @@ dev=""
 for i in $(seq 1 90); do
   for c in /dev/sdf /dev/xvdf; do [ -b "$c" ] && dev="$c" && break 2; done
   root="$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" 2>/dev/null || true)"
-  for c in /dev/nvme*n1; do
+  for link in /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_*; do
+    [ -e "$link" ] || continue
+    case "$link" in *-part*|*_[0-9]) continue ;; esac
+    c="$(readlink -f "$link")"
     [ -b "$c" ] && [ "\${c#/dev/}" != "$root" ] && dev="$c" && break 2
   done
   sleep 2
@@ -66,6 +69,12 @@ export function renderUserData(
         path: '/etc/docker/daemon.json',
         permissions: '0644',
         content: `${JSON.stringify(daemon, null, 2)}\n`,
+      },
+      {
+        // no data volume, no Docker: never put a database on the root disk
+        path: '/etc/systemd/system/docker.service.d/10-dbaas-data.conf',
+        permissions: '0644',
+        content: '[Unit]\nConditionPathIsMountPoint=/var/lib/docker\n',
       },
       {
         path: '/etc/ssh/sshd_config.d/50-dbaas.conf',

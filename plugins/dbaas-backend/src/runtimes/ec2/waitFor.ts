@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'timers/promises';
 import { RuntimeFault, StepContext } from '../types';
 
 export interface WaitOptions {
@@ -46,16 +47,6 @@ export async function waitFor<T>(
         )} s)`,
       );
     }
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      ctx.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleep(options.intervalMs, undefined, { signal: ctx.signal });
   }
 }

@@ -33,6 +33,15 @@ export function installStandInEc2() {
   const ec2 = mockClient(EC2Client);
   const keyPairs = new Map<string, string>();
   const instances: FakeInstance[] = [];
+  const volumes = new Map<
+    string,
+    {
+      tags: Tag[];
+      instanceId?: string;
+      deleteOnTermination: boolean;
+      encrypted: boolean;
+    }
+  >();
   const calls: string[] = [];
   let next = 1;
 
@@ -45,13 +54,18 @@ export function installStandInEc2() {
     Tags: i.tags,
   });
   const matches = (
-    i: FakeInstance,
+    resource: { tags: Tag[]; state?: string; clientToken?: string },
     filters: { Name?: string; Values?: string[] }[],
   ) =>
     filters.every(f => {
-      if (f.Name === 'instance-state-name') return f.Values!.includes(i.state);
+      if (f.Name === 'instance-state-name')
+        return f.Values!.includes(resource.state!);
+      if (f.Name === 'client-token')
+        return f.Values!.includes(resource.clientToken!);
       const key = f.Name!.replace(/^tag:/, '');
-      return i.tags.some(t => t.Key === key && f.Values!.includes(t.Value!));
+      return resource.tags.some(
+        t => t.Key === key && f.Values!.includes(t.Value!),
+      );
     });
 
   ec2.on(ImportKeyPairCommand).callsFake(async input => {
@@ -98,6 +112,15 @@ export function installStandInEc2() {
       vm,
     };
     instances.push(instance);
+    const ebs = input.BlockDeviceMappings[0].Ebs;
+    volumes.set(`vol-${id}`, {
+      tags: input.TagSpecifications.find(
+        (t: { ResourceType: string }) => t.ResourceType === 'volume',
+      ).Tags,
+      instanceId: id,
+      deleteOnTermination: ebs.DeleteOnTermination === true,
+      encrypted: ebs.Encrypted === true,
+    });
     return { Instances: [toInstance(instance)] };
   });
   ec2.on(DescribeInstancesCommand).callsFake(async input => {
@@ -123,16 +146,32 @@ export function installStandInEc2() {
     for (const i of instances.filter(x => input.InstanceIds.includes(x.id))) {
       await i.vm.destroy();
       i.state = 'terminated';
+      for (const [volumeId, volume] of volumes) {
+        if (volume.instanceId !== i.id) continue;
+        if (volume.deleteOnTermination) volumes.delete(volumeId);
+        else volume.instanceId = undefined;
+      }
     }
     return {};
   });
-  // the data volume is deleted with its VM (DeleteOnTermination)
-  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
-  ec2.on(DeleteVolumeCommand).resolves({});
+  ec2.on(DescribeVolumesCommand).callsFake(async input => ({
+    Volumes: [...volumes]
+      .filter(([, v]) => matches(v, input.Filters ?? []))
+      .map(([VolumeId, v]) => ({
+        VolumeId,
+        State: v.instanceId ? 'in-use' : 'available',
+      })),
+  }));
+  ec2.on(DeleteVolumeCommand).callsFake(async input => {
+    calls.push('DeleteVolume');
+    volumes.delete(input.VolumeId);
+    return {};
+  });
 
   return {
     keyPairs,
     instances,
+    volumes,
     calls,
     /** Destroys every VM still running and restores the real EC2Client. */
     async restore() {
