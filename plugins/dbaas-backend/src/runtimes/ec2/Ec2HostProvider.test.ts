@@ -169,7 +169,10 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       config: { ...config, ...overrides },
       secretBox,
       logger: logger(),
-      dockerFor: () => docker as unknown as Docker,
+      dockerFor: (_host, onHostKey) => {
+        onHostKey?.('fingerprint-of-the-vm');
+        return docker as unknown as Docker;
+      },
     });
   }
 
@@ -297,6 +300,7 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
         sshUser: 'dbaas',
         publishStandardPort: true,
         volume: `dbaas-${spec.instanceId}-data`,
+        sshHostKeySha256: 'fingerprint-of-the-vm',
       },
     });
     // the private key is stored sealed, and it is the key whose public half was imported
@@ -473,6 +477,34 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       expect(error.message).toMatch(hint);
       expect(error.message).not.toContain('AbCdEf123');
       expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
+    }
+  });
+
+  it('reads an invalid parameter from its message to name the key to check', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        'Value (backstage-dbaas-vm) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name',
+        /check dbaas\.runtimes\.ec2: instanceProfileName/,
+      ],
+      [
+        "Invalid value 't3.mega' for InstanceType.",
+        /check dbaas\.runtimes\.ec2: the flavor \(runtimeHints\.ec2\.instanceType\)/,
+      ],
+      [
+        'The specified KMS key alias/dbaas is not enabled.',
+        /check dbaas\.runtimes\.ec2: kmsKeyId/,
+      ],
+    ];
+    for (const [message, hint] of cases) {
+      ec2.reset();
+      happyLaunch();
+      ec2
+        .on(RunInstancesCommand)
+        .rejects(awsError('InvalidParameterValue', message));
+      const error = await provider()
+        .provision(spec, ctx())
+        .catch(e => e);
+      expect(error.message).toMatch(hint);
     }
   });
 

@@ -66,8 +66,11 @@ export interface Ec2HostProviderOptions {
   config: Ec2RuntimeConfig;
   secretBox: SecretBox;
   logger: LoggerService;
-  /** Docker on a VM; over SSH unless a test says otherwise. */
-  dockerFor: (host: HostRef) => Docker;
+  /** Docker on a VM over SSH; `onHostKey` hears the VM's host key while none is pinned. */
+  dockerFor: (
+    host: HostRef,
+    onHostKey?: (fingerprint: string) => void,
+  ) => Docker;
 }
 
 /**
@@ -284,7 +287,10 @@ export class Ec2HostProvider implements HostProvider {
     deadline: number,
     ctx: StepContext,
   ) {
-    const docker = this.options.dockerFor(ref);
+    let hostKey: string | undefined;
+    const docker = this.options.dockerFor(ref, fingerprint => {
+      hostKey = fingerprint;
+    });
     let lastError = '';
     await waitFor(
       async () => {
@@ -303,7 +309,9 @@ export class Ec2HostProvider implements HostProvider {
           `last error: ${lastError}; see /var/log/cloud-init-output.log on the VM`,
       },
     );
-    await docker.createVolume({
+    // the key the VM answered with is the one every later connection must see
+    ref.data.sshHostKeySha256 = hostKey;
+    await this.options.dockerFor(ref).createVolume({
       Name: String(ref.data.volume),
       Labels: instanceLabels(spec),
     });

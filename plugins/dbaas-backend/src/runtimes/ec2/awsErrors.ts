@@ -49,18 +49,21 @@ const PERMISSION = new Set([
   'SignatureDoesNotMatch',
 ]);
 
-/** What configuration a "not found / invalid" error points at. */
+/** What configuration an error points at, by its code and then its message. */
 const CONFIG_HINTS: Array<[RegExp, string]> = [
   [/^InvalidAMIID/, 'amiId / amiSsmParameter'],
-  [/^ParameterNotFound$/, 'amiSsmParameter'],
+  [/^ParameterNotFound\b/, 'amiSsmParameter'],
   [/^InvalidSubnet/, 'subnetIds'],
   [/^InvalidGroup/, 'securityGroupIds'],
+  [/^InvalidKMSKey|^KMS|\bKMS\b|kms key/i, 'kmsKeyId'],
   [
-    /^InvalidParameterValue$/,
+    /instance ?profile/i,
+    'instanceProfileName (a profile made a moment ago takes a few seconds to be usable)',
+  ],
+  [
+    /instance ?type/i,
     'the flavor (runtimeHints.ec2.instanceType) or defaultInstanceType',
   ],
-  [/InstanceProfile|^InvalidParameterCombination$/, 'instanceProfileName'],
-  [/^InvalidKMSKey|^KMS/, 'kmsKeyId'],
 ];
 
 /** A RuntimeFault that keeps the AWS error code, for callers that handle one code. */
@@ -112,7 +115,9 @@ export function toRuntimeFault(operation: string, error: unknown): Error {
     hint =
       ' (the backend role lacks this permission; deploy/terraform/aws has the policy it needs)';
   } else {
-    const config = CONFIG_HINTS.find(([pattern]) => pattern.test(name));
+    const config = CONFIG_HINTS.find(
+      ([pattern]) => pattern.test(name) || pattern.test(shortMessage(error)),
+    );
     if (config) hint = ` (check dbaas.runtimes.ec2: ${config[1]})`;
   }
   return new AwsFault(code, `${detail}${hint}`, name);

@@ -10,7 +10,11 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../../plugin';
 import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
+import { SecretBox } from '../../crypto/SecretBox';
+import { HostRef } from '../types';
 import { installStandInEc2 } from './__testUtils__/standInEc2';
+import { sshKeyPairFromSeed } from './sshKey';
+import { dockerOverSsh, hostKeyFingerprint } from './sshDocker';
 import {
   registryMirrorAddress,
   removeStandInVms,
@@ -176,6 +180,43 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(onVm(vmName, "docker ps --format '{{.Image}} {{.Names}}'")).toBe(
       `dbaas/postgresql:15 dbaas-${id}`,
     );
+
+    // the VM's SSH host key: the first one seen is pinned, and another is refused
+    const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
+    const hostRef: HostRef = {
+      runtime: 'ec2',
+      instanceId: id,
+      address: vm.vm.address,
+      data: {
+        sshUser: 'dbaas',
+        sshPrivateKey: secretBox.seal(
+          sshKeyPairFromSeed(secretBox.derive(`ec2-ssh-key:${id}`), 'test')
+            .privateKey,
+        ),
+      },
+    };
+    const scanned = execFileSync('ssh-keyscan', ['-T', '10', vm.vm.address])
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map(line =>
+        hostKeyFingerprint(Buffer.from(line.split(' ')[2], 'base64')),
+      );
+    let seen = '';
+    await dockerOverSsh(hostRef, secretBox, fingerprint => {
+      seen = fingerprint;
+    }).ping();
+    expect(scanned).toContain(seen);
+    const pinned = (fingerprint: string) => ({
+      ...hostRef,
+      data: { ...hostRef.data, sshHostKeySha256: fingerprint },
+    });
+    await expect(
+      dockerOverSsh(pinned(seen), secretBox).ping(),
+    ).resolves.toBeTruthy();
+    await expect(
+      dockerOverSsh(pinned('another-host-key'), secretBox).ping(),
+    ).rejects.toThrow();
 
     const logs = await request(server)
       .get(`/api/dbaas/instances/${id}/logs?tail=50`)

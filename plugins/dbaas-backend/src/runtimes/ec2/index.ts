@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SecretBox } from '../../crypto/SecretBox';
-import { Runtime } from '../types';
+import { HostRef, Runtime } from '../types';
 import { Ec2RuntimeConfig } from './config';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
 import { Ec2HostProvider, instanceTypeProblem } from './Ec2HostProvider';
@@ -26,8 +26,10 @@ export function createEc2Runtime(
     endpoint: config.endpoint,
     maxAttempts: 1,
   };
-  const dockerFor = (host: Parameters<typeof dockerOverSsh>[0]) =>
-    dockerOverSsh(host, deps.secretBox);
+  const dockerFor = (
+    host: HostRef,
+    onHostKey?: (fingerprint: string) => void,
+  ) => dockerOverSsh(host, deps.secretBox, onHostKey);
   return {
     name: 'ec2',
     host: new Ec2HostProvider({
