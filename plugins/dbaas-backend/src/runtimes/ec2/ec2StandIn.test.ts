@@ -6,6 +6,7 @@ import {
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
 import Docker from 'dockerode';
+import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../../plugin';
@@ -26,6 +27,15 @@ import {
 jest.setTimeout(900_000);
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const mariadbFlavor = {
+  id: 'mariadb-10-11-ec2',
+  engine: 'mariadb',
+  version: '10.11',
+  image: 'dbaas/mariadb:10.11',
+  cpu: 1,
+  memoryMiB: 512,
+  storageGiB: { min: 1, max: 10, default: 2 },
+};
 const flavor = {
   id: 'postgresql-15-ec2',
   engine: 'postgresql',
@@ -68,27 +78,61 @@ function onVm(vmName: string, command: string) {
 
 describe('EC2 runtime on a stand-in VM', () => {
   let fakeEc2: ReturnType<typeof installStandInEc2>;
+  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let get: (id: string) => Promise<Instance | undefined>;
+
+  /** Creates a database and waits until it is no longer provisioning. */
+  async function createAndWait(name: string, flavorId: string) {
+    const created = await request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', asAlice)
+      .send({ name, owner: 'group:default/team-a', flavorId });
+    expect(created.status).toBe(202);
+    expect(created.body.runtime).toBe('ec2');
+    let instance = await get(created.body.id);
+    while (instance?.status === 'provisioning') {
+      await new Promise(r => setTimeout(r, 1000));
+      instance = await get(created.body.id);
+    }
+    const vm = fakeEc2.instances.find(i =>
+      i.tags.some(t => t.Value === created.body.id),
+    );
+    if (instance?.status !== 'running' && vm) {
+      // what cloud-init did, for whoever reads the failure
+      process.stderr.write(await vm.vm.cloudInitOutput());
+    }
+    return { id: created.body.id as string, instance, vm: vm! };
+  }
+
+  async function credentials(id: string) {
+    return (
+      await request(server)
+        .get(`/api/dbaas/instances/${id}/credentials`)
+        .set('Authorization', asAlice)
+    ).body;
+  }
+
+  async function deleteAndWait(id: string) {
+    const deleted = await request(server)
+      .delete(`/api/dbaas/instances/${id}`)
+      .set('Authorization', asAlice);
+    expect(deleted.status).toBe(202);
+    while (await get(id)) await new Promise(r => setTimeout(r, 1000));
+  }
 
   beforeAll(async () => {
     await requireStandInParts();
     await removeStandInVms('ec2-standin-');
     fakeEc2 = installStandInEc2();
-  });
-
-  afterAll(async () => {
-    await fakeEc2?.restore();
-  });
-
-  it('boots a VM from the generated user-data, deploys over SSH, keeps a row, and leaves nothing when deleted', async () => {
     const mirror = registryMirrorAddress();
-    const { server } = await startTestBackend({
+    ({ server } = await startTestBackend({
       features: [
         dbaasPlugin,
         mockServices.rootConfig.factory({
           data: {
             dbaas: {
               defaultRuntime: 'ec2',
-              flavors: [flavor],
+              flavors: [flavor, mariadbFlavor],
               provisioning: { timeoutSeconds: 840 },
               runtimes: {
                 local: { dataDir: makeDataDir('ec2-test') },
@@ -108,36 +152,24 @@ describe('EC2 runtime on a stand-in VM', () => {
           },
         }),
       ],
-    });
-    const get = async (id: string) => {
+    }));
+    get = async (id: string) => {
       const res = await request(server)
         .get(`/api/dbaas/instances/${id}`)
         .set('Authorization', asAlice);
       return res.status === 404 ? undefined : (res.body as Instance);
     };
+  });
 
-    const created = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', asAlice)
-      .send({
-        name: 'orders-on-ec2',
-        owner: 'group:default/team-a',
-        flavorId: flavor.id,
-      });
-    expect(created.status).toBe(202);
-    expect(created.body.runtime).toBe('ec2');
-    const id = created.body.id;
+  afterAll(async () => {
+    await fakeEc2?.restore();
+  });
 
-    let instance = await get(id);
-    while (instance?.status === 'provisioning') {
-      await new Promise(r => setTimeout(r, 1000));
-      instance = await get(id);
-    }
-    const [vm] = fakeEc2.instances;
-    if (instance?.status !== 'running' && vm) {
-      // what cloud-init did, for whoever reads the failure
-      process.stderr.write(await vm.vm.cloudInitOutput());
-    }
+  it('boots a VM from the generated user-data, deploys over SSH, keeps a row, and leaves nothing when deleted', async () => {
+    const { id, instance, vm } = await createAndWait(
+      'orders-on-ec2',
+      flavor.id,
+    );
     expect(instance).toMatchObject({
       status: 'running',
       health: 'healthy',
@@ -148,11 +180,7 @@ describe('EC2 runtime on a stand-in VM', () => {
       expect.objectContaining({ instanceId: vm.id, encrypted: true }),
     ]);
 
-    const creds = (
-      await request(server)
-        .get(`/api/dbaas/instances/${id}/credentials`)
-        .set('Authorization', asAlice)
-    ).body;
+    const creds = await credentials(id);
     expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
     const client = new Client({
       host: creds.host,
@@ -224,11 +252,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(logs.body.text).toMatch(/ready to accept connections/);
     expect(JSON.stringify(logs.body)).not.toContain(creds.password);
 
-    const deleted = await request(server)
-      .delete(`/api/dbaas/instances/${id}`)
-      .set('Authorization', asAlice);
-    expect(deleted.status).toBe(202);
-    while (await get(id)) await new Promise(r => setTimeout(r, 1000));
+    await deleteAndWait(id);
 
     expect(fakeEc2.calls).toEqual(
       expect.arrayContaining(['TerminateInstances', 'DeleteKeyPair']),
@@ -241,5 +265,38 @@ describe('EC2 runtime on a stand-in VM', () => {
     });
     expect(left.filter(c => c.Names[0] === `/${vmName}`)).toEqual([]);
     expect(execFileSync('losetup', ['-a']).toString()).not.toContain(vmName);
+  });
+
+  it('runs MariaDB the same way, on its own VM with its standard port', async () => {
+    const { id, instance, vm } = await createAndWait(
+      'ledger-on-ec2',
+      mariadbFlavor.id,
+    );
+    expect(instance).toMatchObject({ status: 'running', host: vm.vm.address });
+    const creds = await credentials(id);
+    expect(creds).toMatchObject({ host: vm.vm.address, port: 3306 });
+    const conn = await mysql.createConnection({
+      host: creds.host,
+      port: creds.port,
+      database: creds.database,
+      user: creds.username,
+      password: creds.password,
+    });
+    await conn.query('CREATE TABLE kept (v TEXT)');
+    await conn.query("INSERT INTO kept VALUES ('on a VM')");
+    const [rows] = await conn.query('SELECT v FROM kept');
+    await conn.end();
+    expect(rows).toEqual([{ v: 'on a VM' }]);
+
+    await deleteAndWait(id);
+    expect(vm.state).toBe('terminated');
+    expect(
+      (
+        await docker.listContainers({
+          all: true,
+          filters: { label: [STAND_IN_LABEL] },
+        })
+      ).filter(c => c.Names[0] === `/${vm.vm.name}`),
+    ).toEqual([]);
   });
 });
