@@ -1,11 +1,15 @@
 import { Tag } from '@aws-sdk/client-ec2';
+import {
+  LABEL_FLAVOR as TAG_FLAVOR,
+  LABEL_INSTANCE as TAG_INSTANCE,
+  LABEL_OWNER as TAG_OWNER,
+  MANAGED_BY,
+} from '../docker/labels';
 import { HostSpec } from '../types';
 
+export { MANAGED_BY, TAG_FLAVOR, TAG_INSTANCE, TAG_OWNER };
+/** Docker's label is app.kubernetes.io/managed-by; on AWS the key stays in our namespace. */
 export const TAG_MANAGED_BY = 'dbaas.backstage.io/managed-by';
-export const MANAGED_BY = 'backstage-dbaas';
-export const TAG_INSTANCE = 'dbaas.backstage.io/instance-id';
-export const TAG_OWNER = 'dbaas.backstage.io/owner';
-export const TAG_FLAVOR = 'dbaas.backstage.io/flavor';
 
 export const keyPairName = (instanceId: string) => `dbaas-${instanceId}`;
 
