@@ -280,22 +280,33 @@ export class Ec2HostProvider implements HostProvider {
     ctx.logger.info(`VM ${id} passed its status checks`);
   }
 
-  /** Until cloud-init has installed Docker and it answers over SSH; then the data volume. */
+  /**
+   * Until cloud-init has installed Docker and it answers over SSH, with the instance's
+   * volume made; a connection that fails on the way (sshd or Docker still starting) is
+   * asked again.
+   */
   private async waitDocker(
     ref: HostRef,
     spec: HostSpec,
     deadline: number,
     ctx: StepContext,
   ) {
-    let hostKey: string | undefined;
-    const docker = this.options.dockerFor(ref, fingerprint => {
-      hostKey = fingerprint;
-    });
     let lastError = '';
     await waitFor(
       async () => {
+        let hostKey: string | undefined;
         try {
-          await docker.ping();
+          await this.options
+            .dockerFor(ref, fingerprint => {
+              hostKey = fingerprint;
+            })
+            .ping();
+          // the key the VM answered with is the one every later connection must see
+          if (hostKey) ref.data.sshHostKeySha256 = hostKey;
+          await this.options.dockerFor(ref).createVolume({
+            Name: String(ref.data.volume),
+            Labels: instanceLabels(spec),
+          });
           return true;
         } catch (error) {
           lastError = (error as Error).message;
@@ -309,12 +320,6 @@ export class Ec2HostProvider implements HostProvider {
           `last error: ${lastError}; see /var/log/cloud-init-output.log on the VM`,
       },
     );
-    // the key the VM answered with is the one every later connection must see
-    ref.data.sshHostKeySha256 = hostKey;
-    await this.options.dockerFor(ref).createVolume({
-      Name: String(ref.data.volume),
-      Labels: instanceLabels(spec),
-    });
     ctx.logger.info(`Docker answers on ${ref.address}; the VM is ready`);
   }
 

@@ -97,9 +97,21 @@ describe('EC2 runtime on a stand-in VM', () => {
     const vm = fakeEc2.instances.find(i =>
       i.tags.some(t => t.Value === created.body.id),
     );
-    if (instance?.status !== 'running' && vm) {
-      // what cloud-init did, for whoever reads the failure
-      process.stderr.write(await vm.vm.cloudInitOutput());
+    if (instance?.status !== 'running') {
+      // the fault, and what cloud-init did if the VM is still there, for whoever reads the failure
+      const events = (
+        await request(server)
+          .get(`/api/dbaas/instances/${created.body.id}/events`)
+          .set('Authorization', asAlice)
+      ).body;
+      process.stderr.write(
+        `${JSON.stringify({ instance, events }, null, 2)}\n`,
+      );
+      process.stderr.write(
+        await (vm?.vm.cloudInitOutput() ?? Promise.resolve('')).catch(
+          e => `no cloud-init output: ${e}`,
+        ),
+      );
     }
     return { id: created.body.id as string, instance, vm: vm! };
   }

@@ -86,9 +86,10 @@ export function renderUserData(
     apt: { conf: 'APT::Install-Recommends "false";\n' },
     package_update: true,
     packages: ['docker.io'],
+    // sshd starts after cloud-init's network stage has written its drop-in, so it needs no
+    // reload; and nothing may restart sshd or Docker once Docker answers the Manager
     runcmd: [
       'systemctl enable --now docker 2>/dev/null || service docker start',
-      'systemctl reload ssh 2>/dev/null || service ssh reload || true',
     ],
   };
   // JSON is YAML: cloud-init reads it, and nothing here needs escaping by hand
