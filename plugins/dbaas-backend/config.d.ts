@@ -11,7 +11,7 @@ export interface Config {
     runtimes?: {
       /** Real database servers as local processes (the embedded default). */
       local?: {
-        /** Folder holding one data directory per instance. Default: <os tmp>/dbaas-local. */
+        /** Folder holding one data directory per instance. Default: .dbaas/local-runtime under the backend's working directory. */
         dataDir?: string;
         /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */
         host?: string;
@@ -173,10 +173,38 @@ export interface Config {
       creates?: { limit?: number; windowSeconds?: number };
     };
 
+    /**
+     * What service principals (other plugins, static or JWKS tokens from
+     * backend.auth.externalAccess) may do. Every service may read instances; anything else
+     * (create, update, delete, credentials, admin) needs a rule here, and a token's
+     * accessRestrictions still apply. Users are decided by the permission policy alone.
+     */
+    serviceAccess?: Array<{
+      /** The principal's subject, e.g. external:ops-bot or plugin:catalog; * matches any run of characters. */
+      subject: string;
+      /** Permission names, e.g. dbaas.instance.delete (see dbaasPermissions). */
+      permissions: string[];
+    }>;
+
     encryption?: {
       /**
-       * Key that seals database credentials at rest (at least 16 characters). Without it,
-       * a key is generated into the local runtime's dataDir: for development only.
+       * Keys that seal stored secrets (database passwords, SSH keys, the TLS CA): the first
+       * seals, every one opens. Rotate by adding a new key first, running
+       * `dbaas admin reseal`, then removing the old one. Required in production
+       * (NODE_ENV=production or a store other than SQLite); without it a development key is
+       * generated beside the local runtime's data.
+       */
+      keys?: Array<{
+        /** Stored with every sealed value: letters, digits, dot, dash, underscore. */
+        id: string;
+        /**
+         * At least 16 characters.
+         * @visibility secret
+         */
+        secret: string;
+      }>;
+      /**
+       * A single key (the key id "default"): the older form of keys.
        * @visibility secret
        */
       key?: string;

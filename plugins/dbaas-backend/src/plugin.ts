@@ -2,12 +2,13 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { dbaasPermissions } from '@dbaas/plugin-dbaas-common';
 import crypto from 'crypto';
 import { readDbaasConfig } from './config/readDbaasConfig';
-import { resolveEncryptionKey } from './crypto/encryptionKey';
+import { isProduction, resolveEncryptionKeys } from './crypto/encryptionKey';
 import { SecretBox } from './crypto/SecretBox';
 import { InstanceEngine } from './engine/InstanceEngine';
 import { InstanceNotifier } from './engine/InstanceNotifier';
@@ -18,6 +19,8 @@ import {
 } from './permissions/rules';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { Runtime } from './runtimes/types';
+import { AccessControl } from './service/access/AccessControl';
+import { OwnerCheck } from './service/access/OwnerCheck';
 import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
 import { InstanceStore, toPublicInstance } from './store/InstanceStore';
@@ -37,6 +40,9 @@ export const dbaasPlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        userInfo: coreServices.userInfo,
+        catalog: catalogServiceRef,
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -50,9 +56,11 @@ export const dbaasPlugin = createBackendPlugin({
         const { logger } = deps;
         const config = readDbaasConfig(deps.config);
 
+        const knex = await deps.database.getClient();
         const secretBox = new SecretBox(
-          await resolveEncryptionKey({
-            configured: config.encryptionKey,
+          await resolveEncryptionKeys({
+            configured: config.encryptionKeys,
+            production: isProduction(String(knex.client.config.client)),
             fallbackDir: config.runtimes.local.dataDir,
             logger,
           }),
@@ -73,12 +81,9 @@ export const dbaasPlugin = createBackendPlugin({
           }
         }
 
-        const store = await InstanceStore.create(
-          await deps.database.getClient(),
-          {
-            skipMigrations: deps.database.migrations?.skip,
-          },
-        );
+        const store = await InstanceStore.create(knex, {
+          skipMigrations: deps.database.migrations?.skip,
+        });
         const notifier = new InstanceNotifier({
           logger,
           notifications: deps.notifications,
@@ -108,16 +113,26 @@ export const dbaasPlugin = createBackendPlugin({
             ),
         });
 
+        const access = new AccessControl({
+          permissions: deps.permissions,
+          ruleset: deps.permissionsRegistry.getPermissionRuleset(
+            dbaasInstanceResourceRef,
+          ),
+          serviceAccess: config.serviceAccess,
+        });
         const service = new InstanceService({
           config,
           store,
           engine,
           runtimes,
           secretBox,
-          permissions: deps.permissions,
-          ruleset: deps.permissionsRegistry.getPermissionRuleset(
-            dbaasInstanceResourceRef,
-          ),
+          access,
+          ownerCheck: new OwnerCheck({
+            catalog: deps.catalog,
+            auth: deps.auth,
+            userInfo: deps.userInfo,
+            access,
+          }),
           auditor: deps.auditor,
           notifier,
         });

@@ -3,6 +3,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -33,6 +34,26 @@ describe('dbaas CLI against a running backend', () => {
     const { server } = await startTestBackend({
       features: [
         dbaasBackendPlugin,
+        // alice may create databases for her team
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'User',
+              metadata: { name: 'alice', namespace: 'default' },
+              spec: {},
+              relations: [
+                { type: 'memberOf', targetRef: 'group:default/team-a' },
+              ],
+            },
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Group',
+              metadata: { name: 'team-a', namespace: 'default' },
+              spec: {},
+            },
+          ],
+        }),
         mockServices.rootConfig.factory({
           data: {
             dbaas: {

@@ -8,6 +8,15 @@ export const dbaasInstanceCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/**
+ * Creating a database for an owner the caller does not belong to (platform admins).
+ * Without it the owner must be the caller or one of the caller's groups.
+ */
+export const dbaasInstanceCreateAnyOwnerPermission = createPermission({
+  name: 'dbaas.instance.create.any-owner',
+  attributes: {},
+});
+
 export const dbaasInstanceReadPermission = createPermission({
   name: 'dbaas.instance.read',
   attributes: { action: 'read' },
@@ -26,17 +35,28 @@ export const dbaasInstanceDeletePermission = createPermission({
   resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
 });
 
-/** Reading an instance's password: granted separately and audited. */
+/**
+ * Reading an instance's password: granted separately and audited. It has no `action`
+ * attribute on purpose, so a policy that allows every `read` does not hand out passwords.
+ */
 export const dbaasInstanceCredentialsReadPermission = createPermission({
   name: 'dbaas.instance.credentials.read',
-  attributes: { action: 'read' },
+  attributes: {},
   resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
+});
+
+/** Operating the Manager itself: re-sealing secrets under a new key. */
+export const dbaasAdminPermission = createPermission({
+  name: 'dbaas.admin',
+  attributes: {},
 });
 
 export const dbaasPermissions = [
   dbaasInstanceCreatePermission,
+  dbaasInstanceCreateAnyOwnerPermission,
   dbaasInstanceReadPermission,
   dbaasInstanceUpdatePermission,
   dbaasInstanceDeletePermission,
   dbaasInstanceCredentialsReadPermission,
+  dbaasAdminPermission,
 ];

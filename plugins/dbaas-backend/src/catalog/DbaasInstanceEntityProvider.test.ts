@@ -13,6 +13,7 @@ import {
   TEST_ENCRYPTION_KEY,
 } from '../testUtils/fixtures';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
+import { testCatalogFactory } from '../testUtils/testOrg';
 
 jest.setTimeout(60_000);
 
@@ -24,6 +25,7 @@ describe('DbaasInstanceEntityProvider', () => {
     const { server } = await startTestBackend({
       features: [
         dbaasPlugin,
+        testCatalogFactory(),
         mockServices.rootConfig.factory({
           data: {
             dbaas: {

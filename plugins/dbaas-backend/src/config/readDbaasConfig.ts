@@ -6,6 +6,11 @@ import {
   RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
+import { EncryptionKey } from '../crypto/SecretBox';
+import {
+  ServiceAccessRule,
+  serviceAccessSchema,
+} from '../service/access/serviceAccess';
 import {
   DockerRuntimeConfig,
   readDockerRuntimeConfig,
@@ -35,13 +40,15 @@ export interface DbaasConfig {
     kubernetes?: KubernetesRuntimeConfig;
     ec2?: Ec2RuntimeConfig;
   };
-  /** Secret for sealing credentials; undefined means: use a generated key file (development). */
-  encryptionKey?: string;
+  /** The key ring that seals stored secrets (first seals); empty: a generated development key. */
+  encryptionKeys: EncryptionKey[];
   provisioningTimeoutMs: number;
   leaseMs: number;
   reconcileIntervalSeconds: number;
   quotas: { default: Quota; owners: Record<string, Quota> };
   rateLimit: { creates: number; windowMs: number };
+  /** What service principals may do beyond reading (see serviceAccess.ts). */
+  serviceAccess: ServiceAccessRule[];
 }
 
 /** Thrown at start-up for a wrong `dbaas:` config; the message names the key. */
@@ -90,9 +97,30 @@ const settingsSchema = z.object({
     .default({}),
   encryption: z
     .object({
+      keys: z
+        .array(
+          z
+            .object({
+              id: z
+                .string()
+                .regex(
+                  /^[A-Za-z0-9._-]{1,64}$/,
+                  'must be 1 to 64 letters, digits, dots, dashes or underscores',
+                ),
+              secret: z.string().min(16, 'must be at least 16 characters'),
+            })
+            .strict(),
+        )
+        .default([])
+        .refine(
+          keys => new Set(keys.map(k => k.id)).size === keys.length,
+          'key ids must be unique',
+        ),
       key: z.string().min(16, 'must be at least 16 characters').optional(),
     })
+    .strict()
     .default({}),
+  serviceAccess: serviceAccessSchema,
 });
 
 export function readDbaasConfig(config: Config): DbaasConfig {
@@ -106,6 +134,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       quotas: root?.getOptional('quotas'),
       rateLimit: root?.getOptional('rateLimit'),
       encryption: root?.getOptional('encryption'),
+      serviceAccess: root?.getOptional('serviceAccess'),
     },
     'dbaas',
   );
@@ -137,7 +166,12 @@ export function readDbaasConfig(config: Config): DbaasConfig {
         ? readEc2RuntimeConfig(root.getConfig('runtimes.ec2'))
         : undefined,
     },
-    encryptionKey: settings.encryption.key,
+    encryptionKeys: [
+      ...settings.encryption.keys,
+      ...(settings.encryption.key
+        ? [{ id: 'default', secret: settings.encryption.key }]
+        : []),
+    ],
     provisioningTimeoutMs: settings.provisioning.timeoutSeconds * 1000,
     leaseMs: settings.provisioning.leaseSeconds * 1000,
     reconcileIntervalSeconds: settings.reconcile.intervalSeconds,
@@ -146,6 +180,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       creates: settings.rateLimit.creates.limit,
       windowMs: settings.rateLimit.creates.windowSeconds * 1000,
     },
+    serviceAccess: settings.serviceAccess,
   };
 }
 

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Fault, Flavor, Phase } from '@dbaas/plugin-dbaas-common';
-import { SecretBox } from '../crypto/SecretBox';
+import { SecretBox, SecretUnreadableError } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import {
   EngineSecrets,
@@ -89,38 +89,48 @@ export class InstanceEngine {
 
   /** Refreshes the health of running instances and records every change. */
   async reconcile() {
-    const { store } = this.options;
-    for (const instance of await store.listInstances({
+    for (const instance of await this.options.store.listInstances({
       statuses: ['running'],
     })) {
-      const runtime = this.options.runtimes.get(instance.runtime);
-      const flavor = this.flavors.get(instance.flavorId);
-      if (!runtime || !flavor || !instance.hostRef) continue;
-      const health = await runtime.engine
-        .health(
-          instance.hostRef,
+      // one instance's failure (an unreadable secret, a throwing runtime) never stops the rest
+      await this.reconcileOne(instance).catch(error =>
+        this.options.logger.warn(
+          `Health check of instance ${instance.id} failed: ${error}`,
+        ),
+      );
+    }
+  }
+
+  private async reconcileOne(instance: StoredInstance) {
+    const { store } = this.options;
+    const runtime = this.options.runtimes.get(instance.runtime);
+    const flavor = this.flavors.get(instance.flavorId);
+    if (!runtime || !flavor || !instance.hostRef) return;
+    const health = await Promise.resolve()
+      .then(() =>
+        runtime.engine.health(
+          instance.hostRef!,
           this.engineSpec(instance, flavor),
           this.secrets(instance),
-        )
-        .catch(error => ({
-          state: 'unknown' as const,
-          message: String(error),
-        }));
-      if (health.state !== instance.health) {
-        const updated = await store.updateInstance(
-          instance.id,
-          { health: health.state },
-          {
-            type: 'health',
-            message: `health ${instance.health} → ${health.state}${
-              health.message ? `: ${health.message}` : ''
-            }`,
-            actor: ACTOR,
-          },
-        );
-        await this.options.notifier.changed(updated);
-      }
-    }
+        ),
+      )
+      .catch(error => ({
+        state: 'unknown' as const,
+        message: String(error),
+      }));
+    if (health.state === instance.health) return;
+    const updated = await store.updateInstance(
+      instance.id,
+      { health: health.state },
+      {
+        type: 'health',
+        message: `health ${instance.health} → ${health.state}${
+          health.message ? `: ${health.message}` : ''
+        }`,
+        actor: ACTOR,
+      },
+    );
+    await this.options.notifier.changed(updated);
   }
 
   private async work(id: string) {
@@ -274,15 +284,19 @@ export class InstanceEngine {
     error: Error,
     signal: AbortSignal,
   ) {
+    const unreadable = error instanceof SecretUnreadableError;
     const fault: Fault = {
       phase: instance.phase,
-      code: error instanceof RuntimeFault ? error.code : 'INTERNAL',
+      code: faultCodeOf(error),
       message: error.message,
     };
     this.options.logger.warn(
       `Instance ${instance.id} (${instance.name}) failed in ${fault.phase}: ${fault.code} ${fault.message}`,
     );
-    const cleanup = await this.cleanUp(instance, signal);
+    // a key that is missing today may be configured again tomorrow: keep the data
+    const cleanup = unreadable
+      ? 'nothing was removed'
+      : await this.cleanUp(instance, signal);
     const failed = await this.update(
       instance,
       {
@@ -453,6 +467,12 @@ export class InstanceEngine {
 /** `orders-db` → `orders_db`: a name every engine takes unquoted. */
 export function databaseName(instanceName: string) {
   return instanceName.replace(/-/g, '_');
+}
+
+function faultCodeOf(error: Error): Fault['code'] {
+  if (error instanceof RuntimeFault) return error.code;
+  if (error instanceof SecretUnreadableError) return 'SECRET_UNREADABLE';
+  return 'INTERNAL';
 }
 
 function phaseEvent(phase: Phase, message: string): NewEvent {

@@ -16,10 +16,14 @@ export class InstanceNotifier {
     },
   ) {}
 
+  /** Only the owner (a user, or a group's members) and the creator see the signal. */
   async changed(instance: Omit<Instance, 'host'>) {
     await this.deps.signals
       ?.publish({
-        recipients: { type: 'broadcast' },
+        recipients: {
+          type: 'user',
+          entityRef: [...new Set([instance.owner, instance.createdBy])],
+        },
         channel: DBAAS_SIGNAL_CHANNEL,
         message: {
           id: instance.id,

@@ -1,7 +1,6 @@
 import {
   AuditorService,
   BackstageCredentials,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -17,12 +16,9 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
-  createConditionAuthorizer,
-  PermissionRuleset,
-} from '@backstage/plugin-permission-node';
-import {
   CreateInstanceRequest,
   Credentials,
+  dbaasAdminPermission,
   dbaasInstanceCreatePermission,
   dbaasInstanceCredentialsReadPermission,
   dbaasInstanceDeletePermission,
@@ -36,10 +32,13 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import crypto from 'crypto';
 import { DbaasConfig } from '../config/readDbaasConfig';
-import { generatePassword, SecretBox } from '../crypto/SecretBox';
+import {
+  generatePassword,
+  SecretBox,
+  SecretUnreadableError,
+} from '../crypto/SecretBox';
 import { InstanceEngine } from '../engine/InstanceEngine';
 import { InstanceNotifier } from '../engine/InstanceNotifier';
-import { InstanceQuery } from '../permissions/rules';
 import { RuntimeRegistry } from '../runtimes';
 import { EngineSecrets } from '../runtimes/types';
 import {
@@ -47,6 +46,10 @@ import {
   StoredInstance,
   toPublicInstance,
 } from '../store/InstanceStore';
+import { AccessControl } from './access/AccessControl';
+import { ResealReport, resealSecrets } from './admin/resealSecrets';
+import { OwnerCheck } from './access/OwnerCheck';
+import { actorOf, principalOf } from './access/principal';
 import { QuotaExceededError, TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
 
@@ -65,9 +68,6 @@ export interface ListOptions {
 export class InstanceService {
   private readonly flavors: Map<string, Flavor>;
   private readonly createLimiter: RateLimiter;
-  private readonly authorizeCondition: ReturnType<
-    typeof createConditionAuthorizer<Instance, InstanceQuery>
-  >;
 
   constructor(
     private readonly deps: {
@@ -76,8 +76,8 @@ export class InstanceService {
       engine: InstanceEngine;
       runtimes: RuntimeRegistry;
       secretBox: SecretBox;
-      permissions: PermissionsService;
-      ruleset: PermissionRuleset<Instance, InstanceQuery>;
+      access: AccessControl;
+      ownerCheck: OwnerCheck;
       auditor: AuditorService;
       notifier: InstanceNotifier;
     },
@@ -87,7 +87,6 @@ export class InstanceService {
       deps.config.rateLimit.creates,
       deps.config.rateLimit.windowMs,
     );
-    this.authorizeCondition = createConditionAuthorizer(deps.ruleset);
   }
 
   listFlavors(): Flavor[] {
@@ -109,7 +108,7 @@ export class InstanceService {
   /** Validates everything, then records the instance and starts work; a dry run stops before recording. */
   async create(
     request: CreateInstanceRequest,
-    credentials: BackstageCredentials<{ type: 'user'; userEntityRef: string }>,
+    credentials: BackstageCredentials,
     options: { dryRun?: boolean } = {},
   ): Promise<Instance> {
     const flavor = this.flavors.get(request.flavorId);
@@ -129,13 +128,17 @@ export class InstanceService {
     }
     const runtimeName = request.runtime ?? this.deps.config.defaultRuntime;
     this.checkRuntime(runtimeName, flavor);
-    const owner = normalizeRef(request.owner, 'group', 'owner');
     const component = request.component
       ? normalizeRef(request.component, 'component', 'component')
       : null;
 
     await this.authorize(credentials, dbaasInstanceCreatePermission);
-    const user = credentials.principal.userEntityRef;
+    // before any quota or rate-limit charge: nobody spends another owner's budget
+    const owner = await this.deps.ownerCheck.check(
+      normalizeRef(request.owner, 'group', 'owner'),
+      credentials,
+    );
+    const user = actorOf(credentials);
     if (options.dryRun) {
       return this.dryRun({
         request,
@@ -250,7 +253,10 @@ export class InstanceService {
     credentials: BackstageCredentials,
   ): Promise<Instance> {
     const instance = await this.deps.store.getInstance(id);
-    const isCreator = instance && actorOf(credentials) === instance.createdBy;
+    const isCreator =
+      instance &&
+      principalOf(credentials).type === 'user' &&
+      actorOf(credentials) === instance.createdBy;
     const loaded = isCreator
       ? instance
       : await this.load(id, credentials, dbaasInstanceUpdatePermission);
@@ -319,9 +325,9 @@ export class InstanceService {
     options: ListOptions,
     credentials: BackstageCredentials,
   ): Promise<ListInstancesResponse> {
-    const [decision] = await this.deps.permissions.authorizeConditional(
-      [{ permission: dbaasInstanceReadPermission }],
-      { credentials },
+    const decision = await this.deps.access.decision(
+      credentials,
+      dbaasInstanceReadPermission,
     );
     if (decision.result === AuthorizeResult.DENY) {
       return { items: [], totalCount: 0 };
@@ -349,7 +355,7 @@ export class InstanceService {
             v.toLowerCase().includes(search),
           ),
       )
-      .filter(i => this.authorizeCondition(decision, i));
+      .filter(i => this.deps.access.matches(decision, i));
     return {
       items: visible.slice(options.offset, options.offset + options.limit),
       totalCount: visible.length,
@@ -480,9 +486,7 @@ export class InstanceService {
         `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
       );
     }
-    const { password } = this.deps.secretBox.open<EngineSecrets>(
-      instance.sealedSecrets,
-    );
+    const { password } = this.openSecrets(instance);
     const { host, port, database, user } = instance.endpoint;
     const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
     return {
@@ -497,6 +501,23 @@ export class InstanceService {
     };
   }
 
+  private openSecrets(instance: StoredInstance): EngineSecrets {
+    try {
+      return this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+    } catch (error) {
+      if (error instanceof SecretUnreadableError) {
+        throw new ServiceUnavailableError(error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** Seals every stored secret under the newest key (after a key was put first). */
+  async reseal(credentials: BackstageCredentials): Promise<ResealReport> {
+    await this.authorize(credentials, dbaasAdminPermission);
+    return resealSecrets(this.deps.store, this.deps.secretBox);
+  }
+
   private async load(
     id: string,
     credentials: BackstageCredentials,
@@ -506,11 +527,13 @@ export class InstanceService {
     if (!instance || instance.status === 'deleted') {
       throw new NotFoundError(`No database instance with id ${id}`);
     }
-    const [decision] = await this.deps.permissions.authorizeConditional(
-      [{ permission }],
-      { credentials },
-    );
-    if (!this.authorizeCondition(decision, toPublicInstance(instance))) {
+    if (
+      !(await this.deps.access.allowsOn(
+        credentials,
+        permission,
+        toPublicInstance(instance),
+      ))
+    ) {
       if (permission === dbaasInstanceReadPermission) {
         throw new NotFoundError(`No database instance with id ${id}`);
       }
@@ -527,10 +550,7 @@ export class InstanceService {
     credentials: BackstageCredentials,
     permission: BasicPermission,
   ) {
-    const [decision] = await this.deps.permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (!(await this.deps.access.allows(credentials, permission))) {
       throw new NotAllowedError(`You may not ${permission.name}`);
     }
   }
@@ -544,13 +564,4 @@ function normalizeRef(ref: string, defaultKind: string, field: string) {
   } catch (error) {
     throw new InputError(`${field}: ${(error as Error).message}`);
   }
-}
-
-function actorOf(credentials: BackstageCredentials): string {
-  const p = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  return p.userEntityRef ?? p.subject ?? p.type;
 }

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { isPortFree } from '../runtimes/local/processes';
+import { testCatalogFactory } from '../testUtils/testOrg';
 
 jest.setTimeout(180_000);
 
@@ -82,6 +83,16 @@ async function keepRow(
 
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
+/** Alice is in every group these tests create for (the owner rule itself: ownership.test.ts). */
+const catalog = testCatalogFactory({
+  'user:default/alice': [
+    'group:default/team-a',
+    'group:default/team-b',
+    'group:default/small-team',
+    ...Array.from({ length: 10 }, (_, i) => `group:default/burst-${i}`),
+  ],
+});
+
 describe('DBaaS Manager API on the local runtime', () => {
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   let dataDir: string;
@@ -100,6 +111,7 @@ describe('DBaaS Manager API on the local runtime', () => {
     ({ server } = await startTestBackend({
       features: [
         dbaasPlugin,
+        catalog,
         logger.factory,
         mockServices.rootConfig.factory({
           data: {
@@ -311,6 +323,22 @@ describe('DBaaS Manager API on the local runtime', () => {
         'owner: must be an entity ref like group:default/team-a',
       ],
       [{ ...valid, color: 'blue' }, 400, 'body: unknown field(s) color'],
+      [
+        { ...valid, owner: 'group:default/no-such-team' },
+        400,
+        'owner: group:default/no-such-team is not in the catalog; allowed owners are existing users and groups',
+      ],
+      [
+        { ...valid, owner: `group:default/${'x'.repeat(5000)}` },
+        400,
+        'owner: must be at most 255 characters',
+      ],
+      [
+        { ...valid, owner: 'component:default/orders-service' },
+        400,
+        'owner: must be a User or Group of the catalog (got a component',
+      ],
+
       [{ name: 'valid-db' }, 400, 'owner: Required'],
     ])('%j → %i', async (body, status, message) => {
       const res = await create(body);
@@ -339,6 +367,10 @@ describe('DBaaS Manager API on the local runtime', () => {
         .get('/api/dbaas/instances?name=valid-db')
         .set('Authorization', asAlice);
       expect(res.body).toEqual({ items: [], totalCount: 0 });
+      // no server was started: no data directory of an instance exists
+      expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual(
+        [],
+      );
     });
   });
 
@@ -458,6 +490,7 @@ describe('dry run and two-step provisioning', () => {
     const { server } = await startTestBackend({
       features: [
         dbaasPlugin,
+        catalog,
         mockServices.rootConfig.factory({
           data: {
             dbaas: {

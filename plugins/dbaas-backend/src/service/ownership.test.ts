@@ -12,6 +12,7 @@ import {
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
 } from '../testUtils/fixtures';
+import { testCatalogFactory } from '../testUtils/testOrg';
 
 jest.setTimeout(120_000);
 
@@ -22,11 +23,19 @@ const claimsOf: Record<string, string[]> = {
 const token = (user: string) => `Bearer ${mockCredentials.user.token(user)}`;
 
 describe('the owner rule', () => {
-  it('shows and lets delete a database only to its owners', async () => {
+  it('lets users create only for themselves and their groups (admins for anyone), and shows and lets delete a database only to its owners', async () => {
     const dataDir = makeDataDir('owner-test');
     const permissions = mockServices.permissions.mock({
-      authorize: async requests =>
-        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      // creating for any owner is for admins only
+      authorize: async (requests, { credentials }) =>
+        requests.map(({ permission }) => ({
+          result:
+            permission.name !== 'dbaas.instance.create.any-owner' ||
+            (credentials.principal as any).userEntityRef ===
+              'user:default/admin'
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })),
       authorizeConditional: async (requests, { credentials }) =>
         requests.map(() => ({
           result: AuthorizeResult.CONDITIONAL,
@@ -44,6 +53,7 @@ describe('the owner rule', () => {
     const { server } = await startTestBackend({
       features: [
         dbaasPlugin,
+        testCatalogFactory(),
         permissions.factory,
         mockServices.rootConfig.factory({
           data: {
@@ -56,6 +66,23 @@ describe('the owner rule', () => {
         }),
       ],
     });
+
+    const dryRun = (user: string, owner: string) =>
+      request(server)
+        .post('/api/dbaas/instances?dryRun=true')
+        .set('Authorization', token(user))
+        .send({ name: 'x-db', owner, flavorId: 'postgresql-17-small' });
+    const foreign = await dryRun('user:default/bob', 'group:default/team-a');
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toBe(
+      'owner: you may create databases only for yourself or a group you are a member of (user:default/bob, group:default/team-b); group:default/team-a is not one of them',
+    );
+    expect(
+      (await dryRun('user:default/admin', 'group:default/team-a')).status,
+    ).toBe(200);
+    expect((await dryRun('user:default/bob', 'user:default/bob')).status).toBe(
+      200,
+    );
 
     const created = await request(server)
       .post('/api/dbaas/instances')

@@ -2,6 +2,7 @@ import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   createInstanceRequestSchema,
+  Instance,
   listInstancesQuerySchema,
   updateInstanceRequestSchema,
 } from '@dbaas/plugin-dbaas-common';
@@ -24,6 +25,11 @@ export interface RouterOptions {
 
 const BODY_LIMIT = '16kb';
 
+/** Users and services alike: the Manager's access control decides per permission. */
+const anyPrincipal = {
+  allow: ['user', 'service'] as Array<'user' | 'service'>,
+};
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -36,37 +42,64 @@ export async function createRouter(
   });
 
   router.get('/flavors', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    await httpAuth.credentials(req, anyPrincipal);
     res.json({ items: service.listFlavors() });
   });
 
   router.get('/runtimes', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    await httpAuth.credentials(req, anyPrincipal);
     res.json(service.listRuntimes());
   });
 
-  router.post('/instances', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+  /** Runs an action inside an auditor event: success with the instance's name and owner, or fail. */
+  async function audited(
+    req: express.Request,
+    eventId: string,
+    severityLevel: 'low' | 'medium' | 'high',
+    action: () => Promise<Instance>,
+    meta: Record<string, unknown> = {},
+  ): Promise<Instance> {
     const audit = await auditor.createEvent({
-      eventId: 'instance-create',
-      severityLevel: 'medium',
+      eventId,
+      severityLevel,
       request: req,
+      meta: req.params.id ? { instanceId: req.params.id } : undefined,
     });
     try {
-      const body = parse(createInstanceRequestSchema, req.body ?? {}, 'body');
-      const dryRun = req.query.dryRun === 'true';
-      const instance = await service.create(body, credentials, { dryRun });
+      const instance = await action();
       await audit.success({
         meta: {
           instanceId: instance.id,
           name: instance.name,
           owner: instance.owner,
-          dryRun,
+          ...meta,
         },
       });
-      res.status(dryRun ? 200 : 202).json(instance);
+      return instance;
     } catch (error) {
       await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  router.post('/instances', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const dryRun = req.query.dryRun === 'true';
+    try {
+      const instance = await audited(
+        req,
+        'instance-create',
+        'medium',
+        () =>
+          service.create(
+            parse(createInstanceRequestSchema, req.body ?? {}, 'body'),
+            credentials,
+            { dryRun },
+          ),
+        { dryRun },
+      );
+      res.status(dryRun ? 200 : 202).json(instance);
+    } catch (error) {
       if (error instanceof TooManyRequestsError) {
         res.setHeader('Retry-After', String(error.retryAfterSeconds));
       }
@@ -75,9 +108,7 @@ export async function createRouter(
   });
 
   router.get('/instances', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     const query = parse(listInstancesQuerySchema, req.query, 'query');
     res.json(
       await service.list(
@@ -97,64 +128,59 @@ export async function createRouter(
   });
 
   router.get('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     res.json(await service.get(req.params.id, credentials));
   });
 
   router.patch('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     const body = parse(updateInstanceRequestSchema, req.body ?? {}, 'body');
-    res.json(await service.update(req.params.id, body, credentials));
+    res.json(
+      await audited(
+        req,
+        'instance-update',
+        'medium',
+        () => service.update(req.params.id, body, credentials),
+        { patch: body },
+      ),
+    );
   });
 
   router.delete('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const audit = await auditor.createEvent({
-      eventId: 'instance-delete',
-      severityLevel: 'medium',
-      request: req,
-      meta: { instanceId: req.params.id },
-    });
-    try {
-      const instance = await service.delete(req.params.id, credentials);
-      await audit.success({
-        meta: { name: instance.name, owner: instance.owner },
-      });
-      res.status(202).json(instance);
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    res
+      .status(202)
+      .json(
+        await audited(req, 'instance-delete', 'medium', () =>
+          service.delete(req.params.id, credentials),
+        ),
+      );
   });
 
   router.post('/instances/:id/deploy', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    res.status(202).json(await service.deploy(req.params.id, credentials));
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    res
+      .status(202)
+      .json(
+        await audited(req, 'instance-deploy', 'low', () =>
+          service.deploy(req.params.id, credentials),
+        ),
+      );
   });
 
   router.get('/instances/:id/logs', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     const { tail } = parse(logsQuerySchema, req.query, 'query');
     res.json({ text: await service.logs(req.params.id, tail, credentials) });
   });
 
   router.get('/instances/:id/events', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     res.json({ items: await service.events(req.params.id, credentials) });
   });
 
   router.get('/instances/:id/credentials', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
     const audit = await auditor.createEvent({
       eventId: 'instance-credentials-read',
       severityLevel: 'high',
@@ -166,6 +192,23 @@ export async function createRouter(
       await audit.success();
       res.setHeader('Cache-Control', 'no-store');
       res.json(result);
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/admin/reseal', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const audit = await auditor.createEvent({
+      eventId: 'secrets-reseal',
+      severityLevel: 'high',
+      request: req,
+    });
+    try {
+      const report = await service.reseal(credentials);
+      await audit.success({ meta: { ...report } });
+      res.json(report);
     } catch (error) {
       await audit.fail({ error: error as Error });
       throw error;

@@ -57,6 +57,13 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
+/** The stored columns that hold sealed values: the secrets, and the host ref (JSON text). */
+export interface SealedValues {
+  id: string;
+  secrets: string;
+  hostRef: string | null;
+}
+
 export interface InstanceFilter {
   owners?: string[];
   statuses?: LifecycleStatus[];
@@ -169,6 +176,32 @@ export class InstanceStore {
       if (event) await tx(EVENTS).insert(eventRow(id, at, event));
     });
     return (await this.getInstance(id))!;
+  }
+
+  /** Every instance's sealed values as stored, for re-sealing under a new key. */
+  async listSealed(): Promise<SealedValues[]> {
+    const rows = await this.knex(INSTANCES).select('id', 'secrets', 'host_ref');
+    return rows.map(r => ({
+      id: r.id,
+      secrets: r.secrets,
+      hostRef: r.host_ref,
+    }));
+  }
+
+  /** Replaces sealed values only while they are still `before`: never over a concurrent change. */
+  async swapSealed(
+    before: SealedValues,
+    after: SealedValues,
+  ): Promise<boolean> {
+    const updated = await this.knex(INSTANCES)
+      .where({ id: before.id, secrets: before.secrets })
+      .andWhere(q =>
+        before.hostRef === null
+          ? q.whereNull('host_ref')
+          : q.where('host_ref', before.hostRef),
+      )
+      .update({ secrets: after.secrets, host_ref: after.hostRef });
+    return updated === 1;
   }
 
   async appendEvent(id: string, event: NewEvent) {

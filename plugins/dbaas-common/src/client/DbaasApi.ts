@@ -7,6 +7,7 @@ import {
   ListInstancesQuery,
   ListInstancesResponse,
   ListRuntimesResponse,
+  ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
 
@@ -52,4 +53,6 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<Credentials>;
+  /** Seals every stored secret under the newest key (needs `dbaas.admin`). */
+  resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport>;
 }

@@ -8,6 +8,7 @@ import {
   ListInstancesQuery,
   ListInstancesResponse,
   ListRuntimesResponse,
+  ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
 import { DbaasApi, DbaasRequestOptions } from './DbaasApi';
@@ -126,6 +127,10 @@ export class DbaasClient implements DbaasApi {
       `/instances/${encodeURIComponent(id)}/credentials`,
       options,
     );
+  }
+
+  resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport> {
+    return this.request('/admin/reseal', options, { method: 'POST' });
   }
 
   private async request<T>(

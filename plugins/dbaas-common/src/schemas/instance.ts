@@ -47,6 +47,8 @@ export const FAULT_CODES = [
   'ENGINE_START_FAILED',
   'ENGINE_TIMEOUT',
   'PROVISION_TIMEOUT',
+  /** A stored secret cannot be opened with any configured key: nothing is destroyed. */
+  'SECRET_UNREADABLE',
   'INTERNAL',
 ] as const;
 export type FaultCode = (typeof FAULT_CODES)[number];
@@ -129,6 +131,7 @@ const ENTITY_REF =
 
 export const entityRefSchema = z
   .string()
+  .max(255, 'must be at most 255 characters')
   .regex(ENTITY_REF, 'must be an entity ref like group:default/team-a');
 
 export const instanceNameSchema = z
@@ -214,4 +217,13 @@ export interface RuntimeInfo {
 export interface ListRuntimesResponse {
   defaultRuntime: RuntimeName;
   items: RuntimeInfo[];
+}
+
+/** What `POST /admin/reseal` did. */
+export interface ResealReport {
+  keyId: string;
+  resealed: number;
+  alreadyCurrent: number;
+  /** Instances with a secret no configured key opens. */
+  unreadable: string[];
 }

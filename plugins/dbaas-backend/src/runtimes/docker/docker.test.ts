@@ -16,6 +16,7 @@ import {
 } from '../../testUtils/fixtures';
 import { createDockerRuntime } from '.';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from './labels';
+import { testCatalogFactory } from '../../testUtils/testOrg';
 
 jest.setTimeout(300_000);
 
@@ -122,6 +123,7 @@ describe('Docker runtime', () => {
       const { server } = await startTestBackend({
         features: [
           dbaasPlugin,
+          testCatalogFactory(),
           mockServices.rootConfig.factory({
             data: {
               dbaas: {

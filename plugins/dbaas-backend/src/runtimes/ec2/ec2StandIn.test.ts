@@ -22,6 +22,7 @@ import {
   STAND_IN_IMAGE,
   STAND_IN_LABEL,
 } from './__testUtils__/standInVm';
+import { testCatalogFactory } from '../../testUtils/testOrg';
 
 // a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
 jest.setTimeout(900_000);
@@ -140,6 +141,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     ({ server } = await startTestBackend({
       features: [
         dbaasPlugin,
+        testCatalogFactory(),
         mockServices.rootConfig.factory({
           data: {
             dbaas: {

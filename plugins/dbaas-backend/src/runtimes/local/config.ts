@@ -1,5 +1,4 @@
 import { Config } from '@backstage/config';
-import os from 'os';
 import path from 'path';
 
 export interface LocalRuntimeConfig {
@@ -8,9 +7,10 @@ export interface LocalRuntimeConfig {
 }
 
 export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
+  // a persistent default: a temp dir may be wiped, taking every database (and the dev key) with it
   const dataDir =
     config?.getOptionalString('dataDir') ??
-    path.join(os.tmpdir(), 'dbaas-local');
+    path.join('.dbaas', 'local-runtime');
   return {
     dataDir: path.resolve(dataDir),
     host: config?.getOptionalString('host') ?? '127.0.0.1',
