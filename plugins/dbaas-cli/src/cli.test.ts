@@ -240,6 +240,62 @@ describe('dbaas CLI against a running backend', () => {
     },
   );
 
+  it('logs in as the user whose token is pasted, and refuses a service token unless --service', async () => {
+    const config = path.join(dataDir, 'login.json');
+    const login = (args: string[], token: string) =>
+      new Promise<{ code: number; stderr: string }>(resolve => {
+        const child = spawn(
+          process.execPath,
+          [
+            path.join(cliDir, 'bin/dbaas'),
+            'login',
+            '--url',
+            env.DBAAS_URL!,
+            ...args,
+          ],
+          { env: { ...env, DBAAS_TOKEN: '', DBAAS_CONFIG: config } },
+        );
+        let stderr = '';
+        child.stderr.on('data', c => (stderr += c));
+        child.on('exit', code => resolve({ code: code ?? -1, stderr }));
+        child.stdin.end(`${token}\n`);
+      });
+
+    const service = await login([], mockCredentials.service.token());
+    expect(service.code).toBe(2);
+    expect(service.stderr).toContain(
+      'That is a service token (external:test-service), not yours',
+    );
+    expect(fs.existsSync(config)).toBe(false);
+
+    const user = await login(
+      [],
+      mockCredentials.user.token('user:default/alice'),
+    );
+    expect(user.stderr).toContain('Signed in as user:default/alice');
+    expect(user.code).toBe(0);
+    expect(fs.statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toEqual({
+      url: env.DBAAS_URL,
+      token: mockCredentials.user.token('user:default/alice'),
+    });
+    // the token never reaches the terminal
+    expect(user.stderr).not.toContain('mock-user-token');
+
+    const bot = await login(['--service'], mockCredentials.service.token());
+    expect(bot.code).toBe(0);
+    expect(bot.stderr).toContain('Signed in as external:test-service');
+  });
+
+  it('re-seals every stored secret under the current key', async () => {
+    const result = await dbaas(['admin', 'reseal', '--output', 'json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      keyId: 'default',
+      unreadable: [],
+    });
+  });
+
   it('explains how to configure the portal when nothing is set', async () => {
     const { DBAAS_URL: _u, ...withoutUrl } = env;
     const result = await new Promise<{ code: number; stderr: string }>(
@@ -271,8 +327,9 @@ describe('dbaas CLI against a running backend', () => {
       'connect',
       'delete',
       'login',
+      'admin reseal',
     ]) {
-      const help = await dbaas([command, '--help']);
+      const help = await dbaas([...command.split(' '), '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/Example/);
     }

@@ -7,10 +7,12 @@ import { ResponseError } from '@backstage/errors';
 import { Command, CommanderError, Option } from 'commander';
 import { managerClient } from './client';
 import { registerAccessCommands } from './commands/access';
+import { registerAdminCommands } from './commands/admin';
 import { registerInstanceCommands } from './commands/instances';
 import { registerLifecycleCommands } from './commands/lifecycle';
+import { registerLoginCommand } from './commands/login';
 import { Output, OUTPUTS } from './output';
-import { resolveSettings, saveSettings, UsageError } from './settings';
+import { resolveSettings, UsageError } from './settings';
 
 const program = new Command('dbaas')
   .description(
@@ -35,24 +37,11 @@ const ctx = () => {
   return { manager: managerClient(resolveSettings(opts)), output: opts.output };
 };
 
-program
-  .command('login')
-  .description(
-    'Remember the Backstage URL and token in ~/.config/dbaas/config.json',
-  )
-  .requiredOption('--url <url>', 'the Backstage backend')
-  .requiredOption('--token <token>', 'a Backstage token')
-  .addHelpText(
-    'after',
-    '\nExample:\n  dbaas login --url https://backstage.example.net --token "$BACKSTAGE_TOKEN"',
-  )
-  .action((opts: { url: string; token: string }) => {
-    process.stderr.write(`Saved to ${saveSettings(opts)}\n`);
-  });
-
+registerLoginCommand(program);
 registerInstanceCommands(program, ctx);
 registerLifecycleCommands(program, ctx);
 registerAccessCommands(program, ctx);
+registerAdminCommands(program, ctx);
 
 program.parseAsync(process.argv).catch(error => {
   if (error instanceof CommanderError) {

@@ -35,12 +35,12 @@ export function resolveSettings(flags: {
   const token = flags.token ?? process.env.DBAAS_TOKEN ?? saved.token;
   if (!url) {
     throw new UsageError(
-      'No Backstage URL: pass --url, set DBAAS_URL, or run `dbaas login --url <backend url> --token <token>`',
+      'No Backstage URL: pass --url, set DBAAS_URL, or run `dbaas login --url <backend url>`',
     );
   }
   if (!token) {
     throw new UsageError(
-      'No token: pass --token, set DBAAS_TOKEN, or run `dbaas login` (a static external-access token, or a user token from the portal)',
+      'No token: run `dbaas login --url <backend url>` and paste your token from the portal (Databases → CLI access), or set DBAAS_TOKEN',
     );
   }
   return { url: url.replace(/\/+$/, ''), token };

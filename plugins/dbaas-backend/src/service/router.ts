@@ -15,6 +15,7 @@ const logsQuerySchema = z
   .strict();
 import { issuePath } from '../config/readDbaasConfig';
 import { PayloadTooLargeError, TooManyRequestsError } from './errors';
+import { actorOf, principalOf } from './access/principal';
 import { InstanceService } from './InstanceService';
 
 export interface RouterOptions {
@@ -39,6 +40,12 @@ export async function createRouter(
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+
+  router.get('/whoami', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const principal = principalOf(credentials);
+    res.json({ type: principal.type, ref: actorOf(credentials) });
   });
 
   router.get('/flavors', async (req, res) => {

@@ -7,6 +7,7 @@ import {
   ListInstancesQuery,
   ListInstancesResponse,
   ListRuntimesResponse,
+  Principal,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -18,6 +19,8 @@ export interface DbaasRequestOptions {
 
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */
 export interface DbaasApi {
+  /** Who the token belongs to. */
+  whoami(options?: DbaasRequestOptions): Promise<Principal>;
   listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]>;
   /** The configured runtimes, which flavors each can serve, and the default. */
   listRuntimes(options?: DbaasRequestOptions): Promise<ListRuntimesResponse>;

@@ -8,6 +8,7 @@ import {
   ListInstancesQuery,
   ListInstancesResponse,
   ListRuntimesResponse,
+  Principal,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -29,6 +30,10 @@ export class DbaasClient implements DbaasApi {
   }) {
     this.discovery = options.discoveryApi;
     this.fetchFn = options.fetchApi?.fetch ?? ((...args) => fetch(...args));
+  }
+
+  whoami(options?: DbaasRequestOptions): Promise<Principal> {
+    return this.request('/whoami', options);
   }
 
   async listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]> {

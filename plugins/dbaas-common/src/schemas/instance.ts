@@ -227,3 +227,10 @@ export interface ResealReport {
   /** Instances with a secret no configured key opens. */
   unreadable: string[];
 }
+
+/** The caller of `GET /whoami`. */
+export interface Principal {
+  type: 'user' | 'service';
+  /** A user's entity ref, or a service's subject (e.g. `external:ops-bot`). */
+  ref: string;
+}
