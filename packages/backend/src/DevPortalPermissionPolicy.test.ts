@@ -2,6 +2,8 @@ import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/al
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  dbaasAdminPermission,
+  dbaasInstanceCreateAnyOwnerPermission,
   dbaasInstanceCreatePermission,
   dbaasInstanceCredentialsReadPermission,
   dbaasInstanceDeletePermission,
@@ -12,6 +14,13 @@ const guest = {
   info: {
     userEntityRef: 'user:default/guest',
     ownershipEntityRefs: ['user:default/guest', 'group:default/guests'],
+  },
+} as unknown as PolicyQueryUser;
+
+const admin = {
+  info: {
+    userEntityRef: 'user:default/root',
+    ownershipEntityRefs: ['user:default/root', 'group:default/platform-admins'],
   },
 } as unknown as PolicyQueryUser;
 
@@ -40,6 +49,23 @@ describe('DevPortalPermissionPolicy', () => {
         },
       });
     }
+  });
+
+  it('keeps creating for any owner and operating the Manager to platform admins', async () => {
+    for (const permission of [
+      dbaasInstanceCreateAnyOwnerPermission,
+      dbaasAdminPermission,
+    ]) {
+      await expect(policy.handle({ permission }, guest)).resolves.toEqual({
+        result: AuthorizeResult.DENY,
+      });
+      await expect(policy.handle({ permission }, admin)).resolves.toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+    await expect(
+      policy.handle({ permission: dbaasInstanceDeletePermission }, admin),
+    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
   });
 
   it('denies DBaaS actions to callers without a user', async () => {

@@ -12,12 +12,27 @@ import {
   createDbaasInstanceConditionalDecision,
   dbaasInstanceConditions,
 } from '@dbaas/plugin-dbaas-backend';
-import { DBAAS_INSTANCE_RESOURCE_TYPE } from '@dbaas/plugin-dbaas-common';
+import {
+  DBAAS_INSTANCE_RESOURCE_TYPE,
+  dbaasAdminPermission,
+  dbaasInstanceCreateAnyOwnerPermission,
+} from '@dbaas/plugin-dbaas-common';
+
+/** Members of this group are the portal's platform admins. */
+export const PLATFORM_ADMINS = 'group:default/platform-admins';
+
+const ADMIN_ONLY = [
+  dbaasInstanceCreateAnyOwnerPermission.name,
+  dbaasAdminPermission.name,
+];
 
 /**
- * The dev portal's policy. DBaaS: any signed-in user may create a database; reading,
- * changing, deleting it and reading its password are for its owners (the user and their
- * groups). The rest of the portal is open, as in a fresh Backstage app.
+ * The dev portal's policy. DBaaS: any signed-in user may create a database for themselves
+ * or their groups; reading, changing, deleting it and reading its password are for its
+ * owners (the user and their groups). Platform admins may do all of it for anyone, and
+ * operate the Manager (re-seal secrets). The rest of the portal is open, as in a fresh
+ * Backstage app. Service principals never reach a policy: the Manager decides for them
+ * with dbaas.serviceAccess.
  */
 export class DevPortalPermissionPolicy implements PermissionPolicy {
   async handle(
@@ -28,6 +43,12 @@ export class DevPortalPermissionPolicy implements PermissionPolicy {
       return { result: AuthorizeResult.ALLOW };
     }
     if (!user?.info.userEntityRef) {
+      return { result: AuthorizeResult.DENY };
+    }
+    if (user.info.ownershipEntityRefs.includes(PLATFORM_ADMINS)) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    if (ADMIN_ONLY.includes(request.permission.name)) {
       return { result: AuthorizeResult.DENY };
     }
     if (
