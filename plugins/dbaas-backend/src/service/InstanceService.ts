@@ -45,6 +45,7 @@ import {
   InstanceStore,
   StoredInstance,
   toPublicInstance,
+  Usage,
 } from '../store/InstanceStore';
 import { AccessControl } from './access/AccessControl';
 import { ResealReport, resealSecrets } from './admin/resealSecrets';
@@ -161,8 +162,6 @@ export class InstanceService {
         retryAfter,
       );
     }
-    await this.checkQuota(owner, storageGiB);
-
     const secrets: EngineSecrets = {
       password: generatePassword(),
       adminPassword: generatePassword(),
@@ -196,6 +195,7 @@ export class InstanceService {
         message: `requested by ${user}: ${flavor.id}, ${storageGiB} GiB on ${runtimeName}`,
         actor: user,
       },
+      usage => this.admit(owner, storageGiB, usage),
     );
     this.deps.engine.kick(instance.id);
     await this.deps.notifier.changed(instance);
@@ -306,9 +306,13 @@ export class InstanceService {
   }
 
   private async checkQuota(owner: string, storageGiB: number) {
+    this.admit(owner, storageGiB, await this.deps.store.usage(owner));
+  }
+
+  /** Throws when the owner's quota has no room for one more instance of this size. */
+  private admit(owner: string, storageGiB: number, usage: Usage) {
     const quota =
       this.deps.config.quotas.owners[owner] ?? this.deps.config.quotas.default;
-    const usage = await this.deps.store.usage(owner);
     if (usage.instances + 1 > quota.maxInstances) {
       throw new QuotaExceededError(
         `Quota exceeded: ${owner} has ${usage.instances} of ${quota.maxInstances} databases; delete one or ask your platform team to raise dbaas.quotas`,

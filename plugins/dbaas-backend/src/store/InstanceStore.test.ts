@@ -154,5 +154,27 @@ describe.each(databases.eachSupportedId())(
       await store.updateInstance(b.id, { status: 'deleted' });
       expect(await store.usage(owner)).toEqual({ instances: 1, storageGiB: 3 });
     });
+
+    it('admits exactly as many parallel creates as the quota allows', async () => {
+      const owner = 'group:default/parallel-team';
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, n) =>
+          store.createInstance(
+            newInstance({ name: `parallel-${n}`, owner, storageGiB: 1 }),
+            requested,
+            usage => {
+              if (usage.instances + 1 > 3) throw new Error('quota');
+            },
+          ),
+        ),
+      );
+      expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(3);
+      expect(
+        results.filter(
+          r => r.status === 'rejected' && String(r.reason) === 'Error: quota',
+        ),
+      ).toHaveLength(9);
+      expect(await store.usage(owner)).toEqual({ instances: 3, storageGiB: 3 });
+    });
   },
 );

@@ -17,6 +17,7 @@ import { HostRef } from '../runtimes/types';
 
 const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';
+const OWNER_LOCKS = 'dbaas_owner_locks';
 
 /** An instance with what only the Manager sees: host, sealed secrets, deadline. */
 export interface StoredInstance extends Omit<Instance, 'host'> {
@@ -97,13 +98,22 @@ export class InstanceStore {
 
   private constructor(private readonly knex: Knex) {}
 
+  /**
+   * Records a new instance. `admit` sees the owner's usage inside the same transaction, with
+   * the owner's creates serialised by a row lock, so parallel creates never over-admit a quota.
+   */
   async createInstance(
     instance: NewInstance,
     event: NewEvent,
+    admit?: (usage: Usage) => void,
   ): Promise<StoredInstance> {
     const at = now();
     try {
       await this.knex.transaction(async tx => {
+        if (admit) {
+          await lockOwner(tx, instance.owner);
+          admit(await usageOf(tx, instance.owner));
+        }
         await tx(INSTANCES).insert({
           ...toRow({
             ...instance,
@@ -266,20 +276,33 @@ export class InstanceStore {
   }
 
   /** What an owner uses, for quotas: instances not deleted or failed. */
-  async usage(
-    owner: string,
-  ): Promise<{ instances: number; storageGiB: number }> {
-    const row = await this.knex(INSTANCES)
-      .where({ owner })
-      .whereNotIn('status', ['deleted', 'failed'])
-      .count({ count: '*' })
-      .sum({ storage: 'storage_gib' })
-      .first();
-    return {
-      instances: Number(row?.count ?? 0),
-      storageGiB: Number(row?.storage ?? 0),
-    };
+  async usage(owner: string): Promise<Usage> {
+    return usageOf(this.knex, owner);
   }
+}
+
+export interface Usage {
+  instances: number;
+  storageGiB: number;
+}
+
+async function usageOf(knex: Knex, owner: string): Promise<Usage> {
+  const row = await knex(INSTANCES)
+    .where({ owner })
+    .whereNotIn('status', ['deleted', 'failed'])
+    .count({ count: '*' })
+    .sum({ storage: 'storage_gib' })
+    .first();
+  return {
+    instances: Number(row?.count ?? 0),
+    storageGiB: Number(row?.storage ?? 0),
+  };
+}
+
+/** Serialises the owner's admissions until the transaction ends (SQLite has one writer anyway). */
+async function lockOwner(tx: Knex.Transaction, owner: string) {
+  await tx(OWNER_LOCKS).insert({ owner }).onConflict('owner').ignore();
+  await tx(OWNER_LOCKS).where({ owner }).forUpdate().first();
 }
 
 function toRow(i: Omit<StoredInstance, never>) {
