@@ -2,10 +2,11 @@ export interface Config {
   /** Configuration of the DBaaS Manager (plugin `dbaas`). */
   dbaas?: {
     /**
-     * Runtime used when a request names none. Allowed: local, docker, kubernetes, ec2;
-     * anything but local must be configured under dbaas.runtimes. Default: local.
+     * Runtime used when a request names none: a registered runtime's name (built in: local,
+     * docker; runtime modules add others, e.g. kubernetes, ec2); anything but local must be
+     * configured under dbaas.runtimes. Default: local.
      */
-    defaultRuntime?: 'local' | 'docker' | 'kubernetes' | 'ec2';
+    defaultRuntime?: string;
 
     /** Settings per runtime. */
     runtimes?: {

@@ -103,6 +103,11 @@ describe('dbaas CLI against a running backend', () => {
   }
 
   it('creates with --wait, keeps a row through connect, lists, and deletes', async () => {
+    const runtimes = await dbaas(['runtimes', '--output', 'json']);
+    expect(JSON.parse(runtimes.stdout)).toEqual({
+      defaultRuntime: 'local',
+      items: [{ name: 'local', flavorIds: ['postgresql-17-small'] }],
+    });
     const flavors = await dbaas(['flavors', '--output', 'json']);
     expect(flavors.code).toBe(0);
     expect(JSON.parse(flavors.stdout).map((f: any) => f.id)).toEqual([
@@ -319,6 +324,7 @@ describe('dbaas CLI against a running backend', () => {
   it('has help with examples on every command', async () => {
     for (const command of [
       'flavors',
+      'runtimes',
       'create',
       'list',
       'get',

@@ -2,8 +2,8 @@ import { Config } from '@backstage/config';
 import {
   Flavor,
   flavorSchema,
-  RUNTIMES,
   RuntimeName,
+  runtimeNameSchema,
 } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
 import { EncryptionKey } from '../crypto/SecretBox';
@@ -65,11 +65,7 @@ const quotaSchema = z.object({
 });
 
 const settingsSchema = z.object({
-  defaultRuntime: z
-    .enum(RUNTIMES, {
-      errorMap: () => ({ message: `must be one of ${RUNTIMES.join(', ')}` }),
-    })
-    .default('local'),
+  defaultRuntime: runtimeNameSchema.default('local'),
   provisioning: z
     .object({
       timeoutSeconds: z.number().int().positive().default(600),

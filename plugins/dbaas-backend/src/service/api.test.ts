@@ -305,7 +305,12 @@ describe('DBaaS Manager API on the local runtime', () => {
       [
         { ...valid, runtime: 'mainframe' },
         400,
-        'runtime: must be one of local, docker, kubernetes, ec2',
+        "runtime: 'mainframe' is not configured; configured runtimes: local",
+      ],
+      [
+        { ...valid, runtime: 'Not A Name!' },
+        400,
+        'runtime: must be a runtime name: lowercase letters, digits and dashes',
       ],
       [
         { ...valid, runtime: 'docker' },

@@ -49,6 +49,23 @@ export function registerInstanceCommands(program: Command, ctx: Ctx) {
     });
 
   program
+    .command('runtimes')
+    .description('List where databases can run, and the flavors each can serve')
+    .addHelpText('after', '\nExample:\n  dbaas runtimes --output json')
+    .action(async () => {
+      const { manager, output } = ctx();
+      const runtimes = await manager.api.listRuntimes(manager.options);
+      print(output, runtimes, () => ({
+        columns: ['RUNTIME', 'DEFAULT', 'FLAVORS'],
+        rows: runtimes.items.map(r => [
+          r.name,
+          r.name === runtimes.defaultRuntime ? 'yes' : '',
+          r.flavorIds.join(', '),
+        ]),
+      }));
+    });
+
+  program
     .command('list')
     .description('List the databases you can see')
     .option(

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { RUNTIMES } from '@dbaas/plugin-dbaas-common';
 import readline from 'readline/promises';
 import { findInstance, Manager } from '../client';
 import { Output, print } from '../output';
@@ -23,7 +22,7 @@ export function registerLifecycleCommands(program: Command, ctx: Ctx) {
     .option('--storage <GiB>', "storage in GiB; default: the flavor's")
     .option(
       '--runtime <runtime>',
-      `one of ${RUNTIMES.join(', ')}; default: the portal's`,
+      "a runtime of the portal (see `dbaas runtimes`); default: the portal's",
     )
     .option(
       '--wait',
@@ -49,14 +48,6 @@ export function registerLifecycleCommands(program: Command, ctx: Ctx) {
           opts.storage === undefined ? undefined : Number(opts.storage);
         if (storageGiB !== undefined && !Number.isInteger(storageGiB)) {
           throw new UsageError('--storage must be a whole number of GiB');
-        }
-        if (
-          opts.runtime &&
-          !(RUNTIMES as readonly string[]).includes(opts.runtime)
-        ) {
-          throw new UsageError(
-            `--runtime must be one of ${RUNTIMES.join(', ')}`,
-          );
         }
         let instance = await manager.api.createInstance(
           {

@@ -34,8 +34,19 @@ export type Phase =
   | (typeof PROVISIONING_PHASES)[number]
   | (typeof DELETING_PHASES)[number];
 
-export const RUNTIMES = ['local', 'docker', 'kubernetes', 'ec2'] as const;
-export type RuntimeName = (typeof RUNTIMES)[number];
+/**
+ * A runtime's name as registered with the Manager (built in: local, docker; modules add
+ * others, e.g. kubernetes, ec2). The Manager's registry is the only list of runtimes:
+ * `GET /runtimes` tells which exist.
+ */
+export type RuntimeName = string;
+
+export const runtimeNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}$/,
+    'must be a runtime name: lowercase letters, digits and dashes (see GET /runtimes)',
+  );
 
 /** Typed reasons an instance failed; each runtime maps its errors onto these. */
 export const FAULT_CODES = [
@@ -151,11 +162,7 @@ export const createInstanceRequestSchema = z
       .int('must be a whole number of GiB')
       .positive()
       .optional(),
-    runtime: z
-      .enum(RUNTIMES, {
-        errorMap: () => ({ message: `must be one of ${RUNTIMES.join(', ')}` }),
-      })
-      .optional(),
+    runtime: runtimeNameSchema.optional(),
     deletionProtection: z.boolean().optional(),
     component: entityRefSchema.optional(),
     /** Stop at host_ready until `POST /instances/{id}/deploy` (two-step templates). */

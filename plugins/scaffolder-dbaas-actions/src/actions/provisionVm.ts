@@ -37,10 +37,7 @@ export function createProvisionVmAction(deps: {
             .describe("Storage in GiB; default: the flavor's"),
         runtime: z =>
           z
-            .preprocess(
-              v => (v === '' ? undefined : v),
-              z.enum(['local', 'docker', 'kubernetes', 'ec2']).optional(),
-            )
+            .preprocess(v => (v === '' ? undefined : v), z.string().optional())
             .describe("Runtime; default: the Manager's dbaas.defaultRuntime"),
         deletionProtection: z =>
           z.boolean().optional().describe('Refuse deletes until turned off'),
