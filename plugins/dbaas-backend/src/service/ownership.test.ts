@@ -83,6 +83,17 @@ describe('the owner rule', () => {
     expect((await dryRun('user:default/bob', 'user:default/bob')).status).toBe(
       200,
     );
+    // a real create for another team: refused before anything starts
+    const refused = await request(server)
+      .post('/api/dbaas/instances')
+      .set('Authorization', token('user:default/bob'))
+      .send({
+        name: 'bobs-db',
+        owner: 'group:default/team-a',
+        flavorId: 'postgresql-17-small',
+      });
+    expect(refused.status).toBe(403);
+    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
 
     const created = await request(server)
       .post('/api/dbaas/instances')
