@@ -24,6 +24,8 @@ import { OwnerCheck } from './service/access/OwnerCheck';
 import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
 import { InstanceStore, toPublicInstance } from './store/InstanceStore';
+import { SettingsStore } from './store/SettingsStore';
+import { InstanceCertificates } from './tls/InstanceCertificates';
 
 /** The DBaaS Manager backend plugin, mounted at `/api/dbaas`. */
 export const dbaasPlugin = createBackendPlugin({
@@ -84,6 +86,9 @@ export const dbaasPlugin = createBackendPlugin({
         const store = await InstanceStore.create(knex, {
           skipMigrations: deps.database.migrations?.skip,
         });
+        const settings = new SettingsStore(knex);
+        // the CA is made on first use and shared by every replica through the store
+        const certificates = new InstanceCertificates({ settings, secretBox });
         const notifier = new InstanceNotifier({
           logger,
           notifications: deps.notifications,
@@ -98,6 +103,7 @@ export const dbaasPlugin = createBackendPlugin({
           logger,
           replicaId: crypto.randomUUID(),
           leaseMs: config.leaseMs,
+          certificates,
         });
 
         deps.permissionsRegistry.addResourceType({
@@ -135,6 +141,8 @@ export const dbaasPlugin = createBackendPlugin({
           }),
           auditor: deps.auditor,
           notifier,
+          settings,
+          certificates,
         });
         deps.httpRouter.use(
           await createRouter({

@@ -123,7 +123,8 @@ describe('encryption keys', () => {
       .set('Authorization', asAlice);
     expect(report.body).toEqual({
       keyId: 'key-b',
-      resealed: 1,
+      // the instance's secrets and the Manager's TLS CA
+      resealed: 2,
       alreadyCurrent: 0,
       unreadable: [],
     });

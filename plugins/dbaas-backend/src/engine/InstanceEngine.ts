@@ -17,6 +17,8 @@ import {
   StaleInstanceError,
   StoredInstance,
 } from '../store/InstanceStore';
+import { InstanceCertificates } from '../tls/InstanceCertificates';
+import { certificateNames } from '../tls/serverCertificate';
 import { InstanceNotifier } from './InstanceNotifier';
 
 export interface InstanceEngineOptions {
@@ -30,6 +32,8 @@ export interface InstanceEngineOptions {
   replicaId: string;
   leaseMs: number;
   healthPollMs?: number;
+  /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
+  certificates?: InstanceCertificates;
 }
 
 const ACTOR = 'dbaas';
@@ -222,7 +226,7 @@ export class InstanceEngine {
           const endpoint = await runtime.engine.deploy(
             instance.hostRef!,
             this.engineSpec(instance, flavor),
-            this.secrets(instance),
+            await this.secretsWithTls(instance, runtime, flavor, ctx),
             ctx,
           );
           await this.update(
@@ -461,6 +465,65 @@ export class InstanceEngine {
 
   secrets(instance: StoredInstance): EngineSecrets {
     return this.options.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+  }
+
+  /**
+   * The secrets with a TLS certificate for every name the instance is reached by. One is
+   * issued the first time (or when it no longer fits) and stored with the sealed secrets
+   * before the engine sees it, so a repeated deploy or a restart serves the same one.
+   */
+  private async secretsWithTls(
+    instance: StoredInstance,
+    runtime: Runtime,
+    flavor: Flavor,
+    ctx: StepContext,
+  ): Promise<EngineSecrets> {
+    const { certificates, store, secretBox } = this.options;
+    if (!certificates || !instance.hostRef) return this.secrets(instance);
+    const hostRef = instance.hostRef;
+    const names = certificateNames([
+      hostRef.address,
+      ...(runtime.engine.tlsNames?.(
+        hostRef,
+        this.engineSpec(instance, flavor),
+      ) ?? []),
+      'localhost',
+      '127.0.0.1',
+      '::1',
+    ]);
+    for (let attempt = 0; ; attempt++) {
+      const secrets = this.secrets(instance);
+      const { tls, reason } = await certificates.certificateFor(
+        secrets.tls,
+        names,
+      );
+      if (!reason) return secrets;
+      const withTls = { ...secrets, tls };
+      const hostRefText = JSON.stringify(instance.hostRef);
+      const sealed = secretBox.seal(withTls);
+      if (
+        await store.swapSealed(
+          {
+            id: instance.id,
+            secrets: instance.sealedSecrets,
+            hostRef: hostRefText,
+          },
+          { id: instance.id, secrets: sealed, hostRef: hostRefText },
+        )
+      ) {
+        instance.sealedSecrets = sealed;
+        ctx.logger.info(
+          `TLS certificate issued for ${names.join(', ')} (${reason})`,
+        );
+        return withTls;
+      }
+      // sealed again meanwhile (a reseal): read it again
+      const fresh = await store.getInstance(instance.id);
+      if (!fresh || attempt >= 3) {
+        throw new StaleInstanceError(instance.id);
+      }
+      Object.assign(instance, fresh);
+    }
   }
 }
 

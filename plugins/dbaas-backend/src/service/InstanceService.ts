@@ -47,6 +47,8 @@ import {
   toPublicInstance,
   Usage,
 } from '../store/InstanceStore';
+import { SettingsStore } from '../store/SettingsStore';
+import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { AccessControl } from './access/AccessControl';
 import { ResealReport, resealSecrets } from './admin/resealSecrets';
 import { OwnerCheck } from './access/OwnerCheck';
@@ -81,6 +83,8 @@ export class InstanceService {
       ownerCheck: OwnerCheck;
       auditor: AuditorService;
       notifier: InstanceNotifier;
+      settings?: SettingsStore;
+      certificates?: InstanceCertificates;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
@@ -519,7 +523,11 @@ export class InstanceService {
   /** Seals every stored secret under the newest key (after a key was put first). */
   async reseal(credentials: BackstageCredentials): Promise<ResealReport> {
     await this.authorize(credentials, dbaasAdminPermission);
-    return resealSecrets(this.deps.store, this.deps.secretBox);
+    return resealSecrets(
+      this.deps.store,
+      this.deps.secretBox,
+      this.deps.settings,
+    );
   }
 
   private async load(
