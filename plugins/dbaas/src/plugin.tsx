@@ -74,6 +74,17 @@ const flavorPickerField = FormFieldBlueprint.make({
   },
 });
 
+/** `ui:field: DbaasOwnerPicker`: the signed-in user and the groups they are a member of. */
+const ownerPickerField = FormFieldBlueprint.make({
+  name: 'owner-picker',
+  params: {
+    field: () =>
+      import('./components/OwnerPicker/formField').then(
+        m => m.ownerPickerFormField,
+      ),
+  },
+});
+
 /** The DBaaS frontend plugin for Backstage's new frontend system. */
 export const dbaasPlugin = createFrontendPlugin({
   pluginId: 'dbaas',
@@ -86,5 +97,6 @@ export const dbaasPlugin = createFrontendPlugin({
     databaseCard,
     databaseContent,
     flavorPickerField,
+    ownerPickerField,
   ],
 });
