@@ -13,6 +13,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
 import { FlavorTable } from '../FlavorTable';
 import { InstancesTable } from '../InstancesTable';
+import { CliAccessButton } from './CliAccess';
 
 /** Where the Create Database template lives in a portal with the scaffolder at /create. */
 export const CREATE_DATABASE_PATH = '/create/templates/default/create-database';
@@ -85,6 +86,7 @@ export const DatabasesPage = () => {
         >
           Create Database
         </LinkButton>
+        <CliAccessButton />
         <SupportButton>
           Databases made by the DBaaS Manager: PostgreSQL and MySQL/MariaDB, by
           self-service.
