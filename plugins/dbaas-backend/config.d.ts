@@ -145,6 +145,11 @@ export interface Config {
       };
       /** Free-form settings per runtime, e.g. { ec2: { instanceType: t3.medium } }. */
       runtimeHints?: { [runtime: string]: { [key: string]: unknown } };
+      /**
+       * Every instance serves TLS with a certificate from the Manager's CA. With
+       * require: true it also refuses plain-text connections. Default: false.
+       */
+      tls?: { require: boolean };
     }>;
 
     provisioning?: {

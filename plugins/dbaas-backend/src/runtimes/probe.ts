@@ -1,6 +1,22 @@
 import { Endpoint, Engine } from '@dbaas/plugin-dbaas-common';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
+import { EngineTls } from './types';
+
+/**
+ * `ssl` for node-postgres: verify the server with the Manager's CA and its name (verify-full),
+ * or plain text for an engine deployed before it had a certificate.
+ */
+export function postgresSsl(tls: EngineTls | undefined) {
+  return tls ? { ca: tls.caPem, rejectUnauthorized: true } : undefined;
+}
+
+/** `ssl` for mysql2: verify the server with the Manager's CA and its name (VERIFY_IDENTITY). */
+export function mysqlSsl(tls: EngineTls | undefined) {
+  return tls
+    ? { ca: tls.caPem, rejectUnauthorized: true, verifyIdentity: true }
+    : undefined;
+}
 
 /** Whether the engine answers a query as the application user: the check a client would make. */
 export async function engineAnswers(
@@ -8,6 +24,7 @@ export async function engineAnswers(
   endpoint: Endpoint,
   password: string,
   timeoutMs = 2000,
+  tls?: EngineTls,
 ): Promise<boolean> {
   const { host, port, database, user } = endpoint;
   try {
@@ -19,6 +36,7 @@ export async function engineAnswers(
         user,
         password,
         connectionTimeoutMillis: timeoutMs,
+        ssl: postgresSsl(tls),
       });
       try {
         await client.connect();
@@ -34,6 +52,7 @@ export async function engineAnswers(
         user,
         password,
         connectTimeout: timeoutMs,
+        ssl: mysqlSsl(tls),
       });
       try {
         await conn.query('SELECT 1');

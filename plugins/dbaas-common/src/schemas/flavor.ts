@@ -39,6 +39,12 @@ export const flavorSchema = z.object({
   storageGiB: storageBoundsSchema,
   /** Free-form settings for one runtime, e.g. `{ ec2: { instanceType: 't3.medium' } }`. */
   runtimeHints: z.record(z.record(z.unknown())).optional(),
+  /**
+   * Every engine serves TLS with a certificate from the Manager's CA; with `require`, it
+   * refuses plain-text connections too (PostgreSQL `hostnossl … reject`, MariaDB/MySQL
+   * `require_secure_transport`).
+   */
+  tls: z.object({ require: z.boolean() }).strict().optional(),
 });
 
 export type Flavor = z.infer<typeof flavorSchema>;

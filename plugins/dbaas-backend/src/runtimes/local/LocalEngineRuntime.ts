@@ -30,7 +30,7 @@ export class LocalEngineRuntime implements EngineRuntime {
     const server = this.server(spec);
     const local = localHost(host);
     await server.initialize(local, spec, secrets);
-    await server.start(local, secrets);
+    await server.start(local, spec, secrets);
     return server.ensureApplicationDatabase(local, spec, secrets);
   }
 
@@ -43,7 +43,7 @@ export class LocalEngineRuntime implements EngineRuntime {
   }
 
   async start(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
-    await this.server(spec).start(localHost(host), secrets);
+    await this.server(spec).start(localHost(host), spec, secrets);
   }
 
   async logs(host: HostRef, spec: EngineSpec, tail: number) {

@@ -16,8 +16,15 @@ export interface LocalServer {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<void>;
-  /** Starts the server unless it runs, and waits until it accepts connections. */
-  start(host: LocalHost, secrets: EngineSecrets): Promise<void>;
+  /**
+   * Starts the server unless it runs, and waits until it accepts connections; it serves
+   * TLS with `secrets.tls`.
+   */
+  start(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<void>;
   /** Creates the application database and user, or brings them in line. */
   ensureApplicationDatabase(
     host: LocalHost,

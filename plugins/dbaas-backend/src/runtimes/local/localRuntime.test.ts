@@ -9,14 +9,17 @@ import {
   mariadbFlavor,
   postgresFlavor,
 } from '../../testUtils/fixtures';
-import { EngineSecrets, EngineSpec, StepContext } from '../types';
+import { caFile, clientQuery, testTls } from '../../testUtils/tlsClients';
+import { mysqlSsl, postgresSsl } from '../probe';
+import { EngineSecrets, EngineSpec, EngineTls, StepContext } from '../types';
 import { createLocalRuntime } from '.';
 import { isAlive, isPortFree } from './processes';
 
 jest.setTimeout(180_000);
 
-const postgres = postgresFlavor;
-const mariadb = mariadbFlavor;
+// both require TLS: plain-text connections are refused
+const postgres = { ...postgresFlavor, tls: { require: true } };
+const mariadb = { ...mariadbFlavor, tls: { require: true } };
 
 const ctx: StepContext = {
   logger: mockServices.logger.mock(),
@@ -28,9 +31,10 @@ type Query = (sql: string) => Promise<unknown[]>;
 async function withPostgres(
   endpoint: { host: string; port: number; database: string; user: string },
   password: string,
+  tls: EngineTls,
   fn: (query: Query) => Promise<void>,
 ) {
-  const client = new Client({ ...endpoint, password });
+  const client = new Client({ ...endpoint, password, ssl: postgresSsl(tls) });
   await client.connect();
   try {
     await fn(async sql => (await client.query(sql)).rows);
@@ -42,9 +46,14 @@ async function withPostgres(
 async function withMariadb(
   endpoint: { host: string; port: number; database: string; user: string },
   password: string,
+  tls: EngineTls,
   fn: (query: Query) => Promise<void>,
 ) {
-  const conn = await mysql.createConnection({ ...endpoint, password });
+  const conn = await mysql.createConnection({
+    ...endpoint,
+    password,
+    ssl: mysqlSsl(tls),
+  });
   try {
     await fn(async sql => (await conn.query(sql))[0] as unknown[]);
   } finally {
@@ -65,7 +74,7 @@ describe('local runtime', () => {
     ['PostgreSQL', postgres, withPostgres],
     ['MariaDB', mariadb, withMariadb],
   ] as const)(
-    'runs a real %s server that keeps a row across a restart, then removes every trace',
+    'runs a real %s server that serves verified TLS only and keeps a row across a restart, then removes every trace',
     async (_name, flavor, connect) => {
       const runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
       expect(runtime.unsupportedReason(flavor)).toBeUndefined();
@@ -80,7 +89,9 @@ describe('local runtime', () => {
       const secrets: EngineSecrets = {
         password: crypto.randomBytes(18).toString('base64url'),
         adminPassword: crypto.randomBytes(18).toString('base64url'),
+        tls: await testTls(['127.0.0.1', 'localhost']),
       };
+      const ca = caFile(secrets.tls!);
 
       const host = await runtime.host.provision(
         {
@@ -123,23 +134,65 @@ describe('local runtime', () => {
         },
       );
 
-      await connect(endpoint, secrets.password, async query => {
-        await query(
-          'CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(40))',
-        );
-        await query("INSERT INTO orders VALUES (1, 'coffee')");
-      });
+      // Debian's own client, verifying the server's certificate and name with the CA
+      const created = await clientQuery(
+        flavor.engine,
+        endpoint,
+        secrets.password,
+        "CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(40)); INSERT INTO orders VALUES (1, 'coffee')",
+        { ca },
+      );
+      expect(created).toMatchObject({ code: 0 });
+      // plain text is refused: the flavor requires TLS (MariaDB answers "access denied" to
+      // the credentials that just worked over TLS)
+      const plain = await clientQuery(
+        flavor.engine,
+        endpoint,
+        secrets.password,
+        'SELECT 1',
+        'plain',
+      );
+      expect(plain.code).not.toBe(0);
+      expect(plain.output).toMatch(
+        flavor.engine === 'postgresql'
+          ? /rejects connection .* no encryption/
+          : /insecure transport are prohibited|Access denied/,
+      );
+      // and a client that trusts another CA refuses the server
+      const otherCa = caFile(await testTls());
+      const untrusted = await clientQuery(
+        flavor.engine,
+        endpoint,
+        secrets.password,
+        'SELECT 1',
+        { ca: otherCa },
+      );
+      expect(untrusted.code).not.toBe(0);
+      expect(untrusted.output).toMatch(
+        /certificate verify failed|self.signed/i,
+      );
 
       await runtime.engine.stop(host, spec, ctx);
       expect((await runtime.engine.health(host, spec, secrets)).state).toBe(
         'unhealthy',
       );
       await runtime.engine.start(host, spec, secrets, ctx);
-      await connect(endpoint, secrets.password, async query => {
+      await connect(endpoint, secrets.password, secrets.tls!, async query => {
         expect(await query('SELECT item FROM orders WHERE id = 1')).toEqual([
           { item: 'coffee' },
         ]);
       });
+      expect(
+        await clientQuery(
+          flavor.engine,
+          endpoint,
+          secrets.password,
+          'SELECT item FROM orders WHERE id = 1',
+          { ca },
+        ),
+      ).toEqual({ code: 0, output: 'coffee\n' });
+      fs.rmSync(path.dirname(ca), { recursive: true, force: true });
+      fs.rmSync(path.dirname(otherCa), { recursive: true, force: true });
 
       const pidFile =
         flavor.engine === 'postgresql'

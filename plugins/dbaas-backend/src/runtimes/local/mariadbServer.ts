@@ -5,7 +5,8 @@ import fs from 'fs/promises';
 import mysql from 'mysql2/promise';
 import os from 'os';
 import path from 'path';
-import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
+import { mysqlSsl } from '../probe';
+import { EngineSecrets, EngineSpec, EngineTls, RuntimeFault } from '../types';
 import {
   LocalHost,
   LocalServer,
@@ -50,14 +51,49 @@ export class MariadbServer implements LocalServer {
       pid: path.join(host.dir, 'mariadb.pid'),
       log: path.join(host.dir, 'mariadb.log'),
       socket: path.join(os.tmpdir(), `dbaas-${id}.sock`),
+      tls: path.join(host.dir, 'tls'),
     };
   }
 
-  async initialize(host: LocalHost, spec: EngineSpec) {
+  /**
+   * my.cnf, and the server's certificate, key and CA in `<dir>/tls`: written before every
+   * start, so the stored certificate is the one served.
+   */
+  private async configure(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ) {
     const p = this.paths(host);
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
-    await fs.writeFile(p.config, serverConfig(host, p, spec.flavor.memoryMiB));
+    if (secrets.tls) {
+      await fs.mkdir(p.tls, { recursive: true, mode: 0o700 });
+      await chownTo(p.tls, runAs);
+      for (const [name, content] of Object.entries(tlsFiles(secrets.tls))) {
+        const file = path.join(p.tls, name);
+        await fs.rm(file, { force: true });
+        await fs.writeFile(file, content, { mode: 0o600 });
+        await chownTo(file, runAs);
+      }
+    }
+    await fs.writeFile(
+      p.config,
+      serverConfig(
+        host,
+        p,
+        spec.flavor.memoryMiB,
+        secrets.tls
+          ? { require: spec.flavor.tls?.require ?? false }
+          : undefined,
+      ),
+    );
+  }
+
+  async initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
+    const p = this.paths(host);
+    const runAs = await this.user();
+    await this.configure(host, spec, secrets);
     if (await pathExists(path.join(p.data, 'mysql'))) return;
 
     const scratch = `${p.data}.init`;
@@ -76,10 +112,11 @@ export class MariadbServer implements LocalServer {
     await fs.rename(scratch, p.data);
   }
 
-  async start(host: LocalHost, secrets: EngineSecrets) {
+  async start(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (await this.runningPid(host)) return;
     const p = this.paths(host);
     const runAs = await this.user();
+    await this.configure(host, spec, secrets);
     const child = spawn(
       this.binaries.server,
       [
@@ -188,6 +225,7 @@ export class MariadbServer implements LocalServer {
         password: secrets.password,
         database: spec.database,
         connectTimeout: 5000,
+        ssl: mysqlSsl(secrets.tls),
       });
       await conn.query('SELECT 1');
       await conn.end();
@@ -210,11 +248,22 @@ export class MariadbServer implements LocalServer {
   }
 }
 
+function tlsFiles(tls: EngineTls) {
+  return {
+    'server.crt': tls.certificatePem,
+    'server.key': tls.privateKeyPem,
+    'ca.crt': tls.caPem,
+  };
+}
+
 function serverConfig(
   host: LocalHost,
-  p: { data: string; pid: string; log: string; socket: string },
+  p: { data: string; pid: string; log: string; socket: string; tls: string },
   memoryMiB: number,
+  tls?: { require: boolean },
 ) {
+  const file = (name: keyof ReturnType<typeof tlsFiles>) =>
+    path.join(p.tls, name);
   return [
     '# Written by the DBaaS local runtime',
     '[mysqld]',
@@ -228,6 +277,16 @@ function serverConfig(
     'character-set-server = utf8mb4',
     'collation-server = utf8mb4_unicode_ci',
     'skip-name-resolve = 0',
+    ...(tls
+      ? [
+          `ssl_cert = ${file('server.crt')}`,
+          `ssl_key = ${file('server.key')}`,
+          `ssl_ca = ${file('ca.crt')}`,
+          'tls_version = TLSv1.2,TLSv1.3',
+          // the unix socket (the Manager's admin access) counts as secure transport
+          `require_secure_transport = ${tls.require ? 'ON' : 'OFF'}`,
+        ]
+      : []),
     '',
   ].join('\n');
 }

@@ -2,7 +2,8 @@ import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import fs from 'fs/promises';
 import path from 'path';
 import { Client } from 'pg';
-import { EngineSecrets, EngineSpec, RuntimeFault } from '../types';
+import { postgresSsl } from '../probe';
+import { EngineSecrets, EngineSpec, EngineTls, RuntimeFault } from '../types';
 import {
   LocalHost,
   LocalServer,
@@ -94,10 +95,11 @@ export class PostgresServer implements LocalServer {
     await fs.rename(scratch, data);
   }
 
-  async start(host: LocalHost) {
+  async start(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (await this.runningPid(host)) return;
     const { data, log } = this.paths(host);
     const runAs = await this.user();
+    await configureTls(data, runAs, secrets.tls, spec.flavor.tls?.require);
     try {
       // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
       await run(
@@ -170,6 +172,7 @@ export class PostgresServer implements LocalServer {
       password: secrets.password,
       database: spec.database,
       connectionTimeoutMillis: 5000,
+      ssl: postgresSsl(secrets.tls),
     });
     try {
       await client.connect();
@@ -211,7 +214,60 @@ function adminClient(
     password: secrets.adminPassword,
     database,
     connectionTimeoutMillis: 5000,
+    ssl: postgresSsl(secrets.tls),
   });
+}
+
+const TLS_CONF = 'dbaas-tls.conf';
+const INCLUDE_TLS = `include_if_exists = '${TLS_CONF}'`;
+const REJECT_PLAIN = 'hostnossl all all all reject # dbaas: flavor tls.require';
+
+/**
+ * The server's certificate and key in its data directory, `ssl = on` in an included file,
+ * and, when the flavor requires TLS, a first pg_hba.conf rule refusing plain-text TCP.
+ * Written before every start, so the stored certificate is the one served.
+ */
+async function configureTls(
+  data: string,
+  runAs: RunAs,
+  tls: EngineTls | undefined,
+  require = false,
+) {
+  const file = (name: string) => path.join(data, name);
+  const settings = ['# Written by the DBaaS local runtime before each start'];
+  if (tls) {
+    for (const [name, content] of [
+      ['server.crt', tls.certificatePem],
+      ['server.key', tls.privateKeyPem],
+      ['root.crt', tls.caPem],
+    ]) {
+      await fs.rm(file(name), { force: true });
+      await fs.writeFile(file(name), content, { mode: 0o600 });
+      await chownTo(file(name), runAs);
+    }
+    settings.push(
+      'ssl = on',
+      "ssl_cert_file = 'server.crt'",
+      "ssl_key_file = 'server.key'",
+      "ssl_min_protocol_version = 'TLSv1.2'",
+    );
+  } else {
+    settings.push('ssl = off');
+  }
+  await fs.writeFile(file(TLS_CONF), `${settings.join('\n')}\n`);
+  await chownTo(file(TLS_CONF), runAs);
+
+  const conf = await fs.readFile(file('postgresql.conf'), 'utf8');
+  if (!conf.split('\n').includes(INCLUDE_TLS)) {
+    await fs.appendFile(file('postgresql.conf'), `\n${INCLUDE_TLS}\n`);
+  }
+  const hba = (await fs.readFile(file('pg_hba.conf'), 'utf8'))
+    .split('\n')
+    .filter(line => line !== REJECT_PLAIN);
+  await fs.writeFile(
+    file('pg_hba.conf'),
+    [...(require && tls ? [REJECT_PLAIN] : []), ...hba].join('\n'),
+  );
 }
 
 function serverSettings(host: LocalHost, memoryMiB: number) {
