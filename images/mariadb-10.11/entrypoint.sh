@@ -1,6 +1,7 @@
 #!/bin/bash
 # Initializes the data directory, the application database, its user and the admin password
-# on first start (from DBAAS_* variables or *_FILE secret files), and reuses them afterwards.
+# on first start (from DBAAS_* variables or *_FILE secret files), and reuses them afterwards;
+# serves TLS when DBAAS_TLS_CERT_FILE and DBAAS_TLS_KEY_FILE name a certificate and its key.
 set -euo pipefail
 
 read_secret() {
@@ -52,8 +53,20 @@ SQL
   echo "entrypoint: initialized database $DBAAS_DATABASE for $DBAAS_USER"
 fi
 
+# TLS, on every start: the certificate, key and CA from DBAAS_TLS_*_FILE; with
+# DBAAS_TLS_REQUIRE=true, plain-text TCP is refused (the unix socket stays usable).
+tls=()
+if [ -n "${DBAAS_TLS_CERT_FILE:-}" ]; then
+  : "${DBAAS_TLS_KEY_FILE:?set DBAAS_TLS_KEY_FILE with DBAAS_TLS_CERT_FILE}"
+  tls=("--ssl-cert=$DBAAS_TLS_CERT_FILE" "--ssl-key=$DBAAS_TLS_KEY_FILE" '--tls-version=TLSv1.2,TLSv1.3')
+  [ -z "${DBAAS_TLS_CA_FILE:-}" ] || tls+=("--ssl-ca=$DBAAS_TLS_CA_FILE")
+  if [ "${DBAAS_TLS_REQUIRE:-false}" = 'true' ]; then
+    tls+=('--require-secure-transport=ON')
+  fi
+fi
+
 if [ "$1" = 'mariadbd' ]; then
   shift
-  exec mariadbd "${tuning[@]}" "$@"
+  exec mariadbd "${tuning[@]}" "${tls[@]}" "$@"
 fi
 exec "$@"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Initializes the data directory, the application database, its user and the admin password
-# on first start (from DBAAS_* variables or *_FILE secret files), and reuses them afterwards.
+# on first start (from DBAAS_* variables or *_FILE secret files), and reuses them afterwards;
+# serves TLS when DBAAS_TLS_CERT_FILE and DBAAS_TLS_KEY_FILE name a certificate and its key.
 set -euo pipefail
 
 # DBAAS_PASSWORD_FILE=/run/dbaas/password beats DBAAS_PASSWORD
@@ -48,6 +49,28 @@ CREATE DATABASE :"db" OWNER :"user";
 SQL
   pg_ctl -D "$PGDATA" -m fast -w stop > /dev/null
   echo "entrypoint: initialized database $DBAAS_DATABASE for $DBAAS_USER"
+fi
+
+# TLS, on every start: the certificate and key from DBAAS_TLS_CERT_FILE/DBAAS_TLS_KEY_FILE
+# (copied, so the key is the server user's own with mode 0600, as PostgreSQL demands), and
+# with DBAAS_TLS_REQUIRE=true a first pg_hba.conf rule that refuses plain-text TCP.
+reject_plain='hostnossl all all all reject # dbaas: DBAAS_TLS_REQUIRE'
+if [ "$1" = 'postgres' ] && [ -s "$PGDATA/pg_hba.conf" ]; then
+  hba="$(grep -vxF "$reject_plain" "$PGDATA/pg_hba.conf" || true)"
+  if [ -n "${DBAAS_TLS_CERT_FILE:-}" ] && [ "${DBAAS_TLS_REQUIRE:-false}" = 'true' ]; then
+    hba="$reject_plain"$'\n'"$hba"
+  fi
+  printf '%s\n' "$hba" > "$PGDATA/pg_hba.conf"
+fi
+if [ "$1" = 'postgres' ] && [ -n "${DBAAS_TLS_CERT_FILE:-}" ]; then
+  : "${DBAAS_TLS_KEY_FILE:?set DBAAS_TLS_KEY_FILE with DBAAS_TLS_CERT_FILE}"
+  tls_dir=/run/postgresql/tls
+  mkdir -p "$tls_dir"
+  chmod 700 "$tls_dir"
+  install -m 0644 "$DBAAS_TLS_CERT_FILE" "$tls_dir/server.crt"
+  install -m 0600 "$DBAAS_TLS_KEY_FILE" "$tls_dir/server.key"
+  set -- "$@" -c ssl=on -c "ssl_cert_file=$tls_dir/server.crt" -c "ssl_key_file=$tls_dir/server.key" \
+    -c ssl_min_protocol_version=TLSv1.2
 fi
 
 exec "$@"

@@ -67,6 +67,7 @@ export class DockerEngineRuntime implements EngineRuntime {
           `DBAAS_PASSWORD_FILE=${SECRETS_DIR}/password`,
           `DBAAS_ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin-password`,
           `DBAAS_MEMORY_MIB=${spec.flavor.memoryMiB}`,
+          ...tlsEnv(spec, secrets),
         ],
         Labels: {
           [LABEL_MANAGED_BY]: MANAGED_BY,
@@ -99,22 +100,15 @@ export class DockerEngineRuntime implements EngineRuntime {
       });
       // secrets go in as files, never as environment variables that `docker inspect` shows
       await container.putArchive(
-        tarFiles([
-          {
-            name: 'password',
-            content: secrets.password,
+        tarFiles(
+          Object.entries(secretFiles(secrets)).map(([name, content]) => ({
+            name,
+            content,
             mode: 0o400,
             uid: IMAGE_UID,
             gid: IMAGE_UID,
-          },
-          {
-            name: 'admin-password',
-            content: secrets.adminPassword,
-            mode: 0o400,
-            uid: IMAGE_UID,
-            gid: IMAGE_UID,
-          },
-        ]),
+          })),
+        ),
         { path: SECRETS_DIR },
       );
       ctx.logger.info(
@@ -142,7 +136,13 @@ export class DockerEngineRuntime implements EngineRuntime {
       user: spec.username,
     };
     await this.waitHealthy(host, spec, ctx.signal, () =>
-      engineAnswers(spec.flavor.engine, endpoint, secrets.password),
+      engineAnswers(
+        spec.flavor.engine,
+        endpoint,
+        secrets.password,
+        2000,
+        secrets.tls,
+      ),
     );
     return endpoint;
   }
@@ -307,6 +307,8 @@ export class DockerEngineRuntime implements EngineRuntime {
               user: spec.username,
             },
             secrets.password,
+            2000,
+            secrets.tls,
           ));
         return up ? { state: 'healthy' } : { state: 'starting' };
       }
@@ -366,6 +368,32 @@ export class DockerEngineRuntime implements EngineRuntime {
     })) as Buffer;
     return demux(raw);
   }
+}
+
+/** The files written into the container's secrets dir, by name. */
+function secretFiles(secrets: EngineSecrets): Record<string, string> {
+  return {
+    password: secrets.password,
+    'admin-password': secrets.adminPassword,
+    ...(secrets.tls
+      ? {
+          'tls.crt': secrets.tls.certificatePem,
+          'tls.key': secrets.tls.privateKeyPem,
+          'ca.crt': secrets.tls.caPem,
+        }
+      : {}),
+  };
+}
+
+/** Where the image finds its certificate (see images/), and whether it refuses plain text. */
+function tlsEnv(spec: EngineSpec, secrets: EngineSecrets): string[] {
+  if (!secrets.tls) return [];
+  return [
+    `DBAAS_TLS_CERT_FILE=${SECRETS_DIR}/tls.crt`,
+    `DBAAS_TLS_KEY_FILE=${SECRETS_DIR}/tls.key`,
+    `DBAAS_TLS_CA_FILE=${SECRETS_DIR}/ca.crt`,
+    `DBAAS_TLS_REQUIRE=${spec.flavor.tls?.require ? 'true' : 'false'}`,
+  ];
 }
 
 function hostLabel(host: HostRef) {

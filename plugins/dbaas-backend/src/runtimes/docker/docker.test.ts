@@ -5,7 +5,10 @@ import {
 } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
+import fs from 'fs';
 import mysql from 'mysql2/promise';
+import os from 'os';
+import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../../plugin';
@@ -14,6 +17,7 @@ import {
   silentLogger,
   TEST_ENCRYPTION_KEY,
 } from '../../testUtils/fixtures';
+import { clientQuery } from '../../testUtils/tlsClients';
 import { createDockerRuntime } from '.';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from './labels';
 import { testCatalogFactory } from '../../testUtils/testOrg';
@@ -35,6 +39,7 @@ const flavors = [
     cpu: 1,
     memoryMiB: 512,
     storageGiB: { min: 1, max: 10, default: 1 },
+    tls: { require: true },
   },
   {
     id: 'mariadb-10-11-docker',
@@ -44,6 +49,7 @@ const flavors = [
     cpu: 1,
     memoryMiB: 512,
     storageGiB: { min: 1, max: 10, default: 1 },
+    tls: { require: true },
   },
 ];
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
@@ -80,7 +86,28 @@ async function ours(instanceId: string) {
   return { containers: containers.length, volumes: Volumes?.length ?? 0 };
 }
 
-async function keepRow(engine: string, c: any, create: boolean) {
+/** A file of the container's, e.g. the CA the Docker runtime wrote into its secrets dir. */
+async function readFromContainer(id: string, file: string) {
+  const exec = await docker.getContainer(`dbaas-${id}`).exec({
+    Cmd: ['cat', file],
+    AttachStdout: true,
+  });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise(resolve => stream.on('end', resolve));
+  const raw = Buffer.concat(chunks);
+  // Docker's multiplexed stream: 8-byte frame headers
+  const parts: Buffer[] = [];
+  for (let o = 0; o + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(o + 4);
+    parts.push(raw.subarray(o + 8, o + 8 + size));
+    o += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+async function keepRow(engine: string, c: any, create: boolean, ca: string) {
   if (engine === 'postgresql') {
     const client = new Client({
       host: c.host,
@@ -88,6 +115,7 @@ async function keepRow(engine: string, c: any, create: boolean) {
       database: c.database,
       user: c.username,
       password: c.password,
+      ssl: { ca, rejectUnauthorized: true },
     });
     await client.connect();
     if (create) {
@@ -104,6 +132,7 @@ async function keepRow(engine: string, c: any, create: boolean) {
     database: c.database,
     user: c.username,
     password: c.password,
+    ssl: { ca, rejectUnauthorized: true, verifyIdentity: true },
   });
   if (create) {
     await conn.query('CREATE TABLE kept (v TEXT)');
@@ -118,7 +147,7 @@ describe('Docker runtime', () => {
   beforeAll(requireDocker);
 
   it.each(flavors.map(f => [f.engine, f] as const))(
-    'runs %s in a container that keeps a row across a restart, and leaves nothing when deleted',
+    'runs %s in a container that serves verified TLS only, keeps a row across a restart, and leaves nothing when deleted',
     async (engine, flavor) => {
       const { server } = await startTestBackend({
         features: [
@@ -173,7 +202,44 @@ describe('Docker runtime', () => {
           .get(`/api/dbaas/instances/${id}/credentials`)
           .set('Authorization', asAlice)
       ).body;
-      expect(await keepRow(engine, creds, true)).toEqual([
+      // the certificate is the Manager's: Debian's clients verify it and the host name
+      const caPem = await readFromContainer(id, '/run/dbaas/ca.crt');
+      expect(caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-docker-ca-'));
+      const ca = path.join(caDir, 'ca.crt');
+      fs.writeFileSync(ca, caPem);
+      const endpoint = {
+        host: creds.host,
+        port: creds.port,
+        database: creds.database,
+        user: creds.username,
+      };
+      expect(
+        await clientQuery(
+          flavor.engine as any,
+          endpoint,
+          creds.password,
+          "CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('across restarts'); SELECT v FROM kept",
+          { ca },
+        ),
+      ).toEqual({
+        code: 0,
+        output: expect.stringMatching(/across restarts\n$/),
+      });
+      // plain text is refused: the flavor requires TLS
+      const plain = await clientQuery(
+        flavor.engine as any,
+        endpoint,
+        creds.password,
+        'SELECT 1',
+        'plain',
+      );
+      expect(plain.code).not.toBe(0);
+      expect(plain.output).toMatch(
+        /no encryption|insecure transport are prohibited|Access denied/,
+      );
+      fs.rmSync(caDir, { recursive: true, force: true });
+      expect(await keepRow(engine, creds, false, caPem)).toEqual([
         { v: 'across restarts' },
       ]);
 
@@ -205,6 +271,7 @@ describe('Docker runtime', () => {
       for (let i = 0; i < 240; i++) {
         const health = await runtime.engine.health(ref, spec, {
           password: creds.password,
+          tls: { caPem },
         } as any);
         if (health.state === 'healthy') break;
         await new Promise(r => setTimeout(r, 250));
@@ -214,7 +281,7 @@ describe('Docker runtime', () => {
         engine === 'postgresql' ? '5432/tcp' : '3306/tcp'
       ][0].HostPort;
       expect(
-        await keepRow(engine, { ...creds, port: Number(port) }, false),
+        await keepRow(engine, { ...creds, port: Number(port) }, false, caPem),
       ).toEqual([{ v: 'across restarts' }]);
 
       const logs = await request(server)
