@@ -53,6 +53,12 @@ SQL
   echo "entrypoint: initialized database $DBAAS_DATABASE for $DBAAS_USER"
 fi
 
+# a Kubernetes pod names the files always; its Secret has them once the instance has a certificate
+if [ -n "${DBAAS_TLS_CERT_FILE:-}" ] && [ ! -s "$DBAAS_TLS_CERT_FILE" ]; then
+  echo "entrypoint: $DBAAS_TLS_CERT_FILE is missing: serving without TLS" >&2
+  unset DBAAS_TLS_CERT_FILE
+fi
+
 # TLS, on every start: the certificate, key and CA from DBAAS_TLS_*_FILE; with
 # DBAAS_TLS_REQUIRE=true, plain-text TCP is refused (the unix socket stays usable).
 tls=()

@@ -51,6 +51,12 @@ SQL
   echo "entrypoint: initialized database $DBAAS_DATABASE for $DBAAS_USER"
 fi
 
+# a Kubernetes pod names the files always; its Secret has them once the instance has a certificate
+if [ -n "${DBAAS_TLS_CERT_FILE:-}" ] && [ ! -s "$DBAAS_TLS_CERT_FILE" ]; then
+  echo "entrypoint: $DBAAS_TLS_CERT_FILE is missing: serving without TLS" >&2
+  unset DBAAS_TLS_CERT_FILE
+fi
+
 # TLS, on every start: the certificate and key from DBAAS_TLS_CERT_FILE/DBAAS_TLS_KEY_FILE
 # (copied, so the key is the server user's own with mode 0600, as PostgreSQL demands), and
 # with DBAAS_TLS_REQUIRE=true a first pg_hba.conf rule that refuses plain-text TCP.

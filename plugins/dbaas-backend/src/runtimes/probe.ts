@@ -1,5 +1,6 @@
 import { Endpoint, Engine } from '@dbaas/plugin-dbaas-common';
 import mysql from 'mysql2/promise';
+import net from 'net';
 import { Client } from 'pg';
 import { EngineTls } from './types';
 
@@ -11,10 +12,18 @@ export function postgresSsl(tls: EngineTls | undefined) {
   return tls ? { ca: tls.caPem, rejectUnauthorized: true } : undefined;
 }
 
-/** `ssl` for mysql2: verify the server with the Manager's CA and its name (VERIFY_IDENTITY). */
-export function mysqlSsl(tls: EngineTls | undefined) {
+/**
+ * `ssl` for mysql2: verify the server with the Manager's CA and its name (VERIFY_IDENTITY).
+ * mysql2 checks the name of a server reached by IP address against "localhost" instead of
+ * the address, so there only the certificate's chain to the CA is verified.
+ */
+export function mysqlSsl(tls: EngineTls | undefined, host: string) {
   return tls
-    ? { ca: tls.caPem, rejectUnauthorized: true, verifyIdentity: true }
+    ? {
+        ca: tls.caPem,
+        rejectUnauthorized: true,
+        verifyIdentity: net.isIP(host) === 0,
+      }
     : undefined;
 }
 
@@ -52,7 +61,7 @@ export async function engineAnswers(
         user,
         password,
         connectTimeout: timeoutMs,
-        ssl: mysqlSsl(tls),
+        ssl: mysqlSsl(tls, host),
       });
       try {
         await conn.query('SELECT 1');

@@ -11,7 +11,13 @@ import {
 } from '../types';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
-import { objectName, secret, service, statefulSet } from './manifests';
+import {
+  objectName,
+  secret,
+  service,
+  serviceDnsNames,
+  statefulSet,
+} from './manifests';
 import { instanceOf } from './naming';
 
 /** The failing reasons of a container that waits, which no retry fixes by itself. */
@@ -154,6 +160,14 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     await cluster.delete(statefulSet(i));
     await cluster.delete(service(i));
     await cluster.delete(secret(i, { password: '', adminPassword: '' }));
+  }
+
+  /** The Service's DNS names, which in-cluster clients use. */
+  tlsNames(host: HostRef): string[] {
+    return serviceDnsNames({
+      instanceName: String(host.data.name).replace(/^dbaas-/, ''),
+      namespace: String(host.data.namespace),
+    });
   }
 
   async logs(host: HostRef, _spec: EngineSpec, tail: number) {

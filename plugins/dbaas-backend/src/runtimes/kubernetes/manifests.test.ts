@@ -13,11 +13,14 @@ import yaml from 'yaml';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { engineAnswers } from '../probe';
 import { tarFiles } from '../docker/tar';
+import { testTls } from '../../testUtils/tlsClients';
+import { EngineTls } from '../types';
 import {
   KubernetesInstance,
   namespaceObject,
   persistentVolumeClaim,
   secret,
+  serviceDnsNames,
   service,
   statefulSet,
 } from './manifests';
@@ -57,6 +60,15 @@ const secrets = {
   password: 'app-password-0123456789abcdef',
   adminPassword: 'admin-password-0123456789',
 };
+
+let tls: EngineTls;
+beforeAll(async () => {
+  // for the Service's names, and the address the pod's port is published on here
+  tls = await testTls([
+    ...serviceDnsNames(instanceFor(configuredFlavors()[0])),
+    '127.0.0.1',
+  ]);
+});
 
 describe('Kubernetes manifests', () => {
   it.each(configuredFlavors().map(f => [f.id, f] as const))(
@@ -109,6 +121,60 @@ describe('Kubernetes manifests', () => {
   });
 
   it.each([
+    ['postgresql', 'postgresql-17-small', 'verify-full'],
+    ['mariadb', 'mariadb-10-11-small', 'VERIFY_IDENTITY'],
+  ])(
+    'carries the %s TLS certificate in the Secret, mounts it where the image reads it, and asks clients to verify',
+    (_engine, flavorId, mode) => {
+      const flavor = configuredFlavors().find(f => f.id === flavorId)!;
+      const i = instanceFor({ ...flavor, tls: { require: true } });
+      const data = secret(i, { ...secrets, tls }).stringData as Record<
+        string,
+        string
+      >;
+      expect(data).toMatchObject({
+        'tls.crt': tls.certificatePem,
+        'tls.key': tls.privateKeyPem,
+        'ca.crt': tls.caPem,
+        host: 'dbaas-orders-db.dbaas-team-a.svc',
+      });
+      expect(data.uri).toMatch(new RegExp(`\\?ssl-?mode=${mode}$`));
+      expect(() =>
+        new Secret(secret(i, { ...secrets, tls }) as any).validate(),
+      ).not.toThrow();
+
+      const pod = statefulSet(i).spec.template.spec;
+      const env = Object.fromEntries(
+        pod.containers[0].env.map(e => [e.name, e.value]),
+      );
+      const mount = pod.containers[0].volumeMounts.find(
+        m => m.name === 'secrets',
+      )!;
+      const files = pod.volumes
+        .find(v => v.name === 'secrets')!
+        .projected!.sources.flatMap(source =>
+          source.secret.items.map(item => ({
+            path: `${mount.mountPath}/${item.path}`,
+            key: item.key,
+            optional: source.secret.optional ?? false,
+          })),
+        );
+      expect(files).toEqual(
+        expect.arrayContaining([
+          { path: env.DBAAS_TLS_CERT_FILE, key: 'tls.crt', optional: true },
+          { path: env.DBAAS_TLS_KEY_FILE, key: 'tls.key', optional: true },
+          { path: env.DBAAS_TLS_CA_FILE, key: 'ca.crt', optional: true },
+          { path: env.DBAAS_PASSWORD_FILE, key: 'password', optional: false },
+        ]),
+      );
+      expect(env.DBAAS_TLS_REQUIRE).toBe('true');
+      expect(
+        statefulSet(instanceFor(flavor)).spec.template.spec.containers[0].env,
+      ).toContainEqual({ name: 'DBAAS_TLS_REQUIRE', value: 'false' });
+    },
+  );
+
+  it.each([
     ['postgresql', 'dbaas/postgresql:15'],
     ['mariadb', 'dbaas/mariadb:10.11'],
   ])(
@@ -141,17 +207,20 @@ describe('Kubernetes manifests', () => {
       });
       try {
         // the Secret volume: its items as files, mode 0400, owned by the pod's fsGroup
+        const data = secret(instanceFor(flavor), { ...secrets, tls })
+          .stringData as Record<string, string>;
+        const volume = pod.volumes.find(v => v.name === secretMount.name)!;
         await container.putArchive(
           tarFiles(
-            [
-              { name: 'password', content: secrets.password },
-              { name: 'admin-password', content: secrets.adminPassword },
-            ].map(f => ({
-              ...f,
-              mode: 0o400,
-              uid: pod.securityContext.fsGroup,
-              gid: pod.securityContext.fsGroup,
-            })),
+            volume.projected!.sources.flatMap(source =>
+              source.secret.items.map(item => ({
+                name: item.path,
+                content: data[item.key],
+                mode: volume.projected!.defaultMode,
+                uid: pod.securityContext.fsGroup,
+                gid: pod.securityContext.fsGroup,
+              })),
+            ),
           ),
           { path: secretMount.mountPath },
         );
@@ -195,6 +264,9 @@ describe('Kubernetes manifests', () => {
               user: env.DBAAS_USER,
             },
             secrets.password,
+            5000,
+            // verify-full with the CA: only a server serving the certificate answers
+            tls,
           ),
         ).toBe(true);
       } finally {

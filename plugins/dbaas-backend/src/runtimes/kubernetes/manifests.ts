@@ -28,10 +28,48 @@ export interface KubernetesInstance {
 export interface KubernetesSecrets {
   password: string;
   adminPassword: string;
+  /** The server's certificate from the Manager's CA. */
+  tls?: { certificatePem: string; privateKeyPem: string; caPem: string };
 }
 
 export const objectName = (i: Pick<KubernetesInstance, 'instanceName'>) =>
   `dbaas-${i.instanceName}`;
+
+/** The Service's DNS names, as in-cluster clients reach it: the server certificate names them. */
+export function serviceDnsNames(
+  i: Pick<KubernetesInstance, 'instanceName' | 'namespace'>,
+): string[] {
+  const name = objectName(i);
+  return [
+    `${name}.${i.namespace}.svc`,
+    `${name}.${i.namespace}.svc.cluster.local`,
+    `${name}.${i.namespace}`,
+    name,
+  ];
+}
+
+/** The files the image reads from SECRETS_DIR, by Secret key (see images/). */
+const SECRET_FILES = ['password', 'admin-password'];
+const TLS_FILES = ['tls.crt', 'tls.key', 'ca.crt'];
+
+/** What the URIs add to ask clients to verify the server's certificate and name. */
+function verification(
+  engine: KubernetesInstance['flavor']['engine'],
+  tls: boolean,
+) {
+  if (!tls) return { uri: '', jdbc: '' };
+  if (engine === 'postgresql') {
+    return { uri: '?sslmode=verify-full', jdbc: '&sslmode=verify-full' };
+  }
+  return {
+    uri: '?ssl-mode=VERIFY_IDENTITY',
+    // MariaDB Connector/J and MySQL Connector/J name it differently
+    jdbc:
+      engine === 'mariadb'
+        ? '&sslMode=verify-full'
+        : '&sslMode=VERIFY_IDENTITY',
+  };
+}
 
 /** A label value from any text: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends. */
 export function labelValue(text: string): string {
@@ -88,13 +126,18 @@ export function persistentVolumeClaim(i: KubernetesInstance) {
   };
 }
 
-/** Keys as the issue asks: username, password, dbname, host, port, uri, jdbc-uri. */
+/**
+ * Keys as the issue asks: username, password, dbname, host, port, uri, jdbc-uri; with TLS
+ * also tls.crt, tls.key and ca.crt (the CA clients verify the server with), and the URIs
+ * ask for verification of the server's certificate and name.
+ */
 export function secret(i: KubernetesInstance, s: KubernetesSecrets) {
   const port = ENGINE_LAYOUT[i.flavor.engine].port;
-  const host = `${objectName(i)}.${i.namespace}.svc`;
+  const host = serviceDnsNames(i)[0];
   const scheme = i.flavor.engine === 'postgresql' ? 'postgresql' : 'mysql';
   const jdbc =
     i.flavor.engine === 'postgresql' ? 'postgresql' : i.flavor.engine;
+  const verify = verification(i.flavor.engine, Boolean(s.tls));
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -109,10 +152,17 @@ export function secret(i: KubernetesInstance, s: KubernetesSecrets) {
       port: String(port),
       uri: `${scheme}://${encodeURIComponent(i.username)}:${encodeURIComponent(
         s.password,
-      )}@${host}:${port}/${i.database}`,
+      )}@${host}:${port}/${i.database}${verify.uri}`,
       'jdbc-uri': `jdbc:${jdbc}://${host}:${port}/${i.database}?user=${
         i.username
-      }&password=${encodeURIComponent(s.password)}`,
+      }&password=${encodeURIComponent(s.password)}${verify.jdbc}`,
+      ...(s.tls
+        ? {
+            'tls.crt': s.tls.certificatePem,
+            'tls.key': s.tls.privateKeyPem,
+            'ca.crt': s.tls.caPem,
+          }
+        : {}),
     },
   };
 }
@@ -172,6 +222,18 @@ export function statefulSet(i: KubernetesInstance) {
                   value: `${SECRETS_DIR}/admin-password`,
                 },
                 { name: 'DBAAS_MEMORY_MIB', value: String(i.flavor.memoryMiB) },
+                // the files come from the Secret when it has them (an instance deployed
+                // before it had a certificate serves without TLS)
+                {
+                  name: 'DBAAS_TLS_CERT_FILE',
+                  value: `${SECRETS_DIR}/tls.crt`,
+                },
+                { name: 'DBAAS_TLS_KEY_FILE', value: `${SECRETS_DIR}/tls.key` },
+                { name: 'DBAAS_TLS_CA_FILE', value: `${SECRETS_DIR}/ca.crt` },
+                {
+                  name: 'DBAAS_TLS_REQUIRE',
+                  value: i.flavor.tls?.require ? 'true' : 'false',
+                },
               ],
               ports: [
                 { name: 'db', containerPort: layout.port, protocol: 'TCP' },
@@ -205,12 +267,22 @@ export function statefulSet(i: KubernetesInstance) {
             },
             {
               name: 'secrets',
-              secret: {
-                secretName: objectName(i),
+              projected: {
                 defaultMode: 0o400,
-                items: [
-                  { key: 'password', path: 'password' },
-                  { key: 'admin-password', path: 'admin-password' },
+                sources: [
+                  {
+                    secret: {
+                      name: objectName(i),
+                      items: SECRET_FILES.map(key => ({ key, path: key })),
+                    },
+                  },
+                  {
+                    secret: {
+                      name: objectName(i),
+                      items: TLS_FILES.map(key => ({ key, path: key })),
+                      optional: true,
+                    },
+                  },
                 ],
               },
             },

@@ -52,7 +52,7 @@ async function withMariadb(
   const conn = await mysql.createConnection({
     ...endpoint,
     password,
-    ssl: mysqlSsl(tls),
+    ssl: mysqlSsl(tls, endpoint.host),
   });
   try {
     await fn(async sql => (await conn.query(sql))[0] as unknown[]);

@@ -225,7 +225,7 @@ export class MariadbServer implements LocalServer {
         password: secrets.password,
         database: spec.database,
         connectTimeout: 5000,
-        ssl: mysqlSsl(secrets.tls),
+        ssl: mysqlSsl(secrets.tls, host.host),
       });
       await conn.query('SELECT 1');
       await conn.end();
