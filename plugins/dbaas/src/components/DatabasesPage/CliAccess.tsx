@@ -188,6 +188,7 @@ export const CliAccessButton = () => {
         color="primary"
         startIcon={<CodeIcon />}
         onClick={() => setOpen(true)}
+        style={{ marginLeft: 8 }}
       >
         CLI access
       </Button>

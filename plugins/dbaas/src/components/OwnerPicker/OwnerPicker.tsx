@@ -73,6 +73,12 @@ export const OwnerPicker = (props: FieldExtensionComponentProps<string>) => {
           return choice ? ownerLabel(choice) : String(ref);
         }}
         onChange={e => onChange(String(e.target.value))}
+        // the list opens below the field, leaving the picked owner in view
+        MenuProps={{
+          getContentAnchorEl: null,
+          anchorOrigin: { vertical: 'bottom', horizontal: 'left' },
+          transformOrigin: { vertical: 'top', horizontal: 'left' },
+        }}
       >
         {choices.map(c => (
           <MenuItem key={c.ref} value={c.ref}>
