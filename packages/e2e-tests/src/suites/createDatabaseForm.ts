@@ -1,7 +1,12 @@
 // Suites are functions so that portal.e2e.ts can run them all against one portal.
 /* eslint-disable jest/no-export */
 import { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signInAsGuest } from '../browser';
+import {
+  launchBrowser,
+  pickOwner,
+  screenshot,
+  signInAsGuest,
+} from '../browser';
 import { Portal } from '../portal';
 
 /** The Create Database form refuses bad input before anything is submitted. */
@@ -26,11 +31,30 @@ export function createDatabaseFormTests(portal: () => Portal) {
     await page.locator('#root_name').waitFor();
   }
 
+  it('offers as owner only the guest and their group, defaulting to the group', async () => {
+    await openForm();
+    const owner = page.locator('#root_owner');
+    await owner.getByText('guests (group:default/guests)').waitFor();
+
+    await owner.click();
+    const options = page.getByRole('listbox').getByRole('option');
+    await options.first().waitFor();
+    expect(await options.allTextContents()).toEqual([
+      'guestsgroup:default/guests',
+      'guest (you)user:default/guest',
+    ]);
+    // platform-admins exists in the catalog, but the guest is no member of it
+    expect(await page.getByText('platform-admins').count()).toBe(0);
+    await screenshot(page, 'owner-picker');
+
+    await options.filter({ hasText: 'user:default/guest' }).click();
+    await owner.getByText('guest (user:default/guest)').waitFor();
+  });
+
   it('refuses a name that is not a DNS label', async () => {
     await openForm();
     await page.locator('#root_name').fill('Orders DB');
-    await page.locator('#root_owner').fill('guests');
-    await page.getByRole('option').first().click();
+    await pickOwner(page, 'group:default/guests');
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page
@@ -43,8 +67,7 @@ export function createDatabaseFormTests(portal: () => Portal) {
   it('offers the flavors with their size, and refuses storage outside the flavor bounds', async () => {
     await openForm();
     await page.locator('#root_name').fill('form-db');
-    await page.locator('#root_owner').fill('guests');
-    await page.getByRole('option').first().click();
+    await pickOwner(page, 'group:default/guests');
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.locator('#dbaas-flavor').click();

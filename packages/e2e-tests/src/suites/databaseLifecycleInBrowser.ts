@@ -2,7 +2,12 @@
 /* eslint-disable jest/no-export */
 import { Browser, Page } from 'playwright-core';
 import { Client } from 'pg';
-import { launchBrowser, screenshot, signInAsGuest } from '../browser';
+import {
+  launchBrowser,
+  pickOwner,
+  screenshot,
+  signInAsGuest,
+} from '../browser';
 import { Portal } from '../portal';
 
 /**
@@ -29,8 +34,7 @@ export function databaseLifecycleInBrowserTests(portal: () => Portal) {
       `${portal().appUrl}/create/templates/default/create-database`,
     );
     await page.locator('#root_name').fill(name);
-    await page.locator('#root_owner').fill('guests');
-    await page.getByRole('option').first().click();
+    await pickOwner(page, 'group:default/guests');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('#dbaas-flavor').click();
     await page
