@@ -23,6 +23,13 @@ const flavor = {
   memoryMiB: 256,
   storageGiB: { min: 1, max: 5, default: 1 },
 };
+const mariadbFlavor = {
+  ...flavor,
+  id: 'mariadb-10-11-small',
+  engine: 'mariadb',
+  version: '10.11',
+  image: 'dbaas/mariadb:10.11',
+};
 
 describe('dbaas CLI against a running backend', () => {
   let env: NodeJS.ProcessEnv;
@@ -57,7 +64,7 @@ describe('dbaas CLI against a running backend', () => {
         mockServices.rootConfig.factory({
           data: {
             dbaas: {
-              flavors: [flavor],
+              flavors: [flavor, mariadbFlavor],
               runtimes: { local: { dataDir } },
               encryption: { key: 'cli test key, sixteen or more' },
             },
@@ -103,15 +110,24 @@ describe('dbaas CLI against a running backend', () => {
   }
 
   it('creates with --wait, keeps a row through connect, lists, and deletes', async () => {
+    const caFilesBefore = fs
+      .readdirSync(os.tmpdir())
+      .filter(f => f.startsWith('dbaas-ca-'));
     const runtimes = await dbaas(['runtimes', '--output', 'json']);
     expect(JSON.parse(runtimes.stdout)).toEqual({
       defaultRuntime: 'local',
-      items: [{ name: 'local', flavorIds: ['postgresql-17-small'] }],
+      items: [
+        {
+          name: 'local',
+          flavorIds: ['postgresql-17-small', 'mariadb-10-11-small'],
+        },
+      ],
     });
     const flavors = await dbaas(['flavors', '--output', 'json']);
     expect(flavors.code).toBe(0);
     expect(JSON.parse(flavors.stdout).map((f: any) => f.id)).toEqual([
       'postgresql-17-small',
+      'mariadb-10-11-small',
     ]);
 
     const created = await dbaas([
@@ -131,10 +147,15 @@ describe('dbaas CLI against a running backend', () => {
 
     const connected = await dbaas(
       ['connect', 'cli-db'],
-      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('kept');\nSELECT v FROM t;\n",
+      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('kept');\nSELECT v FROM t;\nSELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n",
     );
     expect(connected.code).toBe(0);
     expect(connected.stdout).toContain('kept');
+    // over TLS, and the temporary CA file is gone
+    expect(connected.stdout).toMatch(/^ t$/m);
+    expect(
+      fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('dbaas-ca-')),
+    ).toEqual(caFilesBefore);
 
     const listed = await dbaas(['list', '--output', 'json']);
     expect(JSON.parse(listed.stdout)).toEqual([
@@ -151,7 +172,14 @@ describe('dbaas CLI against a running backend', () => {
 
     const uri = await dbaas(['credentials', 'cli-db', '--format', 'uri']);
     expect(uri.stdout).toMatch(
-      /^postgresql:\/\/cli_db_app:.+@127\.0\.0\.1:\d+\/cli_db\n$/,
+      /^postgresql:\/\/cli_db_app:.+@127\.0\.0\.1:\d+\/cli_db\?sslmode=verify-full\n$/,
+    );
+
+    // the CA that `connect` verified the server with (sslmode=verify-full)
+    const ca = await dbaas(['ca', 'cli-db']);
+    expect(ca.code).toBe(0);
+    expect(ca.stdout).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/,
     );
 
     const envFormat = await dbaas(['credentials', 'cli-db', '--format', 'env']);
@@ -172,6 +200,29 @@ describe('dbaas CLI against a running backend', () => {
       gone = (await dbaas(['get', 'cli-db'])).code === 2;
     }
     expect(gone).toBe(true);
+  });
+
+  it("connects to MariaDB with the client verifying the server's certificate", async () => {
+    const created = await dbaas([
+      'create',
+      'cli-maria',
+      '--flavor',
+      'mariadb-10-11-small',
+      '--owner',
+      'team-a',
+      '--wait',
+    ]);
+    expect(created.code).toBe(0);
+    const connected = await dbaas(
+      ['connect', 'cli-maria'],
+      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('kept');\nSELECT v FROM t;\nSHOW STATUS LIKE 'Ssl_version';\n",
+    );
+    expect(connected.code).toBe(0);
+    expect(connected.stdout).toContain('kept');
+    expect(connected.stdout).toMatch(/Ssl_version\s+TLSv1\.[23]/);
+    const uri = await dbaas(['credentials', 'cli-maria', '--format', 'uri']);
+    expect(uri.stdout).toMatch(/\?ssl-mode=VERIFY_IDENTITY\n$/);
+    expect((await dbaas(['delete', 'cli-maria', '--yes'])).code).toBe(0);
   });
 
   it('refuses to delete when the typed name does not match', async () => {
@@ -214,7 +265,7 @@ describe('dbaas CLI against a running backend', () => {
     [
       ['create', 'x-db', '--flavor', 'oracle', '--owner', 'team-a'],
       1,
-      "error: 400 Bad Request: flavorId: unknown flavor 'oracle'; valid flavors: postgresql-17-small",
+      "error: 400 Bad Request: flavorId: unknown flavor 'oracle'; valid flavors: postgresql-17-small, mariadb-10-11-small",
     ],
     [
       [
@@ -330,6 +381,7 @@ describe('dbaas CLI against a running backend', () => {
       'get',
       'events',
       'credentials',
+      'ca',
       'connect',
       'delete',
       'login',

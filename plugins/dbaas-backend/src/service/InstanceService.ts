@@ -494,9 +494,14 @@ export class InstanceService {
         `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
       );
     }
-    const { password } = this.openSecrets(instance);
+    const { password, tls } = this.openSecrets(instance);
     const { host, port, database, user } = instance.endpoint;
-    const scheme = instance.engine === 'postgresql' ? 'postgresql' : 'mysql';
+    const postgres = instance.engine === 'postgresql';
+    const scheme = postgres ? 'postgresql' : 'mysql';
+    // clients verify the server's certificate and name with the CA (GET /instances/{id}/ca)
+    let verify = '';
+    if (tls)
+      verify = postgres ? '?sslmode=verify-full' : '?ssl-mode=VERIFY_IDENTITY';
     return {
       host,
       port,
@@ -505,8 +510,33 @@ export class InstanceService {
       password,
       uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(
         password,
-      )}@${host}:${port}/${database}`,
+      )}@${host}:${port}/${database}${verify}`,
+      ...(tls ? { ca: tls.caPem } : {}),
     };
+  }
+
+  /**
+   * The CA certificate (PEM) that the instance's server certificate chains to: what clients
+   * verify the server with. Public, so reading the instance is enough.
+   */
+  async caCertificate(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<{ name: string; pem: string }> {
+    const instance = await this.load(
+      id,
+      credentials,
+      dbaasInstanceReadPermission,
+    );
+    const issued = this.openSecrets(instance).tls?.caPem;
+    if (issued) return { name: instance.name, pem: issued };
+    if (!this.deps.certificates) {
+      throw new NotFoundError(
+        `${instance.name} serves no TLS: this Manager issues no certificates`,
+      );
+    }
+    // not deployed yet: the CA that will sign its certificate
+    return { name: instance.name, pem: await this.deps.certificates.caPem() };
   }
 
   private openSecrets(instance: StoredInstance): EngineSecrets {

@@ -56,9 +56,15 @@ async function keepRow(
     username: string;
     password: string;
   },
+  ca: string,
 ) {
   if (flavorId.startsWith('postgresql')) {
-    const client = new Client({ ...c, user: c.username });
+    const { ca: _ca, uri: _uri, ...where } = c as any;
+    const client = new Client({
+      ...where,
+      user: c.username,
+      ssl: { ca, rejectUnauthorized: true },
+    });
     await client.connect();
     await client.query('CREATE TABLE t (v TEXT)');
     await client.query("INSERT INTO t VALUES ('kept')");
@@ -69,8 +75,16 @@ async function keepRow(
     await client.end();
     return { rows, superuser: role.rows[0].rolsuper };
   }
-  const { username, ...where } = c;
-  const conn = await mysql.createConnection({ ...where, user: username });
+  const { username, host, port, database, password } = c;
+  const conn = await mysql.createConnection({
+    host,
+    port,
+    database,
+    password,
+    user: username,
+    // verifies the chain to the CA (mysql2 checks IP hosts' names against "localhost")
+    ssl: { ca, rejectUnauthorized: true },
+  });
   await conn.query('CREATE TABLE t (v TEXT)');
   await conn.query("INSERT INTO t VALUES ('kept')");
   const [rows] = await conn.query('SELECT v FROM t');
@@ -239,8 +253,25 @@ describe('DBaaS Manager API on the local runtime', () => {
       const { user, ...where } = running.endpoint!;
       expect(creds.body).toMatchObject({ ...where, username: user });
 
+      // the URI asks for verification; the CA to verify with is in the answer and on its own
+      expect(creds.body.uri).toMatch(
+        flavorId.startsWith('postgresql')
+          ? /^postgresql:\/\/.+\?sslmode=verify-full$/
+          : /^mysql:\/\/.+\?ssl-mode=VERIFY_IDENTITY$/,
+      );
+      const ca = await request(server)
+        .get(`/api/dbaas/instances/${id}/ca`)
+        .set('Authorization', asAlice);
+      expect(ca.status).toBe(200);
+      expect(ca.headers['content-type']).toMatch(/^application\/x-pem-file/);
+      expect(ca.headers['content-disposition']).toBe(
+        `attachment; filename="${name}-ca.crt"`,
+      );
+      expect(ca.text).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      expect(creds.body.ca).toBe(ca.text);
+
       const { port, password } = creds.body;
-      expect(await keepRow(flavorId, creds.body)).toEqual({
+      expect(await keepRow(flavorId, creds.body, ca.text)).toEqual({
         rows: [{ v: 'kept' }],
         superuser: false,
       });
@@ -478,15 +509,18 @@ describe('DBaaS Manager API on the local runtime', () => {
     for (const id of accepted) await waitFor(id, i => i === undefined);
   });
 
-  it('answers 404 for an unknown instance', async () => {
-    const res = await request(server)
-      .get('/api/dbaas/instances/unknown-id/credentials')
-      .set('Authorization', asAlice);
-    expect(res.status).toBe(404);
-    expect(res.body.error.message).toBe(
-      'No database instance with id unknown-id',
-    );
-  });
+  it.each(['credentials', 'ca'])(
+    'answers 404 for the %s of an unknown instance',
+    async route => {
+      const res = await request(server)
+        .get(`/api/dbaas/instances/unknown-id/${route}`)
+        .set('Authorization', asAlice);
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe(
+        'No database instance with id unknown-id',
+      );
+    },
+  );
 });
 
 describe('dry run and two-step provisioning', () => {

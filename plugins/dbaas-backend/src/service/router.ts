@@ -205,6 +205,20 @@ export async function createRouter(
     }
   });
 
+  router.get('/instances/:id/ca', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const { name, pem } = await service.caCertificate(
+      req.params.id,
+      credentials,
+    );
+    res.setHeader('Content-Type', 'application/x-pem-file');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="${name}-ca.crt"`,
+    );
+    res.send(pem);
+  });
+
   router.post('/admin/reseal', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const audit = await auditor.createEvent({

@@ -27,6 +27,11 @@ export async function rsaKeyPair(modulusLength: number) {
   return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
 
+/** PEM with Unix line ends (node-forge writes CRLF), as files and clients expect. */
+export function pem(text: string): string {
+  return text.replace(/\r\n/g, '\n');
+}
+
 /** A random positive serial number, as the hex node-forge takes. */
 export function serialNumber(): string {
   const bytes = crypto.randomBytes(16);
@@ -70,7 +75,7 @@ export async function createCertificateAuthority(
     forge.md.sha256.create(),
   );
   return {
-    certificatePem: forge.pki.certificateToPem(cert),
+    certificatePem: pem(forge.pki.certificateToPem(cert)),
     privateKeyPem: keys.privateKeyPem,
   };
 }

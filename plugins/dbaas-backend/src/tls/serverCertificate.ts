@@ -3,6 +3,7 @@ import forge from 'node-forge';
 import { EngineTls } from '../runtimes/types';
 import {
   CertificateAuthority,
+  pem,
   rsaKeyPair,
   serialNumber,
 } from './certificateAuthority';
@@ -84,7 +85,7 @@ export async function issueServerCertificate(
     forge.md.sha256.create(),
   );
   return {
-    certificatePem: forge.pki.certificateToPem(cert),
+    certificatePem: pem(forge.pki.certificateToPem(cert)),
     privateKeyPem: keys.privateKeyPem,
     caPem: ca.certificatePem,
     names,

@@ -56,6 +56,8 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<Credentials>;
+  /** The CA certificate (PEM) clients verify the instance's server with. */
+  getCaCertificate(id: string, options?: DbaasRequestOptions): Promise<string>;
   /** Seals every stored secret under the newest key (needs `dbaas.admin`). */
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport>;
 }

@@ -10,6 +10,13 @@ describe('DbaasClient', () => {
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       requests.push(req);
+      if (req.url === '/api/dbaas/instances/i%2F1/ca') {
+        res.setHeader('Content-Type', 'application/x-pem-file');
+        res.end(
+          '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+        );
+        return;
+      }
       if (req.url === '/api/dbaas/flavors') {
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ items: [{ id: 'postgresql-17-small' }] }));
@@ -41,6 +48,15 @@ describe('DbaasClient', () => {
     const flavors = await client.listFlavors({ token: 'abc' });
 
     expect(flavors).toEqual([{ id: 'postgresql-17-small' }]);
+    expect(requests.at(-1)!.headers.authorization).toBe('Bearer abc');
+  });
+
+  it('reads the CA certificate as PEM text', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    expect(await client.getCaCertificate('i/1', { token: 'abc' })).toBe(
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
     expect(requests.at(-1)!.headers.authorization).toBe('Bearer abc');
   });
 

@@ -134,6 +134,17 @@ export class DbaasClient implements DbaasApi {
     );
   }
 
+  async getCaCertificate(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<string> {
+    const response = await this.fetch(
+      `/instances/${encodeURIComponent(id)}/ca`,
+      options,
+    );
+    return response.text();
+  }
+
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport> {
     return this.request('/admin/reseal', options, { method: 'POST' });
   }
@@ -143,6 +154,15 @@ export class DbaasClient implements DbaasApi {
     options?: DbaasRequestOptions,
     init: RequestInit = {},
   ): Promise<T> {
+    const response = await this.fetch(path, options, init);
+    return (await response.json()) as T;
+  }
+
+  private async fetch(
+    path: string,
+    options?: DbaasRequestOptions,
+    init: RequestInit = {},
+  ): Promise<Response> {
     const baseUrl = await this.discovery.getBaseUrl('dbaas');
     const headers = new Headers(init.headers);
     if (options?.token) {
@@ -162,6 +182,6 @@ export class DbaasClient implements DbaasApi {
       if (detail) error.message = `${error.message}: ${detail}`;
       throw error;
     }
-    return (await response.json()) as T;
+    return response;
   }
 }

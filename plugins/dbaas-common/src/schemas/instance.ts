@@ -133,8 +133,14 @@ export interface Credentials {
   database: string;
   username: string;
   password: string;
-  /** A connection URI with the password, e.g. `postgresql://app:…@127.0.0.1:5432/app`. */
+  /**
+   * A connection URI with the password that asks clients to verify the server, e.g.
+   * `postgresql://app:…@127.0.0.1:5432/app?sslmode=verify-full` or
+   * `mysql://app:…@127.0.0.1:3306/app?ssl-mode=VERIFY_IDENTITY`.
+   */
   uri: string;
+  /** The CA certificate (PEM) to verify the server with, when it serves TLS. */
+  ca?: string;
 }
 
 const ENTITY_REF =

@@ -54,6 +54,9 @@ export function instance(overrides: Partial<Instance> = {}): Instance {
   };
 }
 
+export const CA_PEM =
+  '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+
 /** A DbaasApi whose methods are jest mocks with sensible answers. */
 export function fakeApi(
   overrides: Partial<DbaasApi> = {},
@@ -90,8 +93,10 @@ export function fakeApi(
       database: 'orders_db',
       username: 'orders_db_app',
       password: 's3cret-s3cret-s3cret-s3cret',
-      uri: 'postgresql://orders_db_app:s3cret@127.0.0.1:5433/orders_db',
+      uri: 'postgresql://orders_db_app:s3cret@127.0.0.1:5433/orders_db?sslmode=verify-full',
+      ca: CA_PEM,
     })),
+    getCaCertificate: jest.fn(async () => CA_PEM),
     ...overrides,
   } as jest.Mocked<DbaasApi>;
 }

@@ -205,6 +205,14 @@ describe('Docker runtime', () => {
       // the certificate is the Manager's: Debian's clients verify it and the host name
       const caPem = await readFromContainer(id, '/run/dbaas/ca.crt');
       expect(caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(
+        (
+          await request(server)
+            .get(`/api/dbaas/instances/${id}/ca`)
+            .set('Authorization', asAlice)
+        ).text,
+      ).toBe(caPem);
+      expect(creds.uri).toMatch(/\?ssl-?mode=(verify-full|VERIFY_IDENTITY)$/);
       const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-docker-ca-'));
       const ca = path.join(caDir, 'ca.crt');
       fs.writeFileSync(ca, caPem);

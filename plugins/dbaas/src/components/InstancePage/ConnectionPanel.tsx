@@ -2,11 +2,11 @@ import { CopyTextButton, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { Instance } from '@dbaas/plugin-dbaas-common';
-import { Box, Button, Typography } from '@material-ui/core';
+import { Box, Button, Link, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
-import { connectionStrings } from './connectionStrings';
+import { caFileName, connectionStrings } from './connectionStrings';
 
 const Row = (props: {
   label: string;
@@ -27,7 +27,10 @@ const Row = (props: {
   </Box>
 );
 
-/** Where and how to connect; the password only on Reveal (its own permission, audited). */
+/**
+ * Where and how to connect, verifying the server with the instance's CA (downloadable); the
+ * password only on Reveal (its own permission, audited).
+ */
 export const ConnectionPanel = ({ instance }: { instance: Instance }) => {
   const api = useApi(dbaasApiRef);
   const [password, setPassword] = useState<string>();
@@ -43,6 +46,26 @@ export const ConnectionPanel = ({ instance }: { instance: Instance }) => {
       </InfoCard>
     );
   }
+
+  const caFile = caFileName(instance.name);
+  const downloadCa = async () => {
+    setError(undefined);
+    try {
+      const pem = await api.getCaCertificate(instance.id);
+      const url = URL.createObjectURL(
+        new Blob([pem], { type: 'application/x-pem-file' }),
+      );
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = caFile;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setError(
+        `Could not download the CA certificate: ${(e as Error).message}`,
+      );
+    }
+  };
 
   const reveal = async () => {
     setError(undefined);
@@ -93,9 +116,16 @@ export const ConnectionPanel = ({ instance }: { instance: Instance }) => {
         )}
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
-      {connectionStrings(instance.engine, endpoint).map(c => (
+      {connectionStrings(instance.engine, endpoint, caFile).map(c => (
         <Row key={c.label} label={c.label} value={c.value} />
       ))}
+      <Typography variant="body2">
+        Connections use TLS: clients verify the server with its CA certificate.{' '}
+        <Link component="button" variant="body2" onClick={downloadCa}>
+          Download CA certificate
+        </Link>{' '}
+        ({caFile})
+      </Typography>
     </InfoCard>
   );
 };

@@ -4,7 +4,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { rootRouteRef } from '../../routes';
-import { fakeApi, instance } from '../../testUtils/fakeApi';
+import { CA_PEM, fakeApi, instance } from '../../testUtils/fakeApi';
 import { InstanceDetails } from './InstanceDetails';
 
 function render(api = fakeApi()) {
@@ -25,14 +25,20 @@ describe('InstanceDetails', () => {
     expect(await screen.findByText('orders-db')).toBeInTheDocument();
     expect(screen.getByText('running')).toBeInTheDocument();
     expect(screen.getByText('healthy')).toBeInTheDocument();
+    // every way to connect verifies the server with the instance's CA
     expect(
       screen.getByText(
-        'psql "postgresql://orders_db_app@127.0.0.1:5433/orders_db"',
+        'psql "host=127.0.0.1 port=5433 dbname=orders_db user=orders_db_app sslmode=verify-full sslrootcert=orders-db-ca.crt"',
       ),
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        'jdbc:postgresql://127.0.0.1:5433/orders_db?user=orders_db_app',
+        'postgresql://orders_db_app@127.0.0.1:5433/orders_db?sslmode=verify-full',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'jdbc:postgresql://127.0.0.1:5433/orders_db?user=orders_db_app&sslmode=verify-full&sslrootcert=orders-db-ca.crt',
       ),
     ).toBeInTheDocument();
     expect(
@@ -49,6 +55,66 @@ describe('InstanceDetails', () => {
       await screen.findByText('s3cret-s3cret-s3cret-s3cret'),
     ).toBeInTheDocument();
     expect(api.getCredentials).toHaveBeenCalledWith('i-1');
+  });
+
+  it('offers the CA certificate as a download, named as the connection strings name it', async () => {
+    const api = fakeApi();
+    const urls: Blob[] = [];
+    const clicked: HTMLAnchorElement[] = [];
+    Object.assign(URL, {
+      createObjectURL: jest.fn((blob: Blob) => {
+        urls.push(blob);
+        return 'blob:ca';
+      }),
+      revokeObjectURL: jest.fn(),
+    });
+    const click = jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function recordClick(this: HTMLAnchorElement) {
+        clicked.push(this);
+      });
+    try {
+      await render(api);
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Download CA certificate' }),
+      );
+      await waitFor(() => expect(clicked).toHaveLength(1));
+      expect(api.getCaCertificate).toHaveBeenCalledWith('i-1');
+      expect(clicked[0].download).toBe('orders-db-ca.crt');
+      expect(await urls[0].text()).toBe(CA_PEM);
+      // reading the CA needs no password reveal
+      expect(api.getCredentials).not.toHaveBeenCalled();
+    } finally {
+      click.mockRestore();
+    }
+  });
+
+  it('shows the MariaDB client verifying the server', async () => {
+    await render(
+      fakeApi({
+        getInstance: jest.fn(async () =>
+          instance({
+            engine: 'mariadb',
+            endpoint: {
+              host: 'db.example.net',
+              port: 3306,
+              database: 'orders_db',
+              user: 'orders_db_app',
+            },
+          }),
+        ),
+      }),
+    );
+    expect(
+      await screen.findByText(
+        'mariadb -h db.example.net -P 3306 -u orders_db_app -p --ssl-verify-server-cert --ssl-ca=orders-db-ca.crt orders_db',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'mysql://orders_db_app@db.example.net:3306/orders_db?ssl-mode=VERIFY_IDENTITY',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('says who may read the password when the permission is missing', async () => {
