@@ -38,6 +38,10 @@ if [ "$1" = 'mariadbd' ] && [ ! -d /var/lib/mysql/mysql ]; then
   # a user with no privileges, so the healthcheck logs in instead of failing a login
   health_password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
   esc() { printf '%s' "$1" | sed "s/\\\\/\\\\\\\\/g; s/'/''/g"; }
+  # the install's other root accounts (root@127.0.0.1, root@::1, root@<host name>) and any
+  # anonymous ones have no password: only root@localhost, with the admin password, stays
+  sql -N -e "SELECT CONCAT('DROP USER ', QUOTE(User), '@', QUOTE(Host), ';') FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = ''" \
+    | sql
   sql <<SQL
 ALTER USER 'root'@'localhost' IDENTIFIED BY '$(esc "$admin_password")';
 CREATE DATABASE \`${DBAAS_DATABASE}\`;

@@ -23,17 +23,28 @@ export interface Config {
         hosts: Array<{
           /** A name for logs and for the instance's record, e.g. docker-1. */
           name: string;
-          /** unix:///var/run/docker.sock, tcp://host:2376 (with tls) or ssh://user@host:22. */
+          /**
+           * unix:///var/run/docker.sock, tcp://host:2376 (tls required) or ssh://user@host:22
+           * (ssh.hostKey required): a remote Docker API gives root on its host.
+           */
           url: string;
           /** Address clients connect to; default: the url's host (127.0.0.1 for unix://). */
           publishAddress?: string;
+          /**
+           * The host's IP address that published ports bind to. Default: publishAddress,
+           * which must then be an IP address. Ports never bind to every interface.
+           */
+          bindAddress?: string;
           /** Capacity for our containers. Defaults: 50 instances, 65536 MiB. */
           maxInstances?: number;
           memoryMiB?: number;
           /** Client certificate files for tcp:// with TLS. */
           tls?: { ca?: string; cert?: string; key?: string };
-          /** Private key file for ssh://. */
-          ssh?: { privateKeyFile?: string };
+          /**
+           * For ssh://: the private key file, and the host key to pin, as its SHA256
+           * fingerprint ('SHA256:…', ssh-keygen -lf) or a known_hosts line.
+           */
+          ssh?: { privateKeyFile?: string; hostKey?: string };
         }>;
         /** How long a new container may take to become healthy. Default: 180. */
         startTimeoutSeconds?: number;

@@ -94,6 +94,7 @@ async function managerCreate(): Promise<number> {
         name: 'bench',
         connection: { socketPath: '/var/run/docker.sock' },
         publishAddress: '127.0.0.1',
+        bindAddress: '127.0.0.1',
         maxInstances: 100,
         memoryMiB: 65536,
       },

@@ -67,6 +67,7 @@ export function clientQuery(
       'psql',
       [
         `host=${host} port=${port} dbname=${database} user=${user} ${ssl} connect_timeout=10`,
+        '-w',
         '-v',
         'ON_ERROR_STOP=1',
         '-At',

@@ -39,6 +39,8 @@ export class DockerEngineRuntime implements EngineRuntime {
     private readonly options: {
       startTimeoutSeconds: number;
       configKey: string;
+      /** The host's address that published ports bind to; none: every interface (a VM). */
+      bindAddress?: (host: HostRef) => string | undefined;
     },
   ) {}
 
@@ -87,6 +89,7 @@ export class DockerEngineRuntime implements EngineRuntime {
           PortBindings: {
             [port]: [
               {
+                HostIp: this.options.bindAddress?.(host) ?? '',
                 HostPort: host.data.publishStandardPort
                   ? String(layout.port)
                   : '',

@@ -1,5 +1,7 @@
 import { Config } from '@backstage/config';
 import fs from 'fs';
+import net from 'net';
+import { hostKeyFingerprint } from '../ec2/sshDocker';
 
 /** One Docker engine the runtime may place databases on. */
 export interface DockerHostConfig {
@@ -20,10 +22,16 @@ export interface DockerHostConfig {
         host: string;
         port: number;
         username: string;
-        sshOptions?: { privateKey?: string };
+        sshOptions: {
+          privateKey?: string;
+          /** Accepts only the pinned host key (`ssh.hostKey`). */
+          hostVerifier: (key: Buffer) => boolean;
+        };
       };
   /** Address clients use to reach published ports. */
   publishAddress: string;
+  /** The host's IP address that published ports bind to (never all interfaces). */
+  bindAddress: string;
   /** Capacity: at most this many instances / this much memory of ours. */
   maxInstances: number;
   memoryMiB: number;
@@ -36,9 +44,11 @@ export interface DockerRuntimeConfig {
 }
 
 /**
- * `dbaas.runtimes.docker`: `hosts` is a list of `{ name, url, publishAddress?, maxInstances?,
- * memoryMiB?, tls?: { ca, cert, key } (file paths), ssh?: { privateKeyFile } }` with
- * url `unix:///var/run/docker.sock`, `tcp://host:2376` or `ssh://user@host:22`.
+ * `dbaas.runtimes.docker`: `hosts` is a list of `{ name, url, publishAddress?, bindAddress?,
+ * maxInstances?, memoryMiB?, tls?: { ca, cert, key } (file paths), ssh?: { privateKeyFile,
+ * hostKey } }` with url `unix:///var/run/docker.sock`, `tcp://host:2376` (with `tls`) or
+ * `ssh://user@host:22` (with `ssh.hostKey`). A remote engine's API gives root on its host,
+ * so it is reached only over TLS or SSH with a pinned host key.
  */
 export function readDockerRuntimeConfig(config: Config): DockerRuntimeConfig {
   const hosts = (config.getOptionalConfigArray('hosts') ?? []).map(
@@ -71,6 +81,11 @@ function readHost(host: Config, key: string): DockerHostConfig {
     url.protocol === 'https:'
   ) {
     const tls = host.getOptionalConfig('tls');
+    if (!tls && url.protocol !== 'https:') {
+      throw new Error(
+        `Invalid app-config at '${key}.tls': required for ${url.protocol}// hosts, e.g. { ca: ca.pem, cert: cert.pem, key: key.pem }; Docker's API over plain TCP gives root on the host to anyone who reaches it (or use ssh:// with ssh.hostKey)`,
+      );
+    }
     connection = {
       protocol: tls || url.protocol === 'https:' ? 'https' : 'http',
       host: url.hostname,
@@ -80,6 +95,13 @@ function readHost(host: Config, key: string): DockerHostConfig {
       key: read(tls?.getOptionalString('key')),
     };
   } else if (url.protocol === 'ssh:') {
+    const hostKey = host.getOptionalString('ssh.hostKey');
+    if (!hostKey) {
+      throw new Error(
+        `Invalid app-config at '${key}.ssh.hostKey': required for ssh:// hosts: the host key to pin, as its SHA256 fingerprint ('SHA256:…', from ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) or a known_hosts line`,
+      );
+    }
+    const pinned = pinnedFingerprint(hostKey, `${key}.ssh.hostKey`);
     connection = {
       protocol: 'ssh',
       host: url.hostname,
@@ -87,6 +109,8 @@ function readHost(host: Config, key: string): DockerHostConfig {
       username: url.username || 'root',
       sshOptions: {
         privateKey: read(host.getOptionalString('ssh.privateKeyFile')),
+        hostVerifier: (offered: Buffer) =>
+          hostKeyFingerprint(offered) === pinned,
       },
     };
   } else {
@@ -94,11 +118,52 @@ function readHost(host: Config, key: string): DockerHostConfig {
       `Invalid app-config at '${key}.url': ${url.protocol} is not supported; use unix://, tcp:// or ssh://`,
     );
   }
+  const publishAddress = host.getOptionalString('publishAddress') ?? address;
+  const bindAddress =
+    host.getOptionalString('bindAddress') ??
+    (net.isIP(unbracket(publishAddress))
+      ? unbracket(publishAddress)
+      : undefined);
+  if (!bindAddress || !net.isIP(bindAddress)) {
+    throw new Error(
+      `Invalid app-config at '${key}.bindAddress': published ports bind to an IP address of the Docker host, and publishAddress '${publishAddress}' is none; set bindAddress to the host's address that name points at`,
+    );
+  }
   return {
     name,
     connection,
-    publishAddress: host.getOptionalString('publishAddress') ?? address,
+    publishAddress,
+    bindAddress,
     maxInstances: host.getOptionalNumber('maxInstances') ?? 50,
     memoryMiB: host.getOptionalNumber('memoryMiB') ?? 64 * 1024,
   };
+}
+
+function unbracket(address: string) {
+  return address.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * The SHA256 fingerprint (base64, no padding, as `ssh-keygen -l` prints it without
+ * `SHA256:`) of a pinned host key given as `SHA256:…`, a known_hosts line, or a public key.
+ */
+export function pinnedFingerprint(value: string, key: string): string {
+  const text = value.trim();
+  const fingerprint = text.match(/^SHA256:([A-Za-z0-9+/]{43})=?$/);
+  if (fingerprint) return fingerprint[1];
+  // `[host] type base64 [comment]` or `type base64 [comment]`
+  const fields = text.split(/\s+/);
+  const at = fields.findIndex(f =>
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-\S+)$/.test(f),
+  );
+  const blob = at >= 0 ? fields[at + 1] : undefined;
+  if (!blob || !/^[A-Za-z0-9+/]+=*$/.test(blob)) {
+    throw new Error(
+      `Invalid app-config at '${key}': '${text.slice(
+        0,
+        40,
+      )}…' is neither a 'SHA256:…' fingerprint nor a known_hosts line with a key type and its base64 key`,
+    );
+  }
+  return hostKeyFingerprint(Buffer.from(blob, 'base64'));
 }

@@ -87,9 +87,14 @@ async function ours(instanceId: string) {
 }
 
 /** A file of the container's, e.g. the CA the Docker runtime wrote into its secrets dir. */
-async function readFromContainer(id: string, file: string) {
+function readFromContainer(id: string, file: string) {
+  return execIn(id, ['cat', file]);
+}
+
+/** A command's output in the instance's container. */
+async function execIn(id: string, command: string[]) {
   const exec = await docker.getContainer(`dbaas-${id}`).exec({
-    Cmd: ['cat', file],
+    Cmd: command,
     AttachStdout: true,
   });
   const stream = await exec.start({});
@@ -253,6 +258,35 @@ describe('Docker runtime', () => {
 
       // the password is a file in the container, not an environment variable
       const info = await docker.getContainer(`dbaas-${id}`).inspect();
+      // published on publishAddress only, not on every interface
+      const enginePort = engine === 'postgresql' ? '5432/tcp' : '3306/tcp';
+      expect(info.HostConfig.PortBindings[enginePort]).toEqual([
+        { HostIp: '127.0.0.1', HostPort: '' },
+      ]);
+      expect(
+        Object.values(info.NetworkSettings.Ports)
+          .flat()
+          .map((b: any) => b.HostIp),
+      ).toEqual(['127.0.0.1']);
+      // only the accounts the image makes are left (MariaDB's install also makes
+      // passwordless root@127.0.0.1, root@::1 and root@<host name>)
+      const accounts = await execIn(id, [
+        'sh',
+        '-c',
+        engine === 'postgresql'
+          ? 'PGPASSWORD="$(cat /run/dbaas/admin-password)" psql -h /run/postgresql -U postgres -d postgres -Atc "SELECT rolname FROM pg_roles WHERE rolcanlogin ORDER BY 1"'
+          : 'MYSQL_PWD="$(cat /run/dbaas/admin-password)" mariadb -uroot -N -e "SELECT CONCAT(User, \'@\', Host) FROM mysql.user ORDER BY 1"',
+      ]);
+      expect(accounts.trim().split('\n')).toEqual(
+        engine === 'postgresql'
+          ? ['docker_postgresql_app', 'postgres']
+          : [
+              'docker_mariadb_app@%',
+              'healthcheck@localhost',
+              'mariadb.sys@localhost',
+              'root@localhost',
+            ],
+      );
       expect(JSON.stringify(info.Config.Env)).not.toContain(creds.password);
       expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
 
@@ -263,6 +297,7 @@ describe('Docker runtime', () => {
             name: 'local-docker',
             connection: { socketPath: '/var/run/docker.sock' },
             publishAddress: '127.0.0.1',
+            bindAddress: '127.0.0.1',
             maxInstances: 10,
             memoryMiB: 8192,
           },
@@ -313,6 +348,7 @@ describe('Docker runtime', () => {
           name: 'full',
           connection: { socketPath: '/var/run/docker.sock' },
           publishAddress: '127.0.0.1',
+          bindAddress: '127.0.0.1',
           maxInstances: 10,
           memoryMiB: 256,
         },

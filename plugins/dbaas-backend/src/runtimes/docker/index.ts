@@ -21,6 +21,8 @@ export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {
       {
         startTimeoutSeconds: config.startTimeoutSeconds,
         configKey: 'dbaas.runtimes.docker.startTimeoutSeconds',
+        // only on the address clients are told (publishAddress), never on every interface
+        bindAddress: ref => hosts.config(String(ref.data.host))?.bindAddress,
       },
     ),
     // any flavor with an image; whether the image exists is known at deploy

@@ -65,10 +65,18 @@ describe('local runtime', () => {
   let dataDir: string;
 
   beforeAll(() => {
+    // a secret of the backend's own, which no database server may inherit
+    process.env.DBAAS_TEST_SECRET = 'backend-only-secret-value';
     dataDir = makeDataDir('local-test');
   });
 
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  // stops what a failed test left running
+  const started: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const stop of started) await stop().catch(() => {});
+    delete process.env.DBAAS_TEST_SECRET;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it.each([
     ['PostgreSQL', postgres, withPostgres],
@@ -117,6 +125,7 @@ describe('local runtime', () => {
         ),
       ).toEqual(host);
 
+      started.push(() => runtime.engine.remove(host, spec, ctx));
       const endpoint = await runtime.engine.deploy(host, spec, secrets, ctx);
       expect(endpoint).toEqual({
         host: '127.0.0.1',
@@ -191,8 +200,6 @@ describe('local runtime', () => {
           { ca },
         ),
       ).toEqual({ code: 0, output: 'coffee\n' });
-      fs.rmSync(path.dirname(ca), { recursive: true, force: true });
-      fs.rmSync(path.dirname(otherCa), { recursive: true, force: true });
 
       const pidFile =
         flavor.engine === 'postgresql'
@@ -201,8 +208,53 @@ describe('local runtime', () => {
       const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
       expect(isAlive(pid)).toBe(true);
 
+      // a minimal environment, none of the backend's
+      const environ = fs
+        .readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean);
+      expect(environ.join('\n')).not.toContain('DBAAS_TEST_SECRET');
+      expect(environ.join('\n')).not.toContain('backend-only-secret-value');
+      expect(
+        environ.map(v => v.split('=')[0]).filter(n => !/^(PG|LC_)/.test(n)),
+      ).toEqual(expect.arrayContaining(['PATH', 'LANG', 'TZ']));
+      expect(environ.length).toBeLessThan(12);
+
+      // the admin account needs its password, and no other account may log in (MariaDB's
+      // install also makes passwordless root@127.0.0.1, root@::1, root@<host name>)
+      const admin = flavor.engine === 'postgresql' ? 'postgres' : 'root';
+      const accounts = await clientQuery(
+        flavor.engine,
+        { ...endpoint, user: admin },
+        secrets.adminPassword,
+        flavor.engine === 'postgresql'
+          ? 'SELECT rolname FROM pg_roles WHERE rolcanlogin ORDER BY 1'
+          : "SELECT CONCAT(User, '@', Host) FROM mysql.user ORDER BY 1",
+        { ca },
+      );
+      expect(accounts).toEqual({
+        code: 0,
+        output:
+          flavor.engine === 'postgresql'
+            ? 'orders_app\npostgres\n'
+            : 'mariadb.sys@localhost\norders_app@%\nroot@localhost\n',
+      });
+      const noPassword = await clientQuery(
+        flavor.engine,
+        { ...endpoint, user: admin },
+        '',
+        'SELECT 1',
+        { ca },
+      );
+      expect(noPassword.code).not.toBe(0);
+      expect(noPassword.output).toMatch(
+        /no password supplied|Access denied for user 'root'/,
+      );
+
       await runtime.engine.remove(host, spec, ctx);
       await runtime.host.destroy(host, ctx);
+      fs.rmSync(path.dirname(ca), { recursive: true, force: true });
+      fs.rmSync(path.dirname(otherCa), { recursive: true, force: true });
 
       expect(isAlive(pid)).toBe(false);
       expect(await isPortFree('127.0.0.1', endpoint.port)).toBe(true);

@@ -21,6 +21,7 @@ import {
   run,
   RunAs,
   runAsSystemUser,
+  serverEnvironment,
   terminate,
   waitUntil,
 } from './processes';
@@ -107,7 +108,7 @@ export class MariadbServer implements LocalServer {
         '--skip-test-db',
         ...(runAs.uid !== undefined ? ['--user=mysql'] : []),
       ],
-      { env: { ...process.env } },
+      { env: serverEnvironment(host.dir) },
     );
     await fs.rename(scratch, p.data);
   }
@@ -123,8 +124,9 @@ export class MariadbServer implements LocalServer {
         `--defaults-file=${p.config}`,
         ...(runAs.uid !== undefined ? ['--user=mysql'] : []),
       ],
-      // its own process group: it outlives the backend and is re-adopted later
-      { detached: true, stdio: 'ignore' },
+      // its own process group: it outlives the backend and is re-adopted later; a minimal
+      // environment, never the backend's (its secrets)
+      { detached: true, stdio: 'ignore', env: serverEnvironment(host.dir) },
     );
     child.unref();
     const ready = await waitUntil(
@@ -193,6 +195,16 @@ export class MariadbServer implements LocalServer {
           secrets.adminPassword,
         )}`,
       );
+      // the install's other root accounts (root@127.0.0.1, root@::1, root@<host name>) and
+      // anonymous ones have no password: only root@localhost, with the admin password, stays
+      const [extra] = await conn.query(
+        "SELECT User AS user, Host AS host FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = ''",
+      );
+      for (const account of extra as Array<{ user: string; host: string }>) {
+        await conn.query(
+          `DROP USER IF EXISTS ${esc(account.user)}@${esc(account.host)}`,
+        );
+      }
       await conn.query(`CREATE DATABASE IF NOT EXISTS ${db}`);
       await conn.query(
         `CREATE USER IF NOT EXISTS ${esc(

@@ -17,6 +17,7 @@ import {
   run,
   RunAs,
   runAsSystemUser,
+  serverEnvironment,
   terminate,
 } from './processes';
 
@@ -83,7 +84,7 @@ export class PostgresServer implements LocalServer {
           '--encoding=UTF8',
           '--locale=C',
         ],
-        { ...runAs, env: { ...process.env, LC_ALL: 'C' } },
+        { ...runAs, env: serverEnvironment(host.dir) },
       );
     } finally {
       await fs.rm(pwfile, { force: true });
@@ -105,7 +106,7 @@ export class PostgresServer implements LocalServer {
       await run(
         path.join(this.binDir, 'pg_ctl'),
         ['start', '-D', data, '-l', log, '-w', '-t', '120'],
-        { ...runAs, env: { ...process.env, LC_ALL: 'C' } },
+        { ...runAs, env: serverEnvironment(host.dir) },
       );
     } catch (error) {
       const tail = await fs.readFile(log, 'utf8').catch(() => '');

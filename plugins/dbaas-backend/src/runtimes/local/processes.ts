@@ -48,7 +48,27 @@ export async function chownTo(path: string, runAs: RunAs) {
   }
 }
 
-/** Runs a command to completion; the error carries its output, never its environment. */
+/**
+ * The whole environment a database server (and its tools) starts with: a fixed PATH, the C
+ * locale, UTC unless the backend names a time zone, and HOME when given. Never the backend's
+ * own environment, which holds its secrets (keys, tokens, the store's password).
+ */
+export function serverEnvironment(home?: string): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    LANG: 'C',
+    LC_ALL: 'C',
+    TZ: /^[A-Za-z0-9/_+-]{1,64}$/.test(process.env.TZ ?? '')
+      ? process.env.TZ
+      : 'UTC',
+    ...(home ? { HOME: home } : {}),
+  };
+}
+
+/**
+ * Runs a command to completion, with `serverEnvironment()` unless `env` is given; the error
+ * carries its output, never its environment.
+ */
 export async function run(
   command: string,
   args: string[],
@@ -56,6 +76,7 @@ export async function run(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
+      env: serverEnvironment(),
       ...options,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
