@@ -196,12 +196,15 @@ describe('EC2 runtime on a stand-in VM', () => {
 
     const creds = await credentials(id);
     expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
+    // over TLS, verifying the VM's certificate (issued for its address) with the CA
+    expect(creds.uri).toMatch(/\?sslmode=verify-full$/);
     const client = new Client({
       host: creds.host,
       port: creds.port,
       database: creds.database,
       user: creds.username,
       password: creds.password,
+      ssl: { ca: creds.ca, rejectUnauthorized: true },
     });
     await client.connect();
     await client.query('CREATE TABLE kept (v TEXT)');
@@ -295,6 +298,7 @@ describe('EC2 runtime on a stand-in VM', () => {
       database: creds.database,
       user: creds.username,
       password: creds.password,
+      ssl: { ca: creds.ca, rejectUnauthorized: true },
     });
     await conn.query('CREATE TABLE kept (v TEXT)');
     await conn.query("INSERT INTO kept VALUES ('on a VM')");
