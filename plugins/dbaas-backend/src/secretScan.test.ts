@@ -1,0 +1,264 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Instance } from '@dbaas/plugin-dbaas-common';
+import Docker from 'dockerode';
+import fs from 'fs';
+import knexFactory from 'knex';
+import path from 'path';
+import request from 'supertest';
+import { instanceToEntity } from './catalog/instanceToEntity';
+import { SecretBox } from './crypto/SecretBox';
+import { dbaasPlugin } from './plugin';
+import { LABEL_INSTANCE } from './runtimes/docker/labels';
+import { renderUserData } from './runtimes/ec2/userData';
+import * as manifests from './runtimes/kubernetes/manifests';
+import { readPid } from './runtimes/local/processes';
+import {
+  makeDataDir,
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from './testUtils/fixtures';
+import { testCatalogFactory } from './testUtils/testOrg';
+
+/**
+ * One scan of every place a secret could leak to: log lines, events, audit records, the
+ * catalog entity, the Docker container's labels and environment, the local server's
+ * environment, the Kubernetes objects other than the Secret, and EC2 user-data.
+ */
+jest.setTimeout(240_000);
+
+const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const dockerFlavor = {
+  ...postgresFlavor,
+  id: 'postgresql-15-docker',
+  version: '15',
+  image: 'dbaas/postgresql:15',
+};
+
+/** Every string of at least 12 characters inside a value, and each line of a PEM block. */
+function secretStrings(value: unknown): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('-----BEGIN')) {
+      return value
+        .split('\n')
+        .filter(line => line.length >= 12 && !line.startsWith('-----'));
+    }
+    return value.length >= 12 ? [value] : [];
+  }
+  if (value && typeof value === 'object') {
+    return Object.values(value).flatMap(secretStrings);
+  }
+  return [];
+}
+
+describe('no secret leaves the store', () => {
+  it('finds no password or key in logs, events, audit, catalog, Docker, the server environment, Kubernetes objects or user-data', async () => {
+    await docker.ping();
+    const dataDir = makeDataDir('secret-scan');
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(dataDir, 'store.sqlite') },
+      useNullAsDefault: true,
+    });
+    const logs: string[] = [];
+    const logger = mockServices.rootLogger.mock();
+    for (const level of ['info', 'warn', 'error', 'debug'] as const) {
+      (logger[level] as jest.Mock).mockImplementation(
+        (msg: string, meta?: unknown) =>
+          logs.push(`${msg} ${JSON.stringify(meta ?? {})}`),
+      );
+    }
+    logger.child.mockReturnValue(logger);
+    const audits: unknown[] = [];
+    const auditor = createServiceFactory({
+      service: coreServices.auditor,
+      deps: {},
+      factory: () => ({
+        async createEvent(options: any) {
+          const { request: _req, ...rest } = options;
+          const record = (outcome: string) => async (more?: unknown) => {
+            audits.push({ ...rest, outcome, more });
+          };
+          return { success: record('success'), fail: record('fail') };
+        },
+      }),
+    });
+    process.env.DBAAS_SCAN_BACKEND_SECRET = 'backend-only-secret-value-0123';
+    const { server } = await startTestBackend({
+      features: [
+        dbaasPlugin,
+        testCatalogFactory(),
+        logger.factory,
+        auditor,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            dbaas: {
+              flavors: [postgresFlavor, dockerFlavor],
+              runtimes: {
+                local: { dataDir },
+                docker: {
+                  hosts: [
+                    {
+                      name: 'local-docker',
+                      url: 'unix:///var/run/docker.sock',
+                      publishAddress: '127.0.0.1',
+                    },
+                  ],
+                },
+              },
+              encryption: { key: TEST_ENCRYPTION_KEY },
+            },
+          },
+        }),
+      ],
+    });
+
+    const ids: Record<string, string> = {};
+    try {
+      for (const [runtime, flavorId] of [
+        ['local', postgresFlavor.id],
+        ['docker', dockerFlavor.id],
+      ]) {
+        const created = await request(server)
+          .post('/api/dbaas/instances')
+          .set('Authorization', asAlice)
+          .send({
+            name: `scan-${runtime}`,
+            owner: 'group:default/team-a',
+            flavorId,
+            runtime,
+          });
+        expect(created.status).toBe(202);
+        ids[runtime] = created.body.id;
+      }
+      const instances: Record<string, Instance> = {};
+      for (const [runtime, id] of Object.entries(ids)) {
+        let instance: Instance | undefined;
+        for (let i = 0; i < 600 && instance?.status !== 'running'; i++) {
+          await new Promise(r => setTimeout(r, 200));
+          instance = (
+            await request(server)
+              .get(`/api/dbaas/instances/${id}`)
+              .set('Authorization', asAlice)
+          ).body;
+          if (instance?.status === 'failed') break;
+        }
+        expect(instance).toMatchObject({ status: 'running' });
+        instances[runtime] = instance!;
+        // a read of the password is audited too
+        await request(server)
+          .get(`/api/dbaas/instances/${id}/credentials`)
+          .set('Authorization', asAlice);
+      }
+
+      const box = new SecretBox(TEST_ENCRYPTION_KEY);
+      const secrets = (await knex('dbaas_instances').select('secrets')).flatMap(
+        row => secretStrings(box.open(row.secrets)),
+      );
+      expect(secrets.length).toBeGreaterThanOrEqual(4);
+
+      const places: Record<string, string> = {
+        logs: logs.join('\n'),
+        audit: JSON.stringify(audits),
+      };
+      for (const [runtime, instance] of Object.entries(instances)) {
+        places[`${runtime} events`] = JSON.stringify(
+          (
+            await request(server)
+              .get(`/api/dbaas/instances/${instance.id}/events`)
+              .set('Authorization', asAlice)
+          ).body,
+        );
+        places[`${runtime} instance`] = JSON.stringify(instance);
+        places[`${runtime} catalog entity`] = JSON.stringify(
+          instanceToEntity(instance, {
+            appBaseUrl: 'http://localhost:3000',
+            nameTaken: false,
+          }),
+        );
+      }
+      const [container] = await docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_INSTANCE}=${ids.docker}`] },
+      });
+      const inspected = await docker.getContainer(container.Id).inspect();
+      places['docker labels'] = JSON.stringify(inspected.Config.Labels);
+      places['docker env'] = JSON.stringify(inspected.Config.Env);
+      const pid = await readPid(
+        path.join(dataDir, ids.local, 'pgdata', 'postmaster.pid'),
+      );
+      places['local server environment'] = fs
+        .readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .replace(/\0/g, '\n');
+      const k8s = {
+        ...manifestsInput(instances.local),
+      };
+      places['kubernetes objects (not the Secret)'] = JSON.stringify([
+        manifests.namespaceObject(k8s),
+        manifests.persistentVolumeClaim(k8s),
+        manifests.service(k8s),
+        manifests.statefulSet(k8s),
+      ]);
+      places['ec2 user-data'] = renderUserData(
+        { instanceId: ids.local, publicKey: 'ssh-ed25519 AAAAC3Nz test' },
+        { sshUser: 'dbaas', registryMirrors: [], insecureRegistries: [] },
+      );
+
+      const leaks = Object.entries(places).flatMap(([place, text]) =>
+        secrets
+          .filter(secret => text.includes(secret))
+          .map(secret => `${place}: ${secret.slice(0, 4)}…`),
+      );
+      expect(leaks).toEqual([]);
+      // the local server does not inherit the backend's environment
+      expect(places['local server environment']).not.toContain(
+        'DBAAS_SCAN_BACKEND_SECRET',
+      );
+      for (const text of Object.values(places)) {
+        expect(text).not.toContain('PRIVATE KEY');
+      }
+    } finally {
+      // even when a check fails, nothing of this test outlives it
+      for (const id of Object.values(ids)) {
+        await request(server)
+          .delete(`/api/dbaas/instances/${id}`)
+          .set('Authorization', asAlice);
+      }
+      for (const id of Object.values(ids)) {
+        for (let i = 0; i < 300; i++) {
+          const res = await request(server)
+            .get(`/api/dbaas/instances/${id}`)
+            .set('Authorization', asAlice);
+          if (res.status === 404) break;
+          await new Promise(r => setTimeout(r, 200));
+        }
+      }
+    }
+    delete process.env.DBAAS_SCAN_BACKEND_SECRET;
+    await knex.destroy();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
+
+function manifestsInput(instance: Instance): manifests.KubernetesInstance {
+  return {
+    instanceId: instance.id,
+    instanceName: instance.name,
+    owner: instance.owner,
+    flavor: postgresFlavor,
+    storageGiB: instance.storageGiB,
+    namespace: 'dbaas-team-a',
+    serviceType: 'ClusterIP',
+    database: instance.endpoint!.database,
+    username: instance.endpoint!.user,
+  };
+}
