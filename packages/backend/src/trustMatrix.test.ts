@@ -191,6 +191,10 @@ const ROUTES: Route[] = [
     call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/logs`),
   },
   {
+    name: 'ca',
+    call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/ca`),
+  },
+  {
     name: 'credentials',
     call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/credentials`),
   },
@@ -230,6 +234,7 @@ const OWNER: Record<string, Cell> = {
   get: 200,
   events: 200,
   logs: 200,
+  ca: 200,
   credentials: 200,
   patch: 200,
   deploy: 202,
@@ -243,6 +248,7 @@ const STRANGER: Record<string, Cell> = {
   get: 404,
   events: 404,
   logs: 404,
+  ca: 404,
   credentials: 403,
   patch: 403,
   deploy: 403,
