@@ -332,6 +332,14 @@ const PRINCIPALS: Array<{
   },
 ];
 
+/** The status, or for a successful list whether the target is in it. */
+function cellOf(route: string, res: request.Response, id: string): Cell {
+  if (route !== 'list' || res.status !== 200) return res.status;
+  return res.body.items.some((i: { id: string }) => i.id === id)
+    ? 'sees'
+    : 'hidden';
+}
+
 describe('who may act for whom', () => {
   let server: any;
   let dataDir: string;
@@ -400,7 +408,13 @@ describe('who may act for whom', () => {
           flavorId: 'postgresql-17-small',
           deletionProtection: true,
         });
-      expect(created.status).toBe(202);
+      if (created.status !== 202) {
+        throw new Error(
+          `creating matrix-${key}: ${created.status} ${JSON.stringify(
+            created.body,
+          )}`,
+        );
+      }
       targets[key] = { id: created.body.id, owner };
     }
     for (const [key, header] of [
@@ -414,10 +428,13 @@ describe('who may act for whom', () => {
           .get(`/api/dbaas/instances/${targets[key].id}`)
           .set('Authorization', header);
       }
-      expect({ status: last?.status, body: last?.body }).toMatchObject({
-        status: 200,
-        body: { status: 'running' },
-      });
+      if (last?.body.status !== 'running') {
+        throw new Error(
+          `matrix-${key} did not start: ${last?.status} ${JSON.stringify(
+            last?.body,
+          )}`,
+        );
+      }
     }
   });
 
@@ -439,8 +456,11 @@ describe('who may act for whom', () => {
         await new Promise(r => setTimeout(r, 200));
       }
     }
-    expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
+    const left = fs.readdirSync(dataDir).filter(f => !f.startsWith('.'));
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (left.length) {
+      throw new Error(`data directories left behind: ${left.join(', ')}`);
+    }
   });
 
   it('answers every principal on every route as the security model says, with no unexpected allow', async () => {
@@ -452,12 +472,7 @@ describe('who may act for whom', () => {
         const req = route.call(server, id, owner);
         if (principal.header) req.set('Authorization', principal.header);
         const res = await req;
-        const actual: Cell =
-          route.name === 'list' && res.status === 200
-            ? res.body.items.some((i: { id: string }) => i.id === id)
-              ? 'sees'
-              : 'hidden'
-            : res.status;
+        const actual = cellOf(route.name, res, id);
         const expected = principal.expected[route.name];
         if (actual !== expected) {
           mismatches.push(

@@ -6,13 +6,14 @@
 export { dbaasPlugin as default } from './plugin';
 export { readDbaasConfig, DbaasConfigError } from './config/readDbaasConfig';
 export type { DbaasConfig } from './config/readDbaasConfig';
-export { dbaasRuntimesExtensionPoint } from './extensions';
-export type { DbaasRuntimesExtensionPoint } from './extensions';
+/** Runtime authors: import these from `@dbaas/plugin-dbaas-node`; re-exported for existing code. */
+export { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
+export type { DbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
 export {
   dbaasInstanceConditions,
   createDbaasInstanceConditionalDecision,
   dbaasInstanceResourceRef,
 } from './permissions/rules';
-export * from './runtimes/types';
+export * from '@dbaas/plugin-dbaas-node';
 export { catalogModuleDbaasInstances } from './catalog/module';
 export { instanceToEntity } from './catalog/instanceToEntity';

@@ -12,13 +12,15 @@ import { isProduction, resolveEncryptionKeys } from './crypto/encryptionKey';
 import { SecretBox } from './crypto/SecretBox';
 import { InstanceEngine } from './engine/InstanceEngine';
 import { InstanceNotifier } from './engine/InstanceNotifier';
-import { dbaasRuntimesExtensionPoint } from './extensions';
 import {
   dbaasInstanceResourceRef,
   dbaasInstanceRules,
 } from './permissions/rules';
+import {
+  dbaasRuntimesExtensionPoint,
+  RuntimeRegistration,
+} from '@dbaas/plugin-dbaas-node';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
-import { Runtime } from './runtimes/types';
 import { AccessControl } from './service/access/AccessControl';
 import { OwnerCheck } from './service/access/OwnerCheck';
 import { InstanceService } from './service/InstanceService';
@@ -31,9 +33,9 @@ import { InstanceCertificates } from './tls/InstanceCertificates';
 export const dbaasPlugin = createBackendPlugin({
   pluginId: 'dbaas',
   register(env) {
-    const addedRuntimes: Runtime[] = [];
+    const registrations: RuntimeRegistration[] = [];
     env.registerExtensionPoint(dbaasRuntimesExtensionPoint, {
-      addRuntime: runtime => addedRuntimes.push(runtime),
+      addRuntime: registration => registrations.push(registration),
     });
 
     env.registerInit({
@@ -68,10 +70,14 @@ export const dbaasPlugin = createBackendPlugin({
           }),
         );
         const runtimes = new RuntimeRegistry();
-        [
-          ...createBuiltInRuntimes(config, { secretBox, logger }),
-          ...addedRuntimes,
-        ].forEach(r => runtimes.add(r));
+        createBuiltInRuntimes(config, { secretBox, logger }).forEach(r =>
+          runtimes.add(r),
+        );
+        await runtimes.addFromModules(registrations, {
+          config: deps.config,
+          logger,
+          secrets: secretBox,
+        });
         for (const flavor of config.flavors) {
           if (!runtimes.list().some(r => !r.unsupportedReason(flavor))) {
             logger.warn(

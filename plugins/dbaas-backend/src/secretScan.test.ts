@@ -16,7 +16,7 @@ import request from 'supertest';
 import { instanceToEntity } from './catalog/instanceToEntity';
 import { SecretBox } from './crypto/SecretBox';
 import { dbaasPlugin } from './plugin';
-import { LABEL_INSTANCE } from './runtimes/docker/labels';
+import { LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
 import { renderUserData } from './runtimes/ec2/userData';
 import * as manifests from './runtimes/kubernetes/manifests';
 import { readPid } from './runtimes/local/processes';

@@ -9,7 +9,7 @@ import {
   Runtime,
   RuntimeFault,
   StepContext,
-} from '../runtimes/types';
+} from '@dbaas/plugin-dbaas-node';
 import {
   InstancePatch,
   InstanceStore,

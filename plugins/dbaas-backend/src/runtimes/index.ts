@@ -1,4 +1,10 @@
-import { RuntimeName } from '@dbaas/plugin-dbaas-common';
+import { Config } from '@backstage/config';
+import { RuntimeName, runtimeNameSchema } from '@dbaas/plugin-dbaas-common';
+import {
+  Runtime,
+  RuntimeRegistration,
+  SecretSealer,
+} from '@dbaas/plugin-dbaas-node';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SecretBox } from '../crypto/SecretBox';
@@ -6,16 +12,56 @@ import { createDockerRuntime } from './docker';
 import { createEc2Runtime } from './ec2';
 import { createKubernetesRuntime } from './kubernetes/KubernetesRuntime';
 import { createLocalRuntime } from './local';
-import { Runtime } from './types';
 
-export * from './types';
-
-/** The runtimes this Manager can use, by name. */
+/** The runtimes this Manager can use, by name: the only list of runtimes there is. */
 export class RuntimeRegistry {
   private readonly runtimes = new Map<RuntimeName, Runtime>();
 
+  /** A second runtime of the same name is a start-up error, never a silent replacement. */
   add(runtime: Runtime) {
+    const name = runtimeNameSchema.safeParse(runtime.name);
+    if (!name.success) {
+      throw new Error(
+        `A runtime named '${runtime.name}' cannot be registered: the name ${name.error.issues[0].message}`,
+      );
+    }
+    if (this.runtimes.has(runtime.name)) {
+      throw new Error(
+        `Two runtimes are named '${runtime.name}': remove one of the modules (or built-in configs) that register it`,
+      );
+    }
     this.runtimes.set(runtime.name, runtime);
+  }
+
+  /**
+   * Makes each module's runtime whose `dbaas.runtimes.<name>` block is configured; a module
+   * installed without its block is left out, with a note in the log.
+   */
+  async addFromModules(
+    registrations: RuntimeRegistration[],
+    deps: { config: Config; logger: LoggerService; secrets: SecretSealer },
+  ) {
+    for (const registration of registrations) {
+      const key = `dbaas.runtimes.${registration.name}`;
+      const block = deps.config.getOptionalConfig(key);
+      if (!block) {
+        deps.logger.info(
+          `The ${registration.name} runtime module is installed but ${key} is not configured: it is not offered`,
+        );
+        continue;
+      }
+      const runtime = await registration.create({
+        config: block,
+        logger: deps.logger.child({ runtime: registration.name }),
+        secrets: deps.secrets,
+      });
+      if (runtime.name !== registration.name) {
+        throw new Error(
+          `The runtime module registered as '${registration.name}' made a runtime named '${runtime.name}'`,
+        );
+      }
+      this.add(runtime);
+    }
   }
 
   get(name: RuntimeName): Runtime | undefined {

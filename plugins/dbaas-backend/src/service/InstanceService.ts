@@ -40,7 +40,7 @@ import {
 import { InstanceEngine } from '../engine/InstanceEngine';
 import { InstanceNotifier } from '../engine/InstanceNotifier';
 import { RuntimeRegistry } from '../runtimes';
-import { EngineSecrets } from '../runtimes/types';
+import { EngineSecrets } from '@dbaas/plugin-dbaas-node';
 import {
   InstanceStore,
   StoredInstance,

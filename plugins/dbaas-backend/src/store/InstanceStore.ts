@@ -13,7 +13,7 @@ import {
   RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
 import { Knex } from 'knex';
-import { HostRef } from '../runtimes/types';
+import { HostRef } from '@dbaas/plugin-dbaas-node';
 
 const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';

@@ -5,7 +5,7 @@ import os from 'os';
 import path from 'path';
 import { createCertificateAuthority } from '../tls/certificateAuthority';
 import { issueServerCertificate } from '../tls/serverCertificate';
-import { EngineTls } from '../runtimes/types';
+import { EngineTls } from '@dbaas/plugin-dbaas-node';
 
 /** A CA of its own and a server certificate for the names, as the Manager would issue it. */
 export async function testTls(

@@ -1,5 +1,5 @@
 import { SecretBox } from '../crypto/SecretBox';
-import { EngineTls } from '../runtimes/types';
+import { EngineTls } from '@dbaas/plugin-dbaas-node';
 import { SettingsStore } from '../store/SettingsStore';
 import {
   CertificateAuthority,

@@ -7,7 +7,7 @@ import { SecretBox } from '../crypto/SecretBox';
 import { InstanceEngine } from '../engine/InstanceEngine';
 import { InstanceNotifier } from '../engine/InstanceNotifier';
 import { RuntimeRegistry } from '../runtimes';
-import { EngineSecrets, HostRef, Runtime } from '../runtimes/types';
+import { EngineSecrets, HostRef, Runtime } from '@dbaas/plugin-dbaas-node';
 import { resealSecrets } from '../service/admin/resealSecrets';
 import { InstanceStore } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';

@@ -6,7 +6,7 @@ import knexFactory from 'knex';
 import { SecretBox } from '../../crypto/SecretBox';
 import { RuntimeRegistry } from '../../runtimes';
 import { createLocalRuntime } from '../../runtimes/local';
-import { EngineRuntime } from '../../runtimes/types';
+import { EngineRuntime } from '@dbaas/plugin-dbaas-node';
 import { InstanceStore } from '../../store/InstanceStore';
 import { silentLogger } from '../../testUtils/fixtures';
 import { InstanceEngine } from '../InstanceEngine';

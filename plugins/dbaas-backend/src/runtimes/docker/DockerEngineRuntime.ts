@@ -1,29 +1,25 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
 import {
+  containerName,
+  ENGINE_LAYOUT,
   EngineHealth,
   EngineRuntime,
   EngineSecrets,
   EngineSpec,
   HostRef,
-  RuntimeFault,
-  StepContext,
-} from '../types';
-import { isConnectionError, isNotFound } from './DockerHosts';
-import {
-  containerName,
-  ENGINE_LAYOUT,
+  IMAGE_UID,
   LABEL_FLAVOR,
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
   MANAGED_BY,
-} from './labels';
+  RuntimeFault,
+  SECRETS_DIR,
+  StepContext,
+} from '@dbaas/plugin-dbaas-node';
+import { isConnectionError, isNotFound } from './DockerHosts';
 import { engineAnswers } from '../probe';
 import { tarFiles } from './tar';
-
-/** The images run their server as uid/gid 999 (see images/). */
-const IMAGE_UID = 999;
-const SECRETS_DIR = '/run/dbaas';
 
 /** The Docker engine a host's containers run on: a configured one, or an EC2 VM's over SSH. */
 export type DockerClientFor = (host: HostRef) => Docker;

@@ -3,11 +3,12 @@ import {
   HostRef,
   HostSpec,
   HostState,
+  instanceLabels,
   RuntimeFault,
   StepContext,
-} from '../types';
+  volumeName,
+} from '@dbaas/plugin-dbaas-node';
 import { DockerHosts, isNotFound } from './DockerHosts';
-import { instanceLabels, volumeName } from './labels';
 
 /**
  * A "host" on Docker: a place on one of the configured engines, chosen by free capacity,

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { DockerHostConfig } from './config';
-import { LABEL_MANAGED_BY, MANAGED_BY } from './labels';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '@dbaas/plugin-dbaas-node';
 
 /** The configured Docker engines, each with its dockerode client. */
 export class DockerHosts {

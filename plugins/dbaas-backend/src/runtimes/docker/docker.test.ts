@@ -19,7 +19,11 @@ import {
 } from '../../testUtils/fixtures';
 import { clientQuery } from '../../testUtils/tlsClients';
 import { createDockerRuntime } from '.';
-import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY } from './labels';
+import {
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+} from '@dbaas/plugin-dbaas-node';
 import { testCatalogFactory } from '../../testUtils/testOrg';
 
 jest.setTimeout(300_000);

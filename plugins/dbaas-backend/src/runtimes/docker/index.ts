@@ -1,4 +1,4 @@
-import { Runtime } from '../types';
+import { Runtime } from '@dbaas/plugin-dbaas-node';
 import { DockerRuntimeConfig } from './config';
 import { DockerEngineRuntime } from './DockerEngineRuntime';
 import { DockerHostProvider } from './DockerHostProvider';
@@ -6,7 +6,6 @@ import { DockerHosts } from './DockerHosts';
 
 export { readDockerRuntimeConfig } from './config';
 export type { DockerRuntimeConfig, DockerHostConfig } from './config';
-export * from './labels';
 export { DockerEngineRuntime } from './DockerEngineRuntime';
 export type { DockerClientFor } from './DockerEngineRuntime';
 

@@ -1,5 +1,5 @@
 import { postgresFlavor, silentLogger } from '../../testUtils/fixtures';
-import { EngineRuntime } from '../types';
+import { EngineRuntime } from '@dbaas/plugin-dbaas-node';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
 
 describe('Ec2EngineRuntime', () => {

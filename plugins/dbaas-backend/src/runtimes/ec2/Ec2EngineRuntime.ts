@@ -1,5 +1,5 @@
 import { DockerEngineRuntime } from '../docker';
-import { EngineSpec, HostRef } from '../types';
+import { EngineSpec, HostRef } from '@dbaas/plugin-dbaas-node';
 
 /** The Docker runtime on an EC2 VM, over SSH. */
 export class Ec2EngineRuntime extends DockerEngineRuntime {

@@ -24,7 +24,12 @@ import path from 'path';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
 import { postgresFlavor, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
-import { HostRef, HostSpec, RuntimeFault, StepContext } from '../types';
+import {
+  HostRef,
+  HostSpec,
+  RuntimeFault,
+  StepContext,
+} from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
 import {
   DATA_DEVICE,

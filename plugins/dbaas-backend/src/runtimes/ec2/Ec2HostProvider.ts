@@ -17,21 +17,22 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Flavor } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
-import { instanceLabels, volumeName } from '../docker/labels';
 import {
   HostProvider,
   HostRef,
   HostSpec,
   HostState,
+  instanceLabels,
   RuntimeFault,
   StepContext,
-} from '../types';
+  volumeName,
+  waitFor,
+} from '@dbaas/plugin-dbaas-node';
 import { AwsFault, withRetries } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
 import { sshKeyPairFromSeed } from './sshKey';
 import { byInstanceTag, keyPairName, resourceTags } from './tags';
 import { renderUserData } from './userData';
-import { waitFor } from './waitFor';
 
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 

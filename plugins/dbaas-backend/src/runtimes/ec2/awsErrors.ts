@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { setTimeout as sleep } from 'timers/promises';
 import { FaultCode } from '@dbaas/plugin-dbaas-common';
-import { RuntimeFault } from '../types';
+import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
 
 const RETRYABLE = new Set([
   'Throttling',

@@ -12,7 +12,7 @@ import request from 'supertest';
 import { dbaasPlugin } from '../../plugin';
 import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
 import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef } from '../types';
+import { HostRef } from '@dbaas/plugin-dbaas-node';
 import { installStandInEc2 } from './__testUtils__/standInEc2';
 import { sshKeyPairFromSeed } from './sshKey';
 import { dockerOverSsh, hostKeyFingerprint } from './sshDocker';

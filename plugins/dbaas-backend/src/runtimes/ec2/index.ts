@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef, Runtime } from '../types';
+import { HostRef, Runtime } from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
 import { Ec2HostProvider, instanceTypeProblem } from './Ec2HostProvider';

@@ -1,7 +1,7 @@
 import crypto from 'crypto';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef } from '../types';
+import { HostRef } from '@dbaas/plugin-dbaas-node';
 
 /** SHA-256 of an SSH host key blob, as `ssh-keygen -l` prints it (without `SHA256:`). */
 export function hostKeyFingerprint(key: Buffer): string {

@@ -1,11 +1,11 @@
 import { Tag } from '@aws-sdk/client-ec2';
 import {
+  HostSpec,
   LABEL_FLAVOR as TAG_FLAVOR,
   LABEL_INSTANCE as TAG_INSTANCE,
   LABEL_OWNER as TAG_OWNER,
   MANAGED_BY,
-} from '../docker/labels';
-import { HostSpec } from '../types';
+} from '@dbaas/plugin-dbaas-node';
 
 export { MANAGED_BY, TAG_FLAVOR, TAG_INSTANCE, TAG_OWNER };
 /** Docker's label is app.kubernetes.io/managed-by; on AWS the key stays in our namespace. */

@@ -5,7 +5,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
-import { RuntimeFault } from '../types';
+import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
 import { KubernetesClusterConfig } from './config';
 
 const FIELD_MANAGER = 'backstage-dbaas';

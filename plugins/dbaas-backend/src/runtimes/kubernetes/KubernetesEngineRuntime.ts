@@ -8,7 +8,7 @@ import {
   HostRef,
   RuntimeFault,
   StepContext,
-} from '../types';
+} from '@dbaas/plugin-dbaas-node';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
 import {

@@ -5,7 +5,7 @@ import {
   HostState,
   RuntimeFault,
   StepContext,
-} from '../types';
+} from '@dbaas/plugin-dbaas-node';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesCluster, KubernetesClusters } from './KubernetesCluster';
 import {

@@ -1,7 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import { postgresFlavor } from '../../testUtils/fixtures';
-import { EngineSpec, HostSpec, StepContext } from '../types';
+import { EngineSpec, HostSpec, StepContext } from '@dbaas/plugin-dbaas-node';
 import { readKubernetesRuntimeConfig } from './config';
 import { createKubernetesRuntime, namespaceFor } from './KubernetesRuntime';
 import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';

@@ -1,4 +1,4 @@
-import { Runtime } from '../types';
+import { Runtime } from '@dbaas/plugin-dbaas-node';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
 import { KubernetesEngineRuntime } from './KubernetesEngineRuntime';

@@ -14,7 +14,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { engineAnswers } from '../probe';
 import { tarFiles } from '../docker/tar';
 import { testTls } from '../../testUtils/tlsClients';
-import { EngineTls } from '../types';
+import { EngineTls } from '@dbaas/plugin-dbaas-node';
 import {
   KubernetesInstance,
   namespaceObject,

@@ -1,16 +1,16 @@
 import { Flavor } from '@dbaas/plugin-dbaas-common';
-import { ENGINE_LAYOUT } from '../docker/labels';
+import {
+  ENGINE_LAYOUT,
+  IMAGE_UID,
+  MANAGED_BY,
+  SECRETS_DIR,
+} from '@dbaas/plugin-dbaas-node';
 
 /**
  * The Kubernetes objects of one instance: the host stage makes the namespace and the
  * PersistentVolumeClaim; the engine stage the Secret, the Service and the StatefulSet.
  * Pure functions of the instance, so a repeated server-side apply changes nothing.
  */
-
-export const MANAGED_BY = 'backstage-dbaas';
-export const SECRETS_DIR = '/run/dbaas';
-/** The flavor images run as this uid/gid (see images/). */
-export const IMAGE_UID = 999;
 
 export interface KubernetesInstance {
   instanceId: string;

@@ -1,5 +1,5 @@
 import { parseEntityRef } from '@backstage/catalog-model';
-import { EngineSpec } from '../types';
+import { EngineSpec } from '@dbaas/plugin-dbaas-node';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesInstance, labelValue } from './manifests';
 

@@ -7,7 +7,7 @@ import {
   EngineSpec,
   HostRef,
   RuntimeFault,
-} from '../types';
+} from '@dbaas/plugin-dbaas-node';
 import { localHost } from './LocalHostProvider';
 import { LocalServer } from './LocalServer';
 

@@ -1,6 +1,11 @@
 import fs from 'fs/promises';
 import path from 'path';
-import { HostProvider, HostRef, HostSpec, HostState } from '../types';
+import {
+  HostProvider,
+  HostRef,
+  HostSpec,
+  HostState,
+} from '@dbaas/plugin-dbaas-node';
 import { LocalHost } from './LocalServer';
 import { freePort } from './processes';
 

@@ -1,5 +1,9 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
-import { EngineHealth, EngineSecrets, EngineSpec } from '../types';
+import {
+  EngineHealth,
+  EngineSecrets,
+  EngineSpec,
+} from '@dbaas/plugin-dbaas-node';
 
 /** Where one instance's server lives on this machine. */
 export interface LocalHost {

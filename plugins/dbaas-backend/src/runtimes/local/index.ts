@@ -1,7 +1,7 @@
 import { Engine, Flavor } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
 import fs from 'fs';
-import { Runtime } from '../types';
+import { Runtime } from '@dbaas/plugin-dbaas-node';
 import { LocalRuntimeConfig } from './config';
 import { LocalEngineRuntime } from './LocalEngineRuntime';
 import { LocalHostProvider } from './LocalHostProvider';

@@ -11,7 +11,12 @@ import {
 } from '../../testUtils/fixtures';
 import { caFile, clientQuery, testTls } from '../../testUtils/tlsClients';
 import { mysqlSsl, postgresSsl } from '../probe';
-import { EngineSecrets, EngineSpec, EngineTls, StepContext } from '../types';
+import {
+  EngineSecrets,
+  EngineSpec,
+  EngineTls,
+  StepContext,
+} from '@dbaas/plugin-dbaas-node';
 import { createLocalRuntime } from '.';
 import { isAlive, isPortFree } from './processes';
 

@@ -6,7 +6,12 @@ import mysql from 'mysql2/promise';
 import os from 'os';
 import path from 'path';
 import { mysqlSsl } from '../probe';
-import { EngineSecrets, EngineSpec, EngineTls, RuntimeFault } from '../types';
+import {
+  EngineSecrets,
+  EngineSpec,
+  EngineTls,
+  RuntimeFault,
+} from '@dbaas/plugin-dbaas-node';
 import {
   LocalHost,
   LocalServer,

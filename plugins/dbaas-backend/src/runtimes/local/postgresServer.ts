@@ -3,7 +3,12 @@ import fs from 'fs/promises';
 import path from 'path';
 import { Client } from 'pg';
 import { postgresSsl } from '../probe';
-import { EngineSecrets, EngineSpec, EngineTls, RuntimeFault } from '../types';
+import {
+  EngineSecrets,
+  EngineSpec,
+  EngineTls,
+  RuntimeFault,
+} from '@dbaas/plugin-dbaas-node';
 import {
   LocalHost,
   LocalServer,

@@ -1,14 +1,15 @@
-import { setTimeout as sleep } from 'timers/promises';
-import { RuntimeFault, StepContext } from '../types';
+import { setTimeout as delay } from 'timers/promises';
+import { RuntimeFault, StepContext } from './runtime';
 
 export interface WaitOptions {
-  /** Epoch ms after which waiting fails with HOST_UNAVAILABLE. */
+  /** Epoch ms after which waiting fails with `fault` (default HOST_UNAVAILABLE). */
   deadline: number;
   intervalMs: number;
   /** Shown in the task log every `reportEveryMs`, and in the timeout error. */
   what: string;
   timeoutHint: string | (() => string);
   reportEveryMs?: number;
+  fault?: RuntimeFault['code'];
 }
 
 /**
@@ -29,7 +30,7 @@ export async function waitFor<T>(
     const now = Date.now();
     if (now > options.deadline) {
       throw new RuntimeFault(
-        'HOST_UNAVAILABLE',
+        options.fault ?? 'HOST_UNAVAILABLE',
         `Timed out after ${Math.round((now - started) / 1000)} s waiting for ${
           options.what
         } (${
@@ -47,6 +48,11 @@ export async function waitFor<T>(
         )} s)`,
       );
     }
-    await sleep(options.intervalMs, undefined, { signal: ctx.signal });
+    await sleep(options.intervalMs, ctx.signal);
   }
+}
+
+/** Waits `ms`, or less when the signal aborts (then resolves, never rejects). */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => {});
 }

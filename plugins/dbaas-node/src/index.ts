@@ -1,0 +1,10 @@
+/**
+ * What a DBaaS runtime module depends on: the runtime interface and faults, the image
+ * contract, waitFor, and the extension point that registers a runtime with the Manager.
+ *
+ * @packageDocumentation
+ */
+export * from './runtime';
+export * from './imageContract';
+export * from './waitFor';
+export * from './extensions';
