@@ -8,3 +8,7 @@ export * from './runtime';
 export * from './imageContract';
 export * from './waitFor';
 export * from './extensions';
+export * from './probe';
+export * from './tarFiles';
+export * from './tls/certificateAuthority';
+export * from './tls/serverCertificate';

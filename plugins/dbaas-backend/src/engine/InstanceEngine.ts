@@ -3,6 +3,7 @@ import { Fault, Flavor, Phase } from '@dbaas/plugin-dbaas-common';
 import { SecretBox, SecretUnreadableError } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import {
+  certificateNames,
   EngineSecrets,
   EngineSpec,
   HostSpec,
@@ -18,7 +19,6 @@ import {
   StoredInstance,
 } from '../store/InstanceStore';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
-import { certificateNames } from '../tls/serverCertificate';
 import { InstanceNotifier } from './InstanceNotifier';
 
 export interface InstanceEngineOptions {

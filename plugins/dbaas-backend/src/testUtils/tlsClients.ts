@@ -3,9 +3,11 @@ import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { createCertificateAuthority } from '../tls/certificateAuthority';
-import { issueServerCertificate } from '../tls/serverCertificate';
-import { EngineTls } from '@dbaas/plugin-dbaas-node';
+import {
+  createCertificateAuthority,
+  EngineTls,
+  issueServerCertificate,
+} from '@dbaas/plugin-dbaas-node';
 
 /** A CA of its own and a server certificate for the names, as the Manager would issue it. */
 export async function testTls(

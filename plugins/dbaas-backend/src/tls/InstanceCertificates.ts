@@ -1,11 +1,12 @@
 import { SecretBox } from '../crypto/SecretBox';
-import { EngineTls } from '@dbaas/plugin-dbaas-node';
-import { SettingsStore } from '../store/SettingsStore';
 import {
   CertificateAuthority,
-  loadCertificateAuthority,
-} from './certificateAuthority';
-import { issueServerCertificate, replacementReason } from './serverCertificate';
+  EngineTls,
+  issueServerCertificate,
+  replacementReason,
+} from '@dbaas/plugin-dbaas-node';
+import { SettingsStore } from '../store/SettingsStore';
+import { loadCertificateAuthority } from './certificateAuthority';
 
 /** The Manager's CA, loaded once per replica, and the certificates it gives instances. */
 export class InstanceCertificates {

@@ -7,23 +7,22 @@ import { SecretBox } from '../crypto/SecretBox';
 import { InstanceEngine } from '../engine/InstanceEngine';
 import { InstanceNotifier } from '../engine/InstanceNotifier';
 import { RuntimeRegistry } from '../runtimes';
-import { EngineSecrets, HostRef, Runtime } from '@dbaas/plugin-dbaas-node';
+import {
+  CertificateAuthority,
+  certificateNames,
+  createCertificateAuthority,
+  EngineSecrets,
+  HostRef,
+  issueServerCertificate,
+  replacementReason,
+  Runtime,
+} from '@dbaas/plugin-dbaas-node';
 import { resealSecrets } from '../service/admin/resealSecrets';
 import { InstanceStore } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { newInstance, postgresFlavor } from '../testUtils/fixtures';
-import {
-  CA_SETTING,
-  CertificateAuthority,
-  createCertificateAuthority,
-  loadCertificateAuthority,
-} from './certificateAuthority';
+import { CA_SETTING, loadCertificateAuthority } from './certificateAuthority';
 import { InstanceCertificates } from './InstanceCertificates';
-import {
-  certificateNames,
-  issueServerCertificate,
-  replacementReason,
-} from './serverCertificate';
 
 jest.setTimeout(60_000);
 

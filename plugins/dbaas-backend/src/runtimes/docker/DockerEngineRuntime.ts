@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import {
   containerName,
   ENGINE_LAYOUT,
+  engineAnswers,
   EngineHealth,
   EngineRuntime,
   EngineSecrets,
@@ -16,10 +17,9 @@ import {
   RuntimeFault,
   SECRETS_DIR,
   StepContext,
+  tarFiles,
 } from '@dbaas/plugin-dbaas-node';
 import { isConnectionError, isNotFound } from './DockerHosts';
-import { engineAnswers } from '../probe';
-import { tarFiles } from './tar';
 
 /** The Docker engine a host's containers run on: a configured one, or an EC2 VM's over SSH. */
 export type DockerClientFor = (host: HostRef) => Docker;

@@ -11,10 +11,8 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import path from 'path';
 import yaml from 'yaml';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { engineAnswers } from '../probe';
-import { tarFiles } from '../docker/tar';
+import { engineAnswers, EngineTls, tarFiles } from '@dbaas/plugin-dbaas-node';
 import { testTls } from '../../testUtils/tlsClients';
-import { EngineTls } from '@dbaas/plugin-dbaas-node';
 import {
   KubernetesInstance,
   namespaceObject,

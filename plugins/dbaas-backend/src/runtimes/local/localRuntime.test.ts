@@ -10,11 +10,12 @@ import {
   postgresFlavor,
 } from '../../testUtils/fixtures';
 import { caFile, clientQuery, testTls } from '../../testUtils/tlsClients';
-import { mysqlSsl, postgresSsl } from '../probe';
 import {
   EngineSecrets,
   EngineSpec,
   EngineTls,
+  mysqlSsl,
+  postgresSsl,
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { createLocalRuntime } from '.';

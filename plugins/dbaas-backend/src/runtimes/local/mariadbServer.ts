@@ -5,11 +5,11 @@ import fs from 'fs/promises';
 import mysql from 'mysql2/promise';
 import os from 'os';
 import path from 'path';
-import { mysqlSsl } from '../probe';
 import {
   EngineSecrets,
   EngineSpec,
   EngineTls,
+  mysqlSsl,
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import {

@@ -2,11 +2,11 @@ import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import fs from 'fs/promises';
 import path from 'path';
 import { Client } from 'pg';
-import { postgresSsl } from '../probe';
 import {
   EngineSecrets,
   EngineSpec,
   EngineTls,
+  postgresSsl,
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import {

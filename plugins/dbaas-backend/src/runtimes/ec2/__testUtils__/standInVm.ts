@@ -11,7 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { tarFiles } from '../../docker/tar';
+import { tarFiles } from '@dbaas/plugin-dbaas-node';
 
 export interface StandInVm {
   name: string;

@@ -1,6 +1,6 @@
 import net from 'net';
 import forge from 'node-forge';
-import { EngineTls } from '@dbaas/plugin-dbaas-node';
+import { EngineTls } from '../runtime';
 import {
   CertificateAuthority,
   pem,

@@ -2,7 +2,7 @@ import { Endpoint, Engine } from '@dbaas/plugin-dbaas-common';
 import mysql from 'mysql2/promise';
 import net from 'net';
 import { Client } from 'pg';
-import { EngineTls } from '@dbaas/plugin-dbaas-node';
+import { EngineTls } from './runtime';
 
 /**
  * `ssl` for node-postgres: verify the server with the Manager's CA and its name (verify-full),
