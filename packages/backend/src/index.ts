@@ -33,7 +33,8 @@ backend.add(import('./permissionPolicyModule'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-// the DBaaS Manager
+// the DBaaS Manager, and its runtime modules (each offered once dbaas.runtimes.<name> is configured)
 backend.add(import('@dbaas/plugin-dbaas-backend'));
+backend.add(import('@dbaas/plugin-dbaas-backend-module-kubernetes'));
 
 backend.start();

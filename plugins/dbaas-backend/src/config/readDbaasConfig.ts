@@ -17,10 +17,6 @@ import {
 } from '../runtimes/docker/config';
 import { Ec2RuntimeConfig, readEc2RuntimeConfig } from '../runtimes/ec2/config';
 import {
-  KubernetesRuntimeConfig,
-  readKubernetesRuntimeConfig,
-} from '../runtimes/kubernetes/config';
-import {
   LocalRuntimeConfig,
   readLocalRuntimeConfig,
 } from '../runtimes/local/config';
@@ -37,7 +33,6 @@ export interface DbaasConfig {
   runtimes: {
     local: LocalRuntimeConfig;
     docker?: DockerRuntimeConfig;
-    kubernetes?: KubernetesRuntimeConfig;
     ec2?: Ec2RuntimeConfig;
   };
   /** The key ring that seals stored secrets (first seals); empty: a generated development key. */
@@ -154,9 +149,6 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       local,
       docker: root?.has('runtimes.docker')
         ? readDockerRuntimeConfig(root.getConfig('runtimes.docker'))
-        : undefined,
-      kubernetes: root?.has('runtimes.kubernetes')
-        ? readKubernetesRuntimeConfig(root.getConfig('runtimes.kubernetes'))
         : undefined,
       ec2: root?.has('runtimes.ec2')
         ? readEc2RuntimeConfig(root.getConfig('runtimes.ec2'))

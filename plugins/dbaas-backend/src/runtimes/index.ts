@@ -10,7 +10,6 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { SecretBox } from '../crypto/SecretBox';
 import { createDockerRuntime } from './docker';
 import { createEc2Runtime } from './ec2';
-import { createKubernetesRuntime } from './kubernetes/KubernetesRuntime';
 import { createLocalRuntime } from './local';
 
 /** The runtimes this Manager can use, by name: the only list of runtimes there is. */
@@ -85,9 +84,6 @@ export function createBuiltInRuntimes(
   const runtimes = [createLocalRuntime(config.runtimes.local)];
   if (config.runtimes.docker) {
     runtimes.push(createDockerRuntime(config.runtimes.docker));
-  }
-  if (config.runtimes.kubernetes) {
-    runtimes.push(createKubernetesRuntime(config.runtimes.kubernetes));
   }
   if (config.runtimes.ec2) {
     runtimes.push(createEc2Runtime(config.runtimes.ec2, deps));

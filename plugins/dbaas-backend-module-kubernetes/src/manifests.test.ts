@@ -11,8 +11,13 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import path from 'path';
 import yaml from 'yaml';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { engineAnswers, EngineTls, tarFiles } from '@dbaas/plugin-dbaas-node';
-import { testTls } from '../../testUtils/tlsClients';
+import {
+  createCertificateAuthority,
+  engineAnswers,
+  EngineTls,
+  issueServerCertificate,
+  tarFiles,
+} from '@dbaas/plugin-dbaas-node';
 import {
   KubernetesInstance,
   namespaceObject,
@@ -28,7 +33,7 @@ jest.setTimeout(180_000);
 /** Every flavor the repository's app-configs offer. */
 function configuredFlavors(): Flavor[] {
   const root = path.resolve(
-    resolvePackagePath('@dbaas/plugin-dbaas-backend'),
+    resolvePackagePath('@dbaas/plugin-dbaas-backend-module-kubernetes'),
     '../..',
   );
   return ['app-config.yaml', 'app-config.docker.yaml'].flatMap(file =>
@@ -62,7 +67,7 @@ const secrets = {
 let tls: EngineTls;
 beforeAll(async () => {
   // for the Service's names, and the address the pod's port is published on here
-  tls = await testTls([
+  tls = await issueServerCertificate(await createCertificateAuthority(), [
     ...serviceDnsNames(instanceFor(configuredFlavors()[0])),
     '127.0.0.1',
   ]);
@@ -88,6 +93,30 @@ describe('Kubernetes manifests', () => {
       ).not.toThrow();
     },
   );
+
+  it('keeps every password and the TLS key in the Secret, and out of every other object', () => {
+    const i = instanceFor(configuredFlavors()[0]);
+    const others = JSON.stringify([
+      namespaceObject(i),
+      persistentVolumeClaim(i),
+      service(i),
+      statefulSet(i),
+    ]);
+    const keyLines = tls.privateKeyPem
+      .split('\n')
+      .filter(line => line.length > 12 && !line.startsWith('-----'));
+    for (const value of [
+      secrets.password,
+      secrets.adminPassword,
+      ...keyLines,
+    ]) {
+      expect(others).not.toContain(value);
+    }
+    expect(others).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(secret(i, { ...secrets, tls }))).toContain(
+      secrets.password,
+    );
+  });
 
   it('has a validator that refuses a broken object (so the checks above mean something)', () => {
     const broken = statefulSet(instanceFor(configuredFlavors()[0])) as any;
