@@ -81,13 +81,22 @@ describe('dbaas CLI against a running backend', () => {
   });
 
   afterAll(async () => {
-    // deletes run in the background: wait, so no server outlives the test
-    for (let i = 0; i < 60; i++) {
-      const { stdout } = await dbaas(['list', '--output', 'json']);
-      if (JSON.parse(stdout).length === 0) break;
+    // delete whatever is left (also after a failed test), and wait: no server outlives the test
+    let left: Array<{ name: string }> = [];
+    for (let i = 0; i < 240; i++) {
+      left = JSON.parse((await dbaas(['list', '--output', 'json'])).stdout);
+      if (left.length === 0) break;
+      for (const { name } of left) await dbaas(['delete', name, '--yes']);
       await new Promise(r => setTimeout(r, 500));
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (left.length) {
+      throw new Error(
+        `databases left after the CLI tests: ${left
+          .map(i => i.name)
+          .join(', ')}`,
+      );
+    }
   });
 
   function dbaas(args: string[], input?: string) {
@@ -212,7 +221,9 @@ describe('dbaas CLI against a running backend', () => {
       'team-a',
       '--wait',
     ]);
-    expect(created.code).toBe(0);
+    expect({ code: created.code, stderr: created.stderr }).toMatchObject({
+      code: 0,
+    });
     const connected = await dbaas(
       ['connect', 'cli-maria'],
       "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('kept');\nSELECT v FROM t;\nSHOW STATUS LIKE 'Ssl_version';\n",

@@ -268,6 +268,48 @@ describe('local runtime', () => {
     },
   );
 
+  it('installs five MariaDB servers at once, each accepting its user', async () => {
+    const runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
+    const tls = await testTls(['127.0.0.1', 'localhost']);
+    const made = await Promise.allSettled(
+      Array.from({ length: 5 }, async (_, n) => {
+        const instanceId = crypto.randomUUID();
+        const spec: EngineSpec = {
+          instanceId,
+          flavor: mariadb,
+          storageGiB: 1,
+          database: `parallel_${n}`,
+          username: `parallel_${n}_app`,
+        };
+        const secrets: EngineSecrets = {
+          password: crypto.randomBytes(18).toString('base64url'),
+          adminPassword: crypto.randomBytes(18).toString('base64url'),
+          tls,
+        };
+        const host = await runtime.host.provision(
+          {
+            instanceId,
+            instanceName: `parallel-${n}`,
+            owner: 'group:default/team',
+            flavor: mariadb,
+            storageGiB: 1,
+          },
+          ctx,
+        );
+        started.push(() => runtime.engine.remove(host, spec, ctx));
+        const endpoint = await runtime.engine.deploy(host, spec, secrets, ctx);
+        await withMariadb(endpoint, secrets.password, tls, async query => {
+          expect(await query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+        });
+        await runtime.engine.remove(host, spec, ctx);
+        await runtime.host.destroy(host, ctx);
+      }),
+    );
+    expect(
+      made.filter(r => r.status === 'rejected').map(r => String(r.reason)),
+    ).toEqual([]);
+  });
+
   it('names what is missing when a flavor asks for a version it cannot serve', () => {
     const runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
     expect(runtime.unsupportedReason({ ...postgres, version: '15' })).toBe(

@@ -58,6 +58,9 @@ export class MariadbServer implements LocalServer {
       log: path.join(host.dir, 'mariadb.log'),
       socket: path.join(os.tmpdir(), `dbaas-${id}.sock`),
       tls: path.join(host.dir, 'tls'),
+      // the server's own: bootstraps that share /tmp collide on their temporary tables
+      // ("Unknown table 'mysql.tmp_user_sys'") when several instances install at once
+      tmp: path.join(host.dir, 'tmp'),
     };
   }
 
@@ -73,6 +76,8 @@ export class MariadbServer implements LocalServer {
     const p = this.paths(host);
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
+    await fs.mkdir(p.tmp, { recursive: true, mode: 0o700 });
+    await chownTo(p.tmp, runAs);
     if (secrets.tls) {
       await fs.mkdir(p.tls, { recursive: true, mode: 0o700 });
       await chownTo(p.tls, runAs);
@@ -275,7 +280,14 @@ function tlsFiles(tls: EngineTls) {
 
 function serverConfig(
   host: LocalHost,
-  p: { data: string; pid: string; log: string; socket: string; tls: string },
+  p: {
+    data: string;
+    pid: string;
+    log: string;
+    socket: string;
+    tls: string;
+    tmp: string;
+  },
   memoryMiB: number,
   tls?: { require: boolean },
 ) {
@@ -290,6 +302,7 @@ function serverConfig(
     `socket = ${p.socket}`,
     `pid-file = ${p.pid}`,
     `log-error = ${p.log}`,
+    `tmpdir = ${p.tmp}`,
     `innodb_buffer_pool_size = ${Math.max(64, Math.floor(memoryMiB / 2))}M`,
     'character-set-server = utf8mb4',
     'collation-server = utf8mb4_unicode_ci',
