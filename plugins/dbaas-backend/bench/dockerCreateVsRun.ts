@@ -18,7 +18,7 @@ import {
   newInstance,
   silentLogger,
   TEST_ENCRYPTION_KEY,
-} from '../src/testUtils/fixtures';
+} from '../src/__testUtils__/fixtures';
 import { report } from './report';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });

@@ -21,7 +21,7 @@ import {
   newInstance,
   postgresFlavor,
   silentLogger,
-} from '../src/testUtils/fixtures';
+} from '../src/__testUtils__/fixtures';
 import { report } from './report';
 
 const flavor = postgresFlavor;

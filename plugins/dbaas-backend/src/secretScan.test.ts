@@ -23,8 +23,9 @@ import {
   makeDataDir,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
-} from './testUtils/fixtures';
-import { testCatalogFactory } from './testUtils/testOrg';
+} from './__testUtils__/fixtures';
+import { capturingLogger } from './__testUtils__/capturingLogger';
+import { testCatalogFactory } from './__testUtils__/testOrg';
 
 /**
  * One scan of every place a secret could leak to: log lines, events, audit records, the
@@ -67,15 +68,7 @@ describe('no secret leaves the store', () => {
       connection: { filename: path.join(dataDir, 'store.sqlite') },
       useNullAsDefault: true,
     });
-    const logs: string[] = [];
-    const logger = mockServices.rootLogger.mock();
-    for (const level of ['info', 'warn', 'error', 'debug'] as const) {
-      (logger[level] as jest.Mock).mockImplementation(
-        (msg: string, meta?: unknown) =>
-          logs.push(`${msg} ${JSON.stringify(meta ?? {})}`),
-      );
-    }
-    logger.child.mockReturnValue(logger);
+    const { logger, lines: logs } = capturingLogger();
     const audits: unknown[] = [];
     const auditor = createServiceFactory({
       service: coreServices.auditor,

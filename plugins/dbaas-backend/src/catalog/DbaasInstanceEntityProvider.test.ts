@@ -11,9 +11,9 @@ import {
   makeDataDir,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
-} from '../testUtils/fixtures';
+} from '../__testUtils__/fixtures';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
-import { testCatalogFactory } from '../testUtils/testOrg';
+import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(60_000);
 

@@ -9,8 +9,8 @@ import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
-import { makeDataDir, postgresFlavor } from '../testUtils/fixtures';
-import { testCatalogFactory } from '../testUtils/testOrg';
+import { makeDataDir, postgresFlavor } from '../__testUtils__/fixtures';
+import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(120_000);
 

@@ -15,7 +15,7 @@ import {
   newInstance,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
-} from '../testUtils/fixtures';
+} from '../__testUtils__/fixtures';
 import { InstanceEngine } from './InstanceEngine';
 import { InstanceNotifier } from './InstanceNotifier';
 
@@ -51,7 +51,7 @@ describe('InstanceEngine', () => {
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
         resolvePackagePath(
           '@dbaas/plugin-dbaas-backend',
-          'src/engine/__fixtures__/crashingEngine.ts',
+          'src/engine/__testUtils__/crashingEngine.ts',
         ),
       ],
       {

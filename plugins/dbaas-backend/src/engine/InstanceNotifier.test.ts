@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { toPublicInstance } from '../store/InstanceStore';
-import { newInstance } from '../testUtils/fixtures';
+import { newInstance } from '../__testUtils__/fixtures';
 import { DBAAS_SIGNAL_CHANNEL, InstanceNotifier } from './InstanceNotifier';
 
 describe('InstanceNotifier', () => {

@@ -8,8 +8,8 @@ import { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from '../testUtils/fixtures';
-import { testCatalogFactory } from '../testUtils/testOrg';
+import { makeDataDir, TEST_ENCRYPTION_KEY } from '../__testUtils__/fixtures';
+import { testCatalogFactory } from '../__testUtils__/testOrg';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
 
 jest.setTimeout(60_000);

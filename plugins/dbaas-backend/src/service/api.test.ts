@@ -12,7 +12,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { isPortFree } from '../runtimes/local/processes';
-import { testCatalogFactory } from '../testUtils/testOrg';
+import { capturingLogger } from '../__testUtils__/capturingLogger';
+import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(180_000);
 
@@ -110,18 +111,10 @@ const catalog = testCatalogFactory({
 describe('DBaaS Manager API on the local runtime', () => {
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
   let dataDir: string;
-  const logs: string[] = [];
+  const { logger, lines: logs } = capturingLogger();
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-api-test-'));
-    const logger = mockServices.rootLogger.mock();
-    for (const level of ['info', 'warn', 'error', 'debug'] as const) {
-      (logger[level] as jest.Mock).mockImplementation(
-        (msg: string, meta?: unknown) =>
-          logs.push(`${msg} ${JSON.stringify(meta ?? {})}`),
-      );
-    }
-    logger.child.mockReturnValue(logger);
     ({ server } = await startTestBackend({
       features: [
         dbaasPlugin,

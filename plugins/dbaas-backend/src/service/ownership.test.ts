@@ -11,8 +11,8 @@ import {
   makeDataDir,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
-} from '../testUtils/fixtures';
-import { testCatalogFactory } from '../testUtils/testOrg';
+} from '../__testUtils__/fixtures';
+import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(120_000);
 

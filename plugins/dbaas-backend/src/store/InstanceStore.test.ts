@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { newInstance } from '../testUtils/fixtures';
+import { newInstance } from '../__testUtils__/fixtures';
 import { InstanceStore } from './InstanceStore';
 
 jest.setTimeout(60_000);

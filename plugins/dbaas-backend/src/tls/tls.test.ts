@@ -20,7 +20,7 @@ import {
 import { resealSecrets } from '../service/admin/resealSecrets';
 import { InstanceStore } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
-import { newInstance, postgresFlavor } from '../testUtils/fixtures';
+import { newInstance, postgresFlavor } from '../__testUtils__/fixtures';
 import { CA_SETTING, loadCertificateAuthority } from './certificateAuthority';
 import { InstanceCertificates } from './InstanceCertificates';
 

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { postgresFlavor } from '../../testUtils/fixtures';
+import { postgresFlavor } from '../../__testUtils__/fixtures';
 import { DockerEngineRuntime } from './DockerEngineRuntime';
 
 describe('DockerEngineRuntime', () => {

@@ -16,15 +16,15 @@ import {
   makeDataDir,
   silentLogger,
   TEST_ENCRYPTION_KEY,
-} from '../../testUtils/fixtures';
-import { clientQuery } from '../../testUtils/tlsClients';
+} from '../../__testUtils__/fixtures';
+import { clientQuery } from '../../__testUtils__/tlsClients';
 import { createDockerRuntime } from '.';
 import {
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
   MANAGED_BY,
 } from '@dbaas/plugin-dbaas-node';
-import { testCatalogFactory } from '../../testUtils/testOrg';
+import { testCatalogFactory } from '../../__testUtils__/testOrg';
 
 jest.setTimeout(300_000);
 

@@ -23,7 +23,10 @@ import os from 'os';
 import path from 'path';
 import Docker from 'dockerode';
 import { SecretBox } from '../../crypto/SecretBox';
-import { postgresFlavor, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
+import {
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from '../../__testUtils__/fixtures';
 import {
   HostRef,
   HostSpec,

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../../plugin';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../testUtils/fixtures';
+import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../__testUtils__/fixtures';
 import { SecretBox } from '../../crypto/SecretBox';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
 import { installStandInEc2 } from './__testUtils__/standInEc2';
@@ -22,7 +22,7 @@ import {
   STAND_IN_IMAGE,
   STAND_IN_LABEL,
 } from './__testUtils__/standInVm';
-import { testCatalogFactory } from '../../testUtils/testOrg';
+import { testCatalogFactory } from '../../__testUtils__/testOrg';
 
 // a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
 jest.setTimeout(900_000);

@@ -8,8 +8,8 @@ import {
   makeDataDir,
   mariadbFlavor,
   postgresFlavor,
-} from '../../testUtils/fixtures';
-import { caFile, clientQuery, testTls } from '../../testUtils/tlsClients';
+} from '../../__testUtils__/fixtures';
+import { caFile, clientQuery, testTls } from '../../__testUtils__/tlsClients';
 import {
   EngineSecrets,
   EngineSpec,

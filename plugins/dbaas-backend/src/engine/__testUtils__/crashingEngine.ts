@@ -8,7 +8,7 @@ import { RuntimeRegistry } from '../../runtimes';
 import { createLocalRuntime } from '../../runtimes/local';
 import { EngineRuntime } from '@dbaas/plugin-dbaas-node';
 import { InstanceStore } from '../../store/InstanceStore';
-import { silentLogger } from '../../testUtils/fixtures';
+import { silentLogger } from '../../__testUtils__/fixtures';
 import { InstanceEngine } from '../InstanceEngine';
 import { InstanceNotifier } from '../InstanceNotifier';
 
