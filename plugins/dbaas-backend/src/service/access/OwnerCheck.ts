@@ -9,7 +9,11 @@ import {
   RELATION_MEMBER_OF,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { dbaasInstanceCreateAnyOwnerPermission } from '@dbaas/plugin-dbaas-common';
 import { AccessControl } from './AccessControl';
@@ -86,9 +90,17 @@ export class OwnerCheck {
   }
 
   private async entity(ref: string): Promise<Entity | undefined> {
-    return this.deps.catalog.getEntityByRef(ref, {
-      credentials: await this.deps.auth.getOwnServiceCredentials(),
-    });
+    try {
+      return await this.deps.catalog.getEntityByRef(ref, {
+        credentials: await this.deps.auth.getOwnServiceCredentials(),
+      });
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `owner: the catalog could not be asked about ${ref} (${
+          (error as Error).message
+        }); try again`,
+      );
+    }
   }
 }
 
