@@ -1,12 +1,38 @@
 import { DbaasClient, Instance } from '@dbaas/plugin-dbaas-common';
 import { Settings, UsageError } from './settings';
 
+const TRANSIENT = ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT'];
+
+/**
+ * fetch that asks again when a read loses its connection (a keep-alive socket the server
+ * closed just then, a proxy restarting): reads are safe to repeat, writes are not.
+ */
+export async function retryingFetch(
+  input: Parameters<typeof fetch>[0],
+  init?: Parameters<typeof fetch>[1],
+): Promise<Response> {
+  const method = (init?.method ?? 'GET').toUpperCase();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(input, init);
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)
+        ?.code;
+      const transient =
+        (error as Error).name === 'TypeError' && TRANSIENT.includes(code ?? '');
+      if (!transient || method !== 'GET' || attempt >= 4) throw error;
+      await new Promise(resolve => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 /** The Manager's typed client, pointed at `<url>/api/dbaas`, and the token to send. */
 export function managerClient(settings: Settings) {
   const api = new DbaasClient({
     discoveryApi: {
       getBaseUrl: async pluginId => `${settings.url}/api/${pluginId}`,
     },
+    fetchApi: { fetch: retryingFetch },
   });
   return { api, options: { token: settings.token } };
 }
