@@ -1,5 +1,5 @@
 # Outputs the Manager's app-config reads are named exactly after their keys under
-# dbaas.runtimes.ec2 (plugins/dbaas-backend/src/runtimes/ec2/config.ts, EC2_CONFIG_KEYS);
+# dbaas.runtimes.ec2 (plugins/dbaas-backend-module-ec2/src/config.ts, EC2_CONFIG_KEYS);
 # a test (terraform.test.ts there) keeps the two in step.
 
 output "region" {

@@ -30,7 +30,7 @@ locals {
   ec2_arn_prefix = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
 
   # The tag the DBaaS Manager puts on every instance, volume and key pair it creates
-  # (plugins/dbaas-backend/src/runtimes/ec2). The backend policy is scoped by it.
+  # (plugins/dbaas-backend-module-ec2). The backend policy is scoped by it.
   managed_by_tag_key   = "dbaas.backstage.io/managed-by"
   managed_by_tag_value = "backstage-dbaas"
 }

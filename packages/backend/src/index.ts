@@ -36,5 +36,6 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // the DBaaS Manager, and its runtime modules (each offered once dbaas.runtimes.<name> is configured)
 backend.add(import('@dbaas/plugin-dbaas-backend'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-kubernetes'));
+backend.add(import('@dbaas/plugin-dbaas-backend-module-ec2'));
 
 backend.start();

@@ -16,4 +16,6 @@ export {
 } from './permissions/rules';
 export * from '@dbaas/plugin-dbaas-node';
 export { catalogModuleDbaasInstances } from './catalog/module';
+/** Seals secrets as the Manager stores them: for tools and tests that read its store. */
+export { SecretBox } from './crypto/SecretBox';
 export { instanceToEntity } from './catalog/instanceToEntity';

@@ -70,9 +70,7 @@ export const dbaasPlugin = createBackendPlugin({
           }),
         );
         const runtimes = new RuntimeRegistry();
-        createBuiltInRuntimes(config, { secretBox, logger }).forEach(r =>
-          runtimes.add(r),
-        );
+        createBuiltInRuntimes(config).forEach(r => runtimes.add(r));
         await runtimes.addFromModules(registrations, {
           config: deps.config,
           logger,

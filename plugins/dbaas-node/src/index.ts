@@ -12,3 +12,6 @@ export * from './probe';
 export * from './tarFiles';
 export * from './tls/certificateAuthority';
 export * from './tls/serverCertificate';
+export * from './docker/DockerEngineRuntime';
+export * from './docker/errors';
+export * from './docker/sshDocker';

@@ -15,7 +15,6 @@ import {
   DockerRuntimeConfig,
   readDockerRuntimeConfig,
 } from '../runtimes/docker/config';
-import { Ec2RuntimeConfig, readEc2RuntimeConfig } from '../runtimes/ec2/config';
 import {
   LocalRuntimeConfig,
   readLocalRuntimeConfig,
@@ -33,7 +32,6 @@ export interface DbaasConfig {
   runtimes: {
     local: LocalRuntimeConfig;
     docker?: DockerRuntimeConfig;
-    ec2?: Ec2RuntimeConfig;
   };
   /** The key ring that seals stored secrets (first seals); empty: a generated development key. */
   encryptionKeys: EncryptionKey[];
@@ -149,9 +147,6 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       local,
       docker: root?.has('runtimes.docker')
         ? readDockerRuntimeConfig(root.getConfig('runtimes.docker'))
-        : undefined,
-      ec2: root?.has('runtimes.ec2')
-        ? readEc2RuntimeConfig(root.getConfig('runtimes.ec2'))
         : undefined,
     },
     encryptionKeys: [

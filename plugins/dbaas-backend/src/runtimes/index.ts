@@ -7,9 +7,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { SecretBox } from '../crypto/SecretBox';
 import { createDockerRuntime } from './docker';
-import { createEc2Runtime } from './ec2';
 import { createLocalRuntime } from './local';
 
 /** The runtimes this Manager can use, by name: the only list of runtimes there is. */
@@ -77,16 +75,10 @@ export class RuntimeRegistry {
 }
 
 /** The built-in runtimes from config; modules add others through the extension point. */
-export function createBuiltInRuntimes(
-  config: DbaasConfig,
-  deps: { secretBox: SecretBox; logger: LoggerService },
-): Runtime[] {
+export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
   const runtimes = [createLocalRuntime(config.runtimes.local)];
   if (config.runtimes.docker) {
     runtimes.push(createDockerRuntime(config.runtimes.docker));
-  }
-  if (config.runtimes.ec2) {
-    runtimes.push(createEc2Runtime(config.runtimes.ec2, deps));
   }
   return runtimes;
 }

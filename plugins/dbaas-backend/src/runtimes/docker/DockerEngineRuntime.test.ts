@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { postgresFlavor } from '../../__testUtils__/fixtures';
-import { DockerEngineRuntime } from './DockerEngineRuntime';
+import { DockerEngineRuntime } from '@dbaas/plugin-dbaas-node';
 
 describe('DockerEngineRuntime', () => {
   it('reports health unknown, not an error, while the Docker engine cannot be reached', async () => {

@@ -4,11 +4,12 @@ import {
   HostSpec,
   HostState,
   instanceLabels,
+  isNotFound,
   RuntimeFault,
   StepContext,
   volumeName,
 } from '@dbaas/plugin-dbaas-node';
-import { DockerHosts, isNotFound } from './DockerHosts';
+import { DockerHosts } from './DockerHosts';
 
 /**
  * A "host" on Docker: a place on one of the configured engines, chosen by free capacity,

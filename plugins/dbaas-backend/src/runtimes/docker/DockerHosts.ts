@@ -44,19 +44,3 @@ export class DockerHosts {
 }
 
 /** A failure to reach the engine (a socket, TCP or SSH hiccup), worth asking again. */
-export function isConnectionError(error: unknown) {
-  const e = error as { code?: string; level?: string };
-  return (
-    [
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'EPIPE',
-      'EHOSTUNREACH',
-    ].includes(e.code ?? '') || (e.level ?? '').startsWith('client-') // ssh2: socket, timeout, handshake
-  );
-}
-
-export function isNotFound(error: unknown) {
-  return (error as { statusCode?: number }).statusCode === 404;
-}

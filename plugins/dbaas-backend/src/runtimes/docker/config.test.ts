@@ -1,6 +1,6 @@
 import { ConfigReader } from '@backstage/config';
 import crypto from 'crypto';
-import { hostKeyFingerprint } from '../ec2/sshDocker';
+import { hostKeyFingerprint } from '@dbaas/plugin-dbaas-node';
 import { DockerHostConfig, readDockerRuntimeConfig } from './config';
 
 const read = (...hosts: object[]) =>

@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import fs from 'fs';
 import net from 'net';
-import { hostKeyFingerprint } from '../ec2/sshDocker';
+import { hostKeyFingerprint } from '@dbaas/plugin-dbaas-node';
 
 /** One Docker engine the runtime may place databases on. */
 export interface DockerHostConfig {

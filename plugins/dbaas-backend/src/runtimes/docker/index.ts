@@ -1,13 +1,10 @@
-import { Runtime } from '@dbaas/plugin-dbaas-node';
+import { DockerEngineRuntime, Runtime } from '@dbaas/plugin-dbaas-node';
 import { DockerRuntimeConfig } from './config';
-import { DockerEngineRuntime } from './DockerEngineRuntime';
 import { DockerHostProvider } from './DockerHostProvider';
 import { DockerHosts } from './DockerHosts';
 
 export { readDockerRuntimeConfig } from './config';
 export type { DockerRuntimeConfig, DockerHostConfig } from './config';
-export { DockerEngineRuntime } from './DockerEngineRuntime';
-export type { DockerClientFor } from './DockerEngineRuntime';
 
 /** Databases as containers of the flavors' images on the configured Docker engines. */
 export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {

@@ -5,24 +5,27 @@ import {
 } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import Docker from 'dockerode';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
-import { dbaasPlugin } from '../../plugin';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from '../../__testUtils__/fixtures';
-import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef } from '@dbaas/plugin-dbaas-node';
+import dbaasPlugin, { SecretBox } from '@dbaas/plugin-dbaas-backend';
+import { makeDataDir, TEST_ENCRYPTION_KEY } from './__testUtils__/fixtures';
+import { dbaasModuleEc2Runtime } from './module';
+import {
+  dockerOverSsh,
+  hostKeyFingerprint,
+  HostRef,
+} from '@dbaas/plugin-dbaas-node';
 import { installStandInEc2 } from './__testUtils__/standInEc2';
 import { sshKeyPairFromSeed } from './sshKey';
-import { dockerOverSsh, hostKeyFingerprint } from './sshDocker';
 import {
   registryMirrorAddress,
   removeStandInVms,
   STAND_IN_IMAGE,
   STAND_IN_LABEL,
 } from './__testUtils__/standInVm';
-import { testCatalogFactory } from '../../__testUtils__/testOrg';
 
 // a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
 jest.setTimeout(900_000);
@@ -141,7 +144,26 @@ describe('EC2 runtime on a stand-in VM', () => {
     ({ server } = await startTestBackend({
       features: [
         dbaasPlugin,
-        testCatalogFactory(),
+        dbaasModuleEc2Runtime,
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'User',
+              metadata: { name: 'alice', namespace: 'default' },
+              spec: {},
+              relations: [
+                { type: 'memberOf', targetRef: 'group:default/team-a' },
+              ],
+            },
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Group',
+              metadata: { name: 'team-a', namespace: 'default' },
+              spec: {},
+            },
+          ],
+        }),
         mockServices.rootConfig.factory({
           data: {
             dbaas: {

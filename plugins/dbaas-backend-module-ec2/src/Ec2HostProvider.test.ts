@@ -22,11 +22,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import Docker from 'dockerode';
-import { SecretBox } from '../../crypto/SecretBox';
-import {
-  postgresFlavor,
-  TEST_ENCRYPTION_KEY,
-} from '../../__testUtils__/fixtures';
+import { SecretBox } from '@dbaas/plugin-dbaas-backend';
+import { postgresFlavor, TEST_ENCRYPTION_KEY } from './__testUtils__/fixtures';
 import {
   HostRef,
   HostSpec,

@@ -16,7 +16,6 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Flavor } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
-import { SecretBox } from '../../crypto/SecretBox';
 import {
   HostProvider,
   HostRef,
@@ -24,6 +23,7 @@ import {
   HostState,
   instanceLabels,
   RuntimeFault,
+  SecretSealer,
   StepContext,
   volumeName,
   waitFor,
@@ -65,7 +65,7 @@ export interface Ec2HostProviderOptions {
   ec2: EC2Client;
   ssm: SSMClient;
   config: Ec2RuntimeConfig;
-  secretBox: SecretBox;
+  secretBox: SecretSealer;
   logger: LoggerService;
   /** Docker on a VM over SSH; `onHostKey` hears the VM's host key while none is pinned. */
   dockerFor: (

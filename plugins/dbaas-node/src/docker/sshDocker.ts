@@ -1,7 +1,7 @@
 import crypto from 'crypto';
 import Docker from 'dockerode';
-import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef } from '@dbaas/plugin-dbaas-node';
+import { SecretSealer } from '../extensions';
+import { HostRef } from '../runtime';
 
 /** SHA-256 of an SSH host key blob, as `ssh-keygen -l` prints it (without `SHA256:`). */
 export function hostKeyFingerprint(key: Buffer): string {
@@ -20,7 +20,7 @@ export function hostKeyFingerprint(key: Buffer): string {
  */
 export function dockerOverSsh(
   host: HostRef,
-  secretBox: SecretBox,
+  secrets: SecretSealer,
   onHostKey?: (fingerprint: string) => void,
 ): Docker {
   const pinned = host.data.sshHostKeySha256 as string | undefined;
@@ -30,7 +30,7 @@ export function dockerOverSsh(
     port: 22,
     username: String(host.data.sshUser),
     sshOptions: {
-      privateKey: secretBox.open<string>(String(host.data.sshPrivateKey)),
+      privateKey: secrets.open<string>(String(host.data.sshPrivateKey)),
       readyTimeout: 15_000,
       hostVerifier: (key: Buffer) => {
         const fingerprint = hostKeyFingerprint(key);

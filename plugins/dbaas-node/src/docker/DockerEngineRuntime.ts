@@ -3,23 +3,25 @@ import Docker from 'dockerode';
 import {
   containerName,
   ENGINE_LAYOUT,
-  engineAnswers,
-  EngineHealth,
-  EngineRuntime,
-  EngineSecrets,
-  EngineSpec,
-  HostRef,
   IMAGE_UID,
   LABEL_FLAVOR,
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
   MANAGED_BY,
-  RuntimeFault,
   SECRETS_DIR,
+} from '../imageContract';
+import { engineAnswers } from '../probe';
+import {
+  EngineHealth,
+  EngineRuntime,
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+  RuntimeFault,
   StepContext,
-  tarFiles,
-} from '@dbaas/plugin-dbaas-node';
-import { isConnectionError, isNotFound } from './DockerHosts';
+} from '../runtime';
+import { tarFiles } from '../tarFiles';
+import { isConnectionError, isNotFound } from './errors';
 
 /** The Docker engine a host's containers run on: a configured one, or an EC2 VM's over SSH. */
 export type DockerClientFor = (host: HostRef) => Docker;

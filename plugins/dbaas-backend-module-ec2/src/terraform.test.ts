@@ -14,10 +14,7 @@ import { MANAGED_BY, TAG_MANAGED_BY } from './tags';
 // the wasm parser starts on first use
 jest.setTimeout(60_000);
 
-const MODULE_DIR = path.resolve(
-  __dirname,
-  '../../../../../deploy/terraform/aws',
-);
+const MODULE_DIR = path.resolve(__dirname, '../../../deploy/terraform/aws');
 
 // the tag the provider puts on everything it makes (tags.ts): the policy must key on it
 const MANAGED_BY_KEY = TAG_MANAGED_BY;

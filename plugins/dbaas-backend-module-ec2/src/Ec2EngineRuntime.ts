@@ -1,5 +1,8 @@
-import { DockerEngineRuntime } from '../docker';
-import { EngineSpec, HostRef } from '@dbaas/plugin-dbaas-node';
+import {
+  DockerEngineRuntime,
+  EngineSpec,
+  HostRef,
+} from '@dbaas/plugin-dbaas-node';
 
 /** The Docker runtime on an EC2 VM, over SSH. */
 export class Ec2EngineRuntime extends DockerEngineRuntime {

@@ -1,15 +1,15 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { SecretBox } from '../../crypto/SecretBox';
-import { HostRef, Runtime } from '@dbaas/plugin-dbaas-node';
+import {
+  dockerOverSsh,
+  HostRef,
+  Runtime,
+  SecretSealer,
+} from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
 import { Ec2HostProvider, instanceTypeProblem } from './Ec2HostProvider';
-import { dockerOverSsh } from './sshDocker';
-
-export { readEc2RuntimeConfig, EC2_CONFIG_KEYS } from './config';
-export type { Ec2RuntimeConfig } from './config';
 
 /**
  * Databases on EC2 VMs, one per instance: the host provider launches the VM, and the
@@ -18,7 +18,7 @@ export type { Ec2RuntimeConfig } from './config';
  */
 export function createEc2Runtime(
   config: Ec2RuntimeConfig,
-  deps: { secretBox: SecretBox; logger: LoggerService },
+  deps: { secretBox: SecretSealer; logger: LoggerService },
 ): Runtime {
   // our own retries (awsErrors.withRetries) log each one, so the SDK's are off
   const clientConfig = {
