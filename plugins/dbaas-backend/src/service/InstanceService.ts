@@ -2,10 +2,8 @@ import {
   AuditorService,
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
-  InputError,
   NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
@@ -53,7 +51,15 @@ import { AccessControl } from './access/AccessControl';
 import { ResealReport, resealSecrets } from './admin/resealSecrets';
 import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf, principalOf } from './access/principal';
-import { QuotaExceededError, TooManyRequestsError } from './errors';
+import {
+  admitQuota,
+  checkRuntime,
+  dryRunInstance,
+  normalizeRef,
+  resolveFlavor,
+  resolveStorage,
+} from './admission';
+import { TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
 
 export interface ListOptions {
@@ -116,23 +122,10 @@ export class InstanceService {
     credentials: BackstageCredentials,
     options: { dryRun?: boolean } = {},
   ): Promise<Instance> {
-    const flavor = this.flavors.get(request.flavorId);
-    if (!flavor) {
-      throw new InputError(
-        `flavorId: unknown flavor '${request.flavorId}'; valid flavors: ${
-          [...this.flavors.keys()].join(', ') || 'none are configured'
-        }`,
-      );
-    }
-    const storageGiB = request.storageGiB ?? flavor.storageGiB.default;
-    const { min, max } = flavor.storageGiB;
-    if (storageGiB < min || storageGiB > max) {
-      throw new InputError(
-        `storageGiB: must be between ${min} and ${max} GiB for flavor ${flavor.id} (got ${storageGiB})`,
-      );
-    }
+    const flavor = resolveFlavor(this.flavors, request.flavorId);
+    const storageGiB = resolveStorage(flavor, request.storageGiB);
     const runtimeName = request.runtime ?? this.deps.config.defaultRuntime;
-    this.checkRuntime(runtimeName, flavor);
+    checkRuntime(this.deps.runtimes, runtimeName, flavor);
     const component = request.component
       ? normalizeRef(request.component, 'component', 'component')
       : null;
@@ -206,15 +199,7 @@ export class InstanceService {
     return toPublicInstance(instance);
   }
 
-  private async dryRun(p: {
-    request: CreateInstanceRequest;
-    flavor: Flavor;
-    storageGiB: number;
-    runtimeName: Instance['runtime'];
-    owner: string;
-    component: string | null;
-    user: string;
-  }): Promise<Instance> {
+  private async dryRun(p: Parameters<typeof dryRunInstance>[0]) {
     await this.checkQuota(p.owner, p.storageGiB);
     const [taken] = await this.deps.store.listInstances({
       name: p.request.name,
@@ -225,30 +210,7 @@ export class InstanceService {
         `name: '${p.request.name}' is already used by another database (owned by ${taken.owner}); database names are unique across the portal`,
       );
     }
-    const now = new Date().toISOString();
-    return {
-      id: 'dry-run',
-      name: p.request.name,
-      owner: p.owner,
-      flavorId: p.flavor.id,
-      engine: p.flavor.engine,
-      version: p.flavor.version,
-      storageGiB: p.storageGiB,
-      runtime: p.runtimeName,
-      status: 'provisioning',
-      health: 'unknown',
-      phase: 'requested',
-      host: null,
-      endpoint: null,
-      deletionProtection: p.request.deletionProtection ?? false,
-      fault: null,
-      component: p.component,
-      createdBy: p.user,
-      createdAt: now,
-      updatedAt: now,
-      readyAt: null,
-      deletedAt: null,
-    };
+    return dryRunInstance(p);
   }
 
   /** Lets an instance held at its host go on to deploy its engine. */
@@ -283,50 +245,12 @@ export class InstanceService {
     return toPublicInstance(updated);
   }
 
-  private checkRuntime(name: Instance['runtime'], flavor: Flavor) {
-    const { runtimes } = this.deps;
-    const able = runtimes
-      .list()
-      .filter(r => !r.unsupportedReason(flavor))
-      .map(r => r.name);
-    const runtime = runtimes.get(name);
-    if (!runtime) {
-      throw new InputError(
-        `runtime: '${name}' is not configured; configured runtimes: ${runtimes
-          .names()
-          .join(', ')}`,
-      );
-    }
-    const reason = runtime.unsupportedReason(flavor);
-    if (reason) {
-      throw new InputError(
-        `runtime: '${name}' cannot serve flavor ${flavor.id} (${reason}); ${
-          able.length
-            ? `runtimes that can: ${able.join(', ')}`
-            : 'no configured runtime can serve it'
-        }`,
-      );
-    }
-  }
-
   private async checkQuota(owner: string, storageGiB: number) {
     this.admit(owner, storageGiB, await this.deps.store.usage(owner));
   }
 
-  /** Throws when the owner's quota has no room for one more instance of this size. */
   private admit(owner: string, storageGiB: number, usage: Usage) {
-    const quota =
-      this.deps.config.quotas.owners[owner] ?? this.deps.config.quotas.default;
-    if (usage.instances + 1 > quota.maxInstances) {
-      throw new QuotaExceededError(
-        `Quota exceeded: ${owner} has ${usage.instances} of ${quota.maxInstances} databases; delete one or ask your platform team to raise dbaas.quotas`,
-      );
-    }
-    if (usage.storageGiB + storageGiB > quota.maxStorageGiB) {
-      throw new QuotaExceededError(
-        `Quota exceeded: ${owner} uses ${usage.storageGiB} of ${quota.maxStorageGiB} GiB; ${storageGiB} GiB more does not fit`,
-      );
-    }
+    admitQuota(this.deps.config.quotas, owner, storageGiB, usage);
   }
 
   async list(
@@ -595,15 +519,5 @@ export class InstanceService {
     if (!(await this.deps.access.allows(credentials, permission))) {
       throw new NotAllowedError(`You may not ${permission.name}`);
     }
-  }
-}
-
-function normalizeRef(ref: string, defaultKind: string, field: string) {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
-    );
-  } catch (error) {
-    throw new InputError(`${field}: ${(error as Error).message}`);
   }
 }
