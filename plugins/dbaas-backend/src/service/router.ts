@@ -26,6 +26,20 @@ export interface RouterOptions {
 
 const BODY_LIMIT = '16kb';
 
+type AuditMeta = NonNullable<
+  Parameters<Awaited<ReturnType<AuditorService['createEvent']>>['success']>[0]
+>['meta'];
+
+/** What an audit record says of an instance an action returned. */
+const withInstance =
+  (extra: AuditMeta = {}) =>
+  (instance: Instance): AuditMeta => ({
+    instanceId: instance.id,
+    name: instance.name,
+    owner: instance.owner,
+    ...extra,
+  });
+
 /** Users and services alike: the Manager's access control decides per permission. */
 const anyPrincipal = {
   allow: ['user', 'service'] as Array<'user' | 'service'>,
@@ -58,14 +72,14 @@ export async function createRouter(
     res.json(service.listRuntimes());
   });
 
-  /** Runs an action inside an auditor event: success with the instance's name and owner, or fail. */
-  async function audited(
+  /** Runs an action inside an auditor event: success with what `describe` says of the result, or fail. */
+  async function audited<T>(
     req: express.Request,
     eventId: string,
     severityLevel: 'low' | 'medium' | 'high',
-    action: () => Promise<Instance>,
-    meta: Record<string, unknown> = {},
-  ): Promise<Instance> {
+    action: () => Promise<T>,
+    describe: (result: T) => AuditMeta,
+  ): Promise<T> {
     const audit = await auditor.createEvent({
       eventId,
       severityLevel,
@@ -73,16 +87,9 @@ export async function createRouter(
       meta: req.params.id ? { instanceId: req.params.id } : undefined,
     });
     try {
-      const instance = await action();
-      await audit.success({
-        meta: {
-          instanceId: instance.id,
-          name: instance.name,
-          owner: instance.owner,
-          ...meta,
-        },
-      });
-      return instance;
+      const result = await action();
+      await audit.success({ meta: describe(result) });
+      return result;
     } catch (error) {
       await audit.fail({ error: error as Error });
       throw error;
@@ -103,7 +110,7 @@ export async function createRouter(
             credentials,
             { dryRun },
           ),
-        { dryRun },
+        withInstance({ dryRun }),
       );
       res.status(dryRun ? 200 : 202).json(instance);
     } catch (error) {
@@ -148,7 +155,7 @@ export async function createRouter(
         'instance-update',
         'medium',
         () => service.update(req.params.id, body, credentials),
-        { patch: body },
+        withInstance({ patch: body }),
       ),
     );
   });
@@ -158,8 +165,12 @@ export async function createRouter(
     res
       .status(202)
       .json(
-        await audited(req, 'instance-delete', 'medium', () =>
-          service.delete(req.params.id, credentials),
+        await audited(
+          req,
+          'instance-delete',
+          'medium',
+          () => service.delete(req.params.id, credentials),
+          withInstance(),
         ),
       );
   });
@@ -169,8 +180,12 @@ export async function createRouter(
     res
       .status(202)
       .json(
-        await audited(req, 'instance-deploy', 'low', () =>
-          service.deploy(req.params.id, credentials),
+        await audited(
+          req,
+          'instance-deploy',
+          'low',
+          () => service.deploy(req.params.id, credentials),
+          withInstance(),
         ),
       );
   });
@@ -188,21 +203,16 @@ export async function createRouter(
 
   router.get('/instances/:id/credentials', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
-    const audit = await auditor.createEvent({
-      eventId: 'instance-credentials-read',
-      severityLevel: 'high',
-      request: req,
-      meta: { instanceId: req.params.id },
-    });
-    try {
-      const result = await service.credentials(req.params.id, credentials);
-      await audit.success();
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(result);
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
+    const result = await audited(
+      req,
+      'instance-credentials-read',
+      'high',
+      () => service.credentials(req.params.id, credentials),
+      // never the password: only which instance was read
+      () => ({ instanceId: req.params.id }),
+    );
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(result);
   });
 
   router.get('/instances/:id/ca', async (req, res) => {
@@ -221,19 +231,15 @@ export async function createRouter(
 
   router.post('/admin/reseal', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
-    const audit = await auditor.createEvent({
-      eventId: 'secrets-reseal',
-      severityLevel: 'high',
-      request: req,
-    });
-    try {
-      const report = await service.reseal(credentials);
-      await audit.success({ meta: { ...report } });
-      res.json(report);
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
+    res.json(
+      await audited(
+        req,
+        'secrets-reseal',
+        'high',
+        () => service.reseal(credentials),
+        report => ({ ...report }),
+      ),
+    );
   });
 
   // body-parser's errors, reworded to name the field at fault
