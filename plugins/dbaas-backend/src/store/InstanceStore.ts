@@ -188,9 +188,11 @@ export class InstanceStore {
     return (await this.getInstance(id))!;
   }
 
-  /** Every instance's sealed values as stored, for re-sealing under a new key. */
-  async listSealed(): Promise<SealedValues[]> {
-    const rows = await this.knex(INSTANCES).select('id', 'secrets', 'host_ref');
+  /** Every instance's sealed values as stored (or one instance's), for re-sealing under a new key. */
+  async listSealed(id?: string): Promise<SealedValues[]> {
+    const query = this.knex(INSTANCES).select('id', 'secrets', 'host_ref');
+    if (id) query.where({ id });
+    const rows = await query;
     return rows.map(r => ({
       id: r.id,
       secrets: r.secrets,

@@ -50,8 +50,7 @@ export async function resealSecrets(
         break;
       }
       // changed meanwhile (a step recorded its host): read it again
-      const id = row.id;
-      const fresh = (await store.listSealed()).find(r => r.id === id);
+      const [fresh] = await store.listSealed(row.id);
       if (!fresh || attempt >= 3) break;
       row = fresh;
     }
