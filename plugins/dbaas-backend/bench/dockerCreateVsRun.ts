@@ -9,8 +9,8 @@ import Docker from 'dockerode';
 import knexFactory from 'knex';
 import { Client } from 'pg';
 import { SecretBox } from '../src/crypto/SecretBox';
-import { InstanceEngine } from '../src/engine/InstanceEngine';
-import { InstanceNotifier } from '../src/engine/InstanceNotifier';
+import { LifecycleController } from '../src/lifecycle/LifecycleController';
+import { InstanceNotifier } from '../src/lifecycle/InstanceNotifier';
 import { RuntimeRegistry } from '../src/runtimes';
 import { createDockerRuntime } from '../src/runtimes/docker';
 import { InstanceStore } from '../src/store/InstanceStore';
@@ -104,7 +104,7 @@ async function managerCreate(): Promise<number> {
   const runtimes = new RuntimeRegistry();
   runtimes.add(runtime);
   const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
-  const engine = new InstanceEngine({
+  const controller = new LifecycleController({
     store,
     runtimes,
     flavors: [flavor],
@@ -128,8 +128,8 @@ async function managerCreate(): Promise<number> {
     ),
     { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
   );
-  engine.kick(instance.id);
-  await engine.idle();
+  controller.kick(instance.id);
+  await controller.idle();
   const elapsed = performance.now() - started;
   const ready = (await store.getInstance(instance.id))!;
   if (ready.status !== 'running')
@@ -137,7 +137,7 @@ async function managerCreate(): Promise<number> {
   const ctx = { logger: silentLogger, signal: new AbortController().signal };
   await runtime.engine.remove(
     ready.hostRef!,
-    engine.engineSpec(ready, flavor),
+    controller.engineSpec(ready, flavor),
     ctx,
   );
   await runtime.host.destroy(ready.hostRef!, ctx);

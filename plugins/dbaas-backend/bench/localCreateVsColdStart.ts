@@ -10,8 +10,8 @@ import knexFactory from 'knex';
 import os from 'os';
 import path from 'path';
 import { SecretBox } from '../src/crypto/SecretBox';
-import { InstanceEngine } from '../src/engine/InstanceEngine';
-import { InstanceNotifier } from '../src/engine/InstanceNotifier';
+import { LifecycleController } from '../src/lifecycle/LifecycleController';
+import { InstanceNotifier } from '../src/lifecycle/InstanceNotifier';
 import { RuntimeRegistry } from '../src/runtimes';
 import { createLocalRuntime } from '../src/runtimes/local';
 import { embeddedPostgresBinaries } from '../src/runtimes/local/postgresServer';
@@ -77,7 +77,7 @@ async function managerCreate(root: string): Promise<number> {
   });
   runtimes.add(local);
   const secretBox = new SecretBox('benchmark key, sixteen or more');
-  const engine = new InstanceEngine({
+  const controller = new LifecycleController({
     store,
     runtimes,
     flavors: [flavor],
@@ -92,16 +92,20 @@ async function managerCreate(root: string): Promise<number> {
     newInstance({ name: 'bench-db' }, secretBox),
     { type: 'created', message: 'benchmark', actor: 'user:default/bench' },
   );
-  engine.kick(instance.id);
-  await engine.idle();
+  controller.kick(instance.id);
+  await controller.idle();
   const elapsed = performance.now() - started;
   const ready = (await store.getInstance(instance.id))!;
   if (ready.status !== 'running')
     throw new Error(`instance ended ${ready.status}: ${ready.fault?.message}`);
-  await local.engine.remove(ready.hostRef!, engine.engineSpec(ready, flavor), {
-    logger,
-    signal: new AbortController().signal,
-  });
+  await local.engine.remove(
+    ready.hostRef!,
+    controller.engineSpec(ready, flavor),
+    {
+      logger,
+      signal: new AbortController().signal,
+    },
+  );
   await knex.destroy();
   return elapsed;
 }

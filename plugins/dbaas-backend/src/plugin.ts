@@ -10,8 +10,8 @@ import crypto from 'crypto';
 import { readDbaasConfig } from './config/readDbaasConfig';
 import { isProduction, resolveEncryptionKeys } from './crypto/encryptionKey';
 import { SecretBox } from './crypto/SecretBox';
-import { InstanceEngine } from './engine/InstanceEngine';
-import { InstanceNotifier } from './engine/InstanceNotifier';
+import { LifecycleController } from './lifecycle/LifecycleController';
+import { InstanceNotifier } from './lifecycle/InstanceNotifier';
 import {
   dbaasInstanceResourceRef,
   dbaasInstanceRules,
@@ -98,7 +98,7 @@ export const dbaasPlugin = createBackendPlugin({
           notifications: deps.notifications,
           signals: deps.signals,
         });
-        const engine = new InstanceEngine({
+        const controller = new LifecycleController({
           store,
           runtimes,
           flavors: config.flavors,
@@ -133,7 +133,7 @@ export const dbaasPlugin = createBackendPlugin({
         const service = new InstanceService({
           config,
           store,
-          engine,
+          lifecycle: controller,
           runtimes,
           secretBox,
           access,
@@ -143,7 +143,6 @@ export const dbaasPlugin = createBackendPlugin({
             userInfo: deps.userInfo,
             access,
           }),
-          auditor: deps.auditor,
           notifier,
           settings,
           certificates,
@@ -165,16 +164,16 @@ export const dbaasPlugin = createBackendPlugin({
           frequency: { seconds: 10 },
           timeout: { minutes: 1 },
           scope: 'local',
-          fn: () => engine.resumePending(),
+          fn: () => controller.resumePending(),
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-reconcile-health',
           frequency: { seconds: config.reconcileIntervalSeconds },
           timeout: { minutes: 5 },
           scope: 'global',
-          fn: () => engine.reconcile(),
+          fn: () => controller.reconcile(),
         });
-        deps.lifecycle.addShutdownHook(() => engine.stop());
+        deps.lifecycle.addShutdownHook(() => controller.stop());
       },
     });
   },

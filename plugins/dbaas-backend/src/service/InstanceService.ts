@@ -1,24 +1,10 @@
-import {
-  AuditorService,
-  BackstageCredentials,
-} from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  NotAllowedError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CreateInstanceRequest,
   Credentials,
   dbaasAdminPermission,
-  dbaasInstanceCreatePermission,
-  dbaasInstanceCredentialsReadPermission,
   dbaasInstanceDeletePermission,
   dbaasInstanceReadPermission,
   dbaasInstanceUpdatePermission,
@@ -28,39 +14,21 @@ import {
   ListInstancesResponse,
   ListRuntimesResponse,
 } from '@dbaas/plugin-dbaas-common';
-import crypto from 'crypto';
 import { DbaasConfig } from '../config/readDbaasConfig';
-import {
-  generatePassword,
-  SecretBox,
-  SecretUnreadableError,
-} from '../crypto/SecretBox';
-import { InstanceEngine } from '../engine/InstanceEngine';
-import { InstanceNotifier } from '../engine/InstanceNotifier';
+import { SecretBox } from '../crypto/SecretBox';
+import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
+import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
-import { EngineSecrets } from '@dbaas/plugin-dbaas-node';
-import {
-  InstanceStore,
-  StoredInstance,
-  toPublicInstance,
-  Usage,
-} from '../store/InstanceStore';
+import { InstanceStore, toPublicInstance } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { AccessControl } from './access/AccessControl';
-import { ResealReport, resealSecrets } from './admin/resealSecrets';
+import { InstanceGate } from './access/instanceGate';
 import { OwnerCheck } from './access/OwnerCheck';
-import { actorOf, principalOf } from './access/principal';
-import {
-  admitQuota,
-  checkRuntime,
-  dryRunInstance,
-  normalizeRef,
-  resolveFlavor,
-  resolveStorage,
-} from './admission';
-import { TooManyRequestsError } from './errors';
-import { RateLimiter } from './RateLimiter';
+import { actorOf } from './access/principal';
+import { ResealReport, resealSecrets } from './admin/resealSecrets';
+import { ConnectionInfo } from './connectionInfo';
+import { InstanceCreation } from './InstanceCreation';
 
 export interface ListOptions {
   owners?: string[];
@@ -73,31 +41,34 @@ export interface ListOptions {
   offset: number;
 }
 
-/** What the API does, independent of HTTP: validation, permissions, quotas, audit. */
+/**
+ * What the API does, independent of HTTP: every route's permission check and answer. Creating
+ * lives in InstanceCreation, connecting in ConnectionInfo.
+ */
 export class InstanceService {
   private readonly flavors: Map<string, Flavor>;
-  private readonly createLimiter: RateLimiter;
+  private readonly gate: InstanceGate;
+  private readonly creation: InstanceCreation;
+  private readonly connection: ConnectionInfo;
 
   constructor(
     private readonly deps: {
       config: DbaasConfig;
       store: InstanceStore;
-      engine: InstanceEngine;
+      lifecycle: LifecycleController;
       runtimes: RuntimeRegistry;
       secretBox: SecretBox;
       access: AccessControl;
       ownerCheck: OwnerCheck;
-      auditor: AuditorService;
       notifier: InstanceNotifier;
       settings?: SettingsStore;
       certificates?: InstanceCertificates;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
-    this.createLimiter = new RateLimiter(
-      deps.config.rateLimit.creates,
-      deps.config.rateLimit.windowMs,
-    );
+    this.gate = new InstanceGate(deps.store, deps.access);
+    this.creation = new InstanceCreation({ ...deps, gate: this.gate });
+    this.connection = new ConnectionInfo({ ...deps, gate: this.gate });
   }
 
   listFlavors(): Flavor[] {
@@ -116,141 +87,17 @@ export class InstanceService {
     };
   }
 
-  /** Validates everything, then records the instance and starts work; a dry run stops before recording. */
-  async create(
+  create(
     request: CreateInstanceRequest,
     credentials: BackstageCredentials,
     options: { dryRun?: boolean } = {},
   ): Promise<Instance> {
-    const flavor = resolveFlavor(this.flavors, request.flavorId);
-    const storageGiB = resolveStorage(flavor, request.storageGiB);
-    const runtimeName = request.runtime ?? this.deps.config.defaultRuntime;
-    checkRuntime(this.deps.runtimes, runtimeName, flavor);
-    const component = request.component
-      ? normalizeRef(request.component, 'component', 'component')
-      : null;
-
-    await this.authorize(credentials, dbaasInstanceCreatePermission);
-    // before any quota or rate-limit charge: nobody spends another owner's budget
-    const owner = await this.deps.ownerCheck.check(
-      normalizeRef(request.owner, 'group', 'owner'),
-      credentials,
-    );
-    const user = actorOf(credentials);
-    if (options.dryRun) {
-      return this.dryRun({
-        request,
-        flavor,
-        storageGiB,
-        runtimeName,
-        owner,
-        component,
-        user,
-      });
-    }
-    const retryAfter = this.createLimiter.take(user);
-    if (retryAfter !== undefined) {
-      throw new TooManyRequestsError(
-        `Too many databases created by ${user}: at most ${
-          this.deps.config.rateLimit.creates
-        } per ${
-          this.deps.config.rateLimit.windowMs / 1000
-        } s; retry in ${retryAfter} s`,
-        retryAfter,
-      );
-    }
-    const secrets: EngineSecrets = {
-      password: generatePassword(),
-      adminPassword: generatePassword(),
-    };
-    const instance = await this.deps.store.createInstance(
-      {
-        id: crypto.randomUUID(),
-        name: request.name,
-        owner,
-        flavorId: flavor.id,
-        engine: flavor.engine,
-        version: flavor.version,
-        storageGiB,
-        runtime: runtimeName,
-        status: 'provisioning',
-        health: 'unknown',
-        phase: 'requested',
-        endpoint: null,
-        deletionProtection: request.deletionProtection ?? false,
-        fault: null,
-        component,
-        createdBy: user,
-        sealedSecrets: this.deps.secretBox.seal(secrets),
-        deadlineAt: new Date(
-          Date.now() + this.deps.config.provisioningTimeoutMs,
-        ).toISOString(),
-        holdAtHost: request.holdAtHost ?? false,
-      },
-      {
-        type: 'created',
-        message: `requested by ${user}: ${flavor.id}, ${storageGiB} GiB on ${runtimeName}`,
-        actor: user,
-      },
-      usage => this.admit(owner, storageGiB, usage),
-    );
-    this.deps.engine.kick(instance.id);
-    await this.deps.notifier.changed(instance);
-    return toPublicInstance(instance);
-  }
-
-  private async dryRun(p: Parameters<typeof dryRunInstance>[0]) {
-    await this.checkQuota(p.owner, p.storageGiB);
-    const [taken] = await this.deps.store.listInstances({
-      name: p.request.name,
-      statuses: ['provisioning', 'running', 'stopped', 'deleting', 'failed'],
-    });
-    if (taken) {
-      throw new ConflictError(
-        `name: '${p.request.name}' is already used by another database (owned by ${taken.owner}); database names are unique across the portal`,
-      );
-    }
-    return dryRunInstance(p);
+    return this.creation.create(request, credentials, options);
   }
 
   /** Lets an instance held at its host go on to deploy its engine. */
-  async deploy(
-    id: string,
-    credentials: BackstageCredentials,
-  ): Promise<Instance> {
-    const instance = await this.deps.store.getInstance(id);
-    const isCreator =
-      instance &&
-      principalOf(credentials).type === 'user' &&
-      actorOf(credentials) === instance.createdBy;
-    const loaded = isCreator
-      ? instance
-      : await this.load(id, credentials, dbaasInstanceUpdatePermission);
-    if (!loaded || loaded.status === 'deleted') {
-      throw new NotFoundError(`No database instance with id ${id}`);
-    }
-    if (!loaded.holdAtHost) {
-      return toPublicInstance(loaded);
-    }
-    const updated = await this.deps.store.updateInstance(
-      id,
-      { holdAtHost: false },
-      {
-        type: 'operation',
-        message: `deploy requested by ${actorOf(credentials)}`,
-        actor: actorOf(credentials),
-      },
-    );
-    this.deps.engine.kick(id);
-    return toPublicInstance(updated);
-  }
-
-  private async checkQuota(owner: string, storageGiB: number) {
-    this.admit(owner, storageGiB, await this.deps.store.usage(owner));
-  }
-
-  private admit(owner: string, storageGiB: number, usage: Usage) {
-    admitQuota(this.deps.config.quotas, owner, storageGiB, usage);
+  deploy(id: string, credentials: BackstageCredentials): Promise<Instance> {
+    return this.creation.deploy(id, credentials);
   }
 
   async list(
@@ -297,7 +144,7 @@ export class InstanceService {
   /** The instance, when it exists and the caller may see it. */
   async get(id: string, credentials: BackstageCredentials): Promise<Instance> {
     return toPublicInstance(
-      await this.load(id, credentials, dbaasInstanceReadPermission),
+      await this.gate.load(id, credentials, dbaasInstanceReadPermission),
     );
   }
 
@@ -305,7 +152,7 @@ export class InstanceService {
     id: string,
     credentials: BackstageCredentials,
   ): Promise<InstanceEvent[]> {
-    await this.load(id, credentials, dbaasInstanceReadPermission);
+    await this.gate.load(id, credentials, dbaasInstanceReadPermission);
     return this.deps.store.listEvents(id);
   }
 
@@ -315,7 +162,7 @@ export class InstanceService {
     tail: number,
     credentials: BackstageCredentials,
   ): Promise<string> {
-    const instance = await this.load(
+    const instance = await this.gate.load(
       id,
       credentials,
       dbaasInstanceReadPermission,
@@ -334,7 +181,7 @@ export class InstanceService {
     try {
       return await runtime.engine.logs(
         instance.hostRef,
-        this.deps.engine.engineSpec(instance, flavor),
+        this.deps.lifecycle.engineSpec(instance, flavor),
         tail,
       );
     } catch (error) {
@@ -351,7 +198,7 @@ export class InstanceService {
     patch: { deletionProtection: boolean },
     credentials: BackstageCredentials,
   ): Promise<Instance> {
-    const instance = await this.load(
+    const instance = await this.gate.load(
       id,
       credentials,
       dbaasInstanceUpdatePermission,
@@ -374,7 +221,7 @@ export class InstanceService {
     id: string,
     credentials: BackstageCredentials,
   ): Promise<Instance> {
-    const instance = await this.load(
+    const instance = await this.gate.load(
       id,
       credentials,
       dbaasInstanceDeletePermission,
@@ -396,128 +243,33 @@ export class InstanceService {
         actor: actorOf(credentials),
       },
     );
-    this.deps.engine.kick(id);
+    this.deps.lifecycle.kick(id);
     await this.deps.notifier.changed(deleting);
     return toPublicInstance(deleting);
   }
 
-  async credentials(
+  credentials(
     id: string,
     credentials: BackstageCredentials,
   ): Promise<Credentials> {
-    const instance = await this.load(
-      id,
-      credentials,
-      dbaasInstanceCredentialsReadPermission,
-    );
-    if (
-      !instance.endpoint ||
-      !['running', 'stopped'].includes(instance.status)
-    ) {
-      throw new ConflictError(
-        `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
-      );
-    }
-    const { password, tls } = this.openSecrets(instance);
-    const { host, port, database, user } = instance.endpoint;
-    const postgres = instance.engine === 'postgresql';
-    const scheme = postgres ? 'postgresql' : 'mysql';
-    // clients verify the server's certificate and name with the CA (GET /instances/{id}/ca)
-    let verify = '';
-    if (tls)
-      verify = postgres ? '?sslmode=verify-full' : '?ssl-mode=VERIFY_IDENTITY';
-    return {
-      host,
-      port,
-      database,
-      username: user,
-      password,
-      uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(
-        password,
-      )}@${host}:${port}/${database}${verify}`,
-      ...(tls ? { ca: tls.caPem } : {}),
-    };
+    return this.connection.credentials(id, credentials);
   }
 
-  /**
-   * The CA certificate (PEM) that the instance's server certificate chains to: what clients
-   * verify the server with. Public, so reading the instance is enough.
-   */
-  async caCertificate(
+  /** The CA certificate (PEM) clients verify the instance's server with. */
+  caCertificate(
     id: string,
     credentials: BackstageCredentials,
   ): Promise<{ name: string; pem: string }> {
-    const instance = await this.load(
-      id,
-      credentials,
-      dbaasInstanceReadPermission,
-    );
-    const issued = this.openSecrets(instance).tls?.caPem;
-    if (issued) return { name: instance.name, pem: issued };
-    if (!this.deps.certificates) {
-      throw new NotFoundError(
-        `${instance.name} serves no TLS: this Manager issues no certificates`,
-      );
-    }
-    // not deployed yet: the CA that will sign its certificate
-    return { name: instance.name, pem: await this.deps.certificates.caPem() };
-  }
-
-  private openSecrets(instance: StoredInstance): EngineSecrets {
-    try {
-      return this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
-    } catch (error) {
-      if (error instanceof SecretUnreadableError) {
-        throw new ServiceUnavailableError(error.message);
-      }
-      throw error;
-    }
+    return this.connection.caCertificate(id, credentials);
   }
 
   /** Seals every stored secret under the newest key (after a key was put first). */
   async reseal(credentials: BackstageCredentials): Promise<ResealReport> {
-    await this.authorize(credentials, dbaasAdminPermission);
+    await this.gate.authorize(credentials, dbaasAdminPermission);
     return resealSecrets(
       this.deps.store,
       this.deps.secretBox,
       this.deps.settings,
     );
-  }
-
-  private async load(
-    id: string,
-    credentials: BackstageCredentials,
-    permission: ResourcePermission,
-  ): Promise<StoredInstance> {
-    const instance = await this.deps.store.getInstance(id);
-    if (!instance || instance.status === 'deleted') {
-      throw new NotFoundError(`No database instance with id ${id}`);
-    }
-    if (
-      !(await this.deps.access.allowsOn(
-        credentials,
-        permission,
-        toPublicInstance(instance),
-      ))
-    ) {
-      if (permission === dbaasInstanceReadPermission) {
-        throw new NotFoundError(`No database instance with id ${id}`);
-      }
-      throw new NotAllowedError(
-        `You may not ${
-          permission.attributes.action ?? permission.name
-        } database ${instance.name}`,
-      );
-    }
-    return instance;
-  }
-
-  private async authorize(
-    credentials: BackstageCredentials,
-    permission: BasicPermission,
-  ) {
-    if (!(await this.deps.access.allows(credentials, permission))) {
-      throw new NotAllowedError(`You may not ${permission.name}`);
-    }
   }
 }

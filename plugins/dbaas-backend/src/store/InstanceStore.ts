@@ -1,23 +1,21 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import {
-  Endpoint,
-  Engine,
-  Fault,
-  HealthState,
   Instance,
   InstanceEvent,
   InstanceEventType,
   LifecycleStatus,
-  Phase,
-  RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
 import { Knex } from 'knex';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
+import { lockOwner, Usage, usageOf } from './ownerUsage';
+import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
+
+export { toPublicInstance } from './instanceRows';
+export type { Usage } from './ownerUsage';
 
 const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';
-const OWNER_LOCKS = 'dbaas_owner_locks';
 
 /** An instance with what only the Manager sees: host, sealed secrets, deadline. */
 export interface StoredInstance extends Omit<Instance, 'host'> {
@@ -283,108 +281,6 @@ export class InstanceStore {
   }
 }
 
-export interface Usage {
-  instances: number;
-  storageGiB: number;
-}
-
-async function usageOf(knex: Knex, owner: string): Promise<Usage> {
-  const row = await knex(INSTANCES)
-    .where({ owner })
-    .whereNotIn('status', ['deleted', 'failed'])
-    .count({ count: '*' })
-    .sum({ storage: 'storage_gib' })
-    .first();
-  return {
-    instances: Number(row?.count ?? 0),
-    storageGiB: Number(row?.storage ?? 0),
-  };
-}
-
-/** Serialises the owner's admissions until the transaction ends (SQLite has one writer anyway). */
-async function lockOwner(tx: Knex.Transaction, owner: string) {
-  await tx(OWNER_LOCKS).insert({ owner }).onConflict('owner').ignore();
-  await tx(OWNER_LOCKS).where({ owner }).forUpdate().first();
-}
-
-function toRow(i: Omit<StoredInstance, never>) {
-  return {
-    id: i.id,
-    name: i.name,
-    owner: i.owner,
-    flavor_id: i.flavorId,
-    engine: i.engine,
-    version: i.version,
-    storage_gib: i.storageGiB,
-    runtime: i.runtime,
-    component: i.component,
-    created_by: i.createdBy,
-    created_at: i.createdAt,
-    secrets: i.sealedSecrets,
-    ...patchRow(i),
-    updated_at: i.updatedAt,
-  };
-}
-
-function patchRow(p: InstancePatch) {
-  const row: Record<string, unknown> = {};
-  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
-  if (p.status !== undefined) row.status = p.status;
-  if (p.health !== undefined) row.health = p.health;
-  if (p.phase !== undefined) row.phase = p.phase;
-  if (p.endpoint !== undefined) row.endpoint = json(p.endpoint);
-  if (p.deletionProtection !== undefined)
-    row.deletion_protection = p.deletionProtection;
-  if (p.fault !== undefined) row.fault = json(p.fault);
-  if (p.readyAt !== undefined) row.ready_at = p.readyAt;
-  if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
-  if (p.deadlineAt !== undefined) row.deadline_at = p.deadlineAt;
-  if (p.hostRef !== undefined) row.host_ref = json(p.hostRef);
-  if (p.holdAtHost !== undefined) row.hold_at_host = p.holdAtHost;
-  return row;
-}
-
-function fromRow(r: any): StoredInstance {
-  const json = <T>(v: string | null): T | null => (v ? JSON.parse(v) : null);
-  return {
-    id: r.id,
-    name: r.name,
-    owner: r.owner,
-    flavorId: r.flavor_id,
-    engine: r.engine as Engine,
-    version: r.version,
-    storageGiB: Number(r.storage_gib),
-    runtime: r.runtime as RuntimeName,
-    status: r.status as LifecycleStatus,
-    health: r.health as HealthState,
-    phase: (r.phase ?? null) as Phase | null,
-    endpoint: json<Endpoint>(r.endpoint),
-    deletionProtection: Boolean(r.deletion_protection),
-    fault: json<Fault>(r.fault),
-    component: r.component ?? null,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    readyAt: r.ready_at ?? null,
-    deletedAt: r.deleted_at ?? null,
-    deadlineAt: r.deadline_at ?? null,
-    holdAtHost: Boolean(r.hold_at_host),
-    hostRef: json<HostRef>(r.host_ref),
-    sealedSecrets: r.secrets,
-  };
-}
-
-function eventRow(instanceId: string, at: string, e: NewEvent) {
-  return {
-    instance_id: instanceId,
-    at,
-    type: e.type,
-    message: e.message,
-    actor: e.actor,
-    data: e.data ? JSON.stringify(e.data) : null,
-  };
-}
-
 function isUniqueViolation(error: unknown) {
   const e = error as { code?: string; message?: string };
   return (
@@ -393,16 +289,4 @@ function isUniqueViolation(error: unknown) {
     e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     /UNIQUE constraint failed/.test(e.message ?? '')
   );
-}
-
-/** Strips what must never leave the backend. */
-export function toPublicInstance(i: StoredInstance): Instance {
-  const {
-    hostRef,
-    sealedSecrets: _s,
-    deadlineAt: _d,
-    holdAtHost: _hold,
-    ...instance
-  } = i;
-  return { ...instance, host: hostRef?.address ?? null };
 }

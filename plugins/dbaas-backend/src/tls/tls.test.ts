@@ -4,8 +4,8 @@ import { once } from 'events';
 import { AddressInfo } from 'net';
 import tls from 'tls';
 import { SecretBox } from '../crypto/SecretBox';
-import { InstanceEngine } from '../engine/InstanceEngine';
-import { InstanceNotifier } from '../engine/InstanceNotifier';
+import { LifecycleController } from '../lifecycle/LifecycleController';
+import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { RuntimeRegistry } from '../runtimes';
 import {
   CertificateAuthority,
@@ -208,7 +208,7 @@ describe('the Manager CA', () => {
   );
 });
 
-describe('InstanceEngine with the CA', () => {
+describe('LifecycleController with the CA', () => {
   it('issues the certificate before the first deploy, keeps it sealed, and hands the same one to a redeploy', async () => {
     const knex = await databases.init('SQLITE_3');
     const store = await InstanceStore.create(knex);
@@ -252,7 +252,7 @@ describe('InstanceEngine with the CA', () => {
     const runtimes = new RuntimeRegistry();
     runtimes.add(runtime);
     const logger = mockServices.logger.mock();
-    const engine = new InstanceEngine({
+    const controller = new LifecycleController({
       store,
       runtimes,
       flavors: [postgresFlavor],
@@ -270,8 +270,8 @@ describe('InstanceEngine with the CA', () => {
       message: 'requested',
       actor: 'user:default/alice',
     });
-    engine.kick(created.id);
-    await engine.idle();
+    controller.kick(created.id);
+    await controller.idle();
     expect((await store.getInstance(created.id))!.status).toBe('running');
 
     expect(deployed).toHaveLength(1);
@@ -293,8 +293,8 @@ describe('InstanceEngine with the CA', () => {
       status: 'provisioning',
       phase: 'engine_deploying',
     });
-    engine.kick(created.id);
-    await engine.idle();
+    controller.kick(created.id);
+    await controller.idle();
     expect(deployed).toHaveLength(2);
     expect(deployed[1].tls).toEqual(first);
   });

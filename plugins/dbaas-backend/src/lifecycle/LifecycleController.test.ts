@@ -16,7 +16,7 @@ import {
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
 } from '../__testUtils__/fixtures';
-import { InstanceEngine } from './InstanceEngine';
+import { LifecycleController } from './LifecycleController';
 import { InstanceNotifier } from './InstanceNotifier';
 
 jest.setTimeout(120_000);
@@ -26,8 +26,8 @@ const flavor = postgresFlavor;
 const key = TEST_ENCRYPTION_KEY;
 const leaseMs = 2000;
 
-describe('InstanceEngine', () => {
-  it('converges with no duplicate after the engine is killed mid-provisioning', async () => {
+describe('LifecycleController', () => {
+  it('converges with no duplicate after its replica is killed mid-provisioning', async () => {
     const knex = await databases.init('POSTGRES_15');
     const store = await InstanceStore.create(knex);
     const dataDir = makeDataDir('engine-test');
@@ -43,7 +43,7 @@ describe('InstanceEngine', () => {
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
 
-    // engine 1, in its own process, dies right after it started the server
+    // replica 1, in its own process, dies right after it started the server
     const child = spawn(
       process.execPath,
       [
@@ -51,7 +51,7 @@ describe('InstanceEngine', () => {
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
         resolvePackagePath(
           '@dbaas/plugin-dbaas-backend',
-          'src/engine/__testUtils__/crashingEngine.ts',
+          'src/lifecycle/__testUtils__/crashingController.ts',
         ),
       ],
       {
@@ -75,7 +75,7 @@ describe('InstanceEngine', () => {
         if (match) resolve(Number(match[1]));
       });
       child.on('exit', code =>
-        reject(new Error(`engine 1 exited early with ${code}`)),
+        reject(new Error(`replica 1 exited early with ${code}`)),
       );
     });
     child.kill('SIGKILL');
@@ -90,11 +90,11 @@ describe('InstanceEngine', () => {
     const serverPid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
     expect(isAlive(serverPid)).toBe(true);
 
-    // engine 2 sees nothing to do while engine 1's lease lives, then takes over
+    // replica 2 sees nothing to do while replica 1's lease lives, then takes over
     const runtimes = new RuntimeRegistry();
     runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
     const logger = mockServices.logger.mock();
-    const engine = new InstanceEngine({
+    const controller = new LifecycleController({
       store,
       runtimes,
       flavors: [flavor],
@@ -107,8 +107,8 @@ describe('InstanceEngine', () => {
     });
     expect(await store.listPendingWork()).not.toContain(instance.id);
     await new Promise(resolve => setTimeout(resolve, leaseMs + 200));
-    await engine.resumePending();
-    await engine.idle();
+    await controller.resumePending();
+    await controller.idle();
 
     const running = (await store.getInstance(instance.id))!;
     expect(running).toMatchObject({
@@ -117,7 +117,7 @@ describe('InstanceEngine', () => {
       phase: null,
     });
     expect(running.endpoint?.port).toBe(port);
-    // the server engine 1 started was adopted, not started twice
+    // the server replica 1 started was adopted, not started twice
     expect(Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0])).toBe(
       serverPid,
     );
@@ -141,8 +141,8 @@ describe('InstanceEngine', () => {
       status: 'deleting',
       phase: 'engine_removing',
     });
-    engine.kick(instance.id);
-    await engine.idle();
+    controller.kick(instance.id);
+    await controller.idle();
     expect((await store.getInstance(instance.id))!.status).toBe('deleted');
     expect(isAlive(serverPid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, instance.id))).toBe(false);
@@ -150,7 +150,7 @@ describe('InstanceEngine', () => {
   });
 });
 
-describe('InstanceEngine on the local runtime', () => {
+describe('LifecycleController on the local runtime', () => {
   const sqlite = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   async function setUp() {
@@ -162,7 +162,7 @@ describe('InstanceEngine on the local runtime', () => {
     const logger = mockServices.logger.mock();
     const notifier = new InstanceNotifier({ logger, notifications });
     const secretBox = new SecretBox(key);
-    const engine = new InstanceEngine({
+    const controller = new LifecycleController({
       store,
       runtimes,
       flavors: [flavor],
@@ -173,11 +173,12 @@ describe('InstanceEngine on the local runtime', () => {
       leaseMs: 10_000,
       healthPollMs: 100,
     });
-    return { store, dataDir, engine, notifier, notifications, secretBox };
+    return { store, dataDir, controller, notifier, notifications, secretBox };
   }
 
   it('notifies the owner when ready, and notices a server that died', async () => {
-    const { store, dataDir, engine, notifications, secretBox } = await setUp();
+    const { store, dataDir, controller, notifications, secretBox } =
+      await setUp();
     const { id } = await store.createInstance(
       newInstance(
         {
@@ -188,8 +189,8 @@ describe('InstanceEngine on the local runtime', () => {
       ),
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
-    engine.kick(id);
-    await engine.idle();
+    controller.kick(id);
+    await controller.idle();
     expect((await store.getInstance(id))!.status).toBe('running');
     expect(notifications.send).toHaveBeenCalledWith({
       recipients: { type: 'entity', entityRef: 'group:default/team-a' },
@@ -206,7 +207,7 @@ describe('InstanceEngine on the local runtime', () => {
       'SIGKILL',
     );
     await new Promise(resolve => setTimeout(resolve, 300));
-    await engine.reconcile();
+    await controller.reconcile();
 
     const died = (await store.getInstance(id))!;
     expect(died).toMatchObject({ status: 'running', health: 'unhealthy' });
@@ -221,14 +222,15 @@ describe('InstanceEngine on the local runtime', () => {
       status: 'deleting',
       phase: 'engine_removing',
     });
-    engine.kick(id);
-    await engine.idle();
+    controller.kick(id);
+    await controller.idle();
     expect(fs.existsSync(path.join(dataDir, id))).toBe(false);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('fails with a typed fault, removes what it made and notifies the owner, when the engine cannot start', async () => {
-    const { store, dataDir, engine, notifications, secretBox } = await setUp();
+    const { store, dataDir, controller, notifications, secretBox } =
+      await setUp();
     const { id } = await store.createInstance(
       newInstance(
         {
@@ -240,8 +242,8 @@ describe('InstanceEngine on the local runtime', () => {
       ),
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
-    engine.kick(id);
-    await engine.idle();
+    controller.kick(id);
+    await controller.idle();
     const held = (await store.getInstance(id))!;
     expect(held.phase).toBe('host_ready');
 
@@ -252,8 +254,8 @@ describe('InstanceEngine on the local runtime', () => {
     );
     try {
       await store.updateInstance(id, { holdAtHost: false });
-      engine.kick(id);
-      await engine.idle();
+      controller.kick(id);
+      await controller.idle();
     } finally {
       squatter.close();
     }
@@ -279,7 +281,7 @@ describe('InstanceEngine on the local runtime', () => {
   });
 
   it('runs again for a change that lands while it is finishing other work', async () => {
-    const { store, dataDir, engine, notifier, secretBox } = await setUp();
+    const { store, dataDir, controller, notifier, secretBox } = await setUp();
     let release!: () => void;
     const held = new Promise<void>(resolve => (release = resolve));
     let readyCalled!: () => void;
@@ -300,15 +302,15 @@ describe('InstanceEngine on the local runtime', () => {
       { type: 'created', message: 'requested', actor: 'user:default/alice' },
     );
 
-    engine.kick(id);
+    controller.kick(id);
     await readyReached;
     await store.updateInstance(id, {
       status: 'deleting',
       phase: 'engine_removing',
     });
-    engine.kick(id); // while the first work is still active
+    controller.kick(id); // while the first work is still active
     release();
-    await engine.idle();
+    await controller.idle();
 
     expect((await store.getInstance(id))!.status).toBe('deleted');
     expect(fs.existsSync(path.join(dataDir, id))).toBe(false);

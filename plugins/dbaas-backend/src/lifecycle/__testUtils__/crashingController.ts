@@ -1,5 +1,5 @@
 /*
- * Runs one InstanceEngine in its own process whose runtime stops dead right after the
+ * Runs one LifecycleController in its own process whose runtime stops dead right after the
  * server was deployed, before the engine could record it: the test then SIGKILLs it.
  */
 import knexFactory from 'knex';
@@ -9,7 +9,7 @@ import { createLocalRuntime } from '../../runtimes/local';
 import { EngineRuntime } from '@dbaas/plugin-dbaas-node';
 import { InstanceStore } from '../../store/InstanceStore';
 import { silentLogger } from '../../__testUtils__/fixtures';
-import { InstanceEngine } from '../InstanceEngine';
+import { LifecycleController } from '../LifecycleController';
 import { InstanceNotifier } from '../InstanceNotifier';
 
 async function main() {
@@ -26,7 +26,7 @@ async function main() {
   const runtimes = new RuntimeRegistry();
   runtimes.add({ ...local, engine });
   const logger = silentLogger;
-  new InstanceEngine({
+  new LifecycleController({
     store,
     runtimes,
     flavors: env.flavors,

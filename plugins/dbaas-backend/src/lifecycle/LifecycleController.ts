@@ -1,0 +1,109 @@
+import { Flavor } from '@dbaas/plugin-dbaas-common';
+import { EngineSecrets, EngineSpec } from '@dbaas/plugin-dbaas-node';
+import { StoredInstance } from '../store/InstanceStore';
+import { deleteStep } from './deletion';
+import { reconcileHealth } from './healthReconcile';
+import { LifecycleContext, LifecycleOptions } from './lifecycleContext';
+import { provisionStep } from './provisioning';
+import { withLease } from './workerLease';
+
+export type { LifecycleOptions } from './lifecycleContext';
+
+/**
+ * Drives instances through their lifecycle (provisioning, deletion) and keeps the health of
+ * running ones current. Work on an instance runs under a lease in the store, so any replica
+ * can pick up where another stopped and two never work on the same instance.
+ */
+export class LifecycleController {
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly kickAgain = new Set<string>();
+  private readonly shutdown = new AbortController();
+  private readonly lc: LifecycleContext;
+
+  constructor(options: LifecycleOptions) {
+    this.lc = new LifecycleContext(options);
+  }
+
+  /** Starts work on an instance in the background, unless this replica is on it already. */
+  kick(id: string) {
+    if (this.shutdown.signal.aborted) return;
+    if (this.active.has(id)) {
+      // the running work may already be past the change that asked for this kick
+      this.kickAgain.add(id);
+      return;
+    }
+    const work = this.work(id)
+      .catch(error =>
+        this.lc.options.logger.error(
+          `Work on instance ${id} stopped: ${error}`,
+        ),
+      )
+      .finally(() => {
+        this.active.delete(id);
+        if (this.kickAgain.delete(id)) this.kick(id);
+      });
+    this.active.set(id, work);
+  }
+
+  /** Picks up instances nobody works on: after a restart, or a replica that died. */
+  async resumePending() {
+    for (const id of await this.lc.options.store.listPendingWork()) {
+      this.kick(id);
+    }
+  }
+
+  /** Resolves when the work started so far is done (for tests and shutdown). */
+  async idle() {
+    while (this.active.size) {
+      await Promise.all([...this.active.values()]);
+    }
+  }
+
+  async stop() {
+    this.shutdown.abort();
+    await this.idle();
+  }
+
+  /** Refreshes the health of running instances and records every change. */
+  async reconcile() {
+    await reconcileHealth(this.lc);
+  }
+
+  engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {
+    return this.lc.engineSpec(instance, flavor);
+  }
+
+  secrets(instance: StoredInstance): EngineSecrets {
+    return this.lc.secrets(instance);
+  }
+
+  private async work(id: string) {
+    const { store, replicaId, leaseMs } = this.lc.options;
+    await withLease(
+      {
+        store,
+        instanceId: id,
+        replicaId,
+        leaseMs,
+        shutdown: this.shutdown.signal,
+      },
+      async signal => {
+        while (!signal.aborted) {
+          const instance = await store.getInstance(id);
+          if (!instance || !(await this.step(instance, signal))) break;
+        }
+      },
+    );
+  }
+
+  /** Runs the instance's next step; true when there is more to do. */
+  private step(instance: StoredInstance, signal: AbortSignal) {
+    if (instance.status === 'provisioning') {
+      return provisionStep(this.lc, instance, signal);
+    }
+    if (instance.status === 'deleting') {
+      return deleteStep(this.lc, instance, signal);
+    }
+    return Promise.resolve(false);
+  }
+}

@@ -1,0 +1,104 @@
+import {
+  Endpoint,
+  Engine,
+  Fault,
+  HealthState,
+  Instance,
+  LifecycleStatus,
+  Phase,
+  RuntimeName,
+} from '@dbaas/plugin-dbaas-common';
+import { HostRef } from '@dbaas/plugin-dbaas-node';
+import type { InstancePatch, NewEvent, StoredInstance } from './InstanceStore';
+
+/** How instances and events map to table rows (snake_case columns, JSON in text columns). */
+
+export function toRow(i: Omit<StoredInstance, never>) {
+  return {
+    id: i.id,
+    name: i.name,
+    owner: i.owner,
+    flavor_id: i.flavorId,
+    engine: i.engine,
+    version: i.version,
+    storage_gib: i.storageGiB,
+    runtime: i.runtime,
+    component: i.component,
+    created_by: i.createdBy,
+    created_at: i.createdAt,
+    secrets: i.sealedSecrets,
+    ...patchRow(i),
+    updated_at: i.updatedAt,
+  };
+}
+
+export function patchRow(p: InstancePatch) {
+  const row: Record<string, unknown> = {};
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+  if (p.status !== undefined) row.status = p.status;
+  if (p.health !== undefined) row.health = p.health;
+  if (p.phase !== undefined) row.phase = p.phase;
+  if (p.endpoint !== undefined) row.endpoint = json(p.endpoint);
+  if (p.deletionProtection !== undefined)
+    row.deletion_protection = p.deletionProtection;
+  if (p.fault !== undefined) row.fault = json(p.fault);
+  if (p.readyAt !== undefined) row.ready_at = p.readyAt;
+  if (p.deletedAt !== undefined) row.deleted_at = p.deletedAt;
+  if (p.deadlineAt !== undefined) row.deadline_at = p.deadlineAt;
+  if (p.hostRef !== undefined) row.host_ref = json(p.hostRef);
+  if (p.holdAtHost !== undefined) row.hold_at_host = p.holdAtHost;
+  return row;
+}
+
+export function fromRow(r: any): StoredInstance {
+  const json = <T>(v: string | null): T | null => (v ? JSON.parse(v) : null);
+  return {
+    id: r.id,
+    name: r.name,
+    owner: r.owner,
+    flavorId: r.flavor_id,
+    engine: r.engine as Engine,
+    version: r.version,
+    storageGiB: Number(r.storage_gib),
+    runtime: r.runtime as RuntimeName,
+    status: r.status as LifecycleStatus,
+    health: r.health as HealthState,
+    phase: (r.phase ?? null) as Phase | null,
+    endpoint: json<Endpoint>(r.endpoint),
+    deletionProtection: Boolean(r.deletion_protection),
+    fault: json<Fault>(r.fault),
+    component: r.component ?? null,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    readyAt: r.ready_at ?? null,
+    deletedAt: r.deleted_at ?? null,
+    deadlineAt: r.deadline_at ?? null,
+    holdAtHost: Boolean(r.hold_at_host),
+    hostRef: json<HostRef>(r.host_ref),
+    sealedSecrets: r.secrets,
+  };
+}
+
+export function eventRow(instanceId: string, at: string, e: NewEvent) {
+  return {
+    instance_id: instanceId,
+    at,
+    type: e.type,
+    message: e.message,
+    actor: e.actor,
+    data: e.data ? JSON.stringify(e.data) : null,
+  };
+}
+
+/** Strips what must never leave the backend. */
+export function toPublicInstance(i: StoredInstance): Instance {
+  const {
+    hostRef,
+    sealedSecrets: _s,
+    deadlineAt: _d,
+    holdAtHost: _hold,
+    ...instance
+  } = i;
+  return { ...instance, host: hostRef?.address ?? null };
+}
