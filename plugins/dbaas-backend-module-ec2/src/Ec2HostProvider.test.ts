@@ -31,11 +31,8 @@ import {
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
-import {
-  DATA_DEVICE,
-  Ec2HostProvider,
-  instanceTypeProblem,
-} from './Ec2HostProvider';
+import { Ec2HostProvider } from './Ec2HostProvider';
+import { launchRequest } from './launchRequest';
 
 const config: Ec2RuntimeConfig = {
   region: 'eu-west-1',
@@ -257,24 +254,14 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       SecurityGroupIds: ['sg-db'],
       IamInstanceProfile: { Name: 'dbaas-db-host' },
       KeyName: `dbaas-${spec.instanceId}`,
-      MetadataOptions: {
-        HttpTokens: 'required',
-        HttpEndpoint: 'enabled',
-        HttpPutResponseHopLimit: 1,
-      },
-      BlockDeviceMappings: [
-        {
-          DeviceName: DATA_DEVICE,
-          Ebs: {
-            VolumeSize: 20,
-            VolumeType: 'gp3',
-            Encrypted: true,
-            KmsKeyId: 'alias/dbaas',
-            DeleteOnTermination: true,
-          },
-        },
-      ],
     });
+    // the whole request is the builder's (IMDSv2, the encrypted gp3 volume: see its test)
+    expect(run).toEqual(
+      launchRequest(
+        { spec, imageId: 'ami-0debian', publicKey, subnetIndex: 0 },
+        config,
+      ),
+    );
     for (const resourceType of ['instance', 'volume']) {
       const tags = run.TagSpecifications!.find(
         t => t.ResourceType === resourceType,
@@ -781,33 +768,5 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       exists: false,
       message: 'VM i-0abc is terminated',
     });
-  });
-});
-
-describe('instanceTypeProblem', () => {
-  it('accepts a flavor without hints or with an instance type, and names what is wrong otherwise', () => {
-    expect(instanceTypeProblem(postgresFlavor)).toBeUndefined();
-    expect(
-      instanceTypeProblem({
-        ...postgresFlavor,
-        runtimeHints: { ec2: { instanceType: 'm7g.large' } },
-      }),
-    ).toBeUndefined();
-    expect(
-      instanceTypeProblem({
-        ...postgresFlavor,
-        runtimeHints: { ec2: { instanceType: 4 } },
-      }),
-    ).toBe(
-      'flavor postgresql-17-small: runtimeHints.ec2.instanceType must be an EC2 instance type such as t3.medium',
-    );
-    expect(
-      instanceTypeProblem({
-        ...postgresFlavor,
-        runtimeHints: { ec2: { instance_type: 't3.small' } },
-      }),
-    ).toBe(
-      'flavor postgresql-17-small: runtimeHints.ec2 has unknown key(s) instance_type; allowed: instanceType',
-    );
   });
 });

@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { setTimeout as sleep } from 'timers/promises';
 import { FaultCode } from '@dbaas/plugin-dbaas-common';
-import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
+import { RuntimeFault, StepContext } from '@dbaas/plugin-dbaas-node';
+import { Ec2RuntimeConfig } from './config';
 
 const RETRYABLE = new Set([
   'Throttling',
@@ -157,4 +158,26 @@ export async function withRetries<T>(
       await sleep(delay, undefined, { signal: options.signal });
     }
   }
+}
+
+/** One AWS call with retries, logged to the step's log (or the runtime's, outside a step). */
+export type AwsCall = <T>(
+  operation: string,
+  ctx: StepContext | undefined,
+  send: () => Promise<T>,
+) => Promise<T>;
+
+/** `withRetries` with the runtime's apiMaxAttempts, backing off from its poll interval. */
+export function createAwsCall(
+  config: Pick<Ec2RuntimeConfig, 'apiMaxAttempts' | 'pollIntervalSeconds'>,
+  logger: LoggerService,
+): AwsCall {
+  return (operation, ctx, send) =>
+    withRetries(operation, send, {
+      maxAttempts: config.apiMaxAttempts,
+      // a fifth of the poll interval: 1 s by default, short in tests
+      baseDelayMs: config.pollIntervalSeconds * 200,
+      logger: ctx?.logger ?? logger,
+      signal: ctx?.signal,
+    });
 }

@@ -9,7 +9,8 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
-import { Ec2HostProvider, instanceTypeProblem } from './Ec2HostProvider';
+import { Ec2HostProvider } from './Ec2HostProvider';
+import { instanceTypeProblem } from './hostHints';
 
 /**
  * Databases on EC2 VMs, one per instance: the host provider launches the VM, and the
