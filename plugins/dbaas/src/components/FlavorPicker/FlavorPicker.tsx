@@ -52,18 +52,21 @@ export const FlavorPicker = (
       <ResponseErrorPanel error={error} title="Could not load the flavors" />
     );
 
-  const pick = (picked: Flavor) =>
+  // the chosen runtime while it serves the flavor, else the default, else the first that does
+  const pick = (picked: Flavor) => {
+    const serving = value!.runtimes.items
+      .filter(r => r.flavorIds.includes(picked.id))
+      .map(r => r.name);
     onChange({
       ...selection,
       flavorId: picked.id,
       storageGiB: picked.storageGiB.default,
-      runtime: value!.runtimes.items.find(
-        r => r.name === selection.runtime && r.flavorIds.includes(picked.id),
-      )
-        ? selection.runtime
-        : value!.runtimes.items.find(r => r.flavorIds.includes(picked.id))
-            ?.name,
+      runtime:
+        [selection.runtime, value!.runtimes.defaultRuntime].find(
+          name => name && serving.includes(name),
+        ) ?? serving[0],
     });
+  };
 
   return (
     <Grid container spacing={2}>

@@ -1,0 +1,116 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { ListRuntimesResponse } from '@dbaas/plugin-dbaas-common';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { useState } from 'react';
+import { dbaasApiRef } from '../../api';
+import { fakeApi, flavors } from '../../testUtils/fakeApi';
+import { FlavorPicker } from './FlavorPicker';
+import { FlavorSelection } from './flavorSelection';
+
+/**
+ * Runtimes as GET /runtimes lists them: besides the default, two that modules add (no
+ * built-in has these names), one of them serving PostgreSQL only.
+ */
+const runtimes: ListRuntimesResponse = {
+  defaultRuntime: 'local',
+  items: [
+    { name: 'shared-postgres', flavorIds: ['postgresql-17-small'] },
+    { name: 'nomad', flavorIds: flavors.map(f => f.id) },
+    { name: 'local', flavorIds: flavors.map(f => f.id) },
+  ],
+};
+
+/** The field as the scaffolder form holds it: its value in the form's state. */
+function Field(props: { onChange: (value: FlavorSelection) => void }) {
+  const [value, setValue] = useState<FlavorSelection>();
+  return (
+    <FlavorPicker
+      {...({} as any)}
+      idSchema={{ $id: 'root_flavor' }}
+      schema={{ title: 'Flavor', type: 'object' }}
+      required
+      rawErrors={[]}
+      formData={value}
+      onChange={(v: FlavorSelection) => {
+        setValue(v);
+        props.onChange(v);
+      }}
+    />
+  );
+}
+
+async function render() {
+  const onChange = jest.fn();
+  const api = fakeApi({ listRuntimes: jest.fn(async () => runtimes) });
+  await renderInTestApp(<Field onChange={onChange} />, {
+    apis: [[dbaasApiRef, api]],
+  });
+  return onChange;
+}
+
+async function choose(label: RegExp, option: string | RegExp) {
+  fireEvent.mouseDown(await screen.findByRole('button', { name: label }));
+  const listbox = within(await screen.findByRole('listbox'));
+  fireEvent.click(listbox.getByRole('option', { name: option }));
+}
+
+async function runtimeOptions() {
+  fireEvent.mouseDown(await screen.findByRole('button', { name: /Runtime/ }));
+  const options = within(await screen.findByRole('listbox'))
+    .getAllByRole('option')
+    .map(o => o.textContent);
+  fireEvent.keyDown(screen.getByRole('listbox'), { key: 'Escape' });
+  await waitFor(() => expect(screen.queryByRole('listbox')).toBeNull());
+  return options;
+}
+
+describe('FlavorPicker', () => {
+  it('offers a runtime known only from GET /runtimes and puts the chosen one in the value', async () => {
+    const onChange = await render();
+
+    // the default is preselected before anything is picked
+    await waitFor(() =>
+      expect(onChange).toHaveBeenCalledWith({ runtime: 'local' }),
+    );
+    expect(screen.getByRole('button', { name: /Runtime/ })).toHaveTextContent(
+      'local (default)',
+    );
+    await choose(/Flavor/, /^PostgreSQL 17/);
+    expect(onChange).toHaveBeenLastCalledWith({
+      flavorId: 'postgresql-17-small',
+      storageGiB: 5,
+      runtime: 'local',
+    });
+    expect(await runtimeOptions()).toEqual([
+      'shared-postgres',
+      'nomad',
+      'local (default)',
+    ]);
+
+    await choose(/Runtime/, 'shared-postgres');
+
+    expect(onChange).toHaveBeenLastCalledWith({
+      flavorId: 'postgresql-17-small',
+      storageGiB: 5,
+      runtime: 'shared-postgres',
+    });
+    expect(screen.getByRole('button', { name: /Runtime/ })).toHaveTextContent(
+      'shared-postgres',
+    );
+  });
+
+  it('offers only the runtimes that serve the flavor, and falls back to the default when the chosen one does not', async () => {
+    const onChange = await render();
+    await choose(/Flavor/, /^PostgreSQL 17/);
+    await choose(/Runtime/, 'shared-postgres');
+
+    await choose(/Flavor/, /^mariadb 10.11/);
+
+    expect(onChange).toHaveBeenLastCalledWith({
+      flavorId: 'mariadb-10-11-small',
+      storageGiB: 10,
+      runtime: 'local',
+    });
+    expect(await runtimeOptions()).toEqual(['nomad', 'local (default)']);
+  });
+});
