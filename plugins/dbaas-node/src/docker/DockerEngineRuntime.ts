@@ -1,15 +1,6 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
-import {
-  containerName,
-  ENGINE_LAYOUT,
-  IMAGE_UID,
-  LABEL_FLAVOR,
-  LABEL_INSTANCE,
-  LABEL_MANAGED_BY,
-  MANAGED_BY,
-  SECRETS_DIR,
-} from '../imageContract';
+import { containerName, SECRETS_DIR } from '../imageContract';
 import { engineAnswers } from '../probe';
 import {
   EngineHealth,
@@ -21,7 +12,11 @@ import {
   StepContext,
 } from '../runtime';
 import { tarFiles } from '../tarFiles';
+import { sleep } from '../waitFor';
+import { containerSpec, publishedEndpoint, secretFiles } from './containerSpec';
+import { ensureImage } from './ensureImage';
 import { isConnectionError, isNotFound } from './errors';
+import { demux } from './logStream';
 
 /** The Docker engine a host's containers run on: a configured one, or an EC2 VM's over SSH. */
 export type DockerClientFor = (host: HostRef) => Docker;
@@ -53,65 +48,16 @@ export class DockerEngineRuntime implements EngineRuntime {
     ctx: StepContext,
   ): Promise<Endpoint> {
     const docker = this.clientFor(host);
-    const layout = ENGINE_LAYOUT[spec.flavor.engine];
     let info = await this.inspect(host, spec.instanceId);
     if (!info) {
-      await this.ensureImage(docker, spec.flavor.image, hostLabel(host), ctx);
-      const port = `${layout.port}/tcp`;
-      const container = await docker.createContainer({
-        name: containerName(spec.instanceId),
-        Image: spec.flavor.image,
-        Env: [
-          `DBAAS_DATABASE=${spec.database}`,
-          `DBAAS_USER=${spec.username}`,
-          `DBAAS_PASSWORD_FILE=${SECRETS_DIR}/password`,
-          `DBAAS_ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin-password`,
-          `DBAAS_MEMORY_MIB=${spec.flavor.memoryMiB}`,
-          ...tlsEnv(spec, secrets),
-        ],
-        Labels: {
-          [LABEL_MANAGED_BY]: MANAGED_BY,
-          [LABEL_INSTANCE]: spec.instanceId,
-          [LABEL_FLAVOR]: spec.flavor.id,
-          'dbaas.backstage.io/memory-mib': String(spec.flavor.memoryMiB),
-        },
-        ExposedPorts: { [port]: {} },
-        HostConfig: {
-          Mounts: [
-            {
-              Type: 'volume',
-              Source: String(host.data.volume),
-              Target: layout.dataPath,
-            },
-          ],
-          PortBindings: {
-            [port]: [
-              {
-                HostIp: this.options.bindAddress?.(host) ?? '',
-                HostPort: host.data.publishStandardPort
-                  ? String(layout.port)
-                  : '',
-              },
-            ],
-          },
-          Memory: spec.flavor.memoryMiB * 1024 * 1024,
-          NanoCpus: Math.round(spec.flavor.cpu * 1e9),
-          RestartPolicy: { Name: 'unless-stopped' },
-        },
-      });
-      // secrets go in as files, never as environment variables that `docker inspect` shows
-      await container.putArchive(
-        tarFiles(
-          Object.entries(secretFiles(secrets)).map(([name, content]) => ({
-            name,
-            content,
-            mode: 0o400,
-            uid: IMAGE_UID,
-            gid: IMAGE_UID,
-          })),
-        ),
-        { path: SECRETS_DIR },
+      await ensureImage(docker, spec.flavor.image, hostLabel(host), ctx);
+      const container = await docker.createContainer(
+        containerSpec(host, spec, secrets, this.options.bindAddress?.(host)),
       );
+      // secrets go in as files, never as environment variables that `docker inspect` shows
+      await container.putArchive(tarFiles(secretFiles(secrets)), {
+        path: SECRETS_DIR,
+      });
       ctx.logger.info(
         `Container ${containerName(spec.instanceId)} created from ${
           spec.flavor.image
@@ -123,19 +69,13 @@ export class DockerEngineRuntime implements EngineRuntime {
       await this.container(host, spec.instanceId).start();
     }
     const started = (await this.inspect(host, spec.instanceId))!;
-    const binding = started.NetworkSettings.Ports[`${layout.port}/tcp`]?.[0];
-    if (!binding) {
+    const endpoint = publishedEndpoint(host, spec, started);
+    if (!endpoint) {
       throw new RuntimeFault(
         'ENGINE_START_FAILED',
         `Container ${containerName(spec.instanceId)} publishes no port`,
       );
     }
-    const endpoint = {
-      host: host.address,
-      port: Number(binding.HostPort),
-      database: spec.database,
-      user: spec.username,
-    };
     await this.waitHealthy(host, spec, ctx.signal, () =>
       engineAnswers(
         spec.flavor.engine,
@@ -146,36 +86,6 @@ export class DockerEngineRuntime implements EngineRuntime {
       ),
     );
     return endpoint;
-  }
-
-  private async ensureImage(
-    docker: Docker,
-    image: string,
-    hostName: string,
-    ctx: StepContext,
-  ) {
-    try {
-      await docker.getImage(image).inspect();
-      return;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    ctx.logger.info(`Pulling ${image} on Docker host ${hostName}`);
-    try {
-      const stream = await docker.pull(image);
-      await new Promise((resolve, reject) =>
-        docker.modem.followProgress(stream, (err: Error | null) =>
-          err ? reject(err) : resolve(undefined),
-        ),
-      );
-    } catch (error) {
-      throw new RuntimeFault(
-        'IMAGE_PULL',
-        `Image ${image} is not on Docker host ${hostName} and could not be pulled (${
-          (error as Error).message
-        }); build it there with images/build.sh, or push it to a registry the host can reach`,
-      );
-    }
   }
 
   /** Until Docker's healthcheck, the image's own check, or `answers` says the engine is up. */
@@ -193,7 +103,7 @@ export class DockerEngineRuntime implements EngineRuntime {
         throw error;
       });
       if (info === null) {
-        await new Promise(resolve => setTimeout(resolve, 500));
+        await sleep(500);
         continue;
       }
       if (!info) {
@@ -229,7 +139,7 @@ export class DockerEngineRuntime implements EngineRuntime {
           `${spec.flavor.engine} was not healthy within ${this.options.startTimeoutSeconds} s (${this.options.configKey})`,
         );
       }
-      await new Promise(resolve => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 
@@ -247,7 +157,7 @@ export class DockerEngineRuntime implements EngineRuntime {
       for (let i = 0; i < 40; i++) {
         const state = await exec.inspect();
         if (!state.Running) return state.ExitCode === 0;
-        await new Promise(resolve => setTimeout(resolve, 50));
+        await sleep(50);
       }
     } catch {
       // not ready for exec yet
@@ -293,20 +203,12 @@ export class DockerEngineRuntime implements EngineRuntime {
         return { state: 'healthy' };
       case 'starting': {
         // Docker's first check may be seconds away: ask the engine now
-        const binding =
-          info.NetworkSettings.Ports[
-            `${ENGINE_LAYOUT[spec.flavor.engine].port}/tcp`
-          ]?.[0];
+        const endpoint = publishedEndpoint(host, spec, info);
         const up =
-          binding &&
+          endpoint &&
           (await engineAnswers(
             spec.flavor.engine,
-            {
-              host: host.address,
-              port: Number(binding.HostPort),
-              database: spec.database,
-              user: spec.username,
-            },
+            endpoint,
             secrets.password,
             2000,
             secrets.tls,
@@ -371,44 +273,6 @@ export class DockerEngineRuntime implements EngineRuntime {
   }
 }
 
-/** The files written into the container's secrets dir, by name. */
-function secretFiles(secrets: EngineSecrets): Record<string, string> {
-  return {
-    password: secrets.password,
-    'admin-password': secrets.adminPassword,
-    ...(secrets.tls
-      ? {
-          'tls.crt': secrets.tls.certificatePem,
-          'tls.key': secrets.tls.privateKeyPem,
-          'ca.crt': secrets.tls.caPem,
-        }
-      : {}),
-  };
-}
-
-/** Where the image finds its certificate (see images/), and whether it refuses plain text. */
-function tlsEnv(spec: EngineSpec, secrets: EngineSecrets): string[] {
-  if (!secrets.tls) return [];
-  return [
-    `DBAAS_TLS_CERT_FILE=${SECRETS_DIR}/tls.crt`,
-    `DBAAS_TLS_KEY_FILE=${SECRETS_DIR}/tls.key`,
-    `DBAAS_TLS_CA_FILE=${SECRETS_DIR}/ca.crt`,
-    `DBAAS_TLS_REQUIRE=${spec.flavor.tls?.require ? 'true' : 'false'}`,
-  ];
-}
-
 function hostLabel(host: HostRef) {
   return String(host.data.host ?? host.address);
-}
-
-/** Docker's multiplexed log stream (8-byte frame headers) as plain text. */
-function demux(raw: Buffer): string {
-  const parts: string[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size).toString('utf8'));
-    offset += 8 + size;
-  }
-  return parts.length ? parts.join('') : raw.toString('utf8');
 }
