@@ -1,10 +1,10 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import { newInstance } from '../__testUtils__/fixtures';
 import { InstanceStore } from './InstanceStore';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
 const requested = {
   type: 'created' as const,

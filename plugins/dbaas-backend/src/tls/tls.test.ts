@@ -1,4 +1,4 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { X509Certificate } from 'crypto';
 import { once } from 'events';
 import { AddressInfo } from 'net';
@@ -23,10 +23,11 @@ import { SettingsStore } from '../store/SettingsStore';
 import { newInstance, postgresFlavor } from '../__testUtils__/fixtures';
 import { CA_SETTING, loadCertificateAuthority } from './certificateAuthority';
 import { InstanceCertificates } from './InstanceCertificates';
+import { createTestDatabases } from '../__testUtils__/testDatabases';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 const boxA = new SecretBox([{ id: 'a', secret: 'key a, sixteen or more' }]);
 
 /** A TLS server with this key and certificate; a client verifying with the CA connects? */
