@@ -1,14 +1,11 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import { spawn } from 'child_process';
-import crypto from 'crypto';
 import fs from 'fs/promises';
 import mysql from 'mysql2/promise';
-import os from 'os';
 import path from 'path';
 import {
   EngineSecrets,
   EngineSpec,
-  EngineTls,
   mysqlSsl,
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
@@ -18,8 +15,8 @@ import {
   localEndpoint,
   notRunning,
 } from './LocalServer';
+import { mariadbPaths, writeMariadbConfig } from './mariadbConfig';
 import {
-  chownTo,
   isAlive,
   pathExists,
   readPid,
@@ -44,67 +41,10 @@ export class MariadbServer implements LocalServer {
     return this.runAs;
   }
 
-  private paths(host: LocalHost) {
-    // unix socket paths are limited to ~100 bytes: keep them short and outside the data dir
-    const id = crypto
-      .createHash('sha256')
-      .update(host.dir)
-      .digest('hex')
-      .slice(0, 16);
-    return {
-      data: path.join(host.dir, 'mysql'),
-      config: path.join(host.dir, 'my.cnf'),
-      pid: path.join(host.dir, 'mariadb.pid'),
-      log: path.join(host.dir, 'mariadb.log'),
-      socket: path.join(os.tmpdir(), `dbaas-${id}.sock`),
-      tls: path.join(host.dir, 'tls'),
-      // the server's own: bootstraps that share /tmp collide on their temporary tables
-      // ("Unknown table 'mysql.tmp_user_sys'") when several instances install at once
-      tmp: path.join(host.dir, 'tmp'),
-    };
-  }
-
-  /**
-   * my.cnf, and the server's certificate, key and CA in `<dir>/tls`: written before every
-   * start, so the stored certificate is the one served.
-   */
-  private async configure(
-    host: LocalHost,
-    spec: EngineSpec,
-    secrets: EngineSecrets,
-  ) {
-    const p = this.paths(host);
-    const runAs = await this.user();
-    await chownTo(host.dir, runAs);
-    await fs.mkdir(p.tmp, { recursive: true, mode: 0o700 });
-    await chownTo(p.tmp, runAs);
-    if (secrets.tls) {
-      await fs.mkdir(p.tls, { recursive: true, mode: 0o700 });
-      await chownTo(p.tls, runAs);
-      for (const [name, content] of Object.entries(tlsFiles(secrets.tls))) {
-        const file = path.join(p.tls, name);
-        await fs.rm(file, { force: true });
-        await fs.writeFile(file, content, { mode: 0o600 });
-        await chownTo(file, runAs);
-      }
-    }
-    await fs.writeFile(
-      p.config,
-      serverConfig(
-        host,
-        p,
-        spec.flavor.memoryMiB,
-        secrets.tls
-          ? { require: spec.flavor.tls?.require ?? false }
-          : undefined,
-      ),
-    );
-  }
-
   async initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
-    const p = this.paths(host);
+    const p = mariadbPaths(host);
     const runAs = await this.user();
-    await this.configure(host, spec, secrets);
+    await writeMariadbConfig(host, spec, secrets, runAs);
     if (await pathExists(path.join(p.data, 'mysql'))) return;
 
     const scratch = `${p.data}.init`;
@@ -125,9 +65,9 @@ export class MariadbServer implements LocalServer {
 
   async start(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (await this.runningPid(host)) return;
-    const p = this.paths(host);
+    const p = mariadbPaths(host);
     const runAs = await this.user();
-    await this.configure(host, spec, secrets);
+    await writeMariadbConfig(host, spec, secrets, runAs);
     const child = spawn(
       this.binaries.server,
       [
@@ -166,7 +106,7 @@ export class MariadbServer implements LocalServer {
 
   /** Connects as root over the socket: with the admin password, or, right after install, none. */
   private async adminConnection(host: LocalHost, secrets: EngineSecrets) {
-    const p = this.paths(host);
+    const p = mariadbPaths(host);
     for (const password of [secrets.adminPassword, '']) {
       try {
         const conn = await mysql.createConnection({
@@ -190,7 +130,7 @@ export class MariadbServer implements LocalServer {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<Endpoint> {
-    const p = this.paths(host);
+    const p = mariadbPaths(host);
     const rootPassword = await this.adminConnection(host, secrets);
     const conn = await mysql.createConnection({
       socketPath: p.socket,
@@ -261,62 +201,11 @@ export class MariadbServer implements LocalServer {
   }
 
   runningPid(host: LocalHost) {
-    return readPid(this.paths(host).pid);
+    return readPid(mariadbPaths(host).pid);
   }
 
   async stop(host: LocalHost) {
     const pid = await this.runningPid(host);
     if (pid) await terminate(pid);
   }
-}
-
-function tlsFiles(tls: EngineTls) {
-  return {
-    'server.crt': tls.certificatePem,
-    'server.key': tls.privateKeyPem,
-    'ca.crt': tls.caPem,
-  };
-}
-
-function serverConfig(
-  host: LocalHost,
-  p: {
-    data: string;
-    pid: string;
-    log: string;
-    socket: string;
-    tls: string;
-    tmp: string;
-  },
-  memoryMiB: number,
-  tls?: { require: boolean },
-) {
-  const file = (name: keyof ReturnType<typeof tlsFiles>) =>
-    path.join(p.tls, name);
-  return [
-    '# Written by the DBaaS local runtime',
-    '[mysqld]',
-    `datadir = ${p.data}`,
-    `port = ${host.port}`,
-    `bind-address = ${host.host}`,
-    `socket = ${p.socket}`,
-    `pid-file = ${p.pid}`,
-    `log-error = ${p.log}`,
-    `tmpdir = ${p.tmp}`,
-    `innodb_buffer_pool_size = ${Math.max(64, Math.floor(memoryMiB / 2))}M`,
-    'character-set-server = utf8mb4',
-    'collation-server = utf8mb4_unicode_ci',
-    'skip-name-resolve = 0',
-    ...(tls
-      ? [
-          `ssl_cert = ${file('server.crt')}`,
-          `ssl_key = ${file('server.key')}`,
-          `ssl_ca = ${file('ca.crt')}`,
-          'tls_version = TLSv1.2,TLSv1.3',
-          // the unix socket (the Manager's admin access) counts as secure transport
-          `require_secure_transport = ${tls.require ? 'ON' : 'OFF'}`,
-        ]
-      : []),
-    '',
-  ].join('\n');
 }

@@ -4,6 +4,7 @@ import fs from 'fs/promises';
 import net from 'net';
 import os from 'os';
 import { promisify } from 'util';
+import { sleep } from '@dbaas/plugin-dbaas-node';
 
 const execFileAsync = promisify(execFile);
 
@@ -138,7 +139,7 @@ export async function waitUntil(
   for (;;) {
     if (await check()) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise(resolve => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }
 
