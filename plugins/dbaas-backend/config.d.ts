@@ -83,11 +83,23 @@ export interface Config {
       tls?: { require: boolean };
     }>;
 
+    /**
+     * This backend replica's name in the leases it takes on instances. Give each replica its own,
+     * stable across restarts (e.g. a StatefulSet pod name), so a restarted replica resumes its
+     * work at once. Default: a name kept in `.dbaas/replica-id` under the working directory.
+     */
+    replicaId?: string;
+
     provisioning?: {
       /** A create that is not running after this long fails with PROVISION_TIMEOUT. Default: 600. */
       timeoutSeconds?: number;
       /** How long a replica's claim on an instance lasts without renewal. Default: 30. */
       leaseSeconds?: number;
+      /**
+       * How long one runtime call (make a host, start a server, remove them) may take before it
+       * is abandoned as a TIMEOUT fault and what it made is removed. Default: 300.
+       */
+      stepTimeoutSeconds?: number;
     };
 
     reconcile?: {

@@ -6,11 +6,11 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { dbaasPermissions } from '@dbaas/plugin-dbaas-common';
-import crypto from 'crypto';
 import { readDbaasConfig } from './config/readDbaasConfig';
 import { isProduction, resolveEncryptionKeys } from './crypto/encryptionKey';
 import { SecretBox } from './crypto/SecretBox';
 import { LifecycleController } from './lifecycle/LifecycleController';
+import { replicaIdentity } from './lifecycle/replicaIdentity';
 import { InstanceNotifier } from './lifecycle/InstanceNotifier';
 import {
   dbaasInstanceResourceRef,
@@ -105,8 +105,9 @@ export const dbaasPlugin = createBackendPlugin({
           secretBox,
           notifier,
           logger,
-          replicaId: crypto.randomUUID(),
+          replicaId: config.replicaId ?? replicaIdentity('.dbaas'),
           leaseMs: config.leaseMs,
+          stepTimeoutMs: config.stepTimeoutMs,
           certificates,
         });
 
@@ -165,6 +166,13 @@ export const dbaasPlugin = createBackendPlugin({
           timeout: { minutes: 1 },
           scope: 'local',
           fn: () => controller.resumePending(),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-janitor',
+          frequency: { seconds: 30 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: () => controller.cleanUpLeaks(),
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-reconcile-health',

@@ -37,6 +37,9 @@ export interface DbaasConfig {
   encryptionKeys: EncryptionKey[];
   provisioningTimeoutMs: number;
   leaseMs: number;
+  stepTimeoutMs: number;
+  /** This replica's name in leases; none: one kept in `.dbaas/replica-id`. */
+  replicaId?: string;
   reconcileIntervalSeconds: number;
   quotas: { default: Quota; owners: Record<string, Quota> };
   rateLimit: { creates: number; windowMs: number };
@@ -59,10 +62,18 @@ const quotaSchema = z.object({
 
 const settingsSchema = z.object({
   defaultRuntime: runtimeNameSchema.default('local'),
+  replicaId: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+      'must be 1-63 letters, digits, dots, dashes or underscores',
+    )
+    .optional(),
   provisioning: z
     .object({
       timeoutSeconds: z.number().int().positive().default(600),
-      leaseSeconds: z.number().int().min(5).default(30),
+      leaseSeconds: z.number().int().min(2).default(30),
+      stepTimeoutSeconds: z.number().int().positive().default(300),
     })
     .default({}),
   reconcile: z
@@ -157,6 +168,8 @@ export function readDbaasConfig(config: Config): DbaasConfig {
     ],
     provisioningTimeoutMs: settings.provisioning.timeoutSeconds * 1000,
     leaseMs: settings.provisioning.leaseSeconds * 1000,
+    stepTimeoutMs: settings.provisioning.stepTimeoutSeconds * 1000,
+    replicaId: settings.replicaId,
     reconcileIntervalSeconds: settings.reconcile.intervalSeconds,
     quotas: settings.quotas,
     rateLimit: {

@@ -21,6 +21,9 @@ describe('InstanceNotifier', () => {
       readyAt: null,
       deletedAt: null,
       hostRef: null,
+      cleanupPending: false,
+      retryAttempts: 0,
+      lastError: null,
     });
 
     await notifier.changed(instance);

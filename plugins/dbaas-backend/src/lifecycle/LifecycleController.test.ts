@@ -105,7 +105,7 @@ describe('LifecycleController', () => {
       leaseMs,
       healthPollMs: 100,
     });
-    expect(await store.listPendingWork()).not.toContain(instance.id);
+    expect(await store.work.listPending()).not.toContain(instance.id);
     await new Promise(resolve => setTimeout(resolve, leaseMs + 200));
     await controller.resumePending();
     await controller.idle();

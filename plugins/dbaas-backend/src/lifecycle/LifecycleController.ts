@@ -1,11 +1,12 @@
 import { Flavor } from '@dbaas/plugin-dbaas-common';
 import { EngineSecrets, EngineSpec } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
+import { cleanUpStep } from './cleanUp';
 import { deleteStep } from './deletion';
 import { reconcileHealth } from './healthReconcile';
 import { LifecycleContext, LifecycleOptions } from './lifecycleContext';
 import { provisionStep } from './provisioning';
-import { withLease } from './workerLease';
+import { withLease, Work } from './workerLease';
 
 export type { LifecycleOptions } from './lifecycleContext';
 
@@ -45,10 +46,23 @@ export class LifecycleController {
     this.active.set(id, work);
   }
 
-  /** Picks up instances nobody works on: after a restart, or a replica that died. */
+  /**
+   * Picks up instances nobody works on: after a restart (this replica's own leases at once),
+   * or a replica that died (once its lease expired).
+   */
   async resumePending() {
-    for (const id of await this.lc.options.store.listPendingWork()) {
-      this.kick(id);
+    const { store, replicaId } = this.lc.options;
+    for (const id of await store.work.listPending(replicaId)) {
+      if (!this.active.has(id)) this.kick(id);
+    }
+  }
+
+  /** The janitor: retries the clean-up of failed creates whose retry is due. */
+  async cleanUpLeaks() {
+    for (const instance of await this.lc.options.store.work.listLeaks({
+      dueOnly: true,
+    })) {
+      if (!this.active.has(instance.id)) this.kick(instance.id);
     }
   }
 
@@ -66,7 +80,7 @@ export class LifecycleController {
 
   /** Refreshes the health of running instances and records every change. */
   async reconcile() {
-    await reconcileHealth(this.lc);
+    await reconcileHealth(this.lc, this.shutdown.signal);
   }
 
   engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {
@@ -87,22 +101,29 @@ export class LifecycleController {
         leaseMs,
         shutdown: this.shutdown.signal,
       },
-      async signal => {
-        while (!signal.aborted) {
-          const instance = await store.getInstance(id);
-          if (!instance || !(await this.step(instance, signal))) break;
+      async work => {
+        while (!work.signal.aborted) {
+          const instance = await store.getInstance(id).catch(async error => {
+            await this.lc.storeTrouble(id, error, work.signal);
+            return 'retry' as const;
+          });
+          if (instance === 'retry') continue;
+          if (!instance || !(await this.step(instance, work))) break;
         }
       },
     );
   }
 
   /** Runs the instance's next step; true when there is more to do. */
-  private step(instance: StoredInstance, signal: AbortSignal) {
+  private step(instance: StoredInstance, work: Work) {
     if (instance.status === 'provisioning') {
-      return provisionStep(this.lc, instance, signal);
+      return provisionStep(this.lc, instance, work);
     }
     if (instance.status === 'deleting') {
-      return deleteStep(this.lc, instance, signal);
+      return deleteStep(this.lc, instance, work);
+    }
+    if (instance.status === 'failed' && instance.cleanupPending) {
+      return cleanUpStep(this.lc, instance, work);
     }
     return Promise.resolve(false);
   }

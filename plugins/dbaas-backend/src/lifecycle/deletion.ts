@@ -1,45 +1,49 @@
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext, phaseEvent } from './lifecycleContext';
+import { Work } from './workerLease';
 
 /**
  * Runs the next deletion step: the server (and its data), then the host. A failure keeps the
- * instance in `deleting` with a fault event, and the next resume retries. True when there is
- * more to do.
+ * instance in `deleting`, due again after a backoff (1 s doubling to 10 min), with one event
+ * per distinct error. True when there is more to do.
  */
 export async function deleteStep(
   lc: LifecycleContext,
   instance: StoredInstance,
-  signal: AbortSignal,
+  work: Work,
 ): Promise<boolean> {
   try {
     const { runtime, flavor } = lc.resolve(instance);
-    const ctx = lc.stepContext(instance, signal);
-    const hostRef = await lc.findHost(instance, runtime);
+    const hostRef = await lc.findHost(instance, runtime, work);
     if (instance.phase !== 'host_destroying') {
       if (hostRef) {
-        await runtime.engine.remove(
-          hostRef,
-          lc.engineSpec(instance, flavor),
-          ctx,
+        await lc.call(instance, work, 'removing the server', ctx =>
+          runtime.engine.remove(hostRef, lc.engineSpec(instance, flavor), ctx),
         );
       }
       await lc.update(
         instance,
+        work,
         { phase: 'host_destroying', health: 'unknown' },
         phaseEvent('host_destroying', 'server removed; destroying the host'),
       );
       return true;
     }
     if (hostRef) {
-      await runtime.host.destroy(hostRef, ctx);
+      await lc.call(instance, work, 'destroying the host', ctx =>
+        runtime.host.destroy(hostRef, ctx),
+      );
     }
     await lc.update(
       instance,
+      work,
       {
         status: 'deleted',
         phase: null,
         endpoint: null,
         deletedAt: new Date().toISOString(),
+        retryAttempts: 0,
+        lastError: null,
       },
       {
         type: 'status',
@@ -49,12 +53,15 @@ export async function deleteStep(
     );
     return false;
   } catch (error) {
-    if (signal.aborted) return false;
-    await lc.options.store.appendEvent(instance.id, {
-      type: 'fault',
-      message: `deleting failed, will retry: ${(error as Error).message}`,
-      actor: ACTOR,
-    });
+    if (work.signal.aborted) return false;
+    const message = (error as Error).message;
+    await lc.options.store.work
+      .scheduleRetry(work.lease, message, {
+        type: 'fault',
+        message: `deleting failed, will retry: ${message}`,
+        actor: ACTOR,
+      })
+      .catch(() => {});
     return false;
   }
 }

@@ -1,14 +1,22 @@
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
+import { callRuntime } from './runtimeCall';
+
+/** A health check that takes longer than this answers `unknown`. */
+const HEALTH_CHECK_MS = 30_000;
 
 /** Refreshes the health of running instances and records every change. */
-export async function reconcileHealth(lc: LifecycleContext) {
+export async function reconcileHealth(
+  lc: LifecycleContext,
+  signal: AbortSignal,
+) {
   const running = await lc.options.store.listInstances({
     statuses: ['running'],
   });
   for (const instance of running) {
     // one instance's failure (an unreadable secret, a throwing runtime) never stops the rest
-    await reconcileOne(lc, instance).catch(error =>
+    if (signal.aborted) return;
+    await reconcileOne(lc, instance, signal).catch(error =>
       lc.options.logger.warn(
         `Health check of instance ${instance.id} failed: ${error}`,
       ),
@@ -16,20 +24,33 @@ export async function reconcileHealth(lc: LifecycleContext) {
   }
 }
 
-async function reconcileOne(lc: LifecycleContext, instance: StoredInstance) {
+async function reconcileOne(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  signal: AbortSignal,
+) {
   const runtime = lc.options.runtimes.get(instance.runtime);
   const flavor = lc.flavor(instance.flavorId);
   if (!runtime || !flavor || !instance.hostRef) return;
   const hostRef = instance.hostRef;
-  const health = await Promise.resolve()
-    .then(() =>
-      runtime.engine.health(
-        hostRef,
-        lc.engineSpec(instance, flavor),
-        lc.secrets(instance),
+  const secrets = lc.secrets(instance);
+  const health = await callRuntime(
+    {
+      what: 'checking health',
+      logger: lc.options.logger,
+      signal,
+      timeoutMs: Math.min(
+        HEALTH_CHECK_MS,
+        lc.options.stepTimeoutMs ?? Infinity,
       ),
-    )
-    .catch(error => ({ state: 'unknown' as const, message: String(error) }));
+      timeoutCode: 'TIMEOUT',
+    },
+    () =>
+      runtime.engine.health(hostRef, lc.engineSpec(instance, flavor), secrets),
+  ).catch(error => ({
+    state: 'unknown' as const,
+    message: (error as Error).message,
+  }));
   if (health.state === instance.health) return;
   const updated = await lc.options.store.updateInstance(
     instance.id,
@@ -41,6 +62,7 @@ async function reconcileOne(lc: LifecycleContext, instance: StoredInstance) {
       }`,
       actor: ACTOR,
     },
+    { status: 'running' },
   );
   await lc.options.notifier.changed(updated);
 }

@@ -3,7 +3,6 @@ import {
   certificateNames,
   EngineSecrets,
   Runtime,
-  StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { StaleInstanceError, StoredInstance } from '../store/InstanceStore';
 import { LifecycleContext } from './lifecycleContext';
@@ -18,7 +17,6 @@ export async function secretsWithTls(
   instance: StoredInstance,
   runtime: Runtime,
   flavor: Flavor,
-  ctx: StepContext,
 ): Promise<EngineSecrets> {
   const { certificates, store, secretBox } = lc.options;
   if (!certificates || !instance.hostRef) return lc.secrets(instance);
@@ -52,8 +50,10 @@ export async function secretsWithTls(
       )
     ) {
       instance.sealedSecrets = sealed;
-      ctx.logger.info(
-        `TLS certificate issued for ${names.join(', ')} (${reason})`,
+      lc.options.logger.info(
+        `TLS certificate for instance ${instance.id} issued for ${names.join(
+          ', ',
+        )} (${reason})`,
       );
       return withTls;
     }

@@ -5,6 +5,7 @@ import {
   EngineSpec,
   Runtime,
   RuntimeFault,
+  sleep,
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { SecretBox } from '../crypto/SecretBox';
@@ -17,6 +18,8 @@ import {
 } from '../store/InstanceStore';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { engineSpec } from './instanceSpecs';
+import { callRuntime } from './runtimeCall';
+import { Work } from './workerLease';
 import { InstanceNotifier } from './InstanceNotifier';
 
 export interface LifecycleOptions {
@@ -30,6 +33,8 @@ export interface LifecycleOptions {
   replicaId: string;
   leaseMs: number;
   healthPollMs?: number;
+  /** How long one runtime call may take. Default: 300 s. */
+  stepTimeoutMs?: number;
   /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
   certificates?: InstanceCertificates;
 }
@@ -40,6 +45,7 @@ export const ACTOR = 'dbaas';
 /** What every lifecycle step uses: the store, the runtimes, the flavors, the secrets. */
 export class LifecycleContext {
   private readonly flavors: Map<string, Flavor>;
+  private readonly storeFailures = new Map<string, number>();
 
   constructor(readonly options: LifecycleOptions) {
     this.flavors = new Map(options.flavors.map(f => [f.id, f]));
@@ -68,9 +74,13 @@ export class LifecycleContext {
     return { runtime, flavor };
   }
 
-  /** Records a step's result (only if the status is still the one the step saw) and tells listeners. */
+  /**
+   * Records a step's result, only while the status is still the one the step saw and the
+   * worker's lease still holds, and tells listeners.
+   */
   async update(
     instance: StoredInstance,
+    work: Work,
     patch: InstancePatch,
     event: NewEvent,
   ): Promise<StoredInstance> {
@@ -78,18 +88,38 @@ export class LifecycleContext {
       instance.id,
       patch,
       event,
-      instance.status,
+      { status: instance.status, lease: work.lease },
     );
     Object.assign(instance, updated);
     await this.options.notifier.changed(updated);
     return updated;
   }
 
-  stepContext(instance: StoredInstance, signal: AbortSignal): StepContext {
-    return {
-      logger: this.options.logger.child({ instanceId: instance.id }),
-      signal,
-    };
+  /**
+   * Runs one runtime call for the instance under the step time limit, or the instance's
+   * deadline while it is provisioning, whichever comes first.
+   */
+  call<T>(
+    instance: StoredInstance,
+    work: Work,
+    what: string,
+    fn: (ctx: StepContext) => Promise<T>,
+  ): Promise<T> {
+    const stepMs = this.options.stepTimeoutMs ?? 300_000;
+    const deadlineMs =
+      instance.status === 'provisioning' && instance.deadlineAt
+        ? new Date(instance.deadlineAt).getTime() - Date.now()
+        : Infinity;
+    return callRuntime(
+      {
+        what: `${what} (${instance.runtime})`,
+        logger: this.options.logger.child({ instanceId: instance.id }),
+        signal: work.signal,
+        timeoutMs: Math.min(stepMs, deadlineMs),
+        timeoutCode: deadlineMs < stepMs ? 'PROVISION_TIMEOUT' : 'TIMEOUT',
+      },
+      fn,
+    );
   }
 
   engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {
@@ -100,9 +130,34 @@ export class LifecycleContext {
     return this.options.secretBox.open<EngineSecrets>(instance.sealedSecrets);
   }
 
+  /**
+   * Waits before the step is tried again after the Manager's own store failed it: 1 s, 2 s, 4 s
+   * ... up to 30 s per instance, logging each time. Nothing is failed or removed for it.
+   */
+  async storeTrouble(instanceId: string, error: Error, signal: AbortSignal) {
+    const attempt = (this.storeFailures.get(instanceId) ?? 0) + 1;
+    this.storeFailures.set(instanceId, attempt);
+    const waitMs = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+    this.options.logger.warn(
+      `Work on instance ${instanceId} paused: the store failed (${
+        error.message
+      }); trying again in ${waitMs / 1000} s`,
+    );
+    await sleep(waitMs, signal);
+  }
+
+  storeRecovered(instanceId: string) {
+    this.storeFailures.delete(instanceId);
+  }
+
   /** The recorded host, or one a step made before it could record it (a crash, a delete mid-way). */
-  async findHost(instance: StoredInstance, runtime: Runtime) {
-    return instance.hostRef ?? (await runtime.host.find(instance.id));
+  async findHost(instance: StoredInstance, runtime: Runtime, work: Work) {
+    return (
+      instance.hostRef ??
+      (await this.call(instance, work, 'looking for the host', () =>
+        runtime.host.find(instance.id),
+      ))
+    );
   }
 }
 

@@ -1,9 +1,16 @@
 import { RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
-import { StaleInstanceError, StoredInstance } from '../store/InstanceStore';
+import { SecretUnreadableError } from '../crypto/SecretBox';
+import {
+  LeaseLostError,
+  StaleInstanceError,
+  StoredInstance,
+} from '../store/InstanceStore';
 import { hostSpec } from './instanceSpecs';
 import { secretsWithTls } from './instanceTls';
 import { ACTOR, LifecycleContext, phaseEvent } from './lifecycleContext';
 import { failProvisioning } from './provisioningFailure';
+import { WorkAbortedError } from './runtimeCall';
+import { Work } from './workerLease';
 
 /**
  * Runs the next provisioning step: host, then server, then wait until healthy. Each step is
@@ -13,7 +20,7 @@ import { failProvisioning } from './provisioningFailure';
 export async function provisionStep(
   lc: LifecycleContext,
   instance: StoredInstance,
-  signal: AbortSignal,
+  work: Work,
 ): Promise<boolean> {
   try {
     if (
@@ -25,39 +32,55 @@ export async function provisionStep(
         `provisioning did not finish by ${instance.deadlineAt} (dbaas.provisioning.timeoutSeconds)`,
       );
     }
+    let more: boolean;
     switch (instance.phase) {
       case 'requested':
       case 'host_provisioning':
-        return await provisionHost(lc, instance, signal);
+        more = await provisionHost(lc, instance, work);
+        break;
       case 'host_ready':
       case 'engine_deploying':
-        return await deployServer(lc, instance, signal);
+        more = await deployServer(lc, instance, work);
+        break;
       case 'engine_starting':
-        return await awaitHealthy(lc, instance, signal);
+        more = await awaitHealthy(lc, instance, work);
+        break;
       default:
         throw new RuntimeFault(
           'INTERNAL',
           `unexpected phase ${instance.phase} while provisioning`,
         );
     }
+    lc.storeRecovered(instance.id);
+    return more;
   } catch (error) {
-    if (signal.aborted) return false;
+    if (work.signal.aborted || error instanceof WorkAbortedError) return false;
+    if (error instanceof LeaseLostError) return false;
     // deleted meanwhile: the next step sees the new status
     if (error instanceof StaleInstanceError) return true;
-    await failProvisioning(lc, instance, error as Error, signal);
-    return false;
+    if (
+      error instanceof RuntimeFault ||
+      error instanceof SecretUnreadableError
+    ) {
+      await failProvisioning(lc, instance, error, work);
+      return false;
+    }
+    // the Manager's own trouble (its store): never a reason to destroy anything; try again
+    await lc.storeTrouble(instance.id, error as Error, work.signal);
+    return true;
   }
 }
 
 async function provisionHost(
   lc: LifecycleContext,
   instance: StoredInstance,
-  signal: AbortSignal,
+  work: Work,
 ) {
   const { runtime, flavor } = lc.resolve(instance);
   if (instance.phase === 'requested') {
     await lc.update(
       instance,
+      work,
       { phase: 'host_provisioning' },
       phaseEvent(
         'host_provisioning',
@@ -65,12 +88,12 @@ async function provisionHost(
       ),
     );
   }
-  const hostRef = await runtime.host.provision(
-    hostSpec(instance, flavor),
-    lc.stepContext(instance, signal),
+  const hostRef = await lc.call(instance, work, 'provisioning the host', ctx =>
+    runtime.host.provision(hostSpec(instance, flavor), ctx),
   );
   await lc.update(
     instance,
+    work,
     { phase: 'host_ready', hostRef },
     phaseEvent('host_ready', `host ready at ${hostRef.address}`),
   );
@@ -80,7 +103,7 @@ async function provisionHost(
 async function deployServer(
   lc: LifecycleContext,
   instance: StoredInstance,
-  signal: AbortSignal,
+  work: Work,
 ) {
   const { runtime, flavor } = lc.resolve(instance);
   if (instance.phase === 'host_ready') {
@@ -88,6 +111,7 @@ async function deployServer(
     if (instance.holdAtHost) return false;
     await lc.update(
       instance,
+      work,
       { phase: 'engine_deploying' },
       phaseEvent(
         'engine_deploying',
@@ -95,15 +119,18 @@ async function deployServer(
       ),
     );
   }
-  const ctx = lc.stepContext(instance, signal);
-  const endpoint = await runtime.engine.deploy(
-    instance.hostRef!,
-    lc.engineSpec(instance, flavor),
-    await secretsWithTls(lc, instance, runtime, flavor, ctx),
-    ctx,
+  const secrets = await secretsWithTls(lc, instance, runtime, flavor);
+  const endpoint = await lc.call(instance, work, 'deploying the server', ctx =>
+    runtime.engine.deploy(
+      instance.hostRef!,
+      lc.engineSpec(instance, flavor),
+      secrets,
+      ctx,
+    ),
   );
   await lc.update(
     instance,
+    work,
     { phase: 'engine_starting', endpoint, health: 'starting' },
     phaseEvent(
       'engine_starting',
@@ -116,20 +143,24 @@ async function deployServer(
 async function awaitHealthy(
   lc: LifecycleContext,
   instance: StoredInstance,
-  signal: AbortSignal,
+  work: Work,
 ) {
   const { runtime, flavor } = lc.resolve(instance);
-  const health = await runtime.engine.health(
-    instance.hostRef!,
-    lc.engineSpec(instance, flavor),
-    lc.secrets(instance),
+  const secrets = lc.secrets(instance);
+  const health = await lc.call(instance, work, 'checking health', () =>
+    runtime.engine.health(
+      instance.hostRef!,
+      lc.engineSpec(instance, flavor),
+      secrets,
+    ),
   );
   if (health.state !== 'healthy') {
-    await sleep(lc.options.healthPollMs ?? 500, signal);
+    await sleep(lc.options.healthPollMs ?? 500, work.signal);
     return true;
   }
   const ready = await lc.update(
     instance,
+    work,
     {
       status: 'running',
       phase: null,

@@ -1,9 +1,18 @@
-import { InstanceStore } from '../store/InstanceStore';
+import { InstanceStore, Lease } from '../store/InstanceStore';
+
+/** What a worker holds while it works on one instance. */
+export interface Work {
+  /** Aborts when the lease is lost (another replica took over) or on shutdown. */
+  signal: AbortSignal;
+  /** Every write the worker makes is fenced by it. */
+  lease: Lease;
+}
 
 /**
- * Runs `work` while this replica holds the instance's lease in the store, renewing it as it
- * goes; the signal aborts when the lease is lost (another replica took over) or on shutdown.
- * Does nothing when another replica holds the lease.
+ * Runs `work` while this replica holds the instance's lease, renewing it as it goes. A renewal
+ * that fails for a store error is tried again; the work is aborted only once the lease was
+ * taken over, or could not be renewed for as long as it lasts. Does nothing when another
+ * replica holds the lease.
  */
 export async function withLease(
   options: {
@@ -13,22 +22,28 @@ export async function withLease(
     leaseMs: number;
     shutdown: AbortSignal;
   },
-  work: (signal: AbortSignal) => Promise<void>,
+  work: (work: Work) => Promise<void>,
 ) {
   const { store, instanceId, replicaId, leaseMs } = options;
-  if (!(await store.claim(instanceId, replicaId, leaseMs))) return;
+  const lease = await store.work.claim(instanceId, replicaId, leaseMs);
+  if (!lease) return;
   const lost = new AbortController();
+  let renewedAt = Date.now();
   const renew = setInterval(async () => {
-    if (
-      !(await store.claim(instanceId, replicaId, leaseMs).catch(() => false))
-    ) {
-      lost.abort();
+    try {
+      if (await store.work.renew(lease, leaseMs)) renewedAt = Date.now();
+      else lost.abort();
+    } catch {
+      if (Date.now() - renewedAt > leaseMs * 0.8) lost.abort();
     }
-  }, Math.max(1000, leaseMs / 3));
+  }, Math.max(200, leaseMs / 3));
   try {
-    await work(AbortSignal.any([lost.signal, options.shutdown]));
+    await work({
+      signal: AbortSignal.any([lost.signal, options.shutdown]),
+      lease,
+    });
   } finally {
     clearInterval(renew);
-    await store.release(instanceId, replicaId);
+    await store.work.release(lease).catch(() => {}); // expires on its own
   }
 }

@@ -1,5 +1,5 @@
 import { newInstance } from '../__testUtils__/fixtures';
-import { InstanceStore } from './InstanceStore';
+import { InstanceStore, LeaseLostError } from './InstanceStore';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 
 jest.setTimeout(60_000);
@@ -100,33 +100,90 @@ describe.each(databases.eachSupportedId())(
         }),
         requested,
       );
-      expect(await store.listPendingWork()).not.toContain(id);
+      expect(await store.work.listPending()).not.toContain(id);
       await store.updateInstance(id, { holdAtHost: false });
-      expect(await store.listPendingWork()).toContain(id);
+      expect(await store.work.listPending()).toContain(id);
 
       // past its deadline it is picked up again, to fail with PROVISION_TIMEOUT
       await store.updateInstance(id, {
         holdAtHost: true,
         deadlineAt: new Date(Date.now() - 1000).toISOString(),
       });
-      expect(await store.listPendingWork()).toContain(id);
+      expect(await store.work.listPending()).toContain(id);
     });
 
-    it('gives the lease to one replica at a time, and to another once it expires', async () => {
+    it('gives the lease to one replica at a time, to another once it expires, and fences the one taken over', async () => {
       const { id } = await store.createInstance(
         newInstance({ name: 'lease-db' }),
         requested,
       );
 
-      expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
-      expect(await store.claim(id, 'replica-2', 60_000)).toBe(false);
-      expect(await store.listPendingWork()).not.toContain(id);
+      const first = await store.work.claim(id, 'replica-1', 60_000);
+      expect(first).toBeDefined();
+      expect(await store.work.claim(id, 'replica-2', 60_000)).toBeUndefined();
+      expect(await store.work.listPending()).not.toContain(id);
+      // a restarted replica finds its own lease at once
+      expect(await store.work.listPending('replica-1')).toContain(id);
 
-      await store.release(id, 'replica-1');
-      expect(await store.listPendingWork()).toContain(id);
-      expect(await store.claim(id, 'replica-2', 1)).toBe(true);
-      await new Promise(resolve => setTimeout(resolve, 10));
-      expect(await store.claim(id, 'replica-1', 60_000)).toBe(true);
+      await store.work.release(first!);
+      expect(await store.work.listPending()).toContain(id);
+      const second = await store.work.claim(id, 'replica-2', 1);
+      expect(second!.token).toBeGreaterThan(first!.token);
+      await new Promise(resolve => setTimeout(resolve, 20));
+      const third = await store.work.claim(id, 'replica-1', 60_000);
+      expect(third!.token).toBeGreaterThan(second!.token);
+
+      // replica-2 still runs but was taken over: it can neither renew nor write
+      expect(await store.work.renew(second!, 60_000)).toBe(false);
+      await expect(
+        store.updateInstance(id, { phase: 'host_ready' }, undefined, {
+          lease: second!,
+        }),
+      ).rejects.toThrow(LeaseLostError);
+      expect((await store.getInstance(id))!.phase).toBe('requested');
+      await store.updateInstance(id, { phase: 'host_ready' }, undefined, {
+        lease: third!,
+      });
+      expect((await store.getInstance(id))!.phase).toBe('host_ready');
+    });
+
+    it('backs a failing retry off and records one event per distinct error', async () => {
+      const { id } = await store.createInstance(
+        newInstance({ name: 'retry-db', status: 'deleting' }),
+        requested,
+      );
+      const lease = (await store.work.claim(id, 'replica-1', 60_000))!;
+      const failure = {
+        type: 'fault' as const,
+        message: 'deleting failed, will retry: daemon down',
+        actor: 'dbaas',
+      };
+      expect(
+        await store.work.scheduleRetry(lease, 'daemon down', failure),
+      ).toBe(1);
+      expect(
+        await store.work.scheduleRetry(lease, 'daemon down', failure),
+      ).toBe(2);
+      expect(
+        await store.work.scheduleRetry(lease, 'no such host', {
+          ...failure,
+          message: 'deleting failed, will retry: no such host',
+        }),
+      ).toBe(3);
+      await store.work.release(lease);
+
+      // due in 4 s (1 s, 2 s, 4 s): not pending before that
+      expect(await store.work.listPending()).not.toContain(id);
+      const faults = (await store.listEvents(id)).filter(
+        e => e.type === 'fault',
+      );
+      expect(faults.map(e => e.message)).toEqual([
+        'deleting failed, will retry: daemon down',
+        'deleting failed, will retry: no such host',
+      ]);
+      const stored = (await store.getInstance(id))!;
+      expect(stored.retryAttempts).toBe(3);
+      expect(stored.lastError).toBe('no such host');
     });
 
     it('filters and counts usage per owner', async () => {

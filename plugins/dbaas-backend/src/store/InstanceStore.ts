@@ -8,11 +8,13 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { Knex } from 'knex';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
+import { fenced, Lease, WorkQueue } from './WorkQueue';
 import { lockOwner, Usage, usageOf } from './ownerUsage';
 import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
 
 export { toPublicInstance } from './instanceRows';
 export type { Usage } from './ownerUsage';
+export type { Lease } from './WorkQueue';
 
 const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';
@@ -25,11 +27,23 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   deadlineAt: string | null;
   /** Provisioning waits at host_ready until a deploy is requested. */
   holdAtHost: boolean;
+  /** A failed create whose server or host may still exist: the janitor removes them. */
+  cleanupPending: boolean;
+  /** Failed attempts at the current deletion or clean-up, and the last error. */
+  retryAttempts: number;
+  lastError: string | null;
 }
 
 export type NewInstance = Omit<
   StoredInstance,
-  'createdAt' | 'updatedAt' | 'readyAt' | 'deletedAt' | 'hostRef'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'readyAt'
+  | 'deletedAt'
+  | 'hostRef'
+  | 'cleanupPending'
+  | 'retryAttempts'
+  | 'lastError'
 >;
 
 export type InstancePatch = Partial<
@@ -46,6 +60,9 @@ export type InstancePatch = Partial<
     | 'deadlineAt'
     | 'hostRef'
     | 'holdAtHost'
+    | 'cleanupPending'
+    | 'retryAttempts'
+    | 'lastError'
   >
 >;
 
@@ -80,6 +97,14 @@ export class StaleInstanceError extends Error {
   }
 }
 
+/** Another replica took the instance over: this one stops working on it, without a trace. */
+export class LeaseLostError extends Error {
+  constructor(id: string) {
+    super(`The lease on instance ${id} was taken over by another replica`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 /** The Manager's state in the plugin's database (SQLite, PostgreSQL or MySQL via Knex). */
 export class InstanceStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
@@ -94,7 +119,12 @@ export class InstanceStore {
     return new InstanceStore(knex);
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /** Leases, retries and what is waiting for work. */
+  readonly work: WorkQueue;
+
+  private constructor(private readonly knex: Knex) {
+    this.work = new WorkQueue(knex);
+  }
 
   /**
    * Records a new instance. `admit` sees the owner's usage inside the same transaction, with
@@ -159,16 +189,18 @@ export class InstanceStore {
   }
 
   /**
-   * Applies a change and records it in the timeline, in one transaction. With
-   * `expectedStatus`, only while the instance still has that status (else StaleInstanceError):
-   * a delete that lands mid-provisioning is never overwritten.
+   * Applies a change and records it in the timeline, in one transaction. With `guard.status`,
+   * only while the instance still has that status (else StaleInstanceError): a delete that
+   * lands mid-provisioning is never overwritten. With `guard.lease`, only while that lease
+   * still holds (else LeaseLostError): a replica that was taken over cannot write.
    */
   async updateInstance(
     id: string,
     patch: InstancePatch,
     event?: NewEvent,
-    expectedStatus?: LifecycleStatus,
+    guard: { status?: LifecycleStatus; lease?: Lease } = {},
   ): Promise<StoredInstance> {
+    const expectedStatus = guard.status;
     const at = now();
     await this.knex.transaction(async tx => {
       const row: Record<string, unknown> = {
@@ -178,7 +210,14 @@ export class InstanceStore {
       if (patch.status === 'deleted') row.live_name = null;
       const query = tx(INSTANCES).where({ id });
       if (expectedStatus) query.andWhere('status', expectedStatus);
+      if (guard.lease) query.andWhere(fenced(guard.lease));
       if ((await query.update(row)) !== 1) {
+        if (
+          guard.lease &&
+          !(await tx(INSTANCES).where(fenced(guard.lease)).first('id'))
+        ) {
+          throw new LeaseLostError(id);
+        }
         throw new StaleInstanceError(id, expectedStatus);
       }
       if (event) await tx(EVENTS).insert(eventRow(id, at, event));
@@ -233,49 +272,7 @@ export class InstanceStore {
     }));
   }
 
-  /** Takes the instance's lease unless another replica holds a live one. */
-  async claim(id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const at = now();
-    const updated = await this.knex(INSTANCES)
-      .where({ id })
-      .andWhere(q =>
-        q
-          .whereNull('lease_owner')
-          .orWhere('lease_owner', owner)
-          .orWhere('lease_expires_at', '<', at),
-      )
-      .update({
-        lease_owner: owner,
-        lease_expires_at: new Date(Date.now() + leaseMs).toISOString(),
-      });
-    return updated === 1;
-  }
-
-  async release(id: string, owner: string) {
-    await this.knex(INSTANCES)
-      .where({ id, lease_owner: owner })
-      .update({ lease_owner: null, lease_expires_at: null });
-  }
-
-  /** Instances with work to do (provisioning or deleting) and no live lease. */
-  async listPendingWork(): Promise<string[]> {
-    const at = now();
-    const rows = await this.knex(INSTANCES)
-      .whereIn('status', ['provisioning', 'deleting'])
-      // held at their host until a deploy is asked for, unless their deadline passed
-      .whereNot(q =>
-        q
-          .where({ phase: 'host_ready', hold_at_host: true })
-          .andWhere('deadline_at', '>=', at),
-      )
-      .andWhere(q =>
-        q.whereNull('lease_owner').orWhere('lease_expires_at', '<', at),
-      )
-      .select('id');
-    return rows.map(r => r.id);
-  }
-
-  /** What an owner uses, for quotas: instances not deleted or failed. */
+  /** What an owner uses, for quotas: instances not deleted, and not failed unless something is left. */
   async usage(owner: string): Promise<Usage> {
     return usageOf(this.knex, owner);
   }

@@ -13,7 +13,9 @@ import type { InstancePatch, NewEvent, StoredInstance } from './InstanceStore';
 
 /** How instances and events map to table rows (snake_case columns, JSON in text columns). */
 
-export function toRow(i: Omit<StoredInstance, never>) {
+export function toRow(
+  i: Omit<StoredInstance, 'cleanupPending' | 'retryAttempts' | 'lastError'>,
+) {
   return {
     id: i.id,
     name: i.name,
@@ -47,6 +49,13 @@ export function patchRow(p: InstancePatch) {
   if (p.deadlineAt !== undefined) row.deadline_at = p.deadlineAt;
   if (p.hostRef !== undefined) row.host_ref = json(p.hostRef);
   if (p.holdAtHost !== undefined) row.hold_at_host = p.holdAtHost;
+  if (p.cleanupPending !== undefined) row.cleanup_pending = p.cleanupPending;
+  if (p.retryAttempts !== undefined) {
+    row.retry_attempts = p.retryAttempts;
+    // a new count starts a new series: nothing to wait for
+    if (p.retryAttempts === 0) row.retry_at_ms = null;
+  }
+  if (p.lastError !== undefined) row.last_error = p.lastError;
   return row;
 }
 
@@ -77,6 +86,9 @@ export function fromRow(r: any): StoredInstance {
     holdAtHost: Boolean(r.hold_at_host),
     hostRef: json<HostRef>(r.host_ref),
     sealedSecrets: r.secrets,
+    cleanupPending: Boolean(r.cleanup_pending),
+    retryAttempts: Number(r.retry_attempts ?? 0),
+    lastError: r.last_error ?? null,
   };
 }
 
@@ -98,6 +110,9 @@ export function toPublicInstance(i: StoredInstance): Instance {
     sealedSecrets: _s,
     deadlineAt: _d,
     holdAtHost: _hold,
+    cleanupPending: _c,
+    retryAttempts: _a,
+    lastError: _e,
     ...instance
   } = i;
   return { ...instance, host: hostRef?.address ?? null };

@@ -11,7 +11,14 @@ export interface Usage {
 export async function usageOf(knex: Knex, owner: string): Promise<Usage> {
   const row = await knex(INSTANCES)
     .where({ owner })
-    .whereNotIn('status', ['deleted', 'failed'])
+    // a failed create whose resources could not be removed yet still takes its share
+    .andWhere(q =>
+      q
+        .whereNotIn('status', ['deleted', 'failed'])
+        .orWhere(f =>
+          f.where('status', 'failed').andWhere('cleanup_pending', true),
+        ),
+    )
     .count({ count: '*' })
     .sum({ storage: 'storage_gib' })
     .first();
