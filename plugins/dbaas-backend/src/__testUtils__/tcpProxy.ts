@@ -20,9 +20,9 @@ export class TcpProxy {
 
   static async start(target: { host: string; port: number }) {
     const sockets = new Set<net.Socket>();
-    let proxy: TcpProxy | undefined;
+    const self: { proxy?: TcpProxy } = {};
     const server = net.createServer(client => {
-      if (proxy?.isCut) {
+      if (self.proxy?.isCut) {
         client.destroy();
         return;
       }
@@ -39,12 +39,12 @@ export class TcpProxy {
       }
     });
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(
+    self.proxy = new TcpProxy(
       server,
       sockets,
       (server.address() as net.AddressInfo).port,
     );
-    return proxy;
+    return self.proxy;
   }
 
   /** Drops every connection and refuses new ones for `ms`. */
