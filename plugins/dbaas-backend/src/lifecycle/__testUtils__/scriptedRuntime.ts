@@ -1,5 +1,5 @@
+import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import {
-  Endpoint,
   HostRef,
   Runtime,
   RuntimeFault,
