@@ -1,0 +1,132 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Instance } from '@dbaas/plugin-dbaas-common';
+import fs from 'fs';
+import request from 'supertest';
+import { dbaasPlugin } from '../plugin';
+import { sharedPostgresRuntimeModule } from '../runtimes/__testUtils__/sharedPostgresRuntimeModule';
+import { makeDataDir, TEST_ENCRYPTION_KEY } from './fixtures';
+import { Memberships, testCatalogFactory } from './testOrg';
+
+export type Server = Parameters<typeof request>[0];
+
+/** The Authorization header of a user of the test catalog, e.g. `as('alice')`. */
+export const as = (user: string) =>
+  `Bearer ${mockCredentials.user.token(`user:default/${user}`)}`;
+
+/** The machine's PostgreSQL, where the shared-postgres runtime makes each database. */
+export const SHARED_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A flavor the shared-postgres runtime serves in well under a second. */
+export const sharedFlavor = {
+  id: 'postgresql-shared',
+  engine: 'postgresql',
+  version: '15',
+  image: 'dbaas/postgresql:15',
+  cpu: 1,
+  memoryMiB: 256,
+  storageGiB: { min: 1, max: 5, default: 1 },
+};
+
+/**
+ * A fresh Manager whose default runtime is shared-postgres (each database a role and a
+ * database on the machine's PostgreSQL): a create is real and fast. `dbaas` adds to its
+ * config (quotas, rateLimit…). `stop()` deletes every instance left, and waits until gone.
+ */
+export async function startFastManager(options: {
+  dbaas?: Record<string, unknown>;
+  memberships?: Memberships;
+  /** The users whose instances stop() deletes. */
+  users: string[];
+}) {
+  const dataDir = makeDataDir('fast-manager');
+  const { server } = await startTestBackend({
+    features: [
+      dbaasPlugin,
+      sharedPostgresRuntimeModule,
+      testCatalogFactory(options.memberships),
+      mockServices.rootConfig.factory({
+        data: {
+          dbaas: {
+            flavors: [sharedFlavor],
+            defaultRuntime: 'shared-postgres',
+            runtimes: {
+              local: { dataDir },
+              'shared-postgres': { url: SHARED_SERVER },
+            },
+            encryption: { key: TEST_ENCRYPTION_KEY },
+            ...options.dbaas,
+          },
+        },
+      }),
+    ],
+  });
+  return {
+    server,
+    async stop() {
+      try {
+        for (const user of options.users) await deleteAll(server, user);
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * Polls GET /instances/{id} until `done` holds; fails after `timeoutMs`, saying what it
+ * waited for and the instance as last seen.
+ */
+export async function waitForInstance(
+  server: Server,
+  auth: string,
+  id: string,
+  what: string,
+  done: (instance: Instance | undefined) => boolean,
+  timeoutMs = 60_000,
+): Promise<Instance | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await request(server)
+      .get(`/api/dbaas/instances/${id}`)
+      .set('Authorization', auth);
+    const instance = res.status === 404 ? undefined : (res.body as Instance);
+    if (done(instance)) return instance;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Waited ${
+          timeoutMs / 1000
+        } s for instance ${id} to be ${what}; last seen: ${
+          JSON.stringify(instance) ?? 'gone'
+        }`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+/** Deletes every instance the user can see (protected ones too) and waits until all are gone. */
+export async function deleteAll(server: Server, user: string) {
+  const auth = as(user);
+  const { body } = await request(server)
+    .get('/api/dbaas/instances?limit=500')
+    .set('Authorization', auth);
+  const instances: Instance[] = body.items ?? [];
+  for (const { id, deletionProtection } of instances) {
+    if (deletionProtection) {
+      await request(server)
+        .patch(`/api/dbaas/instances/${id}`)
+        .set('Authorization', auth)
+        .send({ deletionProtection: false });
+    }
+    await request(server)
+      .delete(`/api/dbaas/instances/${id}`)
+      .set('Authorization', auth);
+  }
+  for (const { id } of instances) {
+    await waitForInstance(server, auth, id, 'deleted', i => i === undefined);
+  }
+}
