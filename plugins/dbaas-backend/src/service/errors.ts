@@ -20,3 +20,9 @@ export class PayloadTooLargeError extends CustomErrorBase {
   name = 'PayloadTooLargeError' as const;
   statusCode = 413;
 }
+
+/** 422: an Idempotency-Key used again with another request. */
+export class IdempotencyKeyReusedError extends CustomErrorBase {
+  name = 'IdempotencyKeyReusedError' as const;
+  statusCode = 422;
+}

@@ -278,7 +278,7 @@ export class InstanceStore {
   }
 }
 
-function isUniqueViolation(error: unknown) {
+export function isUniqueViolation(error: unknown) {
   const e = error as { code?: string; message?: string };
   return (
     e.code === '23505' ||
