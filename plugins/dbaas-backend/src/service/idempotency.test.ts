@@ -37,11 +37,24 @@ async function appOn(id: TestDatabaseId) {
       res.status(201).json({ made: done.length, name: req.body.name });
     },
   );
+  // the statuses Backstage's error middleware gives these errors
   app.use(
-    MiddlewareFactory.create({
-      config: mockServices.rootConfig(),
-      logger,
-    }).error(),
+    (
+      error: Error & { statusCode?: number },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status =
+        error.statusCode ??
+        ({ InputError: 400, ConflictError: 409 } as Record<string, number>)[
+          error.name
+        ] ??
+        500;
+      res
+        .status(status)
+        .json({ error: { name: error.name, message: error.message } });
+    },
   );
   return { app, done, release: () => release() };
 }
