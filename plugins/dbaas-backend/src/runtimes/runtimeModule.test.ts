@@ -1,30 +1,18 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { makeDataDir, TEST_ENCRYPTION_KEY } from '../__testUtils__/fixtures';
 import { testCatalogFactory } from '../__testUtils__/testOrg';
+import { as, SHARED_SERVER, sharedFlavor } from '../__testUtils__/managerApi';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
 
 jest.setTimeout(60_000);
 
-const SHARED_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
-const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
-const flavor = {
-  id: 'postgresql-shared',
-  engine: 'postgresql',
-  version: '15',
-  image: 'dbaas/postgresql:15',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
+const asAlice = as('alice');
+const flavor = sharedFlavor;
 
 function config(runtimes: Record<string, unknown>) {
   return mockServices.rootConfig.factory({
