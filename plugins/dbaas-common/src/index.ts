@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export * from './schemas/api';
 export * from './schemas/flavor';
 export * from './permissions';
 export * from './client/DbaasApi';

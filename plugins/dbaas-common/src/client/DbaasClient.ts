@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import { DbaasApiPaths, DbaasApiQuery } from '../schemas/api';
 import { Flavor } from '../schemas/flavor';
 import {
   CreateInstanceRequest,
@@ -13,6 +14,33 @@ import {
   UpdateInstanceRequest,
 } from '../schemas/instance';
 import { DbaasApi, DbaasRequestOptions } from './DbaasApi';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Operation<P extends keyof DbaasApiPaths, M extends Method> = NonNullable<
+  DbaasApiPaths[P][M]
+>;
+
+/** What a call sends: the operation's path parameters, query and JSON body, as the spec has them. */
+type RequestOf<O> = (O extends { parameters: { path: infer T } }
+  ? { path: T }
+  : { path?: undefined }) & {
+  query?: O extends { parameters: { query?: infer Q } }
+    ? DbaasApiQuery<NonNullable<Q>>
+    : never;
+} & (O extends { requestBody: { content: { 'application/json': infer B } } }
+    ? { body: B }
+    : { body?: undefined });
+
+/** The JSON body of the operation's success answer (200 or 202), as the spec has it. */
+type AnswerOf<O> = O extends { responses: infer R }
+  ? {
+      [S in keyof R & (200 | 202)]: R[S] extends {
+        content: { 'application/json': infer B };
+      }
+        ? B
+        : never;
+    }[keyof R & (200 | 202)]
+  : never;
 
 /** The part of Backstage's DiscoveryApi / DiscoveryService the client needs. */
 export interface DbaasDiscovery {
@@ -33,36 +61,38 @@ export class DbaasClient implements DbaasApi {
   }
 
   whoami(options?: DbaasRequestOptions): Promise<Principal> {
-    return this.request('/whoami', options);
+    return this.call('get', '/whoami', {}, options);
   }
 
   async listFlavors(options?: DbaasRequestOptions): Promise<Flavor[]> {
-    const body = await this.request<{ items: Flavor[] }>('/flavors', options);
-    return body.items;
+    return (await this.call('get', '/flavors', {}, options)).items;
   }
 
   listRuntimes(options?: DbaasRequestOptions): Promise<ListRuntimesResponse> {
-    return this.request('/runtimes', options);
+    return this.call('get', '/runtimes', {}, options);
   }
 
   createInstance(
     request: CreateInstanceRequest,
     options?: DbaasRequestOptions & { dryRun?: boolean },
   ): Promise<Instance> {
-    const path = options?.dryRun ? '/instances?dryRun=true' : '/instances';
-    return this.request(path, options, {
-      method: 'POST',
-      body: JSON.stringify(request),
-    });
+    return this.call(
+      'post',
+      '/instances',
+      {
+        query: options?.dryRun ? { dryRun: true } : {},
+        body: request,
+      },
+      options,
+    );
   }
 
   deployInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
-    return this.request(
-      `/instances/${encodeURIComponent(id)}/deploy`,
+    return this.call(
+      'post',
+      '/instances/{id}/deploy',
+      { path: { id } },
       options,
-      {
-        method: 'POST',
-      },
     );
   }
 
@@ -70,18 +100,11 @@ export class DbaasClient implements DbaasApi {
     query: ListInstancesQuery = {},
     options?: DbaasRequestOptions,
   ): Promise<ListInstancesResponse> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      for (const item of [value].flat()) {
-        if (item !== undefined) params.append(key, String(item));
-      }
-    }
-    const qs = params.toString();
-    return this.request(`/instances${qs ? `?${qs}` : ''}`, options);
+    return this.call('get', '/instances', { query }, options);
   }
 
   getInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
-    return this.request(`/instances/${encodeURIComponent(id)}`, options);
+    return this.call('get', '/instances/{id}', { path: { id } }, options);
   }
 
   updateInstance(
@@ -89,27 +112,29 @@ export class DbaasClient implements DbaasApi {
     request: UpdateInstanceRequest,
     options?: DbaasRequestOptions,
   ): Promise<Instance> {
-    return this.request(`/instances/${encodeURIComponent(id)}`, options, {
-      method: 'PATCH',
-      body: JSON.stringify(request),
-    });
+    return this.call(
+      'patch',
+      '/instances/{id}',
+      { path: { id }, body: request },
+      options,
+    );
   }
 
   deleteInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
-    return this.request(`/instances/${encodeURIComponent(id)}`, options, {
-      method: 'DELETE',
-    });
+    return this.call('delete', '/instances/{id}', { path: { id } }, options);
   }
 
   async listEvents(
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<InstanceEvent[]> {
-    const body = await this.request<{ items: InstanceEvent[] }>(
-      `/instances/${encodeURIComponent(id)}/events`,
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/events',
+      { path: { id } },
       options,
     );
-    return body.items;
+    return answer.items;
   }
 
   async getLogs(
@@ -117,19 +142,23 @@ export class DbaasClient implements DbaasApi {
     tail = 200,
     options?: DbaasRequestOptions,
   ): Promise<string> {
-    const body = await this.request<{ text: string }>(
-      `/instances/${encodeURIComponent(id)}/logs?tail=${tail}`,
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/logs',
+      { path: { id }, query: { tail } },
       options,
     );
-    return body.text;
+    return answer.text;
   }
 
   getCredentials(
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<Credentials> {
-    return this.request(
-      `/instances/${encodeURIComponent(id)}/credentials`,
+    return this.call(
+      'get',
+      '/instances/{id}/credentials',
+      { path: { id } },
       options,
     );
   }
@@ -138,24 +167,59 @@ export class DbaasClient implements DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<string> {
-    const response = await this.fetch(
-      `/instances/${encodeURIComponent(id)}/ca`,
+    const response = await this.send(
+      'get',
+      '/instances/{id}/ca',
+      { path: { id } },
       options,
     );
     return response.text();
   }
 
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport> {
-    return this.request('/admin/reseal', options, { method: 'POST' });
+    return this.call('post', '/admin/reseal', {}, options);
   }
 
-  private async request<T>(
-    path: string,
+  /** Calls a route of the spec; its parameters, body and JSON answer are typed by the spec. */
+  private async call<P extends keyof DbaasApiPaths, M extends Method>(
+    method: M,
+    path: P,
+    request: RequestOf<Operation<P, M>>,
     options?: DbaasRequestOptions,
-    init: RequestInit = {},
-  ): Promise<T> {
-    const response = await this.fetch(path, options, init);
-    return (await response.json()) as T;
+  ): Promise<AnswerOf<Operation<P, M>>> {
+    const response = await this.send(method, path, request, options);
+    return (await response.json()) as AnswerOf<Operation<P, M>>;
+  }
+
+  private async send<P extends keyof DbaasApiPaths, M extends Method>(
+    method: M,
+    path: P,
+    request: RequestOf<Operation<P, M>>,
+    options?: DbaasRequestOptions,
+  ): Promise<Response> {
+    const {
+      path: pathParams,
+      query,
+      body,
+    } = request as {
+      path?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+    };
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      for (const item of [value].flat()) {
+        if (item !== undefined) params.append(key, String(item));
+      }
+    }
+    const qs = params.toString();
+    const url = `${path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      encodeURIComponent(pathParams![name]),
+    )}${qs ? `?${qs}` : ''}`;
+    return this.fetch(url, options, {
+      method: method.toUpperCase(),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   }
 
   private async fetch(

@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { DbaasApiSchemas } from './api';
 
 /** Database engines a flavor can run. */
-export const ENGINES = ['postgresql', 'mysql', 'mariadb'] as const;
-export type Engine = (typeof ENGINES)[number];
+export type Engine = DbaasApiSchemas['Engine'];
+export const ENGINES = [
+  'postgresql',
+  'mysql',
+  'mariadb',
+] as const satisfies readonly Engine[];
 
 export const engineSchema = z.enum(ENGINES, {
   errorMap: () => ({ message: `must be one of ${ENGINES.join(', ')}` }),
@@ -45,10 +50,11 @@ export const flavorSchema = z.object({
    * `require_secure_transport`).
    */
   tls: z.object({ require: z.boolean() }).strict().optional(),
-});
+}) satisfies z.ZodType<Flavor, z.ZodTypeDef, unknown>;
 
-export type Flavor = z.infer<typeof flavorSchema>;
-export type StorageBounds = z.infer<typeof storageBoundsSchema>;
+/** A flavor as the API answers it; `flavorSchema` checks one in the app-config. */
+export type Flavor = DbaasApiSchemas['Flavor'];
+export type StorageBounds = DbaasApiSchemas['StorageBounds'];
 
 export function flavorTitle(flavor: Flavor): string {
   return flavor.title ?? `${flavor.engine} ${flavor.version}`;

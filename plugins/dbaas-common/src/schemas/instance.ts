@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { Engine, ENGINES } from './flavor';
+import { DbaasApiOperations, DbaasApiQuery, DbaasApiSchemas } from './api';
+import { engineSchema } from './flavor';
+
+/*
+ * The request and response types are the spec's (plugins/dbaas-backend/src/schema/openapi.yaml,
+ * generated into ../generated/openapi.ts); the lists of enum values below are checked against
+ * the spec's enums when type-checking (spec.test.ts).
+ */
 
 /** What the Manager drives an instance through. */
+export type LifecycleStatus = DbaasApiSchemas['LifecycleStatus'];
 export const LIFECYCLE_STATUSES = [
   'provisioning',
   'running',
@@ -9,17 +17,16 @@ export const LIFECYCLE_STATUSES = [
   'deleting',
   'deleted',
   'failed',
-] as const;
-export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
+] as const satisfies readonly LifecycleStatus[];
 
 /** What the engine's own check reports, independently of the lifecycle. */
+export type HealthState = DbaasApiSchemas['HealthState'];
 export const HEALTH_STATES = [
   'healthy',
   'starting',
   'unhealthy',
   'unknown',
-] as const;
-export type HealthState = (typeof HEALTH_STATES)[number];
+] as const satisfies readonly HealthState[];
 
 /** Steps inside `provisioning` and `deleting`, in the order they run. */
 export const PROVISIONING_PHASES = [
@@ -28,18 +35,19 @@ export const PROVISIONING_PHASES = [
   'host_ready',
   'engine_deploying',
   'engine_starting',
-] as const;
-export const DELETING_PHASES = ['engine_removing', 'host_destroying'] as const;
-export type Phase =
-  | (typeof PROVISIONING_PHASES)[number]
-  | (typeof DELETING_PHASES)[number];
+] as const satisfies readonly Phase[];
+export const DELETING_PHASES = [
+  'engine_removing',
+  'host_destroying',
+] as const satisfies readonly Phase[];
+export type Phase = DbaasApiSchemas['Phase'];
 
 /**
  * A runtime's name as registered with the Manager (built in: local, docker; modules add
  * others, e.g. kubernetes, ec2). The Manager's registry is the only list of runtimes:
  * `GET /runtimes` tells which exist.
  */
-export type RuntimeName = string;
+export type RuntimeName = DbaasApiSchemas['RuntimeName'];
 
 export const runtimeNameSchema = z
   .string()
@@ -49,6 +57,7 @@ export const runtimeNameSchema = z
   );
 
 /** Typed reasons an instance failed; each runtime maps its errors onto these. */
+export type FaultCode = DbaasApiSchemas['FaultCode'];
 export const FAULT_CODES = [
   'HOST_CAPACITY',
   'HOST_PERMISSION',
@@ -58,53 +67,21 @@ export const FAULT_CODES = [
   'ENGINE_START_FAILED',
   'ENGINE_TIMEOUT',
   'PROVISION_TIMEOUT',
+  /** One runtime call took longer than dbaas.provisioning.stepTimeoutSeconds. */
+  'TIMEOUT',
   /** A stored secret cannot be opened with any configured key: nothing is destroyed. */
   'SECRET_UNREADABLE',
   'INTERNAL',
-] as const;
-export type FaultCode = (typeof FAULT_CODES)[number];
+] as const satisfies readonly FaultCode[];
 
-export interface Fault {
-  phase: Phase | null;
-  code: FaultCode;
-  message: string;
-}
+export type Fault = DbaasApiSchemas['Fault'];
 
 /** Where to connect; never holds the password. */
-export interface Endpoint {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-}
+export type Endpoint = DbaasApiSchemas['Endpoint'];
 
-export interface Instance {
-  id: string;
-  name: string;
-  /** Entity ref of the owning group or user, e.g. `group:default/team-a`. */
-  owner: string;
-  flavorId: string;
-  engine: Engine;
-  version: string;
-  storageGiB: number;
-  runtime: RuntimeName;
-  status: LifecycleStatus;
-  health: HealthState;
-  phase: Phase | null;
-  /** Address of the host ("VM") once provisioned. */
-  host: string | null;
-  endpoint: Endpoint | null;
-  deletionProtection: boolean;
-  fault: Fault | null;
-  /** Entity ref of the component or system the database serves. */
-  component: string | null;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  readyAt: string | null;
-  deletedAt: string | null;
-}
+export type Instance = DbaasApiSchemas['Instance'];
 
+export type InstanceEventType = DbaasApiSchemas['InstanceEvent']['type'];
 export const EVENT_TYPES = [
   'created',
   'phase',
@@ -112,36 +89,17 @@ export const EVENT_TYPES = [
   'health',
   'fault',
   'operation',
-] as const;
-export type InstanceEventType = (typeof EVENT_TYPES)[number];
+] as const satisfies readonly InstanceEventType[];
 
 /** One line of an instance's timeline. */
-export interface InstanceEvent {
-  id: number;
-  instanceId: string;
-  at: string;
-  type: InstanceEventType;
-  message: string;
-  /** Who caused it: a user entity ref, or `dbaas` for the Manager itself. */
-  actor: string;
-  data: Record<string, unknown> | null;
-}
+export type InstanceEvent = DbaasApiSchemas['InstanceEvent'];
 
-export interface Credentials {
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
-  /**
-   * A connection URI with the password that asks clients to verify the server, e.g.
-   * `postgresql://app:…@127.0.0.1:5432/app?sslmode=verify-full` or
-   * `mysql://app:…@127.0.0.1:3306/app?ssl-mode=VERIFY_IDENTITY`.
-   */
-  uri: string;
-  /** The CA certificate (PEM) to verify the server with, when it serves TLS. */
-  ca?: string;
-}
+/**
+ * The application user's password and a connection URI with it that asks clients to verify
+ * the server, e.g. `postgresql://app:…@127.0.0.1:5432/app?sslmode=verify-full`; `ca`, the CA
+ * certificate (PEM) to verify the server with, when it serves TLS.
+ */
+export type Credentials = DbaasApiSchemas['Credentials'];
 
 const ENTITY_REF =
   /^([a-z][a-z0-9-]*:)?([a-z0-9][a-z0-9._-]*\/)?[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
@@ -158,6 +116,10 @@ export const instanceNameSchema = z
     'must be a DNS label of 3 to 40 characters: lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
   );
 
+/** The body of `POST /instances`. */
+export type CreateInstanceRequest = DbaasApiSchemas['CreateInstanceRequest'];
+
+/** Checks a create request, with messages naming the field at fault (the spec's constraints and more). */
 export const createInstanceRequestSchema = z
   .object({
     name: instanceNameSchema,
@@ -174,22 +136,35 @@ export const createInstanceRequestSchema = z
     /** Stop at host_ready until `POST /instances/{id}/deploy` (two-step templates). */
     holdAtHost: z.boolean().optional(),
   })
-  .strict();
-export type CreateInstanceRequest = z.infer<typeof createInstanceRequestSchema>;
+  .strict() satisfies z.ZodType<CreateInstanceRequest, z.ZodTypeDef, unknown>;
 
+/** The body of `PATCH /instances/{id}`. */
+export type UpdateInstanceRequest = DbaasApiSchemas['UpdateInstanceRequest'];
 export const updateInstanceRequestSchema = z
   .object({ deletionProtection: z.boolean() })
-  .strict();
-export type UpdateInstanceRequest = z.infer<typeof updateInstanceRequestSchema>;
+  .strict() satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
+
+/** `GET /instances`'s query; where the spec takes a list, one value will do too. */
+export type ListInstancesQuery = DbaasApiQuery<
+  NonNullable<DbaasApiOperations['listInstances']['parameters']['query']>
+>;
+
+/** One value or a list of them, as a list: a bad one is named by its place, `status[1]`. */
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) =>
+  z.preprocess(v => (Array.isArray(v) ? v : [v]), z.array(item)).optional();
 
 export const listInstancesQuerySchema = z
   .object({
-    owner: z.union([entityRefSchema, z.array(entityRefSchema)]).optional(),
-    status: z
-      .union([z.enum(LIFECYCLE_STATUSES), z.array(z.enum(LIFECYCLE_STATUSES))])
-      .optional(),
+    owner: oneOrMany(entityRefSchema),
+    status: oneOrMany(
+      z.enum(LIFECYCLE_STATUSES, {
+        errorMap: () => ({
+          message: `must be one of ${LIFECYCLE_STATUSES.join(', ')}`,
+        }),
+      }),
+    ),
     flavor: z.string().optional(),
-    engine: z.union([z.enum(ENGINES), z.array(z.enum(ENGINES))]).optional(),
+    engine: oneOrMany(engineSchema),
     name: z.string().optional(),
     /** Case-insensitive substring of the name, owner or flavor. */
     search: z.string().max(100).optional(),
@@ -197,12 +172,8 @@ export const listInstancesQuerySchema = z
     offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();
-export type ListInstancesQuery = z.input<typeof listInstancesQuerySchema>;
 
-export interface ListInstancesResponse {
-  items: Instance[];
-  totalCount: number;
-}
+export type ListInstancesResponse = DbaasApiSchemas['ListInstancesResponse'];
 
 /** The catalog entity of an instance: live instance names are unique across the portal. */
 export function instanceEntityRef(instance: Pick<Instance, 'name'>): string {
@@ -222,28 +193,12 @@ export function connectionUri(
 }
 
 /** A runtime the Manager can use, and the flavors it can serve. */
-export interface RuntimeInfo {
-  name: RuntimeName;
-  flavorIds: string[];
-}
+export type RuntimeInfo = DbaasApiSchemas['RuntimeInfo'];
 
-export interface ListRuntimesResponse {
-  defaultRuntime: RuntimeName;
-  items: RuntimeInfo[];
-}
+export type ListRuntimesResponse = DbaasApiSchemas['ListRuntimesResponse'];
 
 /** What `POST /admin/reseal` did. */
-export interface ResealReport {
-  keyId: string;
-  resealed: number;
-  alreadyCurrent: number;
-  /** Instances with a secret no configured key opens. */
-  unreadable: string[];
-}
+export type ResealReport = DbaasApiSchemas['ResealReport'];
 
 /** The caller of `GET /whoami`. */
-export interface Principal {
-  type: 'user' | 'service';
-  /** A user's entity ref, or a service's subject (e.g. `external:ops-bot`). */
-  ref: string;
-}
+export type Principal = DbaasApiSchemas['Principal'];
