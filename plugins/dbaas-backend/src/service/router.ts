@@ -2,6 +2,7 @@ import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   createInstanceRequestSchema,
+  DbaasApiOperations,
   Instance,
   listInstancesQuerySchema,
   updateInstanceRequestSchema,
@@ -9,14 +10,32 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { issuePath } from '../config/readDbaasConfig';
+import { createOpenApiRouter } from '../schema/openapi/generated/router';
+import { PayloadTooLargeError, TooManyRequestsError } from './errors';
+import { actorOf, principalOf } from './access/principal';
+import { InstanceService } from './InstanceService';
 
 const logsQuerySchema = z
   .object({ tail: z.coerce.number().int().min(1).max(5000).default(200) })
   .strict();
-import { issuePath } from '../config/readDbaasConfig';
-import { PayloadTooLargeError, TooManyRequestsError } from './errors';
-import { actorOf, principalOf } from './access/principal';
-import { InstanceService } from './InstanceService';
+
+/**
+ * The checks whose messages are written for people (`name: must be a DNS label …`), by the
+ * spec's operationId. The spec rejects first; where one of these rejects the same input, its
+ * message is the answer, and the spec's generic one only where none does.
+ */
+const CHECKS: Partial<
+  Record<
+    keyof DbaasApiOperations,
+    { body?: z.ZodTypeAny; query?: z.ZodTypeAny }
+  >
+> = {
+  createInstance: { body: createInstanceRequestSchema },
+  updateInstance: { body: updateInstanceRequestSchema },
+  listInstances: { query: listInstancesQuerySchema },
+  getLogs: { query: logsQuerySchema },
+};
 
 export interface RouterOptions {
   service: InstanceService;
@@ -25,6 +44,11 @@ export interface RouterOptions {
 }
 
 const BODY_LIMIT = '16kb';
+
+/** A typed route's request, as the auditor takes it. */
+type AuditedRequest = NonNullable<
+  Parameters<AuditorService['createEvent']>[0]['request']
+> & { params: { id?: string } };
 
 type AuditMeta = NonNullable<
   Parameters<Awaited<ReturnType<AuditorService['createEvent']>>['success']>[0]
@@ -45,36 +69,55 @@ const anyPrincipal = {
   allow: ['user', 'service'] as Array<'user' | 'service'>,
 };
 
+/**
+ * The Manager's REST API: the routes of `schema/openapi.yaml`, on a router generated from it
+ * that validates each request against the spec before a handler runs, and whose handlers'
+ * requests and answers are typed by it.
+ */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { service, httpAuth, auditor } = options;
   const router = Router();
+  // parsed before the validated router, whose error handler would make body-parser's 413 a 400
   router.use(express.json({ limit: BODY_LIMIT }));
+  router.use(bodyParserErrors);
 
-  router.get('/health', (_req, res) => {
+  const api = await createOpenApiRouter({
+    // the Backstage httpAuth service checks tokens, for users and services alike
+    validatorOptions: { validateSecurity: false },
+  });
+  // reached only by requests the spec accepted
+  api.use((_req, res, next) => {
+    res.locals.dbaasSpecAccepted = true;
+    next();
+  });
+  router.use(api);
+  router.use(specErrors);
+
+  api.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/whoami', async (req, res) => {
+  api.get('/whoami', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const principal = principalOf(credentials);
     res.json({ type: principal.type, ref: actorOf(credentials) });
   });
 
-  router.get('/flavors', async (req, res) => {
+  api.get('/flavors', async (req, res) => {
     await httpAuth.credentials(req, anyPrincipal);
     res.json({ items: service.listFlavors() });
   });
 
-  router.get('/runtimes', async (req, res) => {
+  api.get('/runtimes', async (req, res) => {
     await httpAuth.credentials(req, anyPrincipal);
     res.json(service.listRuntimes());
   });
 
   /** Runs an action inside an auditor event: success with what `describe` says of the result, or fail. */
   async function audited<T>(
-    req: express.Request,
+    req: AuditedRequest,
     eventId: string,
     severityLevel: 'low' | 'medium' | 'high',
     action: () => Promise<T>,
@@ -96,9 +139,9 @@ export async function createRouter(
     }
   }
 
-  router.post('/instances', async (req, res) => {
+  api.post('/instances', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
-    const dryRun = req.query.dryRun === 'true';
+    const dryRun = req.query.dryRun === true;
     try {
       const instance = await audited(
         req,
@@ -121,16 +164,16 @@ export async function createRouter(
     }
   });
 
-  router.get('/instances', async (req, res) => {
+  api.get('/instances', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const query = parse(listInstancesQuerySchema, req.query, 'query');
     res.json(
       await service.list(
         {
-          owners: query.owner ? [query.owner].flat() : undefined,
-          statuses: query.status ? [query.status].flat() : undefined,
+          owners: query.owner,
+          statuses: query.status,
           flavorId: query.flavor,
-          engines: query.engine ? [query.engine].flat() : undefined,
+          engines: query.engine,
           name: query.name,
           search: query.search,
           limit: query.limit,
@@ -141,12 +184,12 @@ export async function createRouter(
     );
   });
 
-  router.get('/instances/:id', async (req, res) => {
+  api.get('/instances/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     res.json(await service.get(req.params.id, credentials));
   });
 
-  router.patch('/instances/:id', async (req, res) => {
+  api.patch('/instances/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const body = parse(updateInstanceRequestSchema, req.body ?? {}, 'body');
     res.json(
@@ -160,7 +203,7 @@ export async function createRouter(
     );
   });
 
-  router.delete('/instances/:id', async (req, res) => {
+  api.delete('/instances/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     res
       .status(202)
@@ -175,7 +218,7 @@ export async function createRouter(
       );
   });
 
-  router.post('/instances/:id/deploy', async (req, res) => {
+  api.post('/instances/:id/deploy', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     res
       .status(202)
@@ -190,18 +233,18 @@ export async function createRouter(
       );
   });
 
-  router.get('/instances/:id/logs', async (req, res) => {
+  api.get('/instances/:id/logs', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const { tail } = parse(logsQuerySchema, req.query, 'query');
     res.json({ text: await service.logs(req.params.id, tail, credentials) });
   });
 
-  router.get('/instances/:id/events', async (req, res) => {
+  api.get('/instances/:id/events', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     res.json({ items: await service.events(req.params.id, credentials) });
   });
 
-  router.get('/instances/:id/credentials', async (req, res) => {
+  api.get('/instances/:id/credentials', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const result = await audited(
       req,
@@ -215,7 +258,7 @@ export async function createRouter(
     res.json(result);
   });
 
-  router.get('/instances/:id/ca', async (req, res) => {
+  api.get('/instances/:id/ca', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     const { name, pem } = await service.caCertificate(
       req.params.id,
@@ -229,40 +272,17 @@ export async function createRouter(
     res.send(pem);
   });
 
-  router.post('/admin/reseal', async (req, res) => {
+  api.post('/admin/reseal', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
-    res.json(
-      await audited(
-        req,
-        'secrets-reseal',
-        'high',
-        () => service.reseal(credentials),
-        report => ({ ...report }),
-      ),
+    const report = await audited(
+      req,
+      'secrets-reseal',
+      'high',
+      () => service.reseal(credentials),
+      done => ({ ...done }),
     );
+    res.json({ ...report });
   });
-
-  // body-parser's errors, reworded to name the field at fault
-  router.use(
-    (
-      error: Error & { type?: string },
-      _req: express.Request,
-      _res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      if (error.type === 'entity.parse.failed') {
-        next(new InputError(`body: malformed JSON (${error.message})`));
-      } else if (error.type === 'entity.too.large') {
-        next(
-          new PayloadTooLargeError(
-            `body: larger than the limit of ${BODY_LIMIT}`,
-          ),
-        );
-      } else {
-        next(error);
-      }
-    },
-  );
 
   return router;
 }
@@ -284,4 +304,57 @@ function parse<T extends z.ZodTypeAny>(
     throw new InputError(`${path || where}: ${message}`);
   }
   return result.data;
+}
+
+/** body-parser's errors, reworded to name the field at fault. */
+function bodyParserErrors(
+  error: Error & { type?: string },
+  _req: express.Request,
+  _res: express.Response,
+  next: express.NextFunction,
+) {
+  if (error.type === 'entity.parse.failed') {
+    next(new InputError(`body: malformed JSON (${error.message})`));
+  } else if (error.type === 'entity.too.large') {
+    next(
+      new PayloadTooLargeError(`body: larger than the limit of ${BODY_LIMIT}`),
+    );
+  } else {
+    next(error);
+  }
+}
+
+/**
+ * A request the spec rejected: the operation's own check says why where it rejects the input
+ * too; otherwise the validator's message, its `request/body/x` paths reworded to name the
+ * field (`storageGiB: must be >= 1`, `status.0: must be equal to one of the allowed values: …`).
+ */
+function specErrors(
+  error: Error,
+  req: express.Request & { openapi?: { schema?: { operationId?: string } } },
+  res: express.Response,
+  next: express.NextFunction,
+) {
+  if (res.locals.dbaasSpecAccepted || !(error instanceof InputError)) {
+    next(error);
+    return;
+  }
+  const check =
+    CHECKS[req.openapi?.schema?.operationId as keyof DbaasApiOperations];
+  try {
+    if (check?.body) parse(check.body, req.body ?? {}, 'body');
+    if (check?.query) parse(check.query, req.query, 'query');
+  } catch (checkError) {
+    next(checkError);
+    return;
+  }
+  next(
+    new InputError(
+      error.message.replace(
+        /request\/(body|query|params|headers)((?:\/[^\s/]+)*) /g,
+        (_match, where: string, field: string) =>
+          `${field ? field.slice(1).replace(/\//g, '.') : where}: `,
+      ),
+    ),
+  );
 }
