@@ -1,5 +1,6 @@
 import { FakeManager, mockContext } from './__testUtils__/FakeManager';
 import { createProvisionVmAction } from './provisionVm';
+import { TaskCheckpoints } from './__testUtils__/TaskCheckpoints';
 
 const input = {
   name: 'orders-db',
@@ -44,16 +45,42 @@ describe('dbaas:vm:provision', () => {
     );
   });
 
-  it('creates nothing when the checkpoint already holds the instance of an earlier try', async () => {
+  it('creates nothing when a checkpoint of an earlier run of the task holds the instance', async () => {
     const manager = new FakeManager();
     manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
     const action = createProvisionVmAction({ manager });
-    const ctx = context({ checkpoint: async () => 'i-1' });
+    const task = new TaskCheckpoints();
+    await action.handler(context({ checkpoint: task.run('provision') }));
+    expect(manager.called('createInstance')).toHaveLength(1);
 
-    await action.handler(ctx);
+    const retried = context({ checkpoint: task.run('provision') });
+    await action.handler(retried);
 
-    expect(manager.called('createInstance')).toEqual([]);
-    expect(ctx.output).toHaveBeenCalledWith('instanceId', 'i-1');
+    expect(manager.called('createInstance')).toHaveLength(1);
+    expect(retried.output).toHaveBeenCalledWith('instanceId', 'i-1');
+  });
+
+  it('creates again under a checkpoint key of its own: another step or another name', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
+    const action = createProvisionVmAction({ manager });
+    const task = new TaskCheckpoints();
+    await action.handler(context({ checkpoint: task.run('provision') }));
+
+    await action.handler(context({ checkpoint: task.run('provision-2') }));
+    await action.handler(
+      mockContext(
+        { ...input, name: 'billing-db' },
+        { checkpoint: task.run('provision') },
+      ),
+    );
+
+    expect(manager.called('createInstance')).toHaveLength(3);
+    expect([...task.saved.keys()]).toEqual([
+      'v1.task.checkpoint.provision.dbaas.instance.create.orders-db',
+      'v1.task.checkpoint.provision-2.dbaas.instance.create.orders-db',
+      'v1.task.checkpoint.provision.dbaas.instance.create.billing-db',
+    ]);
   });
 
   it('validates with the Manager on a dry run and creates nothing', async () => {

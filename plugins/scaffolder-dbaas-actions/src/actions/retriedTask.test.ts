@@ -1,0 +1,113 @@
+import { DbaasApi } from '@dbaas/plugin-dbaas-common';
+import { ManagerClientFactory } from '../managerClient';
+import { mockContext } from './__testUtils__/FakeManager';
+import {
+  localFlavor,
+  RealManager,
+  startRealManager,
+} from './__testUtils__/realManager';
+import { TaskCheckpoints } from './__testUtils__/TaskCheckpoints';
+import { createProvisionVmAction } from './provisionVm';
+
+jest.setTimeout(120_000);
+
+/**
+ * The Manager's client, except that the first call of `method` fails once the Manager has
+ * done it: 'after', the task worker dies after the call returned; 'before-answer', the
+ * answer is lost on its way.
+ */
+function crashingOnce(
+  manager: ManagerClientFactory,
+  method: keyof DbaasApi,
+  when: 'after' | 'before-answer',
+): ManagerClientFactory {
+  let crashed = false;
+  return {
+    async forCredentials(credentials) {
+      const session = await manager.forCredentials(credentials);
+      const api = Object.create(session.api) as DbaasApi;
+      (api as any)[method] = async (...args: unknown[]) => {
+        const result = await (session.api as any)[method](...args);
+        if (!crashed) {
+          crashed = true;
+          throw new Error(
+            when === 'after'
+              ? `task worker crashed after ${method}`
+              : `connection reset before the answer to ${method}`,
+          );
+        }
+        return result;
+      };
+      return { ...session, api };
+    },
+  };
+}
+
+describe('a retried dbaas:vm:provision on the real Manager', () => {
+  let real: RealManager;
+
+  beforeAll(async () => {
+    real = await startRealManager();
+  });
+  afterAll(() => real?.stop());
+
+  const input = (name: string) => ({
+    name,
+    owner: 'group:default/team-a',
+    flavorId: localFlavor.id,
+  });
+
+  it('makes no second database when the first run crashed right after the create', async () => {
+    const task = new TaskCheckpoints();
+    // the create is done and checkpointed; the run dies at its first look at the instance
+    const first = mockContext(input('retried-db'), {
+      checkpoint: task.run('provision'),
+    });
+    await expect(
+      createProvisionVmAction({
+        manager: crashingOnce(real.manager, 'getInstance', 'after'),
+      }).handler(first),
+    ).rejects.toThrow('task worker crashed after getInstance');
+    expect((await real.list()).map(i => i.name)).toEqual(['retried-db']);
+
+    const second = mockContext(input('retried-db'), {
+      checkpoint: task.run('provision'),
+    });
+    await createProvisionVmAction({ manager: real.manager }).handler(second);
+
+    const instances = await real.list();
+    expect(instances.map(i => i.name)).toEqual(['retried-db']);
+    expect(second.output).toHaveBeenCalledWith('instanceId', instances[0].id);
+    expect(second.logger.info).not.toHaveBeenCalledWith(
+      expect.stringContaining('Requested database'),
+    );
+    expect([...task.saved.keys()]).toEqual([
+      'v1.task.checkpoint.provision.dbaas.instance.create.retried-db',
+    ]);
+  });
+
+  it('makes no second database when the answer to the create was lost, and the retry says why it stops', async () => {
+    const task = new TaskCheckpoints();
+    // the Manager made it, but the run never learnt the id: its checkpoint failed
+    const first = mockContext(input('lost-answer-db'), {
+      checkpoint: task.run('provision'),
+    });
+    await expect(
+      createProvisionVmAction({
+        manager: crashingOnce(real.manager, 'createInstance', 'before-answer'),
+      }).handler(first),
+    ).rejects.toThrow('connection reset before the answer to createInstance');
+
+    const second = mockContext(input('lost-answer-db'), {
+      checkpoint: task.run('provision'),
+    });
+    await expect(
+      createProvisionVmAction({ manager: real.manager }).handler(second),
+    ).rejects.toThrow(
+      "name: 'lost-answer-db' is already used by another database",
+    );
+    expect(
+      (await real.list()).filter(i => i.name === 'lost-answer-db'),
+    ).toHaveLength(1);
+  });
+});
