@@ -7,6 +7,7 @@ describe('dbaas:container:deploy examples', () => {
   it.each(
     exampleInputs(examples, {
       'steps.provision.output.instanceId': 'i-1',
+      'parameters.deletionProtection': true,
     }).map(e => [e.description, e.input] as const),
   )('%s: valid input that the action runs', async (_description, input) => {
     const manager = new FakeManager();

@@ -25,4 +25,21 @@ export const examples: TemplateExample[] = [
       },
     }),
   },
+  {
+    description:
+      'Deploy a database that refuses deletes once it is ready (a cancel before that still deletes it)',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'deploy',
+          action: 'dbaas:container:deploy',
+          name: 'Deploy database',
+          input: {
+            instanceId: '${{ steps.provision.output.instanceId }}',
+            deletionProtection: '${{ parameters.deletionProtection }}',
+          },
+        },
+      ],
+    }),
+  },
 ];

@@ -7,6 +7,8 @@ import { waitForInstance } from './waitForInstance';
 /**
  * `dbaas:container:deploy`: deploys the flavor's engine on the host made by
  * `dbaas:vm:provision` and waits until it is healthy. Outputs never hold the password.
+ * A task cancelled meanwhile deletes the instance. Deletion protection, when asked for,
+ * is turned on only once the database is ready, so that a cancel before can delete it.
  */
 export function createDeployContainerAction(deps: {
   manager: ManagerClientFactory;
@@ -15,13 +17,21 @@ export function createDeployContainerAction(deps: {
   return createTemplateAction({
     id: 'dbaas:container:deploy',
     description:
-      "Deploys the flavor's database engine on the provisioned host and waits until it is healthy",
+      "Deploys the flavor's database engine on the provisioned host and waits until it is healthy. " +
+      'A cancelled task deletes the instance; deletion protection is turned on only once the database is ready',
     examples,
     supportsDryRun: true,
     schema: {
       input: {
         instanceId: z =>
           z.string().min(1).describe('The id output by dbaas:vm:provision'),
+        deletionProtection: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Refuse deletes until turned off; turned on once the database is ready',
+            ),
       },
       output: {
         endpoint: z =>
@@ -42,7 +52,7 @@ export function createDeployContainerAction(deps: {
       },
     },
     async handler(ctx) {
-      const { instanceId } = ctx.input;
+      const { instanceId, deletionProtection } = ctx.input;
       const instanceUrl = `${deps.appBaseUrl}/dbaas/instances/${instanceId}`;
       if (ctx.isDryRun) {
         ctx.logger.info(
@@ -79,6 +89,14 @@ export function createDeployContainerAction(deps: {
         until: i => i?.status === 'running',
         deleteOnCancel: true,
       }))!;
+      if (deletionProtection) {
+        await session.api.updateInstance(
+          instanceId,
+          { deletionProtection: true },
+          { token: session.token },
+        );
+        ctx.logger.info(`Deletion protection of ${ready.name} is on`);
+      }
       ctx.logger.info(
         `Database ${ready.name} is ready at ${ready.endpoint!.host}:${
           ready.endpoint!.port

@@ -20,7 +20,7 @@ describe('dbaas:vm:provision examples', () => {
     await action.handler(ctx);
 
     expect(manager.called('createInstance').map(c => c.args[0])).toEqual([
-      { ...input, holdAtHost: true },
+      { ...input, deletionProtection: false, holdAtHost: true },
     ]);
     expect(ctx.output).toHaveBeenCalledWith('host', '10.0.0.7');
   });

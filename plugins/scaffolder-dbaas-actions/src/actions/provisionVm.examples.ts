@@ -22,7 +22,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Provision a protected database that serves a component, on a given runtime',
+      'Provision a database that serves a component, on a given runtime',
     example: yaml.stringify({
       steps: [
         {
@@ -34,7 +34,6 @@ export const examples: TemplateExample[] = [
             owner: '${{ parameters.owner }}',
             flavorId: '${{ parameters.flavorId }}',
             runtime: 'local',
-            deletionProtection: true,
             component: 'component:default/orders-service',
           },
         },

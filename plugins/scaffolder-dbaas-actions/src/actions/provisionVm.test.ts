@@ -28,7 +28,10 @@ describe('dbaas:vm:provision', () => {
     expect(manager.called('createInstance')).toEqual([
       {
         method: 'createInstance',
-        args: [{ ...input, holdAtHost: true }, { token: 'token-for-alice' }],
+        args: [
+          { ...input, deletionProtection: false, holdAtHost: true },
+          { token: 'token-for-alice' },
+        ],
         token: 'token-for-alice',
       },
     ]);

@@ -2,11 +2,17 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { instanceEntityRef } from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../managerClient';
 import { examples } from './provisionVm.examples';
-import { waitForInstance } from './waitForInstance';
+import { deleteIfCancelledLater, waitForInstance } from './waitForInstance';
 
 /**
  * `dbaas:vm:provision`: asks the Manager for a new instance and waits until its host
  * ("VM") is provisioned. The engine is deployed by `dbaas:container:deploy`.
+ *
+ * A cancelled task deletes the instance: while this step waits, and also later, until
+ * `dbaas:container:deploy` made the database ready (between two steps the scaffolder runs
+ * no action, so this step leaves a listener on the task's cancel signal). The instance is
+ * therefore created without deletion protection; `dbaas:container:deploy` turns it on once
+ * the database is ready (its input `deletionProtection`).
  */
 export function createProvisionVmAction(deps: {
   manager: ManagerClientFactory;
@@ -14,7 +20,10 @@ export function createProvisionVmAction(deps: {
   return createTemplateAction({
     id: 'dbaas:vm:provision',
     description:
-      'Requests a database from the DBaaS Manager and waits until its host is provisioned',
+      'Requests a database from the DBaaS Manager and waits until its host is provisioned. ' +
+      'A cancelled task deletes the instance until dbaas:container:deploy made it ready; ' +
+      'so deletion protection is turned on by dbaas:container:deploy once the database is ready ' +
+      '(pass deletionProtection to that step)',
     examples,
     supportsDryRun: true,
     schema: {
@@ -40,7 +49,12 @@ export function createProvisionVmAction(deps: {
             .preprocess(v => (v === '' ? undefined : v), z.string().optional())
             .describe("Runtime; default: the Manager's dbaas.defaultRuntime"),
         deletionProtection: z =>
-          z.boolean().optional().describe('Refuse deletes until turned off'),
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Not applied here: give it to dbaas:container:deploy, which turns protection on once the database is ready (until then a cancelled task deletes the instance)',
+            ),
         component: z =>
           z
             .string()
@@ -67,16 +81,22 @@ export function createProvisionVmAction(deps: {
         deletionProtection,
         component,
       } = ctx.input;
-      // an optional template field left empty arrives as ''
+      // an optional template field left empty arrives as ''; protection comes with the
+      // deploy step, so that a cancelled task can still delete the instance
       const request = {
         name,
         owner,
         flavorId,
         storageGiB,
         runtime,
-        deletionProtection,
+        deletionProtection: false,
         component: component || undefined,
       };
+      if (deletionProtection) {
+        ctx.logger.info(
+          'Deletion protection is not applied by this step: dbaas:container:deploy turns it on once the database is ready, when given deletionProtection',
+        );
+      }
 
       if (ctx.isDryRun) {
         const planned = await session.api.createInstance(request, {
@@ -115,6 +135,13 @@ export function createProvisionVmAction(deps: {
         until: i => !!i?.host,
         deleteOnCancel: true,
       }))!;
+      deleteIfCancelledLater({
+        signal: ctx.signal,
+        session: async () =>
+          deps.manager.forCredentials(await ctx.getInitiatorCredentials()),
+        instanceId,
+        logger: ctx.logger,
+      });
       ctx.output('instanceId', instanceId);
       ctx.output('host', instance.host!);
       ctx.output('entityRef', instanceEntityRef(instance));

@@ -2,6 +2,7 @@ import { DbaasApi } from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../managerClient';
 import { mockContext } from './__testUtils__/FakeManager';
 import {
+  afterCalls,
   localFlavor,
   RealManager,
   startRealManager,
@@ -12,9 +13,9 @@ import { createProvisionVmAction } from './provisionVm';
 jest.setTimeout(120_000);
 
 /**
- * The Manager's client, except that the first call of `method` fails once the Manager has
- * done it: 'after', the task worker dies after the call returned; 'before-answer', the
- * answer is lost on its way.
+ * The Manager's client whose first call of `method` fails once the Manager has done it:
+ * 'after', the task worker dies after the call returned; 'before-answer', the answer is
+ * lost on its way.
  */
 function crashingOnce(
   manager: ManagerClientFactory,
@@ -22,25 +23,15 @@ function crashingOnce(
   when: 'after' | 'before-answer',
 ): ManagerClientFactory {
   let crashed = false;
-  return {
-    async forCredentials(credentials) {
-      const session = await manager.forCredentials(credentials);
-      const api = Object.create(session.api) as DbaasApi;
-      (api as any)[method] = async (...args: unknown[]) => {
-        const result = await (session.api as any)[method](...args);
-        if (!crashed) {
-          crashed = true;
-          throw new Error(
-            when === 'after'
-              ? `task worker crashed after ${method}`
-              : `connection reset before the answer to ${method}`,
-          );
-        }
-        return result;
-      };
-      return { ...session, api };
-    },
-  };
+  return afterCalls(manager, method, () => {
+    if (crashed) return;
+    crashed = true;
+    throw new Error(
+      when === 'after'
+        ? `task worker crashed after ${method}`
+        : `connection reset before the answer to ${method}`,
+    );
+  });
 }
 
 describe('a retried dbaas:vm:provision on the real Manager', () => {

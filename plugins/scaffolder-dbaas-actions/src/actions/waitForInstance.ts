@@ -34,7 +34,42 @@ export async function waitForInstance(
   }
 }
 
-async function deleteCancelled({ session, instanceId, logger }: WaitOptions) {
+/**
+ * When the task is cancelled later, after this step ended (the scaffolder then runs no
+ * further action), deletes the instance unless it is running by then: a later step that
+ * made it ready owns it. Errors are logged, never thrown.
+ */
+export function deleteIfCancelledLater(options: {
+  signal?: AbortSignal;
+  session: () => Promise<ManagerSession>;
+  instanceId: string;
+  logger: LoggerService;
+}) {
+  const { signal, instanceId, logger } = options;
+  if (!signal) return;
+  const onAbort = async () => {
+    try {
+      const session = await options.session();
+      const instance = await getOrUndefined(session, instanceId);
+      if (!instance || ['running', 'deleting'].includes(instance.status)) {
+        return;
+      }
+      await deleteCancelled({ session, instanceId, logger });
+    } catch (error) {
+      logger.warn(
+        `Task cancelled; could not check instance ${instanceId} (${error}); it fails at its provisioning deadline if never deployed`,
+      );
+    }
+  };
+  if (signal.aborted) void onAbort();
+  else signal.addEventListener('abort', () => void onAbort(), { once: true });
+}
+
+async function deleteCancelled({
+  session,
+  instanceId,
+  logger,
+}: Pick<WaitOptions, 'session' | 'instanceId' | 'logger'>) {
   try {
     await session.api.deleteInstance(instanceId, { token: session.token });
     logger.info(`Task cancelled: deleting instance ${instanceId}`);

@@ -81,6 +81,14 @@ export class FakeManager implements ManagerClientFactory {
       });
       return this.base();
     },
+    updateInstance: async (id, request, options) => {
+      this.calls.push({
+        method: 'updateInstance',
+        args: [id, request],
+        token: options?.token,
+      });
+      return { ...this.base(), ...request };
+    },
     deleteInstance: async (id, options) => {
       this.calls.push({
         method: 'deleteInstance',

@@ -6,7 +6,7 @@ import {
 import { ResponseError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
-import { Instance } from '@dbaas/plugin-dbaas-common';
+import { DbaasApi, Instance } from '@dbaas/plugin-dbaas-common';
 import { portFree, processesUsing } from 'e2e-tests';
 import fs from 'fs';
 import { AddressInfo } from 'net';
@@ -14,6 +14,7 @@ import os from 'os';
 import path from 'path';
 import {
   createManagerClientFactory,
+  ManagerClientFactory,
   ManagerSession,
 } from '../../managerClient';
 
@@ -177,4 +178,27 @@ export async function startRealManager() {
 }
 
 export type RealManager = Awaited<ReturnType<typeof startRealManager>>;
+
+/**
+ * The Manager's client with `then` run after each call of `method` returned (the Manager
+ * did it): `then` may throw, as a task worker that dies there, or cancel the task.
+ */
+export function afterCalls<M extends keyof DbaasApi>(
+  manager: ManagerClientFactory,
+  method: M,
+  then: (result: Awaited<ReturnType<DbaasApi[M]>>) => void,
+): ManagerClientFactory {
+  return {
+    async forCredentials(credentials) {
+      const session = await manager.forCredentials(credentials);
+      const api = Object.create(session.api) as DbaasApi;
+      api[method] = (async (...args: unknown[]) => {
+        const result = await (session.api[method] as Function)(...args);
+        then(result);
+        return result;
+      }) as DbaasApi[M];
+      return { ...session, api };
+    },
+  };
+}
 export type { ManagerSession };
