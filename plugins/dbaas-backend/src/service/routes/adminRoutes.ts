@@ -1,0 +1,20 @@
+import { anyPrincipal, audited } from './audited';
+import { ApiRouter, RouteDeps } from './deps';
+
+/** What platform admins do: re-seal secrets under a new key. */
+export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
+  const { service, httpAuth, auditor } = deps;
+
+  api.post('/admin/reseal', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const report = await audited(
+      auditor,
+      req,
+      'secrets-reseal',
+      'high',
+      () => service.reseal(credentials),
+      done => ({ ...done }),
+    );
+    res.json({ ...report });
+  });
+}

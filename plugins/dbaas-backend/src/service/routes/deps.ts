@@ -1,0 +1,13 @@
+import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import { ApiRouter as SpecRouter } from '@backstage/backend-openapi-utils';
+import { spec } from '../../schema/openapi/generated/router';
+import { InstanceService } from '../InstanceService';
+
+/** The router generated from the spec: its routes are typed by it. */
+export type ApiRouter = SpecRouter<typeof spec>;
+
+export interface RouteDeps {
+  service: InstanceService;
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+}
