@@ -129,6 +129,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
     settingsSchema,
     {
       defaultRuntime: root?.getOptional('defaultRuntime'),
+      replicaId: root?.getOptional('replicaId'),
       provisioning: root?.getOptional('provisioning'),
       reconcile: root?.getOptional('reconcile'),
       quotas: root?.getOptional('quotas'),

@@ -1,0 +1,348 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import {
+  dbaasRuntimesExtensionPoint,
+  HostRef,
+  Runtime,
+  RuntimeFault,
+  sleep,
+  StepContext,
+} from '@dbaas/plugin-dbaas-node';
+import fs from 'fs';
+import { Pool, PoolClient } from 'pg';
+import {
+  createDockerRuntime,
+  readDockerRuntimeConfig,
+} from '../../runtimes/docker';
+import { createLocalRuntime } from '../../runtimes/local';
+
+/** The runtime calls that make or remove something. */
+export type Call = 'provision' | 'deploy' | 'remove' | 'destroy';
+
+/**
+ * What a scripted call does instead of (or besides) its work: throttled (429) or a server error
+ * (500) from the runtime's API; slower than the step limit (honours its signal); hung (ignores
+ * it, never answers); half-created (the work is done, then the answer is lost); or the disk full.
+ */
+export type FaultKind =
+  | 'throttle'
+  | '5xx'
+  | 'timeout'
+  | 'hang'
+  | 'half-created'
+  | 'enospc';
+
+export interface ScriptedFault {
+  call: Call;
+  kind: FaultKind;
+  /** How many calls in a row it hits (default 1). */
+  times?: number;
+}
+
+/** One line of the journal: a runtime call that began, ended or failed, by which replica. */
+export interface JournalEntry {
+  t: number;
+  replica: string;
+  runtime: string;
+  call: Call;
+  id: string;
+  name?: string;
+  ev: 'begin' | 'end' | 'fail';
+  error?: string;
+}
+
+export function readJournal(file: string): JournalEntry[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(line => JSON.parse(line));
+}
+
+/** Error objects as a runtime's API client throws them. */
+function faultError(kind: FaultKind): Error {
+  switch (kind) {
+    case 'throttle':
+      return Object.assign(
+        new Error('(HTTP code 429) too many requests - rate exceeded'),
+        { statusCode: 429 },
+      );
+    case '5xx':
+      return Object.assign(
+        new Error('(HTTP code 500) server error - internal error'),
+        { statusCode: 500 },
+      );
+    case 'enospc':
+      return Object.assign(
+        new Error('ENOSPC: no space left on device, write'),
+        { code: 'ENOSPC' },
+      );
+    default:
+      return Object.assign(
+        new Error('socket hang up: the answer was lost after the request'),
+        { code: 'ECONNRESET' },
+      );
+  }
+}
+
+/**
+ * Wraps a real runtime: every call that makes or removes something is journaled (one JSON line,
+ * written synchronously, so a SIGKILL loses no finished line), may be slowed down by
+ * `latencyMs`, and may meet the faults scripted for the instance's name in `faults`.
+ */
+function instrument(
+  inner: Runtime,
+  name: string,
+  config: Config,
+  journal: { file?: string; replica: string },
+): Runtime {
+  const faults = new Map<string, ScriptedFault[]>(
+    Object.entries(
+      (config.getOptional('faults') as Record<string, ScriptedFault[]>) ?? {},
+    ).map(([instanceName, list]) => [
+      instanceName,
+      list.map(f => ({ ...f, times: f.times ?? 1 })),
+    ]),
+  );
+  const latencyMs = config.getOptionalNumber('latencyMs') ?? 0;
+  const names = new Map<string, string>();
+  const record = (entry: Omit<JournalEntry, 't' | 'replica' | 'runtime'>) => {
+    if (journal.file) {
+      fs.appendFileSync(
+        journal.file,
+        `${JSON.stringify({
+          t: Date.now(),
+          replica: journal.replica,
+          runtime: name,
+          ...entry,
+        })}\n`,
+      );
+    }
+  };
+  const wrap = async <T>(
+    call: Call,
+    id: string,
+    instanceName: string | undefined,
+    ctx: StepContext,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    if (instanceName) names.set(id, instanceName);
+    const known = instanceName ?? names.get(id);
+    record({ call, id, name: known, ev: 'begin' });
+    try {
+      if (latencyMs) await sleep(latencyMs * (0.5 + Math.random()), ctx.signal);
+      const scripted = known
+        ? faults.get(known)?.find(f => f.call === call && f.times! > 0)
+        : undefined;
+      let result: T;
+      if (!scripted) {
+        result = await work();
+      } else {
+        scripted.times!--;
+        if (scripted.kind === 'hang') {
+          // ignores its signal: the Manager must abandon it
+          result = await new Promise<T>(() => {});
+        } else if (scripted.kind === 'timeout') {
+          await sleep(24 * 3_600_000, ctx.signal);
+          throw Object.assign(new Error('the request was aborted'), {
+            code: 'ABORT_ERR',
+          });
+        } else if (scripted.kind === 'half-created') {
+          await work();
+          throw faultError(scripted.kind);
+        } else {
+          throw faultError(scripted.kind);
+        }
+      }
+      record({ call, id, name: known, ev: 'end' });
+      return result;
+    } catch (error) {
+      record({
+        call,
+        id,
+        name: known,
+        ev: 'fail',
+        error: (error as Error).message,
+      });
+      throw error;
+    }
+  };
+  const nameOf = (database: string) => database.replace(/_/g, '-');
+  return {
+    ...inner,
+    name,
+    host: {
+      ...inner.host,
+      provision: (spec, ctx) =>
+        wrap('provision', spec.instanceId, spec.instanceName, ctx, () =>
+          inner.host.provision(spec, ctx),
+        ),
+      describe: ref => inner.host.describe(ref),
+      find: id => inner.host.find(id),
+      destroy: (ref: HostRef, ctx) =>
+        wrap('destroy', ref.instanceId, undefined, ctx, () =>
+          inner.host.destroy(ref, ctx),
+        ),
+    },
+    engine: {
+      ...inner.engine,
+      deploy: (ref, spec, secrets, ctx) =>
+        wrap('deploy', spec.instanceId, nameOf(spec.database), ctx, () =>
+          inner.engine.deploy(ref, spec, secrets, ctx),
+        ),
+      health: (ref, spec, secrets) => inner.engine.health(ref, spec, secrets),
+      stop: (ref, spec, ctx) => inner.engine.stop(ref, spec, ctx),
+      start: (ref, spec, secrets, ctx) =>
+        inner.engine.start(ref, spec, secrets, ctx),
+      remove: (ref, spec, ctx) =>
+        wrap('remove', spec.instanceId, nameOf(spec.database), ctx, () =>
+          inner.engine.remove(ref, spec, ctx),
+        ),
+    },
+    unsupportedReason: flavor => inner.unsupportedReason(flavor),
+  };
+}
+
+/**
+ * Each instance a role and a schema it owns on one shared PostgreSQL server (the database of
+ * `url`), like the shared-postgres example module but lighter: a hundred CREATE/DROP DATABASE
+ * force a checkpoint each and take minutes on two cores. Every step is idempotent on its own,
+ * so a replica killed between creating the role and the schema leaves a state the next one
+ * completes.
+ */
+export function sharedServerRuntime(url: string): Runtime {
+  // a few connections per replica: a hundred calls at once must not exhaust the server
+  const pool = new Pool({ connectionString: url, max: 3 });
+  pool.on('error', () => {});
+  const admin = async <T>(work: (client: PoolClient) => Promise<T>) => {
+    const client = await pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  };
+  const server = new URL(url);
+  return {
+    name: 'shared',
+    unsupportedReason: flavor =>
+      flavor.engine === 'postgresql' ? undefined : 'postgresql only',
+    host: {
+      provision: async spec => ({
+        runtime: 'shared',
+        instanceId: spec.instanceId,
+        address: server.hostname,
+        data: {},
+      }),
+      describe: async () => ({ exists: true }),
+      find: async () => undefined,
+      destroy: async () => {},
+    },
+    engine: {
+      async deploy(_host, spec, secrets) {
+        await admin(async client => {
+          const role = await client.query(
+            'SELECT 1 FROM pg_roles WHERE rolname = $1',
+            [spec.username],
+          );
+          if (!role.rowCount) {
+            await client.query(
+              `CREATE ROLE "${spec.username}" LOGIN PASSWORD '${secrets.password}'`,
+            );
+          }
+          await client.query(
+            `CREATE SCHEMA IF NOT EXISTS "${spec.database}" AUTHORIZATION "${spec.username}"`,
+          );
+        }).catch(error => {
+          throw new RuntimeFault(
+            'ENGINE_START_FAILED',
+            `the shared server refused the database: ${error.message}`,
+          );
+        });
+        return {
+          host: server.hostname,
+          port: Number(server.port || 5432),
+          database: server.pathname.slice(1) || 'postgres',
+          user: spec.username,
+        };
+      },
+      async health(_host, spec) {
+        const exists = await admin(client =>
+          client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+            spec.database,
+          ]),
+        );
+        return exists.rowCount
+          ? { state: 'healthy' }
+          : { state: 'unhealthy', message: 'its schema is gone' };
+      },
+      stop: async () => {},
+      start: async () => {},
+      async remove(_host, spec) {
+        await admin(async client => {
+          await client.query(
+            `DROP SCHEMA IF EXISTS "${spec.database}" CASCADE`,
+          );
+          await client.query(`DROP ROLE IF EXISTS "${spec.username}"`);
+        });
+      },
+    },
+  };
+}
+
+/**
+ * The runtimes of the reliability tests, each a real one instrumented (journal, latency,
+ * scripted faults): `test-shared` (a role and schema each on a shared PostgreSQL server, config `url`),
+ * `test-local` (the local runtime's servers, config `dataDir`) and `test-docker` (the Docker
+ * runtime, config as dbaas.runtimes.docker). Each is offered once its block is configured.
+ */
+export function reliabilityRuntimesModule(journal: {
+  file?: string;
+  replica: string;
+}) {
+  return createBackendModule({
+    pluginId: 'dbaas',
+    moduleId: 'reliability-runtimes',
+    register(reg) {
+      reg.registerInit({
+        deps: { runtimes: dbaasRuntimesExtensionPoint },
+        async init({ runtimes }) {
+          runtimes.addRuntime({
+            name: 'test-shared',
+            create: ({ config }) =>
+              instrument(
+                sharedServerRuntime(config.getString('url')),
+                'test-shared',
+                config,
+                journal,
+              ),
+          });
+          runtimes.addRuntime({
+            name: 'test-local',
+            create: ({ config }) =>
+              instrument(
+                createLocalRuntime({
+                  dataDir: config.getString('dataDir'),
+                  host: '127.0.0.1',
+                }),
+                'test-local',
+                config,
+                journal,
+              ),
+          });
+          runtimes.addRuntime({
+            name: 'test-docker',
+            create: ({ config }) =>
+              instrument(
+                createDockerRuntime(readDockerRuntimeConfig(config)),
+                'test-docker',
+                config,
+                journal,
+              ),
+          });
+        },
+      });
+    },
+  });
+}
