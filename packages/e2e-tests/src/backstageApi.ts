@@ -72,3 +72,30 @@ export async function runTemplate(
     await new Promise(resolve => setTimeout(resolve, 500));
   }
 }
+
+/**
+ * Polls GET `path` until `done` holds for its answer; fails after `timeoutMs`, saying
+ * what it waited for and the last answer.
+ */
+export async function waitForApi<T = any>(
+  backendUrl: string,
+  token: string,
+  path: string,
+  what: string,
+  done: (answer: { status: number; body: T }) => boolean,
+  timeoutMs = 90_000,
+): Promise<{ status: number; body: T }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await api<T>(backendUrl, token, path);
+    if (done(answer)) return answer;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Waited ${timeoutMs / 1000} s for ${what} (GET ${path}); last answer: ${
+          answer.status
+        } ${JSON.stringify(answer.body)}`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+}

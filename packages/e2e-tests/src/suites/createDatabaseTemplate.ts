@@ -1,20 +1,15 @@
 // Suites are functions so that portal.e2e.ts can run them all against one portal.
 /* eslint-disable jest/no-export */
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
 import yaml from 'yaml';
-import { api, guestToken, runTemplate } from '../backstageApi';
+import { api, guestToken, runTemplate, waitForApi } from '../backstageApi';
+import { portFree } from '../leftovers';
 import { Portal, repoRoot } from '../portal';
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+const catalogPath =
+  '/api/catalog/entities/by-name/resource/default/e2e-orders-db';
 
 const values = {
   name: 'e2e-orders-db',
@@ -76,6 +71,24 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
     );
     const instanceId = instanceUrl.split('/').pop()!;
 
+    // the catalog has the database as a Resource, owned as asked, serving its component
+    const resource = await waitForApi(
+      backendUrl,
+      token,
+      catalogPath,
+      'the Resource of e2e-orders-db in the catalog',
+      ({ status }) => status === 200,
+    );
+    expect(resource.body).toMatchObject({
+      kind: 'Resource',
+      metadata: { name: 'e2e-orders-db' },
+      spec: {
+        type: 'database',
+        owner: 'group:default/guests',
+        dependencyOf: ['component:default/orders-service'],
+      },
+    });
+
     const instance = await api(
       backendUrl,
       token,
@@ -130,6 +143,14 @@ export function createDatabaseTemplateTests(portal: () => Portal) {
         .status,
     ).toBe(404);
     expect(await portFree(port)).toBe(true);
+    // and the catalog lets it go (with the provider's next full refresh)
+    await waitForApi(
+      backendUrl,
+      token,
+      catalogPath,
+      'the Resource of e2e-orders-db to leave the catalog',
+      ({ status }) => status === 404,
+    );
     const dataDir = portal().dataDir;
     expect(dataDir && fs.existsSync(path.join(dataDir, instanceId))).toBe(
       false,
