@@ -99,3 +99,41 @@ export async function waitForApi<T = any>(
     await new Promise(resolve => setTimeout(resolve, 1000));
   }
 }
+
+/**
+ * Deletes every database instance the guest can see (turning deletion protection off
+ * first) and waits until each is gone; answers the ids it found.
+ */
+export async function deleteAllInstances(
+  backendUrl: string,
+  token: string,
+): Promise<string[]> {
+  const { body } = await api(
+    backendUrl,
+    token,
+    '/api/dbaas/instances?limit=500',
+  );
+  const instances: Array<{ id: string; deletionProtection: boolean }> =
+    body?.items ?? [];
+  for (const { id, deletionProtection } of instances) {
+    const path = `/api/dbaas/instances/${id}`;
+    if (deletionProtection) {
+      await api(backendUrl, token, path, {
+        method: 'PATCH',
+        body: { deletionProtection: false },
+      });
+    }
+    await api(backendUrl, token, path, { method: 'DELETE' });
+  }
+  for (const { id } of instances) {
+    await waitForApi(
+      backendUrl,
+      token,
+      `/api/dbaas/instances/${id}`,
+      `instance ${id} to be deleted`,
+      ({ status }) => status === 404,
+      120_000,
+    );
+  }
+  return instances.map(i => i.id);
+}

@@ -6,6 +6,7 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
 import { spawn } from 'child_process';
+import { dockerObjectsOf, processesUsing } from 'e2e-tests';
 import fs from 'fs';
 import { AddressInfo } from 'net';
 import os from 'os';
@@ -82,19 +83,25 @@ describe('dbaas CLI against a running backend', () => {
 
   afterAll(async () => {
     // delete whatever is left (also after a failed test), and wait: no server outlives the test
-    let left: Array<{ name: string }> = [];
+    let left: Array<{ id: string; name: string }> = [];
+    const seen = new Set<string>();
     for (let i = 0; i < 240; i++) {
       left = JSON.parse((await dbaas(['list', '--output', 'json'])).stdout);
+      left.forEach(instance => seen.add(instance.id));
       if (left.length === 0) break;
       for (const { name } of left) await dbaas(['delete', name, '--yes']);
       await new Promise(r => setTimeout(r, 500));
     }
+    const leftovers = {
+      databases: left.map(i => i.name),
+      // a server of this backend runs from a folder below dataDir
+      servers: processesUsing(dataDir),
+      docker: await dockerObjectsOf([...seen]),
+    };
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (left.length) {
+    if (Object.values(leftovers).some(found => found.length > 0)) {
       throw new Error(
-        `databases left after the CLI tests: ${left
-          .map(i => i.name)
-          .join(', ')}`,
+        `Left after the CLI tests: ${JSON.stringify(leftovers, null, 2)}`,
       );
     }
   });
@@ -264,7 +271,7 @@ describe('dbaas CLI against a running backend', () => {
     [
       ['list', '--status', 'sleeping'],
       2,
-      'error: --status must be one of provisioning, running, stopped, deleting, deleted, failed',
+      'error: --status must be one of provisioning, running, recovering, stopped, deleting, deleted, failed',
     ],
     [
       ['list', '--output', 'xml'],
