@@ -1,6 +1,7 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
+import fs from 'fs';
 import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
@@ -12,6 +13,16 @@ import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRunti
 jest.setTimeout(60_000);
 
 const asAlice = as('alice');
+
+/** The local runtime's folders of this file's backends, removed after its tests. */
+const dataDirs: string[] = [];
+function dataDir() {
+  dataDirs.push(makeDataDir('module-test'));
+  return dataDirs[dataDirs.length - 1];
+}
+afterAll(() =>
+  dataDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })),
+);
 const flavor = sharedFlavor;
 
 function config(runtimes: Record<string, unknown>) {
@@ -20,7 +31,7 @@ function config(runtimes: Record<string, unknown>) {
       dbaas: {
         flavors: [flavor],
         runtimes: {
-          local: { dataDir: makeDataDir('module-test') },
+          local: { dataDir: dataDir() },
           ...runtimes,
         },
         encryption: { key: TEST_ENCRYPTION_KEY },
@@ -160,7 +171,7 @@ describe('a runtime from another backend module', () => {
           dbaasPlugin,
           impostor,
           testCatalogFactory(),
-          config({ local: { dataDir: makeDataDir('module-test') } }),
+          config({ local: { dataDir: dataDir() } }),
         ],
       }),
     ).rejects.toThrow(
