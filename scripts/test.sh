@@ -26,5 +26,10 @@ if [ $# -eq 0 ]; then
   (cd packages/e2e-tests && yarn test:e2e --json --outputFile=../../test-results/e2e.json) || status=1
 fi
 
+if [ $# -eq 0 ]; then
+  # the fault suite (issue #15): one figure line per fault class, exit 1 on any violation
+  node --require @backstage/cli/config/nodeTransform.cjs plugins/dbaas-backend/bench/faultSuite.ts || status=1
+fi
+
 node scripts/summarize-tests.js "${reports[@]}" || status=1
 exit "$status"
