@@ -181,6 +181,14 @@ export const dbaasPlugin = createBackendPlugin({
           scope: 'global',
           fn: () => controller.reconcile(),
         });
+        // servers a host restart left down (the local runtime's) start again right away
+        deps.lifecycle.addStartupHook(() => {
+          controller
+            .reconcile()
+            .catch(error =>
+              logger.error(`Recovering instances at start-up failed: ${error}`),
+            );
+        });
         deps.lifecycle.addShutdownHook(() => controller.stop());
       },
     });

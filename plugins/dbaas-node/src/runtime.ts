@@ -76,6 +76,12 @@ export interface EngineSecrets {
 export interface EngineHealth {
   state: HealthState;
   message?: string;
+  /**
+   * `stopped`: the server is not running at all (its process or container is gone, as a host
+   * restart leaves it) and `start` may bring it back with its data; the Manager then starts it
+   * again (status `recovering`). Leave it out for a server that runs but does not answer.
+   */
+  reason?: 'stopped';
 }
 
 export interface HostProvider {

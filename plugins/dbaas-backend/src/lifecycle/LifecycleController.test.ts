@@ -176,7 +176,7 @@ describe('LifecycleController on the local runtime', () => {
     return { store, dataDir, controller, notifier, notifications, secretBox };
   }
 
-  it('notifies the owner when ready, and notices a server that died', async () => {
+  it('notifies the owner when ready, and notices a server that stops answering', async () => {
     const { store, dataDir, controller, notifications, secretBox } =
       await setUp();
     const { id } = await store.createInstance(
@@ -201,21 +201,24 @@ describe('LifecycleController on the local runtime', () => {
       }),
     });
 
+    // the process runs but answers nothing (a server that is down is started again: recovery.test.ts)
     const pidFile = path.join(dataDir, id, 'pgdata', 'postmaster.pid');
-    process.kill(
-      Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]),
-      'SIGKILL',
-    );
-    await new Promise(resolve => setTimeout(resolve, 300));
-    await controller.reconcile();
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await controller.reconcile();
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
 
-    const died = (await store.getInstance(id))!;
-    expect(died).toMatchObject({ status: 'running', health: 'unhealthy' });
+    const hung = (await store.getInstance(id))!;
+    expect(hung).toMatchObject({ status: 'running', health: 'unhealthy' });
     const events = await store.listEvents(id);
     expect(events.at(-1)).toMatchObject({
       type: 'health',
-      message:
-        'health healthy → unhealthy: the PostgreSQL server process is not running',
+      message: expect.stringMatching(
+        /^health healthy → unhealthy: PostgreSQL does not answer: /,
+      ),
     });
 
     await store.updateInstance(id, {

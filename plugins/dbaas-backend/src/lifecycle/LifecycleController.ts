@@ -6,14 +6,15 @@ import { deleteStep } from './deletion';
 import { reconcileHealth } from './healthReconcile';
 import { LifecycleContext, LifecycleOptions } from './lifecycleContext';
 import { provisionStep } from './provisioning';
+import { recoverStep } from './recovery';
 import { withLease, Work } from './workerLease';
 
 export type { LifecycleOptions } from './lifecycleContext';
 
 /**
- * Drives instances through their lifecycle (provisioning, deletion) and keeps the health of
- * running ones current. Work on an instance runs under a lease in the store, so any replica
- * can pick up where another stopped and two never work on the same instance.
+ * Drives instances through their lifecycle (provisioning, deletion, recovery) and keeps the
+ * health of running ones current. Work on an instance runs under a lease in the store, so any
+ * replica can pick up where another stopped and two never work on the same instance.
  */
 export class LifecycleController {
   private readonly active = new Map<string, Promise<void>>();
@@ -78,9 +79,12 @@ export class LifecycleController {
     await this.idle();
   }
 
-  /** Refreshes the health of running instances and records every change. */
+  /**
+   * Refreshes the health of running instances and records every change; starts again the
+   * servers that are down (after a host restart: run at start-up too).
+   */
   async reconcile() {
-    await reconcileHealth(this.lc, this.shutdown.signal);
+    await reconcileHealth(this.lc, this.shutdown.signal, id => this.kick(id));
   }
 
   engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {
@@ -121,6 +125,9 @@ export class LifecycleController {
     }
     if (instance.status === 'deleting') {
       return deleteStep(this.lc, instance, work);
+    }
+    if (instance.status === 'recovering') {
+      return recoverStep(this.lc, instance, work);
     }
     if (instance.status === 'failed' && instance.cleanupPending) {
       return cleanUpStep(this.lc, instance, work);

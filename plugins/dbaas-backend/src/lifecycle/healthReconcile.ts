@@ -1,14 +1,20 @@
+import { EngineHealth } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
+import { markRecovering } from './recovery';
 import { callRuntime } from './runtimeCall';
 
 /** A health check that takes longer than this answers `unknown`. */
 const HEALTH_CHECK_MS = 30_000;
 
-/** Refreshes the health of running instances and records every change. */
+/**
+ * Refreshes the health of running instances and records every change. One whose server is
+ * down (`stopped`) goes to `recovering` and is handed to `recover`.
+ */
 export async function reconcileHealth(
   lc: LifecycleContext,
   signal: AbortSignal,
+  recover: (id: string) => void,
 ) {
   const running = await lc.options.store.listInstances({
     statuses: ['running'],
@@ -16,7 +22,7 @@ export async function reconcileHealth(
   for (const instance of running) {
     // one instance's failure (an unreadable secret, a throwing runtime) never stops the rest
     if (signal.aborted) return;
-    await reconcileOne(lc, instance, signal).catch(error =>
+    await reconcileOne(lc, instance, signal, recover).catch(error =>
       lc.options.logger.warn(
         `Health check of instance ${instance.id} failed: ${error}`,
       ),
@@ -28,6 +34,7 @@ async function reconcileOne(
   lc: LifecycleContext,
   instance: StoredInstance,
   signal: AbortSignal,
+  recover: (id: string) => void,
 ) {
   const runtime = lc.options.runtimes.get(instance.runtime);
   const flavor = lc.flavor(instance.flavorId);
@@ -47,10 +54,16 @@ async function reconcileOne(
     },
     () =>
       runtime.engine.health(hostRef, lc.engineSpec(instance, flavor), secrets),
-  ).catch(error => ({
-    state: 'unknown' as const,
-    message: (error as Error).message,
-  }));
+  ).catch(
+    (error): EngineHealth => ({
+      state: 'unknown',
+      message: (error as Error).message,
+    }),
+  );
+  if (health.reason === 'stopped') {
+    if (await markRecovering(lc, instance, health)) recover(instance.id);
+    return;
+  }
   if (health.state === instance.health) return;
   const updated = await lc.options.store.updateInstance(
     instance.id,

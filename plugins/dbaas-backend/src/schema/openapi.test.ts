@@ -120,7 +120,7 @@ describe('openapi.yaml', () => {
       const res = await request(app).get('/instances?status=lost&limit=0');
       expect(res.status).toBe(400);
       expect(res.body.error.message).toBe(
-        'status[0]: must be one of provisioning, running, stopped, deleting, deleted, failed',
+        'status[0]: must be one of provisioning, running, recovering, stopped, deleting, deleted, failed',
       );
       const tail = await request(app).get('/instances/i-1/logs?tail=0');
       expect(tail.body.error.message).toBe(

@@ -24,12 +24,15 @@ export interface Lease {
 export class WorkQueue {
   constructor(private readonly knex: Knex) {}
 
-  /** Instances with work to do (provisioning or deleting) and no live lease but `ownLeases`. */
+  /**
+   * Instances with work to do (provisioning, recovering, deleting) and no live lease but
+   * `ownLeases`.
+   */
   async listPending(ownLeases?: string): Promise<string[]> {
     const at = new Date().toISOString();
     const dbNow = dbNowMs(this.knex);
     const rows = await this.knex(INSTANCES)
-      .whereIn('status', ['provisioning', 'deleting'])
+      .whereIn('status', ['provisioning', 'recovering', 'deleting'])
       // held at their host until a deploy is asked for, unless their deadline passed
       .whereNot(q =>
         q

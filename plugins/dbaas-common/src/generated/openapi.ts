@@ -261,10 +261,14 @@ export interface components {
     Engine: 'postgresql' | 'mysql' | 'mariadb';
     /** @description A runtime as registered with the Manager (built in: local, docker; modules add others, e.g. kubernetes, ec2): a string, not a fixed list; GET /runtimes tells which exist */
     RuntimeName: string;
-    /** @enum {string} */
+    /**
+     * @description What the Manager drives an instance through; `recovering`, a running instance whose server was found down (e.g. after a host restart) and is being started again
+     * @enum {string}
+     */
     LifecycleStatus:
       | 'provisioning'
       | 'running'
+      | 'recovering'
       | 'stopped'
       | 'deleting'
       | 'deleted'

@@ -13,6 +13,8 @@ export type LifecycleStatus = DbaasApiSchemas['LifecycleStatus'];
 export const LIFECYCLE_STATUSES = [
   'provisioning',
   'running',
+  // the server of a running instance was found down (a host restart) and is started again
+  'recovering',
   'stopped',
   'deleting',
   'deleted',

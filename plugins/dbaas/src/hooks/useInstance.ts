@@ -47,9 +47,9 @@ export function useInstance(id: string): InstanceState {
     }
   }, [api, id]);
 
-  const busy =
-    state.instance?.status === 'provisioning' ||
-    state.instance?.status === 'deleting';
+  const busy = ['provisioning', 'recovering', 'deleting'].includes(
+    state.instance?.status ?? '',
+  );
   useEffect(() => {
     if (state.gone) return undefined;
     refresh();

@@ -55,10 +55,11 @@ export function localEndpoint(host: LocalHost, spec: EngineSpec): Endpoint {
   };
 }
 
-/** Health of a server whose process is gone. */
+/** Health of a server whose process is gone: `start` brings it back. */
 export function notRunning(engineName: string): EngineHealth {
   return {
     state: 'unhealthy',
     message: `the ${engineName} server process is not running`,
+    reason: 'stopped',
   };
 }

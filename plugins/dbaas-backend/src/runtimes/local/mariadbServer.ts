@@ -201,7 +201,7 @@ export class MariadbServer implements LocalServer {
   }
 
   runningPid(host: LocalHost) {
-    return readPid(mariadbPaths(host).pid);
+    return readPid(mariadbPaths(host).pid, path.basename(this.binaries.server));
   }
 
   async stop(host: LocalHost) {

@@ -104,6 +104,9 @@ export class PostgresServer implements LocalServer {
   async start(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     if (await this.runningPid(host)) return;
     const { data, log } = this.paths(host);
+    // left by a server that was killed (a host restart): PostgreSQL refuses to start while
+    // the pid in it is alive, and after a restart that pid may be another process's
+    await fs.rm(path.join(data, 'postmaster.pid'), { force: true });
     const runAs = await this.user();
     await configureTls(data, runAs, secrets.tls, spec.flavor.tls?.require);
     try {
@@ -195,7 +198,10 @@ export class PostgresServer implements LocalServer {
   }
 
   runningPid(host: LocalHost) {
-    return readPid(path.join(this.paths(host).data, 'postmaster.pid'));
+    return readPid(
+      path.join(this.paths(host).data, 'postmaster.pid'),
+      'postgres',
+    );
   }
 
   async stop(host: LocalHost) {

@@ -119,15 +119,29 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function readPid(pidFile: string): Promise<number | undefined> {
+/**
+ * The pid in a server's pid file while that process runs. With `command`, the process must
+ * also be that program: after a host restart, a stale pid file's pid may be another's.
+ */
+export async function readPid(
+  pidFile: string,
+  command?: string,
+): Promise<number | undefined> {
   try {
     const pid = Number(
       (await fs.readFile(pidFile, 'utf8')).split('\n')[0].trim(),
     );
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    return !command || (await runs(pid, command)) ? pid : undefined;
   } catch {
     return undefined;
   }
+}
+
+async function runs(pid: number, command: string) {
+  const comm = await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+  // no /proc: trust the pid; the kernel keeps 15 characters of the name
+  return !comm || comm.trim() === command.slice(0, 15);
 }
 
 export async function waitUntil(

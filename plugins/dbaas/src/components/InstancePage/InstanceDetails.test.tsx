@@ -207,4 +207,47 @@ describe('InstanceDetails', () => {
       ),
     ).toBeInTheDocument();
   });
+
+  it('shows a database whose server is being started again, still with its connection details', async () => {
+    await render(
+      fakeApi({
+        getInstance: jest.fn(async () =>
+          instance({ status: 'recovering', health: 'unhealthy' }),
+        ),
+      }),
+    );
+
+    expect(await screen.findByText('recovering')).toBeInTheDocument();
+    expect(screen.getByText('unhealthy')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'postgresql://orders_db_app@127.0.0.1:5433/orders_db?sslmode=verify-full',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the fault of a database whose server could not be started again', async () => {
+    await render(
+      fakeApi({
+        getInstance: jest.fn(async () =>
+          instance({
+            status: 'failed',
+            health: 'unhealthy',
+            fault: {
+              phase: null,
+              code: 'ENGINE_START_FAILED',
+              message: 'PostgreSQL did not start on port 5433',
+            },
+          }),
+        ),
+      }),
+    );
+
+    expect(
+      await screen.findByText(/Error: Failed: ENGINE_START_FAILED/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('PostgreSQL did not start on port 5433'),
+    ).toBeInTheDocument();
+  });
 });

@@ -62,9 +62,10 @@ export const InstanceDetails = ({ id }: { id: string }) => {
         <Grid item xs={12}>
           <WarningPanel
             severity="error"
-            title={`Failed in ${instance.fault.phase ?? 'provisioning'}: ${
-              instance.fault.code
-            }`}
+            title={`Failed${
+              // no phase: the server of a running database could not be started again
+              instance.fault.phase ? ` in ${instance.fault.phase}` : ''
+            }: ${instance.fault.code}`}
             message={instance.fault.message}
           />
         </Grid>

@@ -11,6 +11,8 @@ import { HealthState, LifecycleStatus } from '@dbaas/plugin-dbaas-common';
 const STATUS = {
   provisioning: StatusRunning,
   running: StatusOK,
+  // its server is being started again (after a host restart): busy, like provisioning
+  recovering: StatusRunning,
   stopped: StatusAborted,
   deleting: StatusPending,
   deleted: StatusAborted,

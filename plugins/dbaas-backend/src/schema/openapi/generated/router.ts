@@ -697,9 +697,12 @@ export const spec = {
       },
       LifecycleStatus: {
         type: 'string',
+        description:
+          'What the Manager drives an instance through; `recovering`, a running instance whose server was found down (e.g. after a host restart) and is being started again',
         enum: [
           'provisioning',
           'running',
+          'recovering',
           'stopped',
           'deleting',
           'deleted',
