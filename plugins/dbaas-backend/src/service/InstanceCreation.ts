@@ -167,7 +167,14 @@ export class InstanceCreation {
     this.admit(p.owner, p.storageGiB, await this.deps.store.usage(p.owner));
     const [taken] = await this.deps.store.listInstances({
       name: p.request.name,
-      statuses: ['provisioning', 'running', 'stopped', 'deleting', 'failed'],
+      statuses: [
+        'provisioning',
+        'running',
+        'recovering',
+        'stopped',
+        'deleting',
+        'failed',
+      ],
     });
     if (taken) {
       throw new ConflictError(

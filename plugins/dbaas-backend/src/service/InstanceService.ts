@@ -116,6 +116,7 @@ export class InstanceService {
       statuses: options.statuses ?? [
         'provisioning',
         'running',
+        'recovering',
         'stopped',
         'deleting',
         'failed',

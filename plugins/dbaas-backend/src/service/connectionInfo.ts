@@ -36,7 +36,7 @@ export class ConnectionInfo {
     );
     if (
       !instance.endpoint ||
-      !['running', 'stopped'].includes(instance.status)
+      !['running', 'recovering', 'stopped'].includes(instance.status)
     ) {
       throw new ConflictError(
         `Credentials exist once the database is running; ${instance.name} is ${instance.status}`,
