@@ -1,8 +1,14 @@
-import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import express from 'express';
 import Router from 'express-promise-router';
 import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import { actorOf, principalOf } from './access/principal';
+import { IdempotencyStore } from '../store/IdempotencyStore';
+import { idempotent } from './idempotency';
 import { InstanceService } from './InstanceService';
 import { BODY_LIMIT, bodyParserErrors, specErrors } from './requestChecks';
 import { adminRoutes } from './routes/adminRoutes';
@@ -13,6 +19,8 @@ export interface RouterOptions {
   service: InstanceService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
+  /** Keeps the first answers to Idempotency-Keys; none: the header is ignored. */
+  idempotency?: { store: IdempotencyStore; logger: LoggerService };
 }
 
 /**
@@ -28,6 +36,10 @@ export async function createRouter(
   // parsed before the validated router, whose error handler would make body-parser's 413 a 400
   router.use(express.json({ limit: BODY_LIMIT }));
   router.use(bodyParserErrors);
+  if (options.idempotency) {
+    // a replayed answer was validated when it was first given
+    router.post('*', idempotent({ ...options.idempotency, httpAuth }));
+  }
 
   const api = await createOpenApiRouter({
     // the Backstage httpAuth service checks tokens, for users and services alike

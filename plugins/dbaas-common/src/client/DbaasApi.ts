@@ -15,6 +15,11 @@ import {
 /** Options every call accepts; `token` is a Backstage token sent as a bearer token. */
 export interface DbaasRequestOptions {
   token?: string;
+  /**
+   * Sent as `Idempotency-Key` on a POST: a retry with the same key and request gets the first
+   * answer again instead of doing the work twice.
+   */
+  idempotencyKey?: string;
 }
 
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */

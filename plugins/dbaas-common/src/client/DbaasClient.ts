@@ -235,6 +235,9 @@ export class DbaasClient implements DbaasApi {
     if (init.body) {
       headers.set('Content-Type', 'application/json');
     }
+    if (options?.idempotencyKey && init.method === 'POST') {
+      headers.set('Idempotency-Key', options.idempotencyKey);
+    }
     const response = await this.fetchFn(`${baseUrl}${path}`, {
       ...init,
       headers,

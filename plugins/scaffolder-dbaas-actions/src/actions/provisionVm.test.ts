@@ -21,7 +21,7 @@ describe('dbaas:vm:provision', () => {
       { phase: 'host_ready', host: '10.0.0.7' },
     ];
     const action = createProvisionVmAction({ manager });
-    const ctx = context();
+    const ctx = context({ task: { id: 'task-7' } });
 
     await action.handler(ctx);
 
@@ -29,8 +29,13 @@ describe('dbaas:vm:provision', () => {
       {
         method: 'createInstance',
         args: [
-          { ...input, deletionProtection: false, holdAtHost: true },
-          { token: 'token-for-alice' },
+          expect.objectContaining({
+            ...input,
+            deletionProtection: false,
+            holdAtHost: true,
+          }),
+          // a retry of the task's step asks again under the same key
+          { token: 'token-for-alice', idempotencyKey: 'task-7/mock-step-id' },
         ],
         token: 'token-for-alice',
       },

@@ -116,9 +116,13 @@ export function createProvisionVmAction(deps: {
       const instanceId = await ctx.checkpoint({
         key: `dbaas.instance.create.${name}`,
         fn: async () => {
+          // a create whose answer was lost, retried under the same key, gets that answer
           const created = await session.api.createInstance(
             { ...request, holdAtHost: true },
-            { token: session.token },
+            {
+              token: session.token,
+              idempotencyKey: `${ctx.task.id}/${ctx.step?.id ?? 'provision'}`,
+            },
           );
           ctx.logger.info(
             `Requested database ${created.name} (id ${created.id})`,

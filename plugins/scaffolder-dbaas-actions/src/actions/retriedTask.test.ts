@@ -50,9 +50,11 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
 
   it('makes no second database when the first run crashed right after the create', async () => {
     const task = new TaskCheckpoints();
+    const sameTask = { id: 'task-retried' };
     // the create is done and checkpointed; the run dies at its first look at the instance
     const first = mockContext(input('retried-db'), {
       checkpoint: task.run('provision'),
+      task: sameTask,
     });
     await expect(
       createProvisionVmAction({
@@ -63,6 +65,7 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
 
     const second = mockContext(input('retried-db'), {
       checkpoint: task.run('provision'),
+      task: sameTask,
     });
     await createProvisionVmAction({ manager: real.manager }).handler(second);
 
@@ -77,11 +80,13 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
     ]);
   });
 
-  it('makes no second database when the answer to the create was lost, and the retry says why it stops', async () => {
+  it('makes no second database when the answer to the create was lost: the retry gets that answer again', async () => {
     const task = new TaskCheckpoints();
+    const sameTask = { id: 'task-lost-answer' };
     // the Manager made it, but the run never learnt the id: its checkpoint failed
     const first = mockContext(input('lost-answer-db'), {
       checkpoint: task.run('provision'),
+      task: sameTask,
     });
     await expect(
       createProvisionVmAction({
@@ -89,16 +94,28 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
       }).handler(first),
     ).rejects.toThrow('connection reset before the answer to createInstance');
 
+    // the retry sends the same Idempotency-Key (task id + step id) and gets the first answer
     const second = mockContext(input('lost-answer-db'), {
       checkpoint: task.run('provision'),
+      task: sameTask,
+    });
+    await createProvisionVmAction({ manager: real.manager }).handler(second);
+
+    const instances = (await real.list()).filter(
+      i => i.name === 'lost-answer-db',
+    );
+    expect(instances).toHaveLength(1);
+    expect(second.output).toHaveBeenCalledWith('instanceId', instances[0].id);
+  });
+
+  it('still refuses another task that asks for a name in use', async () => {
+    const other = mockContext(input('lost-answer-db'), {
+      checkpoint: new TaskCheckpoints().run('provision'),
     });
     await expect(
-      createProvisionVmAction({ manager: real.manager }).handler(second),
+      createProvisionVmAction({ manager: real.manager }).handler(other),
     ).rejects.toThrow(
       "name: 'lost-answer-db' is already used by another database",
     );
-    expect(
-      (await real.list()).filter(i => i.name === 'lost-answer-db'),
-    ).toHaveLength(1);
   });
 });

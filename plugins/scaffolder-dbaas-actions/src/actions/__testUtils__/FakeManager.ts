@@ -1,3 +1,4 @@
+import crypto from 'crypto';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ResponseError } from '@backstage/errors';
@@ -124,6 +125,8 @@ export function mockContext<T extends Record<string, any>>(
     logger,
     getInitiatorCredentials: async () =>
       mockCredentials.user('user:default/alice'),
+    // each context its own task, as each scaffolder task has (the create's Idempotency-Key)
+    task: { id: crypto.randomUUID() },
     ...overrides,
   } as ReturnType<typeof createMockActionContext<T>> & {
     logger: typeof logger;
