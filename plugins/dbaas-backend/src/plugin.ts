@@ -26,6 +26,7 @@ import { OwnerCheck } from './service/access/OwnerCheck';
 import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
 import { InstanceStore, toPublicInstance } from './store/InstanceStore';
+import { IdempotencyStore } from './store/IdempotencyStore';
 import { SettingsStore } from './store/SettingsStore';
 import { InstanceCertificates } from './tls/InstanceCertificates';
 
@@ -153,6 +154,7 @@ export const dbaasPlugin = createBackendPlugin({
             service,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
+            idempotency: { store: new IdempotencyStore(knex), logger },
           }),
         );
         deps.httpRouter.addAuthPolicy({
