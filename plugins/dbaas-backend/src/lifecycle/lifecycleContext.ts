@@ -115,6 +115,7 @@ export class LifecycleContext {
         what: `${what} (${instance.runtime})`,
         logger: this.options.logger.child({ instanceId: instance.id }),
         signal: work.signal,
+        held: work.held,
         timeoutMs: Math.min(stepMs, deadlineMs),
         timeoutCode: deadlineMs < stepMs ? 'PROVISION_TIMEOUT' : 'TIMEOUT',
       },

@@ -21,11 +21,16 @@ export async function callRuntime<T>(
     logger: LoggerService;
     signal: AbortSignal;
     timeoutMs: number;
+    /** Asked before the call starts: false when the work's lease may have lapsed. */
+    held?: () => boolean;
     /** The fault code at the limit: TIMEOUT, or PROVISION_TIMEOUT when the instance's deadline is nearer. */
     timeoutCode: 'TIMEOUT' | 'PROVISION_TIMEOUT';
   },
   call: (ctx: StepContext) => Promise<T>,
 ): Promise<T> {
+  if (options.signal.aborted || options.held?.() === false) {
+    throw new WorkAbortedError();
+  }
   const limit = new AbortController();
   const timer = setTimeout(() => limit.abort(), Math.max(0, options.timeoutMs));
   const signal = AbortSignal.any([options.signal, limit.signal]);
@@ -42,7 +47,9 @@ export async function callRuntime<T>(
       aborted,
     ]);
   } catch (error) {
-    if (options.signal.aborted) throw new WorkAbortedError();
+    if (options.signal.aborted || options.held?.() === false) {
+      throw new WorkAbortedError();
+    }
     if (limit.signal.aborted) {
       throw new RuntimeFault(
         options.timeoutCode,

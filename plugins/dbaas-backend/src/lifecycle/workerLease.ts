@@ -6,13 +6,20 @@ export interface Work {
   signal: AbortSignal;
   /** Every write the worker makes is fenced by it. */
   lease: Lease;
+  /**
+   * Whether the lease surely still holds, by this replica's own clock: false (and the signal
+   * aborted) once no renewal was confirmed for 80% of the lease. Asked before each runtime
+   * call, so a call never starts after the event loop stalled past the lease.
+   */
+  held(): boolean;
 }
 
 /**
  * Runs `work` while this replica holds the instance's lease, renewing it as it goes. A renewal
- * that fails for a store error is tried again; the work is aborted only once the lease was
- * taken over, or could not be renewed for as long as it lasts. Does nothing when another
- * replica holds the lease.
+ * that fails for a store error is tried again. The work is aborted once the lease was taken
+ * over, or once no renewal was confirmed for 80% of its length (counted from when the
+ * renewal was sent, so a stalled event loop counts too). Does nothing when another replica
+ * holds the lease.
  */
 export async function withLease(
   options: {
@@ -25,22 +32,31 @@ export async function withLease(
   work: (work: Work) => Promise<void>,
 ) {
   const { store, instanceId, replicaId, leaseMs } = options;
+  const claimedAt = Date.now();
   const lease = await store.work.claim(instanceId, replicaId, leaseMs);
   if (!lease) return;
   const lost = new AbortController();
-  let renewedAt = Date.now();
+  // when the last renewal the store confirmed was sent: the lease lasts leaseMs from then
+  let confirmedAt = claimedAt;
+  const held = () => {
+    if (Date.now() - confirmedAt > leaseMs * 0.8) lost.abort();
+    return !lost.signal.aborted;
+  };
   const renew = setInterval(async () => {
+    if (!held()) return;
+    const sentAt = Date.now();
     try {
-      if (await store.work.renew(lease, leaseMs)) renewedAt = Date.now();
+      if (await store.work.renew(lease, leaseMs)) confirmedAt = sentAt;
       else lost.abort();
     } catch {
-      if (Date.now() - renewedAt > leaseMs * 0.8) lost.abort();
+      // a store error: the next tick tries again, until the lease may have lapsed
     }
-  }, Math.max(200, leaseMs / 3));
+  }, Math.max(100, leaseMs / 5));
   try {
     await work({
       signal: AbortSignal.any([lost.signal, options.shutdown]),
       lease,
+      held,
     });
   } finally {
     clearInterval(renew);

@@ -6,6 +6,7 @@ import {
   pem,
   rsaKeyPair,
   serialNumber,
+  signCertificate,
 } from './certificateAuthority';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -80,10 +81,7 @@ export async function issueServerCertificate(
       keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes(),
     },
   ]);
-  cert.sign(
-    forge.pki.privateKeyFromPem(ca.privateKeyPem),
-    forge.md.sha256.create(),
-  );
+  signCertificate(cert, ca.privateKeyPem);
   return {
     certificatePem: pem(forge.pki.certificateToPem(cert)),
     privateKeyPem: keys.privateKeyPem,
