@@ -222,6 +222,7 @@ const ROUTES: Route[] = [
         .send({ name: 'matrix-new', owner, flavorId: 'postgresql-17-small' }),
   },
   { name: 'reseal', call: s => request(s).post('/api/dbaas/admin/reseal') },
+  { name: 'leaks', call: s => request(s).get('/api/dbaas/admin/leaks') },
 ];
 
 /** A cell: the HTTP status, or for `list` whether the target is in it. */
@@ -241,6 +242,7 @@ const OWNER: Record<string, Cell> = {
   delete: 409,
   create: 200,
   reseal: 403,
+  leaks: 403,
 };
 const STRANGER: Record<string, Cell> = {
   ...READS,
@@ -255,6 +257,7 @@ const STRANGER: Record<string, Cell> = {
   delete: 403,
   create: 403,
   reseal: 403,
+  leaks: 403,
 };
 const READ_ONLY_SERVICE: Record<string, Cell> = {
   ...OWNER,
@@ -299,7 +302,7 @@ const PRINCIPALS: Array<{
     name: 'platform admin (create.any-owner, dbaas.admin)',
     header: `Bearer ${mockCredentials.user.token('user:default/root')}`,
     target: 'team',
-    expected: { ...OWNER, reseal: 200 },
+    expected: { ...OWNER, reseal: 200, leaks: 200 },
   },
   {
     name: 'unauthenticated',
@@ -322,7 +325,7 @@ const PRINCIPALS: Array<{
     name: 'service granted everything by serviceAccess',
     header: 'Bearer svc-granted',
     target: 'team',
-    expected: { ...OWNER, reseal: 200 },
+    expected: { ...OWNER, reseal: 200, leaks: 200 },
   },
   {
     name: 'service granted everything, token restricted to read',

@@ -368,6 +368,14 @@ describe('dbaas CLI against a running backend', () => {
     });
   });
 
+  it('lists what failed creates left behind, for admins', async () => {
+    const result = await dbaas(['admin', 'leaks']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('Nothing left behind by failed creates\n');
+    const json = await dbaas(['admin', 'leaks', '--output', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
   it('explains how to configure the portal when nothing is set', async () => {
     const { DBAAS_URL: _u, ...withoutUrl } = env;
     const result = await new Promise<{ code: number; stderr: string }>(
@@ -402,6 +410,7 @@ describe('dbaas CLI against a running backend', () => {
       'delete',
       'login',
       'admin reseal',
+      'admin leaks',
     ]) {
       const help = await dbaas([...command.split(' '), '--help']);
       expect(help.code).toBe(0);

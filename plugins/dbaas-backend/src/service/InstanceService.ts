@@ -273,4 +273,38 @@ export class InstanceService {
       this.deps.settings,
     );
   }
+
+  /**
+   * Failed creates whose server or host could not be removed yet: what the janitor is still
+   * retrying, with its last error. For platform admins.
+   */
+  async leaks(credentials: BackstageCredentials): Promise<LeakReport[]> {
+    await this.gate.authorize(credentials, dbaasAdminPermission);
+    const leaks = await this.deps.store.work.listLeaks({ dueOnly: false });
+    return leaks.map(leak => ({
+      id: leak.id,
+      name: leak.name,
+      owner: leak.owner,
+      runtime: leak.runtime,
+      host: leak.hostRef?.address ?? null,
+      failedAt: leak.updatedAt,
+      fault: leak.fault,
+      attempts: leak.retryAttempts,
+      lastError: leak.lastError,
+    }));
+  }
+}
+
+/** A failed create whose resources may still exist. */
+export interface LeakReport {
+  id: string;
+  name: string;
+  owner: string;
+  runtime: string;
+  host: string | null;
+  failedAt: string;
+  fault: Instance['fault'];
+  /** Failed clean-up attempts so far. */
+  attempts: number;
+  lastError: string | null;
 }

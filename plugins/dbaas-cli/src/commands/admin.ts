@@ -37,4 +37,34 @@ export function registerAdminCommands(program: Command, ctx: Ctx) {
         process.exitCode = 1;
       }
     });
+  admin
+    .command('leaks')
+    .description(
+      'List failed creates whose server or host could not be removed yet (the janitor retries them)',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  dbaas admin leaks --output json\n\nEach still counts in its owner\'s quota until the janitor has removed it.',
+    )
+    .action(async () => {
+      const { manager, output } = ctx();
+      const leaks = await manager.api.listLeaks(manager.options);
+      if (output === 'json') {
+        process.stdout.write(`${JSON.stringify(leaks, null, 2)}\n`);
+        return;
+      }
+      if (!leaks.length) {
+        process.stdout.write('Nothing left behind by failed creates\n');
+        return;
+      }
+      for (const leak of leaks) {
+        process.stdout.write(
+          `${leak.name} (${leak.id}) on ${leak.runtime}${
+            leak.host ? ` at ${leak.host}` : ''
+          }, owner ${leak.owner}: failed ${leak.failedAt}, ${
+            leak.attempts
+          } clean-up attempt(s); last error: ${leak.lastError ?? 'none yet'}\n`,
+        );
+      }
+    });
 }

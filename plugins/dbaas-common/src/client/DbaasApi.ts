@@ -8,6 +8,7 @@ import {
   ListInstancesResponse,
   ListRuntimesResponse,
   Principal,
+  LeakReport,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -65,4 +66,6 @@ export interface DbaasApi {
   getCaCertificate(id: string, options?: DbaasRequestOptions): Promise<string>;
   /** Seals every stored secret under the newest key (needs `dbaas.admin`). */
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport>;
+  /** Failed creates whose server or host could not be removed yet (needs `dbaas.admin`). */
+  listLeaks(options?: DbaasRequestOptions): Promise<LeakReport[]>;
 }

@@ -10,6 +10,7 @@ import {
   ListInstancesResponse,
   ListRuntimesResponse,
   Principal,
+  LeakReport,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -178,6 +179,10 @@ export class DbaasClient implements DbaasApi {
 
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport> {
     return this.call('post', '/admin/reseal', {}, options);
+  }
+
+  async listLeaks(options?: DbaasRequestOptions): Promise<LeakReport[]> {
+    return (await this.call('get', '/admin/leaks', {}, options)).items;
   }
 
   /** Calls a route of the spec; its parameters, body and JSON answer are typed by the spec. */

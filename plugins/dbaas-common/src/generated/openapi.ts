@@ -236,6 +236,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/leaks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Failed creates whose server or host could not be removed yet
+     * @description What the janitor still retries, with its last error; each still counts in its owner's quota. Needs `dbaas.admin`.
+     */
+    get: operations['listLeaks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -439,6 +459,20 @@ export interface components {
       /** @description The CA certificate (PEM) to verify the server with; as GET /instances/{id}/ca */
       ca?: string;
     };
+    /** @description A failed create whose server or host may still exist */
+    LeakReport: {
+      id: string;
+      name: string;
+      owner: string;
+      runtime: string;
+      host: string | null;
+      /** Format: date-time */
+      failedAt: string;
+      fault: components['schemas']['Fault'] | null;
+      /** @description Failed clean-up attempts so far */
+      attempts: number;
+      lastError: string | null;
+    };
     /** @description What `POST /admin/reseal` did */
     ResealReport: {
       keyId: string;
@@ -458,9 +492,20 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
+    /** @description The Idempotency-Key was first used with another request */
+    IdempotencyKeyReused: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
   };
   parameters: {
     InstanceId: string;
+    /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+    IdempotencyKey: string;
   };
   requestBodies: never;
   headers: never;
@@ -591,7 +636,10 @@ export interface operations {
         /** @description Validate everything (permission, quota, name) and create nothing; answers 200 */
         dryRun?: boolean;
       };
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -624,6 +672,7 @@ export interface operations {
       403: components['responses']['Error'];
       409: components['responses']['Error'];
       413: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
       /** @description Too many creates; retry after the given seconds */
       429: {
         headers: {
@@ -724,7 +773,10 @@ export interface operations {
   deployInstance: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path: {
         id: components['parameters']['InstanceId'];
       };
@@ -742,6 +794,7 @@ export interface operations {
         };
       };
       404: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
     };
   };
   getLogs: {
@@ -870,7 +923,10 @@ export interface operations {
   resealSecrets: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
       path?: never;
       cookie?: never;
     };
@@ -883,6 +939,30 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ResealReport'];
+        };
+      };
+      403: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  listLeaks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The failed creates with something left */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['LeakReport'][];
+          };
         };
       };
       403: components['responses']['Error'];

@@ -202,5 +202,8 @@ export type ListRuntimesResponse = DbaasApiSchemas['ListRuntimesResponse'];
 /** What `POST /admin/reseal` did. */
 export type ResealReport = DbaasApiSchemas['ResealReport'];
 
+/** A failed create whose server or host may still exist (`GET /admin/leaks`). */
+export type LeakReport = DbaasApiSchemas['LeakReport'];
+
 /** The caller of `GET /whoami`. */
 export type Principal = DbaasApiSchemas['Principal'];

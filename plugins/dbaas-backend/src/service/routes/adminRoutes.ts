@@ -1,7 +1,7 @@
 import { anyPrincipal, audited } from './audited';
 import { ApiRouter, RouteDeps } from './deps';
 
-/** What platform admins do: re-seal secrets under a new key. */
+/** What platform admins do: re-seal secrets under a new key, see what the janitor could not remove. */
 export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
   const { service, httpAuth, auditor } = deps;
 
@@ -16,5 +16,10 @@ export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
       done => ({ ...done }),
     );
     res.json({ ...report });
+  });
+
+  api.get('/admin/leaks', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    res.json({ items: await service.leaks(credentials) });
   });
 }

@@ -132,6 +132,9 @@ export const spec = {
             description:
               'Validate everything (permission, quota, name) and create nothing; answers 200',
           },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
         ],
         requestBody: {
           required: true,
@@ -178,6 +181,9 @@ export const spec = {
           },
           '413': {
             $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
           },
           '429': {
             description: 'Too many creates; retry after the given seconds',
@@ -404,6 +410,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/InstanceId',
           },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
         ],
         summary:
           'Let an instance created with holdAtHost go on to deploy its engine',
@@ -422,6 +431,9 @@ export const spec = {
           },
           '404': {
             $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
           },
         },
       },
@@ -590,6 +602,11 @@ export const spec = {
           'Seals every stored secret again under the first key of dbaas.encryption.keys',
         description:
           'Needs `dbaas.admin` (a service needs a `dbaas.serviceAccess` rule for it); audited. Run after putting a new key first; once `unreadable` is empty the old key can go.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
         responses: {
           '200': {
             description: 'What was re-sealed',
@@ -597,6 +614,41 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/ResealReport',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
+    '/admin/leaks': {
+      get: {
+        operationId: 'listLeaks',
+        summary: 'Failed creates whose server or host could not be removed yet',
+        description:
+          "What the janitor still retries, with its last error; each still counts in its owner's quota. Needs `dbaas.admin`.",
+        responses: {
+          '200': {
+            description: 'The failed creates with something left',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/LeakReport',
+                      },
+                    },
+                  },
                 },
               },
             },
@@ -624,10 +676,31 @@ export const spec = {
           type: 'string',
         },
       },
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409.',
+        schema: {
+          type: 'string',
+          pattern: '^[\\x21-\\x7e]{1,255}$',
+        },
+      },
     },
     responses: {
       Error: {
         description: 'An error, with a message naming the field at fault',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
+      IdempotencyKeyReused: {
+        description: 'The Idempotency-Key was first used with another request',
         content: {
           'application/json': {
             schema: {
@@ -1195,6 +1268,59 @@ export const spec = {
             type: 'string',
             description:
               'The CA certificate (PEM) to verify the server with; as GET /instances/{id}/ca',
+          },
+        },
+      },
+      LeakReport: {
+        type: 'object',
+        description: 'A failed create whose server or host may still exist',
+        required: [
+          'id',
+          'name',
+          'owner',
+          'runtime',
+          'host',
+          'failedAt',
+          'fault',
+          'attempts',
+          'lastError',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          runtime: {
+            type: 'string',
+          },
+          host: {
+            type: ['string', 'null'],
+          },
+          failedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          fault: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/Fault',
+              },
+              {
+                type: 'null',
+              },
+            ],
+          },
+          attempts: {
+            type: 'integer',
+            description: 'Failed clean-up attempts so far',
+          },
+          lastError: {
+            type: ['string', 'null'],
           },
         },
       },
