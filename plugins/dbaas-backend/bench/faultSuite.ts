@@ -99,9 +99,13 @@ interface BackendOptions {
   stepTimeoutSeconds?: number;
 }
 
+/** Each replica's options, to start it again for the final deletes. */
+const optionsOf = new Map<string, BackendOptions>();
+
 async function backend(o: BackendOptions) {
+  optionsOf.set(o.id, o);
   const logFile = path.join(workDir, `${o.id}.log`);
-  logFiles.push(logFile);
+  if (!logFiles.includes(logFile)) logFiles.push(logFile);
   const target = new URL(SERVER);
   return ReplicaProcess.start(
     {
@@ -653,9 +657,22 @@ async function deleteAll(c: {
   names: string[];
   dirs: string[];
 }) {
+  // the class's replica again, alone: its runtimes are configured as its instances need
+  const replica = await backend(optionsOf.get(c.replica.settings.replicaId)!);
+  try {
+    return await deleteClass(replica, c);
+  } finally {
+    await replica.stop();
+  }
+}
+
+async function deleteClass(
+  replica: ReplicaProcess,
+  c: { names: string[]; dirs: string[] },
+) {
   const rows = await rowsNamed(c.names);
   for (const r of rows.filter(x => x.status === 'running')) {
-    await c.replica.api('DELETE', `/instances/${r.id}`);
+    await replica.api('DELETE', `/instances/${r.id}`);
   }
   await until(
     'the class to be deleted',
@@ -710,6 +727,10 @@ async function main() {
         const c = await fn();
         classes.push(c);
         if (c?.proxy) storeProxy = c.proxy;
+        // one class's replicas at a time: each class configures its runtimes (data
+        // directories, faults) its own way, and all share one store, so a replica of another
+        // class must not pick its instances up (a real cluster configures every replica alike)
+        await c?.replica.stop();
       } catch (error) {
         outcomes.push({
           cls: name,

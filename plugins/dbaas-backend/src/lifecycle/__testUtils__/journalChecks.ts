@@ -5,12 +5,13 @@ export interface CallSpan {
   call: Call;
   from: number;
   to: number;
-  outcome: 'end' | 'fail' | 'cut';
+  outcome: 'end' | 'fail' | 'abandoned' | 'cut';
 }
 
 /**
  * The runtime calls per instance as time spans. A call whose replica was killed ends at the
- * kill; one still open on a live replica (a hung call it abandoned) stays open.
+ * kill; a hung call ends when the Manager abandoned it (its signal aborted at the step limit);
+ * one still open on a live replica stays open.
  */
 export function callSpans(
   entries: JournalEntry[],

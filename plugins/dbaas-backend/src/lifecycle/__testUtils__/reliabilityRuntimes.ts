@@ -47,7 +47,8 @@ export interface JournalEntry {
   call: Call;
   id: string;
   name?: string;
-  ev: 'begin' | 'end' | 'fail';
+  /** `abandoned`: a hung call the Manager gave up on (its signal aborted); it drives nothing more. */
+  ev: 'begin' | 'end' | 'fail' | 'abandoned';
   error?: string;
 }
 
@@ -142,6 +143,11 @@ function instrument(
         scripted.times!--;
         if (scripted.kind === 'hang') {
           // ignores its signal: the Manager must abandon it
+          ctx.signal.addEventListener(
+            'abort',
+            () => record({ call, id, name: known, ev: 'abandoned' }),
+            { once: true },
+          );
           result = await new Promise<T>(() => {});
         } else if (scripted.kind === 'timeout') {
           await sleep(24 * 3_600_000, ctx.signal);
