@@ -53,7 +53,10 @@ export class LifecycleController {
    */
   async resumePending() {
     const { store, replicaId } = this.lc.options;
-    for (const id of await store.work.listPending(replicaId)) {
+    for (const id of await store.work.listPending(
+      replicaId,
+      this.runtimeNames(),
+    )) {
       if (!this.active.has(id)) this.kick(id);
     }
   }
@@ -62,6 +65,7 @@ export class LifecycleController {
   async cleanUpLeaks() {
     for (const instance of await this.lc.options.store.work.listLeaks({
       dueOnly: true,
+      runtimes: this.runtimeNames(),
     })) {
       if (!this.active.has(instance.id)) this.kick(instance.id);
     }
@@ -85,6 +89,11 @@ export class LifecycleController {
    */
   async reconcile() {
     await reconcileHealth(this.lc, this.shutdown.signal, id => this.kick(id));
+  }
+
+  /** The runtimes this replica has: it picks up only instances on them. */
+  private runtimeNames() {
+    return this.lc.options.runtimes.list().map(r => r.name);
   }
 
   engineSpec(instance: StoredInstance, flavor: Flavor): EngineSpec {

@@ -124,6 +124,13 @@ describe.each(databases.eachSupportedId())(
       expect(await store.work.listPending()).not.toContain(id);
       // a restarted replica finds its own lease at once
       expect(await store.work.listPending('replica-1')).toContain(id);
+      // a replica without the instance's runtime leaves it to one that has it
+      expect(
+        await store.work.listPending('replica-1', ['kubernetes']),
+      ).not.toContain(id);
+      expect(await store.work.listPending('replica-1', ['local'])).toContain(
+        id,
+      );
 
       await store.work.release(first!);
       expect(await store.work.listPending()).toContain(id);

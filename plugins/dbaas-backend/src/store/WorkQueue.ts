@@ -28,7 +28,11 @@ export class WorkQueue {
    * Instances with work to do (provisioning, recovering, deleting) and no live lease but
    * `ownLeases`.
    */
-  async listPending(ownLeases?: string): Promise<string[]> {
+  async listPending(
+    ownLeases?: string,
+    /** Only instances on these runtimes: a replica leaves what it cannot run to one that can. */
+    runtimes?: string[],
+  ): Promise<string[]> {
     const at = new Date().toISOString();
     const dbNow = dbNowMs(this.knex);
     const rows = await this.knex(INSTANCES)
@@ -47,12 +51,18 @@ export class WorkQueue {
       .andWhere(q =>
         q.whereNull('retry_at_ms').orWhere('retry_at_ms', '<=', dbNow),
       )
+      .modify(q => {
+        if (runtimes) q.whereIn('runtime', runtimes);
+      })
       .select('id');
-    return rows.map(r => r.id);
+    return rows.map((r: { id: string }) => r.id);
   }
 
   /** Failed creates whose clean-up is due (the janitor's work), or all that still wait for one. */
-  async listLeaks(options: { dueOnly: boolean }): Promise<StoredInstance[]> {
+  async listLeaks(options: {
+    dueOnly: boolean;
+    runtimes?: string[];
+  }): Promise<StoredInstance[]> {
     const query = this.knex(INSTANCES)
       .where({ status: 'failed', cleanup_pending: true })
       .orderBy('updated_at', 'asc');
@@ -63,6 +73,7 @@ export class WorkQueue {
           .orWhere('retry_at_ms', '<=', dbNowMs(this.knex)),
       );
     }
+    if (options.runtimes) query.whereIn('runtime', options.runtimes);
     return (await query).map(fromRow);
   }
 
