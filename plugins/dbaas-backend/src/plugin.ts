@@ -23,6 +23,8 @@ import {
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
 import { OwnerCheck } from './service/access/OwnerCheck';
+import { AdminService } from './service/admin/AdminService';
+import { InstanceGate } from './service/access/instanceGate';
 import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
 import { InstanceStore, toPublicInstance } from './store/InstanceStore';
@@ -149,9 +151,16 @@ export const dbaasPlugin = createBackendPlugin({
           settings,
           certificates,
         });
+        const admin = new AdminService({
+          store,
+          secretBox,
+          gate: new InstanceGate(store, access),
+          settings,
+        });
         deps.httpRouter.use(
           await createRouter({
             service,
+            admin,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
             idempotency: { store: new IdempotencyStore(knex), logger },

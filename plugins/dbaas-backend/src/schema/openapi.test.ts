@@ -80,6 +80,7 @@ describe('openapi.yaml', () => {
         .use(
           await createRouter({
             service: service as any,
+            admin: service as any,
             httpAuth: mockServices.httpAuth(),
             auditor: mockServices.auditor.mock(),
           }),

@@ -4,7 +4,6 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CreateInstanceRequest,
   Credentials,
-  dbaasAdminPermission,
   dbaasInstanceDeletePermission,
   dbaasInstanceReadPermission,
   dbaasInstanceUpdatePermission,
@@ -26,7 +25,6 @@ import { AccessControl } from './access/AccessControl';
 import { InstanceGate } from './access/instanceGate';
 import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf } from './access/principal';
-import { ResealReport, resealSecrets } from './admin/resealSecrets';
 import { ConnectionInfo } from './connectionInfo';
 import { InstanceCreation } from './InstanceCreation';
 
@@ -263,48 +261,4 @@ export class InstanceService {
   ): Promise<{ name: string; pem: string }> {
     return this.connection.caCertificate(id, credentials);
   }
-
-  /** Seals every stored secret under the newest key (after a key was put first). */
-  async reseal(credentials: BackstageCredentials): Promise<ResealReport> {
-    await this.gate.authorize(credentials, dbaasAdminPermission);
-    return resealSecrets(
-      this.deps.store,
-      this.deps.secretBox,
-      this.deps.settings,
-    );
-  }
-
-  /**
-   * Failed creates whose server or host could not be removed yet: what the janitor is still
-   * retrying, with its last error. For platform admins.
-   */
-  async leaks(credentials: BackstageCredentials): Promise<LeakReport[]> {
-    await this.gate.authorize(credentials, dbaasAdminPermission);
-    const leaks = await this.deps.store.work.listLeaks({ dueOnly: false });
-    return leaks.map(leak => ({
-      id: leak.id,
-      name: leak.name,
-      owner: leak.owner,
-      runtime: leak.runtime,
-      host: leak.hostRef?.address ?? null,
-      failedAt: leak.updatedAt,
-      fault: leak.fault,
-      attempts: leak.retryAttempts,
-      lastError: leak.lastError,
-    }));
-  }
-}
-
-/** A failed create whose resources may still exist. */
-export interface LeakReport {
-  id: string;
-  name: string;
-  owner: string;
-  runtime: string;
-  host: string | null;
-  failedAt: string;
-  fault: Instance['fault'];
-  /** Failed clean-up attempts so far. */
-  attempts: number;
-  lastError: string | null;
 }

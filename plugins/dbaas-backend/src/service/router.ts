@@ -9,6 +9,7 @@ import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import { actorOf, principalOf } from './access/principal';
 import { IdempotencyStore } from '../store/IdempotencyStore';
 import { idempotent } from './idempotency';
+import { AdminService } from './admin/AdminService';
 import { InstanceService } from './InstanceService';
 import { BODY_LIMIT, bodyParserErrors, specErrors } from './requestChecks';
 import { adminRoutes } from './routes/adminRoutes';
@@ -17,6 +18,7 @@ import { instanceRoutes } from './routes/instanceRoutes';
 
 export interface RouterOptions {
   service: InstanceService;
+  admin: AdminService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   /** Keeps the first answers to Idempotency-Keys; none: the header is ignored. */

@@ -3,7 +3,7 @@ import { ApiRouter, RouteDeps } from './deps';
 
 /** What platform admins do: re-seal secrets under a new key, see what the janitor could not remove. */
 export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
-  const { service, httpAuth, auditor } = deps;
+  const { admin, httpAuth, auditor } = deps;
 
   api.post('/admin/reseal', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
@@ -12,7 +12,7 @@ export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
       req,
       'secrets-reseal',
       'high',
-      () => service.reseal(credentials),
+      () => admin.reseal(credentials),
       done => ({ ...done }),
     );
     res.json({ ...report });
@@ -20,6 +20,6 @@ export function adminRoutes(api: ApiRouter, deps: RouteDeps) {
 
   api.get('/admin/leaks', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
-    res.json({ items: await service.leaks(credentials) });
+    res.json({ items: await admin.leaks(credentials) });
   });
 }

@@ -1,6 +1,7 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { ApiRouter as SpecRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../../schema/openapi/generated/router';
+import { AdminService } from '../admin/AdminService';
 import { InstanceService } from '../InstanceService';
 
 /** The router generated from the spec: its routes are typed by it. */
@@ -8,6 +9,7 @@ export type ApiRouter = SpecRouter<typeof spec>;
 
 export interface RouteDeps {
   service: InstanceService;
+  admin: AdminService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
 }
