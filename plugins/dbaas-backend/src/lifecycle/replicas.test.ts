@@ -106,7 +106,7 @@ describeWithPostgres('three replicas on one store', () => {
             'test-local': { dataDir, latencyMs: 400 },
           },
           encryption: { key: 'replicas test key of sixteen or more' },
-          provisioning: { leaseSeconds: 60, timeoutSeconds: 240 },
+          provisioning: { leaseSeconds: 10, timeoutSeconds: 240 },
           reconcile: { intervalSeconds: 3600 },
           quotas: { default: { maxInstances: 1000, maxStorageGiB: 100000 } },
           rateLimit: { creates: { limit: 1000 } },
