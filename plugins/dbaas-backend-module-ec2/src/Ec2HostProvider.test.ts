@@ -211,6 +211,17 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       });
   }
 
+  /**
+   * A happy launch but for one call before the launch, which `failing` makes fail: provisioning
+   * fails with `fault`, and no VM is launched.
+   */
+  async function failsBeforeLaunch(failing: () => void, fault: object) {
+    happyLaunch();
+    failing();
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject(fault);
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+  }
+
   beforeEach(() => {
     ec2.reset();
     ssm.reset();
@@ -501,15 +512,16 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   });
 
   it('stops before launching when the key pair cannot be imported', async () => {
-    happyLaunch();
-    ec2
-      .on(ImportKeyPairCommand)
-      .rejects(awsError('UnauthorizedOperation', 'You are not authorized.'));
-    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
-      code: 'HOST_PERMISSION',
-      message: expect.stringContaining('EC2 ImportKeyPair failed'),
-    });
-    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    await failsBeforeLaunch(
+      () =>
+        ec2
+          .on(ImportKeyPairCommand)
+          .rejects(awsError('UnauthorizedOperation', 'You are not authorized.')),
+      {
+        code: 'HOST_PERMISSION',
+        message: expect.stringContaining('EC2 ImportKeyPair failed'),
+      },
+    );
   });
 
   it('retries a throttled poll and a transient 503 while waiting', async () => {
@@ -544,16 +556,17 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   });
 
   it('gives up on a call that stays throttled after apiMaxAttempts', async () => {
-    happyLaunch();
-    ssm
-      .on(GetParameterCommand)
-      .rejects(awsError('ThrottlingException', 'Rate exceeded'));
-    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
-      code: 'HOST_UNAVAILABLE',
-      message: 'EC2 GetParameter failed: ThrottlingException: Rate exceeded',
-    });
+    await failsBeforeLaunch(
+      () =>
+        ssm
+          .on(GetParameterCommand)
+          .rejects(awsError('ThrottlingException', 'Rate exceeded')),
+      {
+        code: 'HOST_UNAVAILABLE',
+        message: 'EC2 GetParameter failed: ThrottlingException: Rate exceeded',
+      },
+    );
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
-    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
   });
 
   it('fails typed when the VM terminates while starting or fails its status checks', async () => {

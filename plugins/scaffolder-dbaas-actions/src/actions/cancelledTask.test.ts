@@ -31,8 +31,8 @@ describe('a cancelled Create Database task on the real Manager', () => {
       },
       { signal: task.signal },
     );
-    const provision = (manager = real.manager) =>
-      createProvisionVmAction({ manager }).handler(provisionCtx);
+    const provision = () =>
+      createProvisionVmAction({ manager: real.manager }).handler(provisionCtx);
     const deployCtx = (instanceId: string) =>
       mockContext({ instanceId, deletionProtection }, { signal: task.signal });
     const deploy = (instanceId: string) =>
@@ -40,11 +40,15 @@ describe('a cancelled Create Database task on the real Manager', () => {
         manager: real.manager,
         appBaseUrl: 'http://portal',
       }).handler(deployCtx(instanceId));
-    const instanceId = () =>
-      (provisionCtx.output as jest.Mock).mock.calls.find(
+    /** Runs the provision step: the instance's id, and its host's port. */
+    const provisioned = async () => {
+      await provision();
+      const id = (provisionCtx.output as jest.Mock).mock.calls.find(
         ([output]) => output === 'instanceId',
       )?.[1] as string;
-    return { task, provisionCtx, provision, deploy, instanceId };
+      return { id, port: real.hostPort(id) };
+    };
+    return { task, provisionCtx, provisioned, deploy };
   }
 
   /** The instance is gone, with its data directory, processes and port. */
@@ -86,13 +90,11 @@ describe('a cancelled Create Database task on the real Manager', () => {
     });
 
     it('deletes the instance when cancelled between the two steps', async () => {
-      const { task, provision, instanceId, provisionCtx } = steps(
+      const { task, provisioned, provisionCtx } = steps(
         `between-steps-${suffix}`,
         deletionProtection,
       );
-      await provision();
-      const id = instanceId();
-      const port = real.hostPort(id);
+      const { id, port } = await provisioned();
       expect(port).toBeGreaterThan(0);
       expect(await real.get(id)).toMatchObject({
         phase: 'host_ready',
@@ -109,13 +111,11 @@ describe('a cancelled Create Database task on the real Manager', () => {
     });
 
     it('deletes the instance when cancelled while dbaas:container:deploy waits for the engine', async () => {
-      const { task, provision, deploy, instanceId } = steps(
+      const { task, provisioned, deploy } = steps(
         `mid-deploy-${suffix}`,
         deletionProtection,
       );
-      await provision();
-      const id = instanceId();
-      const port = real.hostPort(id);
+      const { id, port } = await provisioned();
 
       const deploying = deploy(id);
       const seen = await real.waitFor(
@@ -138,12 +138,11 @@ describe('a cancelled Create Database task on the real Manager', () => {
   });
 
   it('keeps a database that is ready, protected as asked, when the task is cancelled after it ended', async () => {
-    const { task, provision, deploy, instanceId, provisionCtx } = steps(
+    const { task, provisioned, deploy, provisionCtx } = steps(
       'finished-protected',
       true,
     );
-    await provision();
-    const id = instanceId();
+    const { id } = await provisioned();
     await deploy(id);
     expect(await real.get(id)).toMatchObject({
       status: 'running',

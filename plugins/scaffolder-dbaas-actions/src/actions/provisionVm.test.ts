@@ -13,6 +13,16 @@ function context(overrides: Record<string, unknown> = {}) {
   return mockContext(input, overrides);
 }
 
+/** A task's first run of the step, on a Manager whose host is ready at once. */
+async function afterFirstRun() {
+  const manager = new FakeManager();
+  manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
+  const action = createProvisionVmAction({ manager });
+  const task = new TaskCheckpoints();
+  await action.handler(context({ checkpoint: task.run('provision') }));
+  return { manager, action, task };
+}
+
 describe('dbaas:vm:provision', () => {
   it('asks the Manager on behalf of the user, waits for the host and outputs it', async () => {
     const manager = new FakeManager();
@@ -54,11 +64,7 @@ describe('dbaas:vm:provision', () => {
   });
 
   it('creates nothing when a checkpoint of an earlier run of the task holds the instance', async () => {
-    const manager = new FakeManager();
-    manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
-    const action = createProvisionVmAction({ manager });
-    const task = new TaskCheckpoints();
-    await action.handler(context({ checkpoint: task.run('provision') }));
+    const { manager, action, task } = await afterFirstRun();
     expect(manager.called('createInstance')).toHaveLength(1);
 
     const retried = context({ checkpoint: task.run('provision') });
@@ -69,11 +75,7 @@ describe('dbaas:vm:provision', () => {
   });
 
   it('creates again under a checkpoint key of its own: another step or another name', async () => {
-    const manager = new FakeManager();
-    manager.states = [{ phase: 'host_ready', host: '10.0.0.7' }];
-    const action = createProvisionVmAction({ manager });
-    const task = new TaskCheckpoints();
-    await action.handler(context({ checkpoint: task.run('provision') }));
+    const { manager, action, task } = await afterFirstRun();
 
     await action.handler(context({ checkpoint: task.run('provision-2') }));
     await action.handler(

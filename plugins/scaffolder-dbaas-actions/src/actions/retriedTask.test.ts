@@ -47,15 +47,17 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
     owner: 'group:default/team-a',
     flavorId: localFlavor.id,
   });
+  /** A run of the task `taskId` (its checkpoints kept in `task`) that provisions `name`. */
+  const runOf = (task: TaskCheckpoints, taskId: string, name: string) =>
+    mockContext(input(name), {
+      checkpoint: task.run('provision'),
+      task: { id: taskId },
+    });
 
   it('makes no second database when the first run crashed right after the create', async () => {
     const task = new TaskCheckpoints();
-    const sameTask = { id: 'task-retried' };
     // the create is done and checkpointed; the run dies at its first look at the instance
-    const first = mockContext(input('retried-db'), {
-      checkpoint: task.run('provision'),
-      task: sameTask,
-    });
+    const first = runOf(task, 'task-retried', 'retried-db');
     await expect(
       createProvisionVmAction({
         manager: crashingOnce(real.manager, 'getInstance', 'after'),
@@ -63,10 +65,7 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
     ).rejects.toThrow('task worker crashed after getInstance');
     expect((await real.list()).map(i => i.name)).toEqual(['retried-db']);
 
-    const second = mockContext(input('retried-db'), {
-      checkpoint: task.run('provision'),
-      task: sameTask,
-    });
+    const second = runOf(task, 'task-retried', 'retried-db');
     await createProvisionVmAction({ manager: real.manager }).handler(second);
 
     const instances = await real.list();
@@ -82,12 +81,8 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
 
   it('makes no second database when the answer to the create was lost: the retry gets that answer again', async () => {
     const task = new TaskCheckpoints();
-    const sameTask = { id: 'task-lost-answer' };
     // the Manager made it, but the run never learnt the id: its checkpoint failed
-    const first = mockContext(input('lost-answer-db'), {
-      checkpoint: task.run('provision'),
-      task: sameTask,
-    });
+    const first = runOf(task, 'task-lost-answer', 'lost-answer-db');
     await expect(
       createProvisionVmAction({
         manager: crashingOnce(real.manager, 'createInstance', 'before-answer'),
@@ -95,10 +90,7 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
     ).rejects.toThrow('connection reset before the answer to createInstance');
 
     // the retry sends the same Idempotency-Key (task id + step id) and gets the first answer
-    const second = mockContext(input('lost-answer-db'), {
-      checkpoint: task.run('provision'),
-      task: sameTask,
-    });
+    const second = runOf(task, 'task-lost-answer', 'lost-answer-db');
     await createProvisionVmAction({ manager: real.manager }).handler(second);
 
     const instances = (await real.list()).filter(

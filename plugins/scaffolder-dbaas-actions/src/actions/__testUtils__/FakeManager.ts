@@ -44,19 +44,11 @@ export class FakeManager implements ManagerClientFactory {
 
   readonly api: Partial<DbaasApi> = {
     createInstance: async (request, options) => {
-      this.calls.push({
-        method: 'createInstance',
-        args: [request, options],
-        token: options?.token,
-      });
+      this.record('createInstance', [request, options], options);
       return { ...this.base(request), id: options?.dryRun ? 'dry-run' : 'i-1' };
     },
     getInstance: async (id, options) => {
-      this.calls.push({
-        method: 'getInstance',
-        args: [id],
-        token: options?.token,
-      });
+      this.record('getInstance', [id], options);
       const state = this.states[Math.min(this.reads++, this.states.length - 1)];
       if (state === 'gone' || state === undefined) {
         throw await ResponseError.fromResponse(
@@ -75,27 +67,15 @@ export class FakeManager implements ManagerClientFactory {
       return { ...this.base(), ...state };
     },
     deployInstance: async (id, options) => {
-      this.calls.push({
-        method: 'deployInstance',
-        args: [id],
-        token: options?.token,
-      });
+      this.record('deployInstance', [id], options);
       return this.base();
     },
     updateInstance: async (id, request, options) => {
-      this.calls.push({
-        method: 'updateInstance',
-        args: [id, request],
-        token: options?.token,
-      });
+      this.record('updateInstance', [id, request], options);
       return { ...this.base(), ...request };
     },
     deleteInstance: async (id, options) => {
-      this.calls.push({
-        method: 'deleteInstance',
-        args: [id],
-        token: options?.token,
-      });
+      this.record('deleteInstance', [id], options);
       return { ...this.base(), status: 'deleting' };
     },
   };
@@ -107,6 +87,10 @@ export class FakeManager implements ManagerClientFactory {
       throw new Error(`expected the task initiator's credentials, got ${user}`);
     }
     return { api: this.api as DbaasApi, token: 'token-for-alice' };
+  }
+
+  private record(method: string, args: unknown[], options?: { token?: string }) {
+    this.calls.push({ method, args, token: options?.token });
   }
 
   called(method: string) {
