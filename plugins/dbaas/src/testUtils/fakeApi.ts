@@ -1,4 +1,10 @@
-import { DbaasApi, Flavor, Instance } from '@dbaas/plugin-dbaas-common';
+import { ResponseError } from '@backstage/errors';
+import {
+  DbaasApi,
+  Flavor,
+  Instance,
+  LeakReport,
+} from '@dbaas/plugin-dbaas-common';
 
 export const flavors: Flavor[] = [
   {
@@ -54,6 +60,37 @@ export function instance(overrides: Partial<Instance> = {}): Instance {
   };
 }
 
+export function leak(overrides: Partial<LeakReport> = {}): LeakReport {
+  return {
+    id: 'i-9',
+    name: 'billing-db',
+    owner: 'group:default/team-b',
+    runtime: 'ec2',
+    host: '10.0.4.12',
+    failedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
+    fault: {
+      phase: 'host_provisioning',
+      code: 'HOST_UNAVAILABLE',
+      message: 'the host did not come up',
+    },
+    attempts: 3,
+    lastError: 'TerminateInstances i-0a1b2c3d4e5f: RequestLimitExceeded',
+    ...overrides,
+  };
+}
+
+/** What the Manager answers a caller without the permission: a 403 as the client throws it. */
+export function forbidden(): Promise<ResponseError> {
+  return ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({
+        error: { name: 'NotAllowedError', message: 'Unauthorized' },
+      }),
+      { status: 403, headers: { 'Content-Type': 'application/json' } },
+    ),
+  );
+}
+
 export const CA_PEM =
   '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
 
@@ -97,6 +134,10 @@ export function fakeApi(
       ca: CA_PEM,
     })),
     getCaCertificate: jest.fn(async () => CA_PEM),
+    // a user who is no platform admin, as most are
+    listLeaks: jest.fn(async () => {
+      throw await forbidden();
+    }),
     ...overrides,
   } as jest.Mocked<DbaasApi>;
 }

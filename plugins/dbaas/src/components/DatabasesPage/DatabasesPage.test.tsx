@@ -1,10 +1,10 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { identityApiRef } from '@backstage/frontend-plugin-api';
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { rootRouteRef } from '../../routes';
-import { fakeApi, instance } from '../../testUtils/fakeApi';
+import { fakeApi, instance, leak } from '../../testUtils/fakeApi';
 import { DatabasesPage } from './DatabasesPage';
 
 const identity = mockApis.identity({
@@ -102,6 +102,85 @@ describe('DatabasesPage', () => {
     expect(
       screen.getAllByText(/DBaaS Manager unreachable/).length,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe('DatabasesPage: what failed creates left behind', () => {
+  const LEAKS_TITLE = 'Left behind by failed creates';
+
+  it('lists them for a platform admin, with what the janitor does about them', async () => {
+    const api = fakeApi({
+      listLeaks: jest.fn(async () => [
+        leak(),
+        leak({
+          id: 'i-10',
+          name: 'search-db',
+          owner: 'user:default/bob',
+          runtime: 'docker',
+          host: null,
+          attempts: 0,
+          lastError: null,
+        }),
+      ]),
+    });
+    await render(api);
+
+    expect(await screen.findByText(LEAKS_TITLE)).toBeInTheDocument();
+    expect(api.listLeaks).toHaveBeenCalledTimes(1);
+    expect(
+      screen.getByText(
+        /janitor keeps retrying.*owner's quota.*dbaas admin leaks/,
+      ),
+    ).toBeInTheDocument();
+
+    const rows = screen
+      .getAllByRole('row')
+      .filter(r => /billing-db|search-db/.test(r.textContent ?? ''));
+    expect(rows).toHaveLength(2);
+    const [billing, search] = rows.map(r => within(r));
+    expect(billing.getByText('billing-db').closest('a')).toHaveAttribute(
+      'href',
+      '/dbaas/instances/i-9',
+    );
+    expect(billing.getByText('ec2')).toBeInTheDocument();
+    expect(billing.getByText('10.0.4.12')).toBeInTheDocument();
+    expect(billing.getByText('team-b')).toBeInTheDocument();
+    expect(billing.getByText('2h ago')).toBeInTheDocument();
+    expect(billing.getByText('3')).toBeInTheDocument();
+    expect(
+      billing.getByText(
+        'TerminateInstances i-0a1b2c3d4e5f: RequestLimitExceeded',
+      ),
+    ).toBeInTheDocument();
+    expect(search.getByText('docker')).toBeInTheDocument();
+    expect(search.getByText(/bob/)).toBeInTheDocument();
+    expect(search.getByText('0')).toBeInTheDocument();
+    // no host, no error yet
+    expect(search.getAllByText('—')).toHaveLength(2);
+  });
+
+  it('shows no panel and no error to anyone else (403)', async () => {
+    const api = fakeApi(); // listLeaks answers 403
+    await render(api);
+
+    expect(
+      await screen.findByText('orders-db', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(api.listLeaks).toHaveBeenCalled();
+    expect(screen.queryByText(LEAKS_TITLE)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Unauthorized|403|did not answer/)).toBeNull();
+    expect(screen.getByText('PostgreSQL 17 (small)')).toBeInTheDocument();
+  });
+
+  it('shows no panel when nothing was left behind', async () => {
+    const api = fakeApi({ listLeaks: jest.fn(async () => []) });
+    await render(api);
+
+    expect(
+      await screen.findByText('orders-db', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(api.listLeaks).toHaveBeenCalled();
+    expect(screen.queryByText(LEAKS_TITLE)).not.toBeInTheDocument();
   });
 });
 

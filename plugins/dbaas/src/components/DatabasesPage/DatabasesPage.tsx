@@ -14,6 +14,7 @@ import { dbaasApiRef } from '../../api';
 import { FlavorTable } from '../FlavorTable';
 import { InstancesTable } from '../InstancesTable';
 import { CliAccessButton } from './CliAccess';
+import { LeaksGridItem } from './LeaksPanel';
 
 /** Where the Create Database template lives in a portal with the scaffolder at /create. */
 export const CREATE_DATABASE_PATH = '/create/templates/default/create-database';
@@ -69,6 +70,8 @@ export const DatabasesPage = () => {
             />
           )}
         </Grid>
+        {/* platform admins only, and only when there is something to show */}
+        <LeaksGridItem />
         <Grid item xs={12}>
           <FlavorTable flavors={value!.flavors} />
         </Grid>
