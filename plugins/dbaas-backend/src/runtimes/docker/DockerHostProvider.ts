@@ -50,10 +50,7 @@ export class DockerHostProvider implements HostProvider {
 
   async describe(ref: HostRef): Promise<HostState> {
     try {
-      await this.hosts
-        .client(String(ref.data.host))
-        .getVolume(String(ref.data.volume))
-        .inspect();
+      await this.volume(ref).inspect();
       return { exists: true };
     } catch (error) {
       if (isNotFound(error))
@@ -64,13 +61,17 @@ export class DockerHostProvider implements HostProvider {
 
   async destroy(ref: HostRef): Promise<void> {
     try {
-      await this.hosts
-        .client(String(ref.data.host))
-        .getVolume(String(ref.data.volume))
-        .remove();
+      await this.volume(ref).remove();
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+
+  /** The instance's volume on its Docker host. */
+  private volume(ref: HostRef) {
+    return this.hosts
+      .client(String(ref.data.host))
+      .getVolume(String(ref.data.volume));
   }
 
   private ref(instanceId: string, host: string, volume: string): HostRef {
