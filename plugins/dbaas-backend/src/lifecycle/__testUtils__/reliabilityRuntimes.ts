@@ -4,17 +4,16 @@ import {
   dbaasRuntimesExtensionPoint,
   HostRef,
   Runtime,
-  RuntimeFault,
   sleep,
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import fs from 'fs';
-import { Pool, PoolClient } from 'pg';
 import {
   createDockerRuntime,
   readDockerRuntimeConfig,
 } from '../../runtimes/docker';
 import { createLocalRuntime } from '../../runtimes/local';
+import { sharedPostgresRuntime } from '../../runtimes/__testUtils__/sharedPostgresRuntimeModule';
 
 /** The runtime calls that make or remove something. */
 export type Call = 'provision' | 'deploy' | 'remove' | 'destroy';
@@ -211,93 +210,6 @@ function instrument(
 }
 
 /**
- * Each instance a role and a schema it owns on one shared PostgreSQL server (the database of
- * `url`), like the shared-postgres example module but lighter: a hundred CREATE/DROP DATABASE
- * force a checkpoint each and take minutes on two cores. Every step is idempotent on its own,
- * so a replica killed between creating the role and the schema leaves a state the next one
- * completes.
- */
-export function sharedServerRuntime(url: string): Runtime {
-  // a few connections per replica: a hundred calls at once must not exhaust the server
-  const pool = new Pool({ connectionString: url, max: 3 });
-  pool.on('error', () => {});
-  const admin = async <T>(work: (client: PoolClient) => Promise<T>) => {
-    const client = await pool.connect();
-    try {
-      return await work(client);
-    } finally {
-      client.release();
-    }
-  };
-  const server = new URL(url);
-  return {
-    name: 'shared',
-    unsupportedReason: flavor =>
-      flavor.engine === 'postgresql' ? undefined : 'postgresql only',
-    host: {
-      provision: async spec => ({
-        runtime: 'shared',
-        instanceId: spec.instanceId,
-        address: server.hostname,
-        data: {},
-      }),
-      describe: async () => ({ exists: true }),
-      find: async () => undefined,
-      destroy: async () => {},
-    },
-    engine: {
-      async deploy(_host, spec, secrets) {
-        await admin(async client => {
-          const role = await client.query(
-            'SELECT 1 FROM pg_roles WHERE rolname = $1',
-            [spec.username],
-          );
-          if (!role.rowCount) {
-            await client.query(
-              `CREATE ROLE "${spec.username}" LOGIN PASSWORD '${secrets.password}'`,
-            );
-          }
-          await client.query(
-            `CREATE SCHEMA IF NOT EXISTS "${spec.database}" AUTHORIZATION "${spec.username}"`,
-          );
-        }).catch(error => {
-          throw new RuntimeFault(
-            'ENGINE_START_FAILED',
-            `the shared server refused the database: ${error.message}`,
-          );
-        });
-        return {
-          host: server.hostname,
-          port: Number(server.port || 5432),
-          database: server.pathname.slice(1) || 'postgres',
-          user: spec.username,
-        };
-      },
-      async health(_host, spec) {
-        const exists = await admin(client =>
-          client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
-            spec.database,
-          ]),
-        );
-        return exists.rowCount
-          ? { state: 'healthy' }
-          : { state: 'unhealthy', message: 'its schema is gone' };
-      },
-      stop: async () => {},
-      start: async () => {},
-      async remove(_host, spec) {
-        await admin(async client => {
-          await client.query(
-            `DROP SCHEMA IF EXISTS "${spec.database}" CASCADE`,
-          );
-          await client.query(`DROP ROLE IF EXISTS "${spec.username}"`);
-        });
-      },
-    },
-  };
-}
-
-/**
  * The runtimes of the reliability tests, each a real one instrumented (journal, latency,
  * scripted faults): `test-shared` (a role and schema each on a shared PostgreSQL server, config `url`),
  * `test-local` (the local runtime's servers, config `dataDir`) and `test-docker` (the Docker
@@ -318,7 +230,11 @@ export function reliabilityRuntimesModule(journal: {
             name: 'test-shared',
             create: ({ config }) =>
               instrument(
-                sharedServerRuntime(config.getString('url')),
+                // a few connections per replica: a hundred calls at once must not exhaust the server
+                sharedPostgresRuntime(config.getString('url'), {
+                  schemaPerInstance: true,
+                  maxConnections: 3,
+                }),
                 'test-shared',
                 config,
                 journal,

@@ -4,7 +4,7 @@ import {
   Runtime,
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
-import { Client } from 'pg';
+import { Client, ClientBase, Pool } from 'pg';
 
 /**
  * A runtime from a separate backend module, depending on `@dbaas/plugin-dbaas-node` only:
@@ -28,17 +28,27 @@ export const sharedPostgresRuntimeModule = createBackendModule({
   },
 });
 
-function sharedPostgresRuntime(url: string): Runtime {
-  const admin = async <T>(work: (client: Client) => Promise<T>) => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
+/** How a shared-server runtime keeps an instance on the server, and talks to it. */
+export interface SharedPostgresOptions {
+  /**
+   * A schema of its own in the server's database (the database of `url`) instead of a database:
+   * a hundred CREATE/DROP DATABASE force a checkpoint each and take minutes on two cores. Each
+   * step is then idempotent on its own: a replica killed between creating the role and the
+   * schema leaves a state the next one completes.
+   */
+  schemaPerInstance?: boolean;
+  /** At most this many connections to the server, kept open; else one per call. */
+  maxConnections?: number;
+}
+
+/** Each instance a role and a database (or a schema) it owns on the shared server of `url`. */
+export function sharedPostgresRuntime(
+  url: string,
+  options: SharedPostgresOptions = {},
+): Runtime {
+  const admin = adminSessions(url, options.maxConnections);
   const server = new URL(url);
+  const perSchema = options.schemaPerInstance ?? false;
   return {
     name: 'shared-postgres',
     unsupportedReason: flavor =>
@@ -60,14 +70,20 @@ function sharedPostgresRuntime(url: string): Runtime {
     engine: {
       async deploy(_host, spec, secrets) {
         await admin(async client => {
-          const { rowCount } = await client.query(
+          const role = await client.query(
             'SELECT 1 FROM pg_roles WHERE rolname = $1',
             [spec.username],
           );
-          if (!rowCount) {
+          if (!role.rowCount) {
             await client.query(
               `CREATE ROLE "${spec.username}" LOGIN PASSWORD '${secrets.password}'`,
             );
+          }
+          if (perSchema) {
+            await client.query(
+              `CREATE SCHEMA IF NOT EXISTS "${spec.database}" AUTHORIZATION "${spec.username}"`,
+            );
+          } else if (!role.rowCount) {
             await client.query(
               `CREATE DATABASE "${spec.database}" OWNER "${spec.username}"`,
             );
@@ -81,30 +97,65 @@ function sharedPostgresRuntime(url: string): Runtime {
         return {
           host: server.hostname,
           port: Number(server.port || 5432),
-          database: spec.database,
+          database: perSchema
+            ? server.pathname.slice(1) || 'postgres'
+            : spec.database,
           user: spec.username,
         };
       },
       async health(_host, spec) {
         const exists = await admin(client =>
-          client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-            spec.database,
-          ]),
+          client.query(
+            perSchema
+              ? 'SELECT 1 FROM pg_namespace WHERE nspname = $1'
+              : 'SELECT 1 FROM pg_database WHERE datname = $1',
+            [spec.database],
+          ),
         );
         return exists.rowCount
           ? { state: 'healthy' }
-          : { state: 'unhealthy', message: 'its database is gone' };
+          : {
+              state: 'unhealthy',
+              message: `its ${perSchema ? 'schema' : 'database'} is gone`,
+            };
       },
       stop: async () => {},
       start: async () => {},
       async remove(_host, spec) {
         await admin(async client => {
           await client.query(
-            `DROP DATABASE IF EXISTS "${spec.database}" WITH (FORCE)`,
+            perSchema
+              ? `DROP SCHEMA IF EXISTS "${spec.database}" CASCADE`
+              : `DROP DATABASE IF EXISTS "${spec.database}" WITH (FORCE)`,
           );
           await client.query(`DROP ROLE IF EXISTS "${spec.username}"`);
         });
       },
     },
+  };
+}
+
+/** Runs work on an admin connection to the server: a pooled one, or one of its own. */
+function adminSessions(url: string, maxConnections?: number) {
+  if (maxConnections) {
+    const pool = new Pool({ connectionString: url, max: maxConnections });
+    pool.on('error', () => {});
+    return async <T>(work: (client: ClientBase) => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        return await work(client);
+      } finally {
+        client.release();
+      }
+    };
+  }
+  return async <T>(work: (client: ClientBase) => Promise<T>) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
   };
 }
