@@ -79,12 +79,17 @@ describe('Kubernetes runtime against a local API stub', () => {
       podIn(++looks < 3 ? 'creating' : 'ready', ns, name);
   }
 
-  it('creates namespace, claim, secret, service and stateful set, and reports where to connect', async () => {
+  /** The database provisioned and deployed, its pod ready on the third look. */
+  async function deployed() {
     podBecomesReady();
     const k8s = runtime();
-
     const host = await k8s.host.provision(hostSpec, ctx());
     const endpoint = await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+    return { k8s, host, endpoint };
+  }
+
+  it('creates namespace, claim, secret, service and stateful set, and reports where to connect', async () => {
+    const { k8s, host, endpoint } = await deployed();
 
     expect(endpoint).toEqual({
       host: 'dbaas-orders-db.dbaas-team-a.svc',
@@ -129,10 +134,7 @@ describe('Kubernetes runtime against a local API stub', () => {
   });
 
   it('changes nothing and makes nothing twice when a crashed step runs again', async () => {
-    podBecomesReady();
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
-    await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+    const { k8s, host } = await deployed();
     const before = JSON.stringify([...stub.objects.entries()]);
 
     const again = await runtime().host.provision(hostSpec, ctx());
@@ -240,10 +242,7 @@ describe('Kubernetes runtime against a local API stub', () => {
   });
 
   it('deletes every object, the claim too unless the reclaim policy retains it', async () => {
-    podBecomesReady();
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
-    await k8s.engine.deploy(host, engineSpec, secrets, ctx());
+    const { k8s, host } = await deployed();
 
     await runtime({ reclaimPolicy: 'retain' }).engine.remove(
       host,

@@ -256,47 +256,35 @@ export function podIn(
   name: string,
 ): Obj {
   const base = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } };
-  const waiting = (reason: string, message: string) => ({
-    phase: 'Pending',
+  /** A scheduled pod with its one container in `containerState`: ready (running) or not. */
+  const scheduled = (
+    ready: boolean,
+    containerState: object,
+    restartCount: number,
+  ) => ({
+    phase: ready ? 'Running' : 'Pending',
     conditions: [
       { type: 'PodScheduled', status: 'True' },
-      { type: 'Ready', status: 'False' },
+      { type: 'Ready', status: ready ? 'True' : 'False' },
     ],
     containerStatuses: [
       {
         name: 'db',
-        ready: false,
-        restartCount: 3,
+        ready,
+        restartCount,
         image: 'x',
         imageID: '',
-        state: { waiting: { reason, message } },
+        state: containerState,
       },
     ],
   });
+  const waiting = (reason: string, message: string) =>
+    scheduled(false, { waiting: { reason, message } }, 3);
   switch (state) {
     case 'creating':
       return { ...base, status: waiting('ContainerCreating', '') };
     case 'ready':
-      return {
-        ...base,
-        status: {
-          phase: 'Running',
-          conditions: [
-            { type: 'PodScheduled', status: 'True' },
-            { type: 'Ready', status: 'True' },
-          ],
-          containerStatuses: [
-            {
-              name: 'db',
-              ready: true,
-              restartCount: 0,
-              image: 'x',
-              imageID: '',
-              state: { running: {} },
-            },
-          ],
-        },
-      };
+      return { ...base, status: scheduled(true, { running: {} }, 0) };
     case 'crashloop':
       return {
         ...base,
