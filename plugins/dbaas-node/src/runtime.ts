@@ -6,6 +6,7 @@ import {
   HealthState,
   RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
+import { Readable } from 'stream';
 
 /**
  * The runtime interface: every place a database can run is a HostProvider (the "VM")
@@ -126,6 +127,84 @@ export interface EngineRuntime {
    * names): its TLS certificate carries them all.
    */
   tlsNames?(host: HostRef, spec: EngineSpec): string[];
+  /** The engine side of backups and point-in-time recovery, where the runtime has it. */
+  backups?: EngineBackups;
+}
+
+/**
+ * Physical backups with the engine's own tools: a base backup as a tar stream, the log files
+ * the server archived since (PostgreSQL's WAL), and a restore of both into a new host. The
+ * Manager moves the bytes to and from the backup store; a method throws `ENGINE_UNAVAILABLE`
+ * for an engine the runtime cannot back up.
+ */
+export interface EngineBackups {
+  /** Starts a full backup of the running server. */
+  baseBackup(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+  ): Promise<BaseBackup>;
+  /** The finished log files waiting in the host's spool, oldest first. */
+  archivedWal(host: HostRef, spec: EngineSpec): Promise<ArchivedWalFile[]>;
+  /**
+   * Fills a new host (provisioned, never deployed) from a base backup and the log after it,
+   * recovers to `targetTime` (else to the end of the log), and leaves the server running with
+   * `secrets.adminPassword`. Then `deploy` with the source's database and user names brings the
+   * application user's password in line.
+   */
+  restore(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    request: RestoreRequest,
+    ctx: StepContext,
+  ): Promise<RestoreResult>;
+}
+
+export interface BaseBackup {
+  /** A tar of the data directory; it errors, never ends, when the backup fails. */
+  stream: Readable;
+  /** Settles once the stream has produced its last byte (rejects when it errors). */
+  result: Promise<BaseBackupResult>;
+}
+
+export interface BaseBackupResult {
+  startLsn: string;
+  stopLsn: string;
+  /** The first and last log files a restore of this backup needs. */
+  startWalFile: string;
+  stopWalFile: string;
+  startedAt: Date;
+  /** The earliest moment this backup can be restored to. */
+  stoppedAt: Date;
+}
+
+/** A finished log file (or timeline history) archived by the server, waiting to be shipped. */
+export interface ArchivedWalFile {
+  name: string;
+  size: number;
+  open(): Promise<Readable>;
+  /** Deletes it from the spool, once it is safely stored. */
+  remove(): Promise<void>;
+}
+
+export interface RestoreRequest {
+  /** A stream from `baseBackup`. */
+  backup: Readable;
+  /**
+   * A folder on the Manager's machine holding the archived log files from the backup's
+   * `startWalFile` on (a runtime with remote hosts copies them over).
+   */
+  walDir: string;
+  targetTime?: Date;
+  /** The backup's `stoppedAt`, so a target before it is refused at once. */
+  backupStoppedAt?: Date;
+}
+
+export interface RestoreResult {
+  /** The commit time of the last transaction replayed. */
+  lastTransactionAt?: Date;
 }
 
 export interface Runtime {
@@ -141,5 +220,22 @@ export class RuntimeFault extends Error {
   constructor(readonly code: FaultCode, message: string) {
     super(message);
     this.name = 'RuntimeFault';
+  }
+}
+
+/** A restore target the base backup and the archived log do not cover; names the window. */
+export class RecoveryWindowFault extends RuntimeFault {
+  constructor(
+    readonly targetTime: Date,
+    readonly earliest?: Date,
+    readonly latest?: Date,
+  ) {
+    const from = earliest?.toISOString() ?? 'the end of the base backup';
+    const to = latest?.toISOString() ?? 'the end of the archived log';
+    super(
+      'ENGINE_START_FAILED',
+      `${targetTime.toISOString()} is outside the restorable window ${from} .. ${to}`,
+    );
+    this.name = 'RecoveryWindowFault';
   }
 }

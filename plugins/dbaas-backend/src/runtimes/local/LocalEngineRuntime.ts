@@ -2,6 +2,7 @@ import fs from 'fs/promises';
 import path from 'path';
 import { Engine } from '@dbaas/plugin-dbaas-common';
 import {
+  EngineBackups,
   EngineRuntime,
   EngineSecrets,
   EngineSpec,
@@ -9,7 +10,7 @@ import {
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import { localHost } from './LocalHostProvider';
-import { LocalServer } from './LocalServer';
+import { LocalBackups, LocalServer } from './LocalServer';
 
 /** Runs each instance's database server as a local process, one server kind per engine. */
 export class LocalEngineRuntime implements EngineRuntime {
@@ -25,6 +26,32 @@ export class LocalEngineRuntime implements EngineRuntime {
     }
     return server;
   }
+
+  private backupsOf(spec: EngineSpec): LocalBackups {
+    const backups = this.server(spec).backups;
+    if (!backups) {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `The local runtime cannot back up ${spec.flavor.engine} yet`,
+      );
+    }
+    return backups;
+  }
+
+  readonly backups: EngineBackups = {
+    baseBackup: (host, spec, secrets, ctx) =>
+      this.backupsOf(spec).baseBackup(localHost(host), secrets, ctx.signal),
+    archivedWal: (host, spec) =>
+      this.backupsOf(spec).archivedWal(localHost(host)),
+    restore: (host, spec, secrets, request, ctx) =>
+      this.backupsOf(spec).restore(
+        localHost(host),
+        spec,
+        secrets,
+        request,
+        ctx.signal,
+      ),
+  };
 
   async deploy(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
     const server = this.server(spec);

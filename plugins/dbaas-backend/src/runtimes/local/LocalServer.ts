@@ -1,8 +1,12 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import {
+  ArchivedWalFile,
+  BaseBackup,
   EngineHealth,
   EngineSecrets,
   EngineSpec,
+  RestoreRequest,
+  RestoreResult,
 } from '@dbaas/plugin-dbaas-node';
 
 /** Where one instance's server lives on this machine. */
@@ -43,6 +47,24 @@ export interface LocalServer {
   /** The server's pid, when it runs. */
   runningPid(host: LocalHost): Promise<number | undefined>;
   stop(host: LocalHost): Promise<void>;
+  /** Where the engine's servers can be backed up (see EngineBackups). */
+  backups?: LocalBackups;
+}
+
+export interface LocalBackups {
+  baseBackup(
+    host: LocalHost,
+    secrets: EngineSecrets,
+    signal: AbortSignal,
+  ): Promise<BaseBackup>;
+  archivedWal(host: LocalHost): Promise<ArchivedWalFile[]>;
+  restore(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    request: RestoreRequest,
+    signal: AbortSignal,
+  ): Promise<RestoreResult>;
 }
 
 /** The endpoint of a local server: the application database and user on its port. */

@@ -15,6 +15,9 @@ import {
   localEndpoint,
   notRunning,
 } from './LocalServer';
+import { PostgresBackups } from './postgresBackups';
+import { configureArchiving } from './postgresArchiving';
+import { serverSettings } from './postgresConf';
 import {
   chownTo,
   pathExists,
@@ -51,15 +54,16 @@ const ADMIN_USER = 'postgres';
 
 export class PostgresServer implements LocalServer {
   private runAs?: Promise<RunAs>;
+  readonly backups = new PostgresBackups(this);
 
   constructor(private readonly binDir: string) {}
 
-  private user() {
+  user() {
     this.runAs ??= runAsSystemUser('postgres');
     return this.runAs;
   }
 
-  private paths(host: LocalHost) {
+  paths(host: LocalHost) {
     return {
       data: path.join(host.dir, 'pgdata'),
       log: path.join(host.dir, 'postgres.log'),
@@ -109,6 +113,7 @@ export class PostgresServer implements LocalServer {
     await fs.rm(path.join(data, 'postmaster.pid'), { force: true });
     const runAs = await this.user();
     await configureTls(data, runAs, secrets.tls, spec.flavor.tls?.require);
+    await configureArchiving(host.dir, data, runAs);
     try {
       // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
       await run(
@@ -204,6 +209,10 @@ export class PostgresServer implements LocalServer {
     );
   }
 
+  adminClient(host: LocalHost, secrets: EngineSecrets, database: string) {
+    return adminClient(host, secrets, database);
+  }
+
   async stop(host: LocalHost) {
     const pid = await this.runningPid(host);
     if (pid) {
@@ -280,19 +289,4 @@ async function configureTls(
     file('pg_hba.conf'),
     [...(require && tls ? [REJECT_PLAIN] : []), ...hba].join('\n'),
   );
-}
-
-function serverSettings(host: LocalHost, memoryMiB: number) {
-  const sharedBuffers = Math.max(32, Math.floor(memoryMiB / 4));
-  return [
-    '',
-    '# Set by the DBaaS local runtime',
-    `port = ${host.port}`,
-    `listen_addresses = '${host.host}'`,
-    "unix_socket_directories = ''",
-    `shared_buffers = ${sharedBuffers}MB`,
-    `effective_cache_size = ${Math.max(64, Math.floor((memoryMiB * 3) / 4))}MB`,
-    "password_encryption = 'scram-sha-256'",
-    '',
-  ].join('\n');
 }

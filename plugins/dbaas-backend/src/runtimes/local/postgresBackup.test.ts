@@ -1,0 +1,408 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import { Client } from 'pg';
+import { Readable } from 'stream';
+import { finished, pipeline } from 'stream/promises';
+import * as tar from 'tar-stream';
+import { makeDataDir, postgresFlavor } from '../../__testUtils__/fixtures';
+import {
+  EngineBackups,
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+  RecoveryWindowFault,
+  RestoreRequest,
+  Runtime,
+  StepContext,
+} from '@dbaas/plugin-dbaas-node';
+import { createLocalRuntime } from '.';
+import { isAlive } from './processes';
+
+jest.setTimeout(60_000);
+
+const ctx: StepContext = {
+  logger: mockServices.logger.mock(),
+  signal: new AbortController().signal,
+};
+
+interface Instance {
+  host: HostRef;
+  spec: EngineSpec;
+  secrets: EngineSecrets;
+}
+
+describe('PostgreSQL backups and point-in-time recovery on the local runtime', () => {
+  let dataDir: string;
+  let runtime: Runtime;
+  let backups: EngineBackups;
+  const made: Instance[] = [];
+
+  beforeAll(() => {
+    dataDir = makeDataDir('backup-test');
+    runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
+    backups = runtime.engine.backups!;
+  });
+
+  afterAll(async () => {
+    for (const { host, spec } of made) {
+      await runtime.engine.remove(host, spec, ctx).catch(() => {});
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A provisioned host, as the Manager makes it before deploy or restore. */
+  async function newHost(): Promise<Instance> {
+    const instanceId = crypto.randomUUID();
+    const spec: EngineSpec = {
+      instanceId,
+      flavor: postgresFlavor,
+      storageGiB: 1,
+      database: 'orders',
+      username: 'orders_app',
+    };
+    const host = await runtime.host.provision(
+      {
+        instanceId,
+        instanceName: 'orders',
+        owner: 'group:default/team',
+        flavor: postgresFlavor,
+        storageGiB: 1,
+      },
+      ctx,
+    );
+    const instance = {
+      host,
+      spec,
+      secrets: {
+        password: crypto.randomBytes(18).toString('base64url'),
+        adminPassword: crypto.randomBytes(18).toString('base64url'),
+      },
+    };
+    made.push(instance);
+    return instance;
+  }
+
+  async function deployed() {
+    const instance = await newHost();
+    await runtime.engine.deploy(
+      instance.host,
+      instance.spec,
+      instance.secrets,
+      ctx,
+    );
+    return instance;
+  }
+
+  async function sql<T = Record<string, unknown>>(
+    { host, spec, secrets }: Instance,
+    text: string,
+    as: 'app' | 'admin' = 'app',
+  ): Promise<T[]> {
+    const client = new Client({
+      host: host.address,
+      port: Number(host.data.port),
+      ...(as === 'app'
+        ? {
+            user: spec.username,
+            password: secrets.password,
+            database: spec.database,
+          }
+        : {
+            user: 'postgres',
+            password: secrets.adminPassword,
+            database: 'template1',
+          }),
+    });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Every table's row count and an md5 of its rows in order. */
+  async function fingerprint(instance: Instance) {
+    const tables = await sql<{ name: string }>(
+      instance,
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    const result: Record<string, unknown> = {};
+    for (const { name } of tables) {
+      [result[name]] = await sql(
+        instance,
+        `SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${name} t`,
+      );
+    }
+    return result;
+  }
+
+  /** Ends the current WAL segment and waits until it is in the spool. */
+  async function archiveNow(instance: Instance) {
+    const [{ wal }] = await sql<{ wal: string }>(
+      instance,
+      'SELECT pg_walfile_name(pg_switch_wal()) AS wal',
+      'admin',
+    );
+    const deadline = Date.now() + 20_000;
+    while (
+      !(await backups.archivedWal(instance.host, instance.spec)).some(
+        f => f.name === wal,
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error(`${wal} was not archived`);
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  /** What the Manager does: upload each spooled file to the store, then delete it. */
+  async function ship(instance: Instance, store: string) {
+    fs.mkdirSync(store, { recursive: true });
+    const files = await backups.archivedWal(instance.host, instance.spec);
+    for (const file of files) {
+      await pipeline(
+        await file.open(),
+        fs.createWriteStream(path.join(store, file.name)),
+      );
+      await file.remove();
+    }
+    expect(await backups.archivedWal(instance.host, instance.spec)).toEqual([]);
+    return files.map(f => f.name);
+  }
+
+  async function backupTo(instance: Instance, file: string) {
+    const backup = await backups.baseBackup(
+      instance.host,
+      instance.spec,
+      instance.secrets,
+      ctx,
+    );
+    await pipeline(backup.stream, fs.createWriteStream(file));
+    return backup.result;
+  }
+
+  /** Restores a tar and the WAL as the Manager fetches them from its store. */
+  function restoreFrom(
+    into: Instance,
+    file: string,
+    walDir: string,
+    request: Partial<RestoreRequest> = {},
+  ) {
+    return backups.restore(
+      into.host,
+      into.spec,
+      into.secrets,
+      { backup: fs.createReadStream(file), walDir, ...request },
+      ctx,
+    );
+  }
+
+  async function tarNames(file: string) {
+    const names: string[] = [];
+    const extract = tar.extract();
+    fs.createReadStream(file).pipe(extract as unknown as NodeJS.WritableStream);
+    for await (const entry of extract) {
+      names.push(entry.header.name);
+      entry.resume();
+    }
+    return names;
+  }
+
+  it('backs up a server being written to and restores it to a new instance: every table equal', async () => {
+    const source = await deployed();
+    await sql(
+      source,
+      `CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2));
+       INSERT INTO items SELECT i, md5(i::text), i / 7.0 FROM generate_series(1, 20000) i;
+       CREATE TABLE notes (id serial PRIMARY KEY, body jsonb, at timestamptz DEFAULT now());
+       INSERT INTO notes (body) SELECT jsonb_build_object('n', i) FROM generate_series(1, 500) i;`,
+    );
+    const backup = await backups.baseBackup(
+      source.host,
+      source.spec,
+      source.secrets,
+      ctx,
+    );
+    const file = path.join(dataDir, 'full.tar');
+    const output = fs.createWriteStream(file);
+    const copied = pipeline(backup.stream, output);
+    // written while the files are copied: only the WAL replay brings these
+    await sql(
+      source,
+      `UPDATE items SET price = price + 1 WHERE id % 3 = 0; DELETE FROM notes WHERE id < 100`,
+    );
+    await copied;
+    const info = await backup.result;
+    expect(info.stopLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(info.startWalFile <= info.stopWalFile).toBe(true);
+    expect(info.stoppedAt.getTime()).toBeGreaterThanOrEqual(
+      info.startedAt.getTime(),
+    );
+    const names = await tarNames(file);
+    expect(names[names.length - 1]).toBe('backup_label');
+    expect(names).toContain('PG_VERSION');
+    expect(names.filter(n => /^pg_wal\/./.test(n))).toEqual([
+      'pg_wal/archive_status',
+      'pg_wal/summaries',
+    ]);
+    expect(names).not.toContain('postmaster.pid');
+    expect(names).not.toContain('server.key');
+
+    await sql(
+      source,
+      `INSERT INTO notes (body) VALUES ('{"after": "backup"}')`,
+    );
+    await archiveNow(source);
+    const wal = path.join(dataDir, 'full-wal');
+    expect(await ship(source, wal)).toContain(info.stopWalFile);
+
+    const copy = await newHost();
+    const restored = await restoreFrom(copy, file, wal, {
+      backupStoppedAt: info.stoppedAt,
+    });
+    expect(restored.lastTransactionAt).toBeInstanceOf(Date);
+    await runtime.engine.deploy(copy.host, copy.spec, copy.secrets, ctx);
+    expect(Number(copy.host.data.port)).not.toBe(Number(source.host.data.port));
+    const expected = await fingerprint(source);
+    expect(Object.keys(expected)).toEqual(['items', 'notes']);
+    expect(await fingerprint(copy)).toEqual(expected);
+    // the new instance's own admin password, and a normal server after a restart
+    await runtime.engine.stop(copy.host, copy.spec, ctx);
+    await runtime.engine.start(copy.host, copy.spec, copy.secrets, ctx);
+    expect(await sql(copy, 'SELECT pg_is_in_recovery() AS r', 'admin')).toEqual(
+      [{ r: false }],
+    );
+  });
+
+  it('restores to a moment between two commits: exactly the rows committed before it', async () => {
+    const source = await deployed();
+    await sql(
+      source,
+      'CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())',
+    );
+    const file = path.join(dataDir, 'pitr.tar');
+    const info = await backupTo(source, file);
+
+    const marks: Date[] = [];
+    for (const id of [1, 2, 3]) {
+      await sql(source, `INSERT INTO events (id) VALUES (${id})`);
+      marks.push(new Date());
+      await new Promise(resolve => setTimeout(resolve, 1_000));
+    }
+    await archiveNow(source);
+    const wal = path.join(dataDir, 'pitr-wal');
+    await ship(source, wal);
+
+    // after t2's commit, a second before t3's
+    const between = new Date(marks[1].getTime() + 400);
+    const copy = await newHost();
+    const restored = await restoreFrom(copy, file, wal, {
+      targetTime: between,
+      backupStoppedAt: info.stoppedAt,
+    });
+    expect(restored.lastTransactionAt!.getTime()).toBeLessThan(
+      between.getTime(),
+    );
+    await runtime.engine.deploy(copy.host, copy.spec, copy.secrets, ctx);
+    expect(await sql(copy, 'SELECT id FROM events ORDER BY id')).toEqual([
+      { id: 1 },
+      { id: 2 },
+    ]);
+
+    // outside the window: refused, naming it; no server is left running
+    const refused = async (targetTime: Date, backupStoppedAt?: Date) => {
+      const other = await newHost();
+      const error = await restoreFrom(other, file, wal, {
+        targetTime,
+        backupStoppedAt,
+      }).catch(e => e);
+      expect(
+        await runtime.engine.health(other.host, other.spec, other.secrets),
+      ).toMatchObject({ reason: 'stopped' });
+      return error;
+    };
+    // past the last archived commit: known once the WAL is replayed
+    const late = await refused(
+      new Date(Date.now() + 3_600_000),
+      info.stoppedAt,
+    );
+    expect(late).toBeInstanceOf(RecoveryWindowFault);
+    expect(late.earliest).toEqual(info.stoppedAt);
+    expect(Math.abs(late.latest.getTime() - marks[2].getTime())).toBeLessThan(
+      1_000,
+    );
+    expect(late.message).toContain(
+      `${info.stoppedAt.toISOString()} .. ${late.latest.toISOString()}`,
+    );
+    // before the backup began: refused before any start, from the backup's own label
+    const early = await refused(new Date(info.startedAt.getTime() - 60_000));
+    expect(early).toBeInstanceOf(RecoveryWindowFault);
+    expect(early.earliest.getTime()).toBeGreaterThan(
+      info.startedAt.getTime() - 1_000,
+    );
+    expect(early.earliest.getTime()).toBeLessThanOrEqual(
+      info.stoppedAt.getTime(),
+    );
+  });
+
+  it('a server killed in the middle of a base backup errors the stream; the next backup succeeds', async () => {
+    const source = await deployed();
+    await sql(
+      source,
+      'CREATE TABLE big AS SELECT i, repeat(md5(i::text), 8) AS pad FROM generate_series(1, 50000) i',
+    );
+    const backup = await backups.baseBackup(
+      source.host,
+      source.spec,
+      source.secrets,
+      ctx,
+    );
+    await new Promise<void>(resolve =>
+      backup.stream.once('data', () => {
+        backup.stream.pause();
+        resolve();
+      }),
+    );
+    const pidFile = path.join(
+      String(source.host.data.dir),
+      'pgdata',
+      'postmaster.pid',
+    );
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(-pid, 'SIGKILL');
+    while (isAlive(pid)) await new Promise(resolve => setTimeout(resolve, 50));
+    backup.stream.resume();
+    await expect(finished(backup.stream)).rejects.toThrow();
+    await expect(backup.result).rejects.toThrow();
+
+    await runtime.engine.start(source.host, source.spec, source.secrets, ctx);
+    const file = path.join(dataDir, 'after-kill.tar');
+    const info = await backupTo(source, file);
+    expect(info.stoppedAt).toBeInstanceOf(Date);
+    expect((await tarNames(file)).slice(-1)).toEqual(['backup_label']);
+  });
+
+  it('archives on every server: settings in its configuration, finished segments in its spool', async () => {
+    const instance = await deployed();
+    const [settings] = await sql<Record<string, string>>(
+      instance,
+      "SELECT current_setting('archive_mode') AS mode, current_setting('archive_timeout') AS timeout, current_setting('archive_command') AS command",
+      'admin',
+    );
+    expect(settings.mode).toBe('on');
+    expect(settings.timeout).toBe('1min');
+    expect(settings.command).toContain(
+      path.join(String(instance.host.data.dir), 'wal-spool'),
+    );
+    await archiveNow(instance);
+    const [file] = await backups.archivedWal(instance.host, instance.spec);
+    expect(file.name).toMatch(/^[0-9A-F]{24}$/);
+    expect(file.size).toBe(16 * 1024 * 1024);
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await file.open()) as Readable)
+      chunks.push(chunk);
+    expect(Buffer.concat(chunks).length).toBe(file.size);
+  });
+});
