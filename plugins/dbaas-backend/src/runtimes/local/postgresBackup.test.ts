@@ -41,7 +41,11 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
 
   beforeAll(() => {
     dataDir = makeDataDir('backup-test');
-    runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
+    runtime = createLocalRuntime({
+      dataDir,
+      host: '127.0.0.1',
+      walArchiving: true,
+    });
     backups = runtime.engine.backups!;
   });
 

@@ -56,7 +56,10 @@ export class PostgresServer implements LocalServer {
   private runAs?: Promise<RunAs>;
   readonly backups = new PostgresBackups(this);
 
-  constructor(private readonly binDir: string) {}
+  constructor(
+    private readonly binDir: string,
+    private readonly options: { walArchiving?: boolean } = {},
+  ) {}
 
   user() {
     this.runAs ??= runAsSystemUser('postgres');
@@ -113,7 +116,9 @@ export class PostgresServer implements LocalServer {
     await fs.rm(path.join(data, 'postmaster.pid'), { force: true });
     const runAs = await this.user();
     await configureTls(data, runAs, secrets.tls, spec.flavor.tls?.require);
-    await configureArchiving(host.dir, data, runAs);
+    await configureArchiving(host.dir, data, runAs, {
+      enabled: this.options.walArchiving ?? false,
+    });
     try {
       // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
       await run(
