@@ -1,4 +1,7 @@
-import { postgresFlavor, silentLogger } from './__testUtils__/fixtures';
+import {
+  postgresFlavor,
+  silentLogger,
+} from '@dbaas/plugin-dbaas-node/testUtils';
 import { EngineRuntime } from '@dbaas/plugin-dbaas-node';
 import { Ec2EngineRuntime } from './Ec2EngineRuntime';
 

@@ -23,7 +23,10 @@ import os from 'os';
 import path from 'path';
 import Docker from 'dockerode';
 import { SecretBox } from '@dbaas/plugin-dbaas-backend';
-import { postgresFlavor, TEST_ENCRYPTION_KEY } from './__testUtils__/fixtures';
+import {
+  postgresFlavor,
+  TEST_ENCRYPTION_KEY,
+} from '@dbaas/plugin-dbaas-node/testUtils';
 import {
   HostRef,
   HostSpec,
@@ -218,7 +221,9 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   async function failsBeforeLaunch(failing: () => void, fault: object) {
     happyLaunch();
     failing();
-    await expect(provider().provision(spec, ctx())).rejects.toMatchObject(fault);
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject(
+      fault,
+    );
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
   }
 
@@ -516,7 +521,9 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       () =>
         ec2
           .on(ImportKeyPairCommand)
-          .rejects(awsError('UnauthorizedOperation', 'You are not authorized.')),
+          .rejects(
+            awsError('UnauthorizedOperation', 'You are not authorized.'),
+          ),
       {
         code: 'HOST_PERMISSION',
         message: expect.stringContaining('EC2 ImportKeyPair failed'),

@@ -11,7 +11,10 @@ import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
 import dbaasPlugin, { SecretBox } from '@dbaas/plugin-dbaas-backend';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from './__testUtils__/fixtures';
+import {
+  makeDataDir,
+  TEST_ENCRYPTION_KEY,
+} from '@dbaas/plugin-dbaas-node/testUtils';
 import { dbaasModuleEc2Runtime } from './module';
 import {
   dockerOverSsh,

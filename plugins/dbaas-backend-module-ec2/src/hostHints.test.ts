@@ -1,4 +1,4 @@
-import { postgresFlavor } from './__testUtils__/fixtures';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { instanceTypeFor, instanceTypeProblem } from './hostHints';
 
 describe('instanceTypeProblem', () => {

@@ -1,5 +1,5 @@
 import { HostSpec } from '@dbaas/plugin-dbaas-node';
-import { postgresFlavor } from './__testUtils__/fixtures';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import {
   clientToken,
   DATA_DEVICE,

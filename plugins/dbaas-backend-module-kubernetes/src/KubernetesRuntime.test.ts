@@ -1,20 +1,10 @@
 import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
-import { Flavor } from '@dbaas/plugin-dbaas-common';
 import { EngineSpec, HostSpec, StepContext } from '@dbaas/plugin-dbaas-node';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { readKubernetesRuntimeConfig } from './config';
 import { createKubernetesRuntime, namespaceFor } from './KubernetesRuntime';
 import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';
-
-const postgresFlavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql' as const,
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-} satisfies Flavor;
 
 jest.setTimeout(30_000);
 

@@ -35,6 +35,7 @@ import path from 'path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/crypto/SecretBox';
 import { makeDataDir, postgresFlavor } from '../src/__testUtils__/fixtures';
+import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { TcpProxy } from '../src/__testUtils__/tcpProxy';
 import { DockerFaultProxy } from '../src/lifecycle/__testUtils__/dockerFaultProxy';
 import {
@@ -166,24 +167,13 @@ async function rowsNamed(names: string[]) {
   return rows;
 }
 
-async function until<T>(
+/** Polls every 200 ms, for two minutes unless told otherwise. */
+const poll = <T>(
   what: string,
   read: () => Promise<T>,
   done: (v: T) => boolean,
   timeoutMs = 120_000,
-) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > end) {
-      throw new Error(
-        `waited ${timeoutMs / 1000} s for ${what}: ${JSON.stringify(v)}`,
-      );
-    }
-    await sleep(200);
-  }
-}
+) => until(what, read, done, { timeoutMs, intervalMs: 200 });
 
 const settled = (r: any) =>
   (r.status === 'running' || r.status === 'deleted' || r.status === 'failed') &&
@@ -235,7 +225,7 @@ async function check(
   started: number,
   note?: string,
 ) {
-  const rows = await until(
+  const rows = await poll(
     `${cls}: every instance to settle`,
     () => rowsNamed(names),
     rs => rs.length === names.length && rs.every(settled),
@@ -338,7 +328,7 @@ async function sigkillClass() {
   const ids: Record<string, string> = {};
   for (const d of deleting)
     ids[d.name] = await create(one, d.name, 'test-local');
-  await until(
+  await poll(
     'the instances to delete to run',
     () => rowsNamed(deleting.map(d => d.name)),
     rs => rs.every(r => r.status === 'running'),
@@ -360,7 +350,7 @@ async function sigkillClass() {
     }
   }
   // every instance at its phase, its step done (the hold was hit)
-  await until(
+  await poll(
     'each instance to be held at its phase',
     async () => {
       const hits = [];
@@ -448,7 +438,7 @@ async function runtimeClass() {
   const deleters = cases.filter(([, , f]) =>
     f.some(x => x.call === 'remove' || x.call === 'destroy'),
   );
-  await until(
+  await poll(
     'the instances to delete to run',
     () => rowsNamed(deleters.map(([c]) => name(c))),
     rs => rs.every(r => r.status === 'running'),
@@ -521,7 +511,7 @@ async function dockerClass() {
     for (const [c, rule] of cases) {
       // held at its host until the rule is in place
       ids[c] = await create(one, name(c), 'test-docker', { holdAtHost: true });
-      await until(
+      await poll(
         `${c} at its host`,
         () => rowsNamed([name(c)]),
         rs => rs[0]?.phase === 'host_ready',
@@ -529,7 +519,7 @@ async function dockerClass() {
       rule(ids[c]);
       await one.api('POST', `/instances/${ids[c]}/deploy`);
     }
-    await until(
+    await poll(
       'remove-5xx to run',
       () => rowsNamed([name('remove-5xx')]),
       rs => rs[0].status === 'running',
@@ -566,7 +556,7 @@ async function storeClass() {
     });
     const names = [`fs-${tag}-st-deploy`, `fs-${tag}-st-delete`];
     const del = await create(one, names[1], 'test-shared');
-    await until(
+    await poll(
       'st-delete to run',
       () => rowsNamed([names[1]]),
       rs => rs[0]?.status === 'running',
@@ -574,7 +564,7 @@ async function storeClass() {
     const before = readJournal(journal).length;
     const dep = await create(one, names[0], 'test-local');
     // cut the store for 10 s as the local deploy begins
-    await until(
+    await poll(
       'the deploy to begin',
       async () => readJournal(journal).slice(before),
       es =>
@@ -586,7 +576,7 @@ async function storeClass() {
     // and again as a delete begins removing
     const mark = readJournal(journal).length;
     await one.api('DELETE', `/instances/${del}`);
-    await until(
+    await poll(
       'the removal to begin',
       async () => readJournal(journal).slice(mark),
       es =>
@@ -674,7 +664,7 @@ async function deleteClass(
   for (const r of rows.filter(x => x.status === 'running')) {
     await replica.api('DELETE', `/instances/${r.id}`);
   }
-  await until(
+  await poll(
     'the class to be deleted',
     () => rowsNamed(c.names),
     rs =>

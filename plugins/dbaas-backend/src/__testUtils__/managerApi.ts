@@ -4,6 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
+import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
@@ -76,9 +77,12 @@ export async function startFastManager(options: {
   };
 }
 
+const gone = (instance: Instance | undefined) =>
+  JSON.stringify(instance) ?? 'gone';
+
 /**
- * Polls GET /instances/{id} until `done` holds; fails after `timeoutMs`, saying what it
- * waited for and the instance as last seen.
+ * Polls GET /instances/{id} until `done` holds for the instance (undefined once it is gone);
+ * fails after `timeoutMs` (default 60 s), saying what it waited for and the instance as last seen.
  */
 export async function waitForInstance(
   server: Server,
@@ -86,26 +90,19 @@ export async function waitForInstance(
   id: string,
   what: string,
   done: (instance: Instance | undefined) => boolean,
-  timeoutMs = 60_000,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<Instance | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request(server)
-      .get(`/api/dbaas/instances/${id}`)
-      .set('Authorization', auth);
-    const instance = res.status === 404 ? undefined : (res.body as Instance);
-    if (done(instance)) return instance;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Waited ${
-          timeoutMs / 1000
-        } s for instance ${id} to be ${what}; last seen: ${
-          JSON.stringify(instance) ?? 'gone'
-        }`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 100));
-  }
+  return until(
+    `instance ${id} to be ${what}`,
+    async () => {
+      const res = await request(server)
+        .get(`/api/dbaas/instances/${id}`)
+        .set('Authorization', auth);
+      return res.status === 404 ? undefined : (res.body as Instance);
+    },
+    done,
+    { timeoutMs: 60_000, intervalMs: 100, ...options, show: gone },
+  );
 }
 
 /** Deletes every instance the user can see (protected ones too) and waits until all are gone. */

@@ -1,5 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
+import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
+import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import knexFactory, { Knex } from 'knex';
 import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
@@ -46,25 +47,6 @@ function controllerOn(
     ...options,
   });
   return { controller, logger };
-}
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > end) {
-      throw new Error(
-        `waited ${timeoutMs} ms for ${what}; last: ${JSON.stringify(value)}`,
-      );
-    }
-    await sleep(50);
-  }
 }
 
 async function sqliteStore() {

@@ -15,7 +15,7 @@
  * (`test-local`: processes and data directories, read from `ps` and the disk).
  * Each runtime call takes 0.2-0.6 s more than it would (latencyMs), so the kill lands mid-way.
  */
-import { sleep } from '@dbaas/plugin-dbaas-node';
+import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import crypto from 'crypto';
 import fs from 'fs';
 import os from 'os';
@@ -125,26 +125,16 @@ describeWithPostgres('three replicas on one store', () => {
       )
     ).rows;
 
-  async function until<T>(
+  /** Reads the store's rows until `done` holds for them. */
+  const untilRows = (
     what: string,
-    read: () => Promise<T>,
-    done: (value: T) => boolean,
+    done: (list: Awaited<ReturnType<typeof rows>>) => boolean,
     timeoutMs: number,
-  ): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > end) {
-        throw new Error(
-          `waited ${timeoutMs} ms for ${what}; last: ${summary(
-            value,
-          )} (logs in ${workDir})`,
-        );
-      }
-      await sleep(50);
-    }
-  }
+  ) =>
+    until(what, rows, done, {
+      timeoutMs,
+      show: list => `${summary(list)} (logs in ${workDir})`,
+    });
 
   it('provisions each of 100 concurrent creates exactly once though one replica is killed mid-way, then deletes them all leaving nothing', async () => {
     const started = Date.now();
@@ -179,9 +169,8 @@ describeWithPostgres('three replicas on one store', () => {
     expect(new Set(ids).size).toBe(CREATES);
 
     // r3 dies while it still holds work: some done, some under its lease
-    const atKill = await until(
+    const atKill = await untilRows(
       `${VICTIM} to be mid-way`,
-      rows,
       list => {
         // leases carry each replica's configured name (dbaas.replicaId)
         const strangers = list.filter(
@@ -209,9 +198,8 @@ describeWithPostgres('three replicas on one store', () => {
     ).length;
 
     // r1 and r2 take its work over once its leases expire
-    const settled = await until(
+    const settled = await untilRows(
       'every instance to settle',
-      rows,
       list =>
         list.length === CREATES && list.every(r => r.status !== 'provisioning'),
       120_000,
@@ -259,9 +247,8 @@ describeWithPostgres('three replicas on one store', () => {
       ids.map((id, i) => survivors[i % 2].api('DELETE', `/instances/${id}`)),
     );
     expect(deletes.map(d => d.status)).toEqual(ids.map(() => 202));
-    await until(
+    await untilRows(
       'every instance to be deleted',
-      rows,
       list => list.every(r => r.status === 'deleted'),
       120_000,
     );

@@ -13,37 +13,23 @@ import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { isPortFree } from '../runtimes/local/processes';
 import { capturingLogger } from '../__testUtils__/capturingLogger';
+import { mariadbFlavor, postgresFlavor } from '../__testUtils__/fixtures';
+import { waitForInstance } from '../__testUtils__/managerApi';
 import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(180_000);
 
+// sizes of their own: the tests ask for up to 20 GiB, and expect 2 by default
+const storageGiB = { min: 1, max: 20, default: 2 };
 const flavors = [
+  { ...postgresFlavor, storageGiB },
+  { ...mariadbFlavor, storageGiB },
   {
-    id: 'postgresql-17-small',
-    engine: 'postgresql',
-    version: '17',
-    image: 'dbaas/postgresql:17',
-    cpu: 1,
-    memoryMiB: 256,
-    storageGiB: { min: 1, max: 20, default: 2 },
-  },
-  {
-    id: 'mariadb-10-11-small',
-    engine: 'mariadb',
-    version: '10.11',
-    image: 'dbaas/mariadb:10.11',
-    cpu: 1,
-    memoryMiB: 256,
-    storageGiB: { min: 1, max: 20, default: 2 },
-  },
-  {
+    ...postgresFlavor,
     id: 'postgresql-15-small',
-    engine: 'postgresql',
     version: '15',
     image: 'dbaas/postgresql:15',
-    cpu: 1,
-    memoryMiB: 256,
-    storageGiB: { min: 1, max: 20, default: 2 },
+    storageGiB,
   },
 ];
 
@@ -168,21 +154,11 @@ describe('DBaaS Manager API on the local runtime', () => {
       .send(body);
   }
 
-  async function waitFor(
-    id: string,
-    done: (i: Instance | undefined) => boolean,
-  ) {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const res = await request(server)
-        .get(`/api/dbaas/instances/${id}`)
-        .set('Authorization', asAlice);
-      const instance = res.status === 404 ? undefined : (res.body as Instance);
-      if (done(instance)) return instance;
-      if (Date.now() > deadline)
-        throw new Error(`instance ${id} stuck: ${JSON.stringify(instance)}`);
-      await new Promise(r => setTimeout(r, 200));
-    }
+  function waitFor(id: string, done: (i: Instance | undefined) => boolean) {
+    return waitForInstance(server, asAlice, id, 'settled', done, {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
   }
 
   it.each([

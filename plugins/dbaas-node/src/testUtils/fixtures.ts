@@ -4,6 +4,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
+/** A small PostgreSQL 17 flavor: what the local runtime serves here, and the tests' default. */
 export const postgresFlavor = {
   id: 'postgresql-17-small',
   engine: 'postgresql' as const,
@@ -14,9 +15,19 @@ export const postgresFlavor = {
   storageGiB: { min: 1, max: 5, default: 1 },
 } satisfies Flavor;
 
+/** The MariaDB 10.11 flavor of the same size. */
+export const mariadbFlavor = {
+  ...postgresFlavor,
+  id: 'mariadb-10-11-small',
+  engine: 'mariadb' as const,
+  version: '10.11',
+  image: 'dbaas/mariadb:10.11',
+} satisfies Flavor;
+
+/** An encryption key (`dbaas.encryption.key`) for a test Manager. */
 export const TEST_ENCRYPTION_KEY = 'test key of sixteen characters or more';
 
-/** A logger that drops everything. */
+/** A logger that drops everything (also usable outside Jest). */
 export const silentLogger: LoggerService = {
   info: () => {},
   warn: () => {},
@@ -25,7 +36,10 @@ export const silentLogger: LoggerService = {
   child: () => silentLogger,
 };
 
-/** A fresh folder the local runtime's servers (other OS users) can traverse. */
+/**
+ * A fresh folder for the local runtime (`dbaas.runtimes.local.dataDir`); its servers run as
+ * other users, so it is traversable.
+ */
 export function makeDataDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dbaas-${prefix}-`));
   fs.chmodSync(dir, 0o711);
