@@ -17,9 +17,12 @@ import {
   dbaasInstanceRules,
 } from './permissions/rules';
 import {
+  BackupStoreRegistration,
+  dbaasBackupStoresExtensionPoint,
   dbaasRuntimesExtensionPoint,
   RuntimeRegistration,
 } from '@dbaas/plugin-dbaas-node';
+import { createBackupStore, readBackupStoreConfig } from './backups/config';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
 import { OwnerCheck } from './service/access/OwnerCheck';
@@ -39,6 +42,10 @@ export const dbaasPlugin = createBackendPlugin({
     const registrations: RuntimeRegistration[] = [];
     env.registerExtensionPoint(dbaasRuntimesExtensionPoint, {
       addRuntime: registration => registrations.push(registration),
+    });
+    const backupStores: BackupStoreRegistration[] = [];
+    env.registerExtensionPoint(dbaasBackupStoresExtensionPoint, {
+      addBackupStore: registration => backupStores.push(registration),
     });
 
     env.registerInit({
@@ -62,6 +69,11 @@ export const dbaasPlugin = createBackendPlugin({
       async init(deps) {
         const { logger } = deps;
         const config = readDbaasConfig(deps.config);
+        const backupStore = await createBackupStore(
+          readBackupStoreConfig(deps.config, config.runtimes.local.dataDir),
+          { registrations: backupStores, logger },
+        );
+        logger.info(`Backups go to ${backupStore.description}`);
 
         const knex = await deps.database.getClient();
         const secretBox = new SecretBox(

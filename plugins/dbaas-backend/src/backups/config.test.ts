@@ -1,6 +1,22 @@
-import { ConfigReader } from '@backstage/config';
-import { FilesystemBackupStore, S3BackupStore } from '@dbaas/plugin-dbaas-node';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Config, ConfigReader } from '@backstage/config';
+import {
+  BackupStore,
+  BackupStoreRegistration,
+  dbaasBackupStoresExtensionPoint,
+  FilesystemBackupStore,
+} from '@dbaas/plugin-dbaas-node';
+import fs from 'fs';
 import path from 'path';
+import {
+  makeDataDir,
+  postgresFlavor,
+  silentLogger,
+  TEST_ENCRYPTION_KEY,
+} from '@dbaas/plugin-dbaas-node/testUtils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { dbaasPlugin } from '../plugin';
 import { createBackupStore, readBackupStoreConfig } from './config';
 
 const dataDir = '/srv/dbaas/local-runtime';
@@ -39,71 +55,36 @@ describe('readBackupStoreConfig', () => {
     });
   });
 
-  it('reads an S3-compatible store', () => {
-    const settings = {
+  it('hands the block of another type on whole, for the module that registered it', () => {
+    const store = {
       type: 's3',
       bucket: 'dbaas-backups',
-      prefix: 'prod/',
-      region: 'eu-west-1',
-      endpoint: 'https://minio.example.com:9000',
-      forcePathStyle: true,
       credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
     };
-    expect(read({ ...settings, partSizeMiB: 32 })).toEqual({
-      ...settings,
-      partSizeBytes: 32 * 1024 * 1024,
-    });
-    // credentials absent: the default AWS chain
-    expect(read({ type: 's3', bucket: 'b-1' })).toEqual({
-      type: 's3',
-      bucket: 'b-1',
-    });
+    const block = readBackupStoreConfig(
+      new ConfigReader({ dbaas: { backups: { store } } }),
+      dataDir,
+    );
+    expect(block).toMatchObject({ type: 's3' });
+    expect((block as { config: Config }).config.get()).toEqual(store);
   });
 
   it.each([
     [
-      { type: 'gcs' },
-      "Invalid app-config at 'dbaas.backups.store.type': must be one of filesystem, s3 (got 'gcs')",
+      { bucket: 'b' },
+      "Invalid app-config at 'dbaas.backups.store.type': is required: filesystem, or one a backend module adds, e.g. s3",
     ],
     [
-      { bucket: 'b' },
-      "Invalid app-config at 'dbaas.backups.store.type': must be one of filesystem, s3",
+      { type: 3 },
+      "Invalid app-config at 'dbaas.backups.store.type': is required: filesystem, or one a backend module adds, e.g. s3 (got 3)",
     ],
     [
       'somewhere',
-      "Invalid app-config at 'dbaas.backups.store': must be an object with a type (filesystem or s3)",
+      "Invalid app-config at 'dbaas.backups.store': must be an object with a type (filesystem, or one a backend module adds, e.g. s3)",
     ],
     [
-      { type: 's3' },
-      "Invalid app-config at 'dbaas.backups.store.bucket': is required: the bucket backups go to",
-    ],
-    [
-      { type: 's3', bucket: 'b/c' },
-      "Invalid app-config at 'dbaas.backups.store.bucket': must be a bucket name",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', endpoint: 'minio:9000' },
-      "Invalid app-config at 'dbaas.backups.store.endpoint': must be an http:// or https:// URL, e.g. http://minio:9000",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', endpoint: 'ftp://minio' },
-      "Invalid app-config at 'dbaas.backups.store.endpoint': must be an http:// or https:// URL",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', credentials: { accessKeyId: 'AK' } },
-      "Invalid app-config at 'dbaas.backups.store.credentials.secretAccessKey': Required",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', partSizeMiB: 1 },
-      "Invalid app-config at 'dbaas.backups.store.partSizeMiB': must be at least 5",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', prefix: '/abs' },
-      "Invalid app-config at 'dbaas.backups.store.prefix': must be '/'-separated names",
-    ],
-    [
-      { type: 's3', bucket: 'bkt', bucketName: 'x' },
-      "Invalid app-config at 'dbaas.backups.store.bucketName': is not a setting of a s3 backup store (unknown key)",
+      { type: 'filesystem', directory: '' },
+      "Invalid app-config at 'dbaas.backups.store.directory': must not be empty",
     ],
     [
       { type: 'filesystem', bucket: 'x' },
@@ -114,25 +95,123 @@ describe('readBackupStoreConfig', () => {
   });
 });
 
-describe('createBackupStore', () => {
-  it('makes the configured store', () => {
-    const fsStore = createBackupStore({
-      type: 'filesystem',
-      directory: '/srv/backups',
-    });
-    expect(fsStore).toBeInstanceOf(FilesystemBackupStore);
-    expect(fsStore.description).toBe('filesystem /srv/backups');
+/** A registration whose stores remember the block they were made from. */
+function standIn(type: string) {
+  const made: Config[] = [];
+  const registration: BackupStoreRegistration = {
+    type,
+    create: ({ config }) => {
+      made.push(config);
+      return { description: `${type} stand-in` } as BackupStore;
+    },
+  };
+  return { registration, made };
+}
 
-    const s3 = createBackupStore({
-      type: 's3',
-      bucket: 'dbaas-backups',
-      prefix: 'prod',
-      endpoint: 'http://127.0.0.1:9',
-    }) as S3BackupStore;
-    expect(s3).toBeInstanceOf(S3BackupStore);
-    expect(s3.description).toBe(
-      's3 s3://dbaas-backups/prod/ at http://127.0.0.1:9',
+const s3Block = { type: 's3', bucket: 'dbaas-backups', region: 'eu-west-1' };
+const S3_WITHOUT_MODULE =
+  "Invalid app-config at 'dbaas.backups.store.type': 's3' is not available (available: filesystem); add @dbaas/plugin-dbaas-backend-module-s3 to the backend for s3";
+
+describe('createBackupStore', () => {
+  const s3 = { type: 's3', config: new ConfigReader(s3Block) };
+
+  it('makes a filesystem store itself', async () => {
+    const store = await createBackupStore(
+      { type: 'filesystem', directory: '/srv/backups' },
+      { registrations: [], logger: silentLogger },
     );
-    s3.destroy();
+    expect(store).toBeInstanceOf(FilesystemBackupStore);
+    expect(store.description).toBe('filesystem /srv/backups');
+  });
+
+  it('makes another type with the factory a module registered, from its block', async () => {
+    const { registration, made } = standIn('s3');
+    const store = await createBackupStore(s3, {
+      registrations: [standIn('gcs').registration, registration],
+      logger: silentLogger,
+    });
+    expect(store.description).toBe('s3 stand-in');
+    expect(made.map(c => c.get())).toEqual([s3Block]);
+  });
+
+  it('names the available types and the module to add for a type no module registered', async () => {
+    await expect(
+      createBackupStore(s3, { registrations: [], logger: silentLogger }),
+    ).rejects.toThrow(S3_WITHOUT_MODULE);
+    await expect(
+      createBackupStore(
+        { type: 'azure', config: new ConfigReader({ type: 'azure' }) },
+        {
+          registrations: [standIn('s3').registration],
+          logger: silentLogger,
+        },
+      ),
+    ).rejects.toThrow(
+      "Invalid app-config at 'dbaas.backups.store.type': 'azure' is not available (available: filesystem, s3)",
+    );
+  });
+
+  it('refuses two registrations of one type, and one of filesystem', async () => {
+    for (const types of [['s3', 's3'], ['filesystem']]) {
+      await expect(
+        createBackupStore(s3, {
+          registrations: types.map(t => standIn(t).registration),
+          logger: silentLogger,
+        }),
+      ).rejects.toThrow(
+        `Two backup stores are of type '${types[0]}': remove one of the modules that register it`,
+      );
+    }
+  });
+});
+
+describe('the backup store at start-up', () => {
+  const dataDirs: string[] = [];
+  afterAll(() =>
+    dataDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })),
+  );
+  const features = (store: object) => {
+    dataDirs.push(makeDataDir('backup-store-test'));
+    return [
+      dbaasPlugin,
+      catalogServiceMock.factory(),
+      mockServices.rootConfig.factory({
+        data: {
+          dbaas: {
+            flavors: [postgresFlavor],
+            runtimes: { local: { dataDir: dataDirs[dataDirs.length - 1] } },
+            encryption: { key: TEST_ENCRYPTION_KEY },
+            backups: { store },
+          },
+        },
+      }),
+    ];
+  };
+
+  it('stops the backend when an s3 store is configured without the module that adds it', async () => {
+    await expect(
+      startTestBackend({ features: features(s3Block) }),
+    ).rejects.toThrow(S3_WITHOUT_MODULE);
+  });
+
+  it('starts with the store a module registered through dbaasBackupStoresExtensionPoint', async () => {
+    const { registration, made } = standIn('s3');
+    const s3Module = createBackendModule({
+      pluginId: 'dbaas',
+      moduleId: 'test-s3-store',
+      register(reg) {
+        reg.registerInit({
+          deps: { backupStores: dbaasBackupStoresExtensionPoint },
+          async init({ backupStores }) {
+            backupStores.addBackupStore(registration);
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [...features(s3Block), s3Module],
+    });
+    expect(made.map(c => c.get())).toEqual([s3Block]);
+    await backend.stop();
   });
 });

@@ -1,21 +1,28 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   BackupStore,
+  BackupStoreRegistration,
   FilesystemBackupStore,
-  S3BackupStore,
-  S3BackupStoreOptions,
 } from '@dbaas/plugin-dbaas-node';
 import path from 'path';
 import { z } from 'zod';
 import { DbaasConfigError, issuePath } from '../config/readDbaasConfig';
 
-/** Where backups go: `dbaas.backups.store`. */
+/**
+ * Where backups go: `dbaas.backups.store`. A filesystem store is built in; any other type is
+ * made by the module that registered it, from the block itself.
+ */
 export type BackupStoreConfig =
   | { type: 'filesystem'; directory: string }
-  | ({ type: 's3' } & S3BackupStoreOptions);
+  | { type: string; config: Config };
 
 const KEY = 'dbaas.backups.store';
-const TYPES = ['filesystem', 's3'] as const;
+
+/** The types backend modules of this repository add, and the module that adds each. */
+const MODULE_TYPES: Record<string, string> = {
+  s3: '@dbaas/plugin-dbaas-backend-module-s3',
+};
 
 const filesystemSchema = z
   .object({
@@ -24,53 +31,11 @@ const filesystemSchema = z
   })
   .strict();
 
-const s3Schema = z
-  .object({
-    type: z.literal('s3'),
-    bucket: z
-      .string({ required_error: 'is required: the bucket backups go to' })
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/,
-        'must be a bucket name: 3 to 255 letters, digits, dots, dashes or underscores',
-      ),
-    prefix: z
-      .string()
-      .regex(
-        /^([A-Za-z0-9_-][A-Za-z0-9._-]*\/?)*$/,
-        "must be '/'-separated names of letters, digits, '.', '_' and '-', e.g. dbaas/backups",
-      )
-      .optional(),
-    region: z.string().min(1).optional(),
-    endpoint: z
-      .string()
-      .refine(
-        isHttpUrl,
-        'must be an http:// or https:// URL, e.g. http://minio:9000',
-      )
-      .optional(),
-    forcePathStyle: z.boolean().optional(),
-    credentials: z
-      .object({
-        accessKeyId: z.string().min(1, 'must not be empty'),
-        secretAccessKey: z.string().min(1, 'must not be empty'),
-        sessionToken: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-    partSizeMiB: z
-      .number()
-      .int()
-      .min(5, 'must be at least 5 (the smallest part S3 accepts)')
-      .max(5120, 'must be at most 5120 (the largest part S3 accepts)')
-      .optional(),
-  })
-  .strict();
-
 /**
- * Reads `dbaas.backups.store`: `{ type: filesystem, directory? }` or `{ type: s3, bucket, prefix?,
- * region?, endpoint?, forcePathStyle?, credentials?: { accessKeyId, secretAccessKey,
- * sessionToken? }, partSizeMiB? }`. Without it: a directory `backups` beside the local runtime's
- * data directory (`.dbaas/backups` by default). Throws a {@link DbaasConfigError} naming the key.
+ * Reads `dbaas.backups.store`: `{ type: filesystem, directory? }`, or a block with another type
+ * for the module that registered it (see {@link createBackupStore}). Without it: a directory
+ * `backups` beside the local runtime's data directory (`.dbaas/backups` by default). Throws a
+ * {@link DbaasConfigError} naming the key.
  */
 export function readBackupStoreConfig(
   config: Config,
@@ -87,41 +52,64 @@ export function readBackupStoreConfig(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new DbaasConfigError(
       KEY,
-      `must be an object with a type (${TYPES.join(' or ')})`,
+      'must be an object with a type (filesystem, or one a backend module adds, e.g. s3)',
     );
   }
   const type = (raw as { type?: unknown }).type;
-  if (!TYPES.includes(type as any)) {
+  if (typeof type !== 'string' || !type) {
     throw new DbaasConfigError(
       `${KEY}.type`,
-      `must be one of ${TYPES.join(', ')}${
-        type === undefined ? '' : ` (got '${String(type)}')`
+      `is required: filesystem, or one a backend module adds, e.g. s3${
+        type === undefined ? '' : ` (got ${JSON.stringify(type)})`
       }`,
     );
   }
-  if (type === 'filesystem') {
-    const fsConfig = parse(filesystemSchema, raw);
-    return {
-      type,
-      directory: fsConfig.directory
-        ? path.resolve(fsConfig.directory)
-        : defaultDirectory,
-    };
+  if (type !== 'filesystem') {
+    return { type, config: config.getConfig(KEY) };
   }
-  const { partSizeMiB, ...s3 } = parse(s3Schema, raw);
+  const fsConfig = parse(filesystemSchema, raw);
   return {
-    ...s3,
-    partSizeBytes: partSizeMiB ? partSizeMiB * 1024 * 1024 : undefined,
+    type,
+    directory: fsConfig.directory
+      ? path.resolve(fsConfig.directory)
+      : defaultDirectory,
   };
 }
 
-/** The store a {@link BackupStoreConfig} describes. */
-export function createBackupStore(config: BackupStoreConfig): BackupStore {
-  if (config.type === 'filesystem') {
+/**
+ * The store a {@link BackupStoreConfig} describes: a filesystem store, or the one made by the
+ * registration for its type. A type no module registered is a {@link DbaasConfigError} naming
+ * the available types and the module that adds it, where one of this repository's does.
+ */
+export async function createBackupStore(
+  config: BackupStoreConfig,
+  deps: { registrations: BackupStoreRegistration[]; logger: LoggerService },
+): Promise<BackupStore> {
+  const types = deps.registrations.map(r => r.type);
+  const twice = types.find(
+    (type, i) => type === 'filesystem' || types.indexOf(type) !== i,
+  );
+  if (twice) {
+    throw new Error(
+      `Two backup stores are of type '${twice}': remove one of the modules that register it`,
+    );
+  }
+  if ('directory' in config) {
     return new FilesystemBackupStore({ directory: config.directory });
   }
-  const { type: _type, ...options } = config;
-  return new S3BackupStore(options);
+  const registration = deps.registrations.find(r => r.type === config.type);
+  if (!registration) {
+    const available = ['filesystem', ...types].join(', ');
+    const hints = Object.entries(MODULE_TYPES)
+      .filter(([type]) => !types.includes(type))
+      .map(([type, module]) => `; add ${module} to the backend for ${type}`)
+      .join('');
+    throw new DbaasConfigError(
+      `${KEY}.type`,
+      `'${config.type}' is not available (available: ${available})${hints}`,
+    );
+  }
+  return registration.create({ config: config.config, logger: deps.logger });
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
@@ -133,19 +121,9 @@ function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
   if (issue.code === 'unrecognized_keys') {
     throw new DbaasConfigError(
       `${KEY}.${issue.keys[0]}`,
-      `is not a setting of a ${
-        (value as { type: string }).type
-      } backup store (unknown key)`,
+      'is not a setting of a filesystem backup store (unknown key)',
     );
   }
   const { path: at, message } = issuePath(result.error);
   throw new DbaasConfigError(at ? `${KEY}.${at}` : KEY, message);
-}
-
-function isHttpUrl(value: string) {
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
 }
