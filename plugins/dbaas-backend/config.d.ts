@@ -176,30 +176,14 @@ export interface Config {
        * every read verifies.
        */
       store?: {
-        /** Allowed: filesystem (a directory, the embedded default) or s3 (an S3-compatible bucket). */
-        type: 'filesystem' | 's3';
+        /**
+         * filesystem (a directory, the embedded default), or a type a backend module adds:
+         * s3 (an S3-compatible bucket) with @dbaas/plugin-dbaas-backend-module-s3, whose
+         * config.d.ts has its keys.
+         */
+        type: string;
         /** filesystem: the directory (local disk or a shared mount). */
         directory?: string;
-        /** s3: the bucket; it must exist (the Manager does not create it). */
-        bucket?: string;
-        /** s3: a key prefix inside the bucket, e.g. dbaas/prod. Default: none. */
-        prefix?: string;
-        /** s3: the bucket's region. Default: us-east-1 (GCS: auto). */
-        region?: string;
-        /** s3: the endpoint of anything but AWS S3, e.g. http://minio:9000, https://storage.googleapis.com. */
-        endpoint?: string;
-        /** s3: bucket in the URL path rather than the host name (MinIO, Ceph RGW). Default: false. */
-        forcePathStyle?: boolean;
-        /** s3: static keys (GCS: an HMAC key); without them, the default AWS credential chain. */
-        credentials?: {
-          accessKeyId: string;
-          /** @visibility secret */
-          secretAccessKey: string;
-          /** @visibility secret */
-          sessionToken?: string;
-        };
-        /** s3: MiB per part of a multipart upload, 5 to 5120. Default: 16. */
-        partSizeMiB?: number;
       };
     };
   };

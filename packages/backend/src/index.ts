@@ -33,9 +33,11 @@ backend.add(import('./permissionPolicyModule'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-// the DBaaS Manager, and its runtime modules (each offered once dbaas.runtimes.<name> is configured)
+// the DBaaS Manager, its runtime modules (each offered once dbaas.runtimes.<name> is configured)
+// and the s3 backup store (used when dbaas.backups.store.type is s3)
 backend.add(import('@dbaas/plugin-dbaas-backend'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-kubernetes'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-ec2'));
+backend.add(import('@dbaas/plugin-dbaas-backend-module-s3'));
 
 backend.start();

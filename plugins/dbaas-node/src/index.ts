@@ -1,7 +1,10 @@
 /**
  * What a DBaaS runtime module depends on: the runtime interface and faults, the image
  * contract, waitFor, and the extension point that registers a runtime with the Manager; and the
- * backup store (a directory or an S3-compatible bucket) that backups and archived logs go to.
+ * backup store that backups and archived logs go to: its interface, the directory store, and the
+ * extension point through which a backend module adds another kind (e.g. an S3-compatible
+ * bucket, @dbaas/plugin-dbaas-backend-module-s3). The contract suite every store passes is in
+ * `@dbaas/plugin-dbaas-node/testUtils`.
  *
  * @packageDocumentation
  */

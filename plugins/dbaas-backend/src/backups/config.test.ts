@@ -179,6 +179,7 @@ describe('the backup store at start-up', () => {
         data: {
           dbaas: {
             flavors: [postgresFlavor],
+            replicaId: 'backup-store-test',
             runtimes: { local: { dataDir: dataDirs[dataDirs.length - 1] } },
             encryption: { key: TEST_ENCRYPTION_KEY },
             backups: { store },

@@ -4,7 +4,8 @@ import { BackupChecksumMismatchError, BackupStoreError } from './errors';
 
 /**
  * Where backups and archived logs go: a directory ({@link FilesystemBackupStore}, the embedded
- * default) or an S3-compatible bucket ({@link S3BackupStore}).
+ * default) or another kind a backend module adds through `dbaasBackupStoresExtensionPoint`, e.g. an
+ * S3-compatible bucket (`@dbaas/plugin-dbaas-backend-module-s3`).
  *
  * Every object carries the SHA-256 and size of its bytes, computed while they stream in and stored
  * beside them; `get` checks both while they stream out. Objects appear whole or not at all: a put
@@ -219,6 +220,44 @@ export function infoToSidecar(info: BackupObjectInfo): string {
   return `${JSON.stringify(sidecar, null, 2)}\n`;
 }
 
+/** Counts and hashes the bytes of a put's source as they pass; remembers the source's own failure. */
+class HashingSource {
+  private readonly hash = createHash('sha256');
+  size = 0;
+  sourceError: unknown;
+  readonly stream: Readable;
+
+  constructor(private readonly source: Readable | AsyncIterable<Uint8Array>) {
+    this.stream = Readable.from(this.pass(), { objectMode: false });
+  }
+
+  private async *pass(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of this.source) {
+        const buffer = toBuffer(chunk);
+        this.hash.update(buffer);
+        this.size += buffer.length;
+        yield buffer;
+      }
+    } catch (error) {
+      this.sourceError = error;
+      throw error;
+    }
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  /** Ends the source after a failed put (a tar producer, a socket) so nothing is left waiting. */
+  destroy() {
+    this.stream.destroy();
+    if (this.source instanceof Readable) {
+      this.source.destroy();
+    }
+  }
+}
+
 /** The steps of one store's put, for {@link checksummedPut}. */
 export interface PutSteps {
   /** Streams the bytes where no reader sees them yet (a temporary file, data without its sidecar). */
@@ -268,44 +307,6 @@ export async function checksummedPut(
       throw abortError(options.signal);
     }
     throw steps.mapError(error);
-  }
-}
-
-/** Counts and hashes the bytes of a put's source as they pass; remembers the source's own failure. */
-class HashingSource {
-  private readonly hash = createHash('sha256');
-  size = 0;
-  sourceError: unknown;
-  readonly stream: Readable;
-
-  constructor(private readonly source: Readable | AsyncIterable<Uint8Array>) {
-    this.stream = Readable.from(this.pass(), { objectMode: false });
-  }
-
-  private async *pass(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of this.source) {
-        const buffer = toBuffer(chunk);
-        this.hash.update(buffer);
-        this.size += buffer.length;
-        yield buffer;
-      }
-    } catch (error) {
-      this.sourceError = error;
-      throw error;
-    }
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-
-  /** Ends the source after a failed put (a tar producer, a socket) so nothing is left waiting. */
-  destroy() {
-    this.stream.destroy();
-    if (this.source instanceof Readable) {
-      this.source.destroy();
-    }
   }
 }
 

@@ -6,7 +6,7 @@ import { FilesystemBackupStore } from './FilesystemBackupStore';
 import {
   backupStoreContract,
   BackupStoreTarget,
-} from './__testUtils__/backupStoreContract';
+} from '../testUtils/backupStoreContract';
 
 describe('FilesystemBackupStore', () => {
   let dir: string;
@@ -43,7 +43,9 @@ describe('FilesystemBackupStore', () => {
         };
         await walk('');
         // the object, its sidecar, and whatever a put left in .incoming
-        return names.filter(n => n.startsWith(key) || n.startsWith('.incoming/'));
+        return names.filter(
+          n => n.startsWith(key) || n.startsWith('.incoming/'),
+        );
       },
     };
   });

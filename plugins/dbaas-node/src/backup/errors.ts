@@ -141,7 +141,9 @@ export function backupStoreFailure(
   }
   return new BackupStoreError(
     'FAILED',
-    `Backup store ${store} failed${key ? ` on object '${key}'` : ''}: ${detail}`,
+    `Backup store ${store} failed${
+      key ? ` on object '${key}'` : ''
+    }: ${detail}`,
     key,
     { cause: error },
   );

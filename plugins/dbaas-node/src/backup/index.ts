@@ -1,4 +1,3 @@
 export * from './BackupStore';
 export * from './errors';
 export * from './FilesystemBackupStore';
-export * from './S3BackupStore';

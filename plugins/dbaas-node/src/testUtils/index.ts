@@ -1,9 +1,10 @@
 /**
  * Test utilities for the DBaaS Manager and its runtime modules: small flavors this machine's
  * engines serve, a test encryption key, a silent logger, data folders for the local runtime,
- * and bounded polling.
+ * bounded polling, and the contract suite every backup store passes (`backupStoreContract`).
  *
  * @packageDocumentation
  */
 export * from './fixtures';
 export * from './until';
+export * from './backupStoreContract';

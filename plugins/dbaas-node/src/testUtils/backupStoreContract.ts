@@ -1,13 +1,13 @@
 /* eslint-disable jest/no-export */
 import { createHash, randomBytes } from 'crypto';
 import { Readable } from 'stream';
-import { BackupStore } from '../BackupStore';
+import { BackupStore } from '../backup/BackupStore';
 import {
   BackupChecksumMismatchError,
   BackupObjectNotFoundError,
   BackupStoreError,
   BackupStoreUnreachableError,
-} from '../errors';
+} from '../backup/errors';
 
 /** What the contract needs to know about one implementation; made after its server has started. */
 export interface BackupStoreTarget {
@@ -86,9 +86,13 @@ export function backupStoreContract(target: () => BackupStoreTarget) {
 
   it('heads size, checksum and metadata', async () => {
     const { store } = target();
-    const put = await store.put('head/one', Readable.from([Buffer.from('hi')]), {
-      metadata: { 'instance-id': 'abc', kind: 'wal' },
-    });
+    const put = await store.put(
+      'head/one',
+      Readable.from([Buffer.from('hi')]),
+      {
+        metadata: { 'instance-id': 'abc', kind: 'wal' },
+      },
+    );
     const head = await store.head('head/one');
     expect(head).toEqual({
       key: 'head/one',
@@ -247,7 +251,6 @@ export function backupStoreContract(target: () => BackupStoreTarget) {
     ).rejects.toMatchObject({ code: 'INVALID' });
     await expect(store.list('../')).rejects.toBeInstanceOf(BackupStoreError);
   });
-
 }
 
 /** What every call of a store that cannot be reached (e.g. a closed port) answers. */

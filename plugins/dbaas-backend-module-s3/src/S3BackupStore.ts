@@ -17,14 +17,16 @@ import {
   BackupObjectSummary,
   BackupPutOptions,
   BackupStore,
+  backupStoreFailure,
+  BackupStoreError,
   checksummedPut,
   infoToSidecar,
+  isNetworkError,
   sidecarToInfo,
   validateBackupKey,
   validateBackupPrefix,
   verifyingStream,
-} from './BackupStore';
-import { backupStoreFailure, BackupStoreError, isNetworkError } from './errors';
+} from '@dbaas/plugin-dbaas-node';
 
 export interface S3BackupStoreOptions {
   bucket: string;
@@ -51,6 +53,17 @@ export interface S3BackupStoreOptions {
   /** How long a connection may take to open. Default: 10 s. */
   connectionTimeoutMs?: number;
 }
+
+/** Error names that mean refused access, and a busy or failing store (retry later). */
+const PERMISSION_ERRORS = [
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'CredentialsProviderError',
+];
+const UNAVAILABLE_ERRORS = ['SlowDown', 'ServiceUnavailable', 'InternalError'];
 
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
@@ -198,7 +211,10 @@ export class S3BackupStore implements BackupStore {
       this.readSidecar(key),
       this.client
         .send(
-          new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+          new HeadObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+          }),
         )
         .catch(error => {
           throw this.mapError(error, key);
@@ -253,7 +269,10 @@ export class S3BackupStore implements BackupStore {
         }),
       );
       await this.client.send(
-        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+        new DeleteObjectCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+        }),
       );
     } catch (error) {
       throw this.mapError(error, key);
@@ -317,13 +336,3 @@ export class S3BackupStore implements BackupStore {
     return fail('FAILED');
   }
 }
-
-const PERMISSION_ERRORS = [
-  'AccessDenied',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'InvalidToken',
-  'CredentialsProviderError',
-];
-const UNAVAILABLE_ERRORS = ['SlowDown', 'ServiceUnavailable', 'InternalError'];

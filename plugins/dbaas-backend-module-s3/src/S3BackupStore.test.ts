@@ -10,15 +10,15 @@ import os from 'os';
 import path from 'path';
 import { Readable } from 'stream';
 import S3rver from 's3rver';
-import { S3BackupStore, S3BackupStoreOptions } from './S3BackupStore';
+import { BackupStorePermissionError } from '@dbaas/plugin-dbaas-node';
 import {
   backupStoreContract,
   BackupStoreTarget,
   generated,
   MiB,
   unreachableStoreContract,
-} from './__testUtils__/backupStoreContract';
-import { BackupStorePermissionError } from './errors';
+} from '@dbaas/plugin-dbaas-node/testUtils';
+import { S3BackupStore, S3BackupStoreOptions } from './S3BackupStore';
 
 const BUCKET = 'dbaas-backups';
 const PREFIX = 'test/';
@@ -117,11 +117,15 @@ describe('S3BackupStore against s3rver', () => {
     requests.length = 0;
     await target.store.put('parts/base.tar', generated(12 * MiB).stream);
     const parts = requests.filter(
-      r => r.startsWith('PUT /dbaas-backups/test/parts/base.tar?') && r.includes('partNumber='),
+      r =>
+        r.startsWith('PUT /dbaas-backups/test/parts/base.tar?') &&
+        r.includes('partNumber='),
     );
     expect(parts).toHaveLength(3); // 5 + 5 + 2 MiB
     expect(requests).toContainEqual(
-      expect.stringMatching(/^POST \/dbaas-backups\/test\/parts\/base\.tar\?uploads/),
+      expect.stringMatching(
+        /^POST \/dbaas-backups\/test\/parts\/base\.tar\?uploads/,
+      ),
     );
   });
 
@@ -135,7 +139,9 @@ describe('S3BackupStore against s3rver', () => {
     ).rejects.toThrow('the source broke');
     // s3rver answers 405 to AbortMultipartUpload; the store sends it all the same
     expect(requests).toContainEqual(
-      expect.stringMatching(/^DELETE \/dbaas-backups\/test\/abort\/base\.tar\?uploadId=/),
+      expect.stringMatching(
+        /^DELETE \/dbaas-backups\/test\/abort\/base\.tar\?uploadId=/,
+      ),
     );
   });
 
@@ -155,7 +161,11 @@ describe('S3BackupStore against s3rver', () => {
 
   it('does not list or serve data whose sidecar is missing (a put that died before its end)', async () => {
     await raw.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'test/half/x', Body: 'orphan' }),
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'test/half/x',
+        Body: 'orphan',
+      }),
     );
     expect(await target.store.list('half/')).toEqual([]);
     await expect(target.store.get('half/x')).rejects.toMatchObject({
@@ -179,7 +189,9 @@ describe('S3BackupStore against s3rver', () => {
     const store = makeStore({ bucket: 'no-such-bucket' });
     await expect(store.list('')).rejects.toMatchObject({
       code: 'FAILED',
-      message: expect.stringContaining("bucket 'no-such-bucket' does not exist"),
+      message: expect.stringContaining(
+        "bucket 'no-such-bucket' does not exist",
+      ),
     });
   });
 
