@@ -5,8 +5,9 @@ export interface LocalRuntimeConfig {
   dataDir: string;
   host: string;
   /**
-   * PostgreSQL servers archive their WAL into each instance's spool (for point-in-time
-   * recovery). Off until the Manager ships the spool to the backup store: nothing else empties it.
+   * PostgreSQL servers archive their WAL into each instance's spool, MariaDB servers keep a
+   * binary log whose finished files are spooled (for point-in-time recovery). Off until the
+   * Manager ships the spool to the backup store: nothing else empties it.
    */
   walArchiving: boolean;
 }

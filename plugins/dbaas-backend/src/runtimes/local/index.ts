@@ -83,12 +83,30 @@ function detectServers(config: {
       ? 'mariadb'
       : 'mysql';
     found[engine] ??= {
-      server: new MariadbServer({ server, installDb }),
+      server: new MariadbServer(
+        {
+          server,
+          installDb,
+          backupTools: engine === 'mariadb' ? mariadbBackupTools() : undefined,
+        },
+        { walArchiving: config.walArchiving ?? false },
+      ),
       version: version.number,
       source: server,
     };
   }
   return found;
+}
+
+/** Debian's mariadb-backup package and the client's mariadb-binlog, when all are there. */
+function mariadbBackupTools() {
+  const backup = which('mariadb-backup') ?? which('mariabackup');
+  const mbstream = which('mbstream');
+  const binlog = which('mariadb-binlog') ?? which('mysqlbinlog');
+  const client = which('mariadb') ?? which('mysql');
+  return backup && mbstream && binlog && client
+    ? { backup, mbstream, binlog, client }
+    : undefined;
 }
 
 function which(binary: string): string | undefined {

@@ -53,3 +53,20 @@ describe('serverConfig', () => {
     );
   });
 });
+
+describe('the binary log', () => {
+  const p = mariadbPaths(host);
+
+  it('is on with walArchiving: row events, a server id, files beside the data directory', () => {
+    const lines = serverConfig(host, p, 256, undefined, true).split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'log_bin = /srv/dbaas/abc/binlog/mariadb-bin',
+        'log_bin_index = /srv/dbaas/abc/binlog/mariadb-bin.index',
+        'binlog_format = ROW',
+        'server_id = 1',
+      ]),
+    );
+    expect(serverConfig(host, p, 256)).not.toContain('log_bin');
+  });
+});

@@ -4,6 +4,7 @@ import os from 'os';
 import path from 'path';
 import { EngineSecrets, EngineSpec, EngineTls } from '@dbaas/plugin-dbaas-node';
 import { LocalHost } from './LocalServer';
+import { binlogSettings, prepareBinlog } from './mariadbArchiving';
 import { chownTo, RunAs } from './processes';
 
 /** Where one local MariaDB server keeps its files. */
@@ -31,18 +32,20 @@ export function mariadbPaths(host: LocalHost) {
 
 /**
  * my.cnf, and the server's certificate, key and CA in `<dir>/tls`: written before every
- * start, so the stored certificate is the one served.
+ * start, so the stored certificate is the one served; with `binlog`, the binary log's folder.
  */
 export async function writeMariadbConfig(
   host: LocalHost,
   spec: EngineSpec,
   secrets: EngineSecrets,
   runAs: RunAs,
+  options: { binlog?: boolean } = {},
 ) {
   const p = mariadbPaths(host);
   await chownTo(host.dir, runAs);
   await fs.mkdir(p.tmp, { recursive: true, mode: 0o700 });
   await chownTo(p.tmp, runAs);
+  if (options.binlog) await prepareBinlog(host.dir, runAs);
   if (secrets.tls) {
     await fs.mkdir(p.tls, { recursive: true, mode: 0o700 });
     await chownTo(p.tls, runAs);
@@ -60,6 +63,7 @@ export async function writeMariadbConfig(
       p,
       spec.flavor.memoryMiB,
       secrets.tls ? { require: spec.flavor.tls?.require ?? false } : undefined,
+      options.binlog ?? false,
     ),
   );
 }
@@ -72,12 +76,16 @@ function tlsFiles(tls: EngineTls) {
   };
 }
 
-/** The my.cnf of one server: its files, its port and address, memory and TLS. */
+/**
+ * The my.cnf of one server: its files, its port and address, memory, TLS, and the binary log
+ * (point-in-time recovery) when `binlog`.
+ */
 export function serverConfig(
   host: LocalHost,
   p: Omit<MariadbPaths, 'config'>,
   memoryMiB: number,
   tls?: { require: boolean },
+  binlog = false,
 ) {
   const file = (name: keyof ReturnType<typeof tlsFiles>) =>
     path.join(p.tls, name);
@@ -95,6 +103,7 @@ export function serverConfig(
     'character-set-server = utf8mb4',
     'collation-server = utf8mb4_unicode_ci',
     'skip-name-resolve = 0',
+    ...binlogSettings(host.dir, binlog),
     ...(tls
       ? [
           `ssl_cert = ${file('server.crt')}`,

@@ -15,6 +15,7 @@ import {
   localEndpoint,
   notRunning,
 } from './LocalServer';
+import { MariadbBackups, MariadbBackupTools } from './mariadbBackups';
 import { mariadbPaths, writeMariadbConfig } from './mariadbConfig';
 import {
   isAlive,
@@ -31,12 +32,24 @@ import {
 /** A MariaDB (or MySQL) server from the system's packages: `mariadbd` or `mysqld`. */
 export class MariadbServer implements LocalServer {
   private runAs?: Promise<RunAs>;
+  readonly backups = new MariadbBackups(this);
 
   constructor(
-    private readonly binaries: { server: string; installDb: string },
+    readonly binaries: {
+      server: string;
+      installDb: string;
+      /** mariadb-backup, mbstream, mariadb-binlog and mariadb, when all are installed. */
+      backupTools?: MariadbBackupTools;
+    },
+    private readonly options: { walArchiving?: boolean } = {},
   ) {}
 
-  private user() {
+  /** Whether the servers keep a binary log (point-in-time recovery). */
+  get binlog() {
+    return this.options.walArchiving ?? false;
+  }
+
+  user() {
     this.runAs ??= runAsSystemUser('mysql');
     return this.runAs;
   }
@@ -44,7 +57,9 @@ export class MariadbServer implements LocalServer {
   async initialize(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
     const p = mariadbPaths(host);
     const runAs = await this.user();
-    await writeMariadbConfig(host, spec, secrets, runAs);
+    await writeMariadbConfig(host, spec, secrets, runAs, {
+      binlog: this.binlog,
+    });
     if (await pathExists(path.join(p.data, 'mysql'))) return;
 
     const scratch = `${p.data}.init`;
@@ -63,16 +78,25 @@ export class MariadbServer implements LocalServer {
     await fs.rename(scratch, p.data);
   }
 
-  async start(host: LocalHost, spec: EngineSpec, secrets: EngineSecrets) {
+  /** `extraArgs`: server options for this start only (a restore's private start). */
+  async start(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    extraArgs: string[] = [],
+  ) {
     if (await this.runningPid(host)) return;
     const p = mariadbPaths(host);
     const runAs = await this.user();
-    await writeMariadbConfig(host, spec, secrets, runAs);
+    await writeMariadbConfig(host, spec, secrets, runAs, {
+      binlog: this.binlog,
+    });
     const child = spawn(
       this.binaries.server,
       [
         `--defaults-file=${p.config}`,
         ...(runAs.uid !== undefined ? ['--user=mysql'] : []),
+        ...extraArgs,
       ],
       // its own process group: it outlives the backend and is re-adopted later; a minimal
       // environment, never the backend's (its secrets)

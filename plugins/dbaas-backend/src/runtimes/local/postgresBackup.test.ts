@@ -1,103 +1,22 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { Client } from 'pg';
 import { Readable } from 'stream';
-import { finished, pipeline } from 'stream/promises';
+import { pipeline } from 'stream/promises';
 import * as tar from 'tar-stream';
-import { makeDataDir, postgresFlavor } from '../../__testUtils__/fixtures';
+import { postgresFlavor } from '../../__testUtils__/fixtures';
 import {
-  EngineBackups,
-  EngineSecrets,
-  EngineSpec,
-  HostRef,
-  RecoveryWindowFault,
-  RestoreRequest,
-  Runtime,
-  StepContext,
-} from '@dbaas/plugin-dbaas-node';
-import { createLocalRuntime } from '.';
-import { isAlive } from './processes';
+  ctx,
+  Instance,
+  localBackupHarness,
+} from '../../__testUtils__/localBackups';
+import { RecoveryWindowFault } from '@dbaas/plugin-dbaas-node';
 
 jest.setTimeout(60_000);
 
-const ctx: StepContext = {
-  logger: mockServices.logger.mock(),
-  signal: new AbortController().signal,
-};
-
-interface Instance {
-  host: HostRef;
-  spec: EngineSpec;
-  secrets: EngineSecrets;
-}
-
 describe('PostgreSQL backups and point-in-time recovery on the local runtime', () => {
-  let dataDir: string;
-  let runtime: Runtime;
-  let backups: EngineBackups;
-  const made: Instance[] = [];
-
-  beforeAll(() => {
-    dataDir = makeDataDir('backup-test');
-    runtime = createLocalRuntime({
-      dataDir,
-      host: '127.0.0.1',
-      walArchiving: true,
-    });
-    backups = runtime.engine.backups!;
-  });
-
-  afterAll(async () => {
-    for (const { host, spec } of made) {
-      await runtime.engine.remove(host, spec, ctx).catch(() => {});
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  /** A provisioned host, as the Manager makes it before deploy or restore. */
-  async function newHost(): Promise<Instance> {
-    const instanceId = crypto.randomUUID();
-    const spec: EngineSpec = {
-      instanceId,
-      flavor: postgresFlavor,
-      storageGiB: 1,
-      database: 'orders',
-      username: 'orders_app',
-    };
-    const host = await runtime.host.provision(
-      {
-        instanceId,
-        instanceName: 'orders',
-        owner: 'group:default/team',
-        flavor: postgresFlavor,
-        storageGiB: 1,
-      },
-      ctx,
-    );
-    const instance = {
-      host,
-      spec,
-      secrets: {
-        password: crypto.randomBytes(18).toString('base64url'),
-        adminPassword: crypto.randomBytes(18).toString('base64url'),
-      },
-    };
-    made.push(instance);
-    return instance;
-  }
-
-  async function deployed() {
-    const instance = await newHost();
-    await runtime.engine.deploy(
-      instance.host,
-      instance.spec,
-      instance.secrets,
-      ctx,
-    );
-    return instance;
-  }
+  const h = localBackupHarness(postgresFlavor, 'backup-test');
+  const { newHost, deployed, ship, backupTo, restoreFrom } = h;
 
   async function sql<T = Record<string, unknown>>(
     { host, spec, secrets }: Instance,
@@ -152,55 +71,13 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
     );
     const deadline = Date.now() + 20_000;
     while (
-      !(await backups.archivedWal(instance.host, instance.spec)).some(
+      !(await h.backups.archivedWal(instance.host, instance.spec)).some(
         f => f.name === wal,
       )
     ) {
       if (Date.now() > deadline) throw new Error(`${wal} was not archived`);
       await new Promise(resolve => setTimeout(resolve, 100));
     }
-  }
-
-  /** What the Manager does: upload each spooled file to the store, then delete it. */
-  async function ship(instance: Instance, store: string) {
-    fs.mkdirSync(store, { recursive: true });
-    const files = await backups.archivedWal(instance.host, instance.spec);
-    for (const file of files) {
-      await pipeline(
-        await file.open(),
-        fs.createWriteStream(path.join(store, file.name)),
-      );
-      await file.remove();
-    }
-    expect(await backups.archivedWal(instance.host, instance.spec)).toEqual([]);
-    return files.map(f => f.name);
-  }
-
-  async function backupTo(instance: Instance, file: string) {
-    const backup = await backups.baseBackup(
-      instance.host,
-      instance.spec,
-      instance.secrets,
-      ctx,
-    );
-    await pipeline(backup.stream, fs.createWriteStream(file));
-    return backup.result;
-  }
-
-  /** Restores a tar and the WAL as the Manager fetches them from its store. */
-  function restoreFrom(
-    into: Instance,
-    file: string,
-    walDir: string,
-    request: Partial<RestoreRequest> = {},
-  ) {
-    return backups.restore(
-      into.host,
-      into.spec,
-      into.secrets,
-      { backup: fs.createReadStream(file), walDir, ...request },
-      ctx,
-    );
   }
 
   async function tarNames(file: string) {
@@ -223,13 +100,13 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
        CREATE TABLE notes (id serial PRIMARY KEY, body jsonb, at timestamptz DEFAULT now());
        INSERT INTO notes (body) SELECT jsonb_build_object('n', i) FROM generate_series(1, 500) i;`,
     );
-    const backup = await backups.baseBackup(
+    const backup = await h.backups.baseBackup(
       source.host,
       source.spec,
       source.secrets,
       ctx,
     );
-    const file = path.join(dataDir, 'full.tar');
+    const file = path.join(h.dataDir, 'full.tar');
     const output = fs.createWriteStream(file);
     const copied = pipeline(backup.stream, output);
     // written while the files are copied: only the WAL replay brings these
@@ -259,7 +136,7 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       `INSERT INTO notes (body) VALUES ('{"after": "backup"}')`,
     );
     await archiveNow(source);
-    const wal = path.join(dataDir, 'full-wal');
+    const wal = path.join(h.dataDir, 'full-wal');
     expect(await ship(source, wal)).toContain(info.stopWalFile);
 
     const copy = await newHost();
@@ -267,14 +144,14 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       backupStoppedAt: info.stoppedAt,
     });
     expect(restored.lastTransactionAt).toBeInstanceOf(Date);
-    await runtime.engine.deploy(copy.host, copy.spec, copy.secrets, ctx);
+    await h.runtime.engine.deploy(copy.host, copy.spec, copy.secrets, ctx);
     expect(Number(copy.host.data.port)).not.toBe(Number(source.host.data.port));
     const expected = await fingerprint(source);
     expect(Object.keys(expected)).toEqual(['items', 'notes']);
     expect(await fingerprint(copy)).toEqual(expected);
     // the new instance's own admin password, and a normal server after a restart
-    await runtime.engine.stop(copy.host, copy.spec, ctx);
-    await runtime.engine.start(copy.host, copy.spec, copy.secrets, ctx);
+    await h.runtime.engine.stop(copy.host, copy.spec, ctx);
+    await h.runtime.engine.start(copy.host, copy.spec, copy.secrets, ctx);
     expect(await sql(copy, 'SELECT pg_is_in_recovery() AS r', 'admin')).toEqual(
       [{ r: false }],
     );
@@ -286,47 +163,32 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       source,
       'CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())',
     );
-    const file = path.join(dataDir, 'pitr.tar');
+    const file = path.join(h.dataDir, 'pitr.tar');
     const info = await backupTo(source, file);
 
-    const marks: Date[] = [];
-    for (const id of [1, 2, 3]) {
-      await sql(source, `INSERT INTO events (id) VALUES (${id})`);
-      marks.push(new Date());
-      await new Promise(resolve => setTimeout(resolve, 1_000));
-    }
-    await archiveNow(source);
-    const wal = path.join(dataDir, 'pitr-wal');
-    await ship(source, wal);
+    const wal = path.join(h.dataDir, 'pitr-wal');
+    const marks = await h.commitsApart(
+      source,
+      id => sql(source, `INSERT INTO events (id) VALUES (${id})`),
+      () => archiveNow(source),
+      1_000,
+      wal,
+    );
 
     // after t2's commit, a second before t3's
     const between = new Date(marks[1].getTime() + 400);
-    const copy = await newHost();
-    const restored = await restoreFrom(copy, file, wal, {
+    const { copy } = await h.restoreDeployed(file, wal, {
       targetTime: between,
       backupStoppedAt: info.stoppedAt,
     });
-    expect(restored.lastTransactionAt!.getTime()).toBeLessThan(
-      between.getTime(),
-    );
-    await runtime.engine.deploy(copy.host, copy.spec, copy.secrets, ctx);
     expect(await sql(copy, 'SELECT id FROM events ORDER BY id')).toEqual([
       { id: 1 },
       { id: 2 },
     ]);
 
     // outside the window: refused, naming it; no server is left running
-    const refused = async (targetTime: Date, backupStoppedAt?: Date) => {
-      const other = await newHost();
-      const error = await restoreFrom(other, file, wal, {
-        targetTime,
-        backupStoppedAt,
-      }).catch(e => e);
-      expect(
-        await runtime.engine.health(other.host, other.spec, other.secrets),
-      ).toMatchObject({ reason: 'stopped' });
-      return error;
-    };
+    const refused = (targetTime: Date, backupStoppedAt?: Date) =>
+      h.refused(file, wal, { targetTime, backupStoppedAt });
     // past the last archived commit: known once the WAL is replayed
     const late = await refused(
       new Date(Date.now() + 3_600_000),
@@ -357,32 +219,11 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       source,
       'CREATE TABLE big AS SELECT i, repeat(md5(i::text), 8) AS pad FROM generate_series(1, 50000) i',
     );
-    const backup = await backups.baseBackup(
-      source.host,
-      source.spec,
-      source.secrets,
-      ctx,
+    await h.killMidBackup(
+      source,
+      path.join(String(source.host.data.dir), 'pgdata', 'postmaster.pid'),
     );
-    await new Promise<void>(resolve =>
-      backup.stream.once('data', () => {
-        backup.stream.pause();
-        resolve();
-      }),
-    );
-    const pidFile = path.join(
-      String(source.host.data.dir),
-      'pgdata',
-      'postmaster.pid',
-    );
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    process.kill(-pid, 'SIGKILL');
-    while (isAlive(pid)) await new Promise(resolve => setTimeout(resolve, 50));
-    backup.stream.resume();
-    await expect(finished(backup.stream)).rejects.toThrow();
-    await expect(backup.result).rejects.toThrow();
-
-    await runtime.engine.start(source.host, source.spec, source.secrets, ctx);
-    const file = path.join(dataDir, 'after-kill.tar');
+    const file = path.join(h.dataDir, 'after-kill.tar');
     const info = await backupTo(source, file);
     expect(info.stoppedAt).toBeInstanceOf(Date);
     expect((await tarNames(file)).slice(-1)).toEqual(['backup_label']);
@@ -401,7 +242,7 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       path.join(String(instance.host.data.dir), 'wal-spool'),
     );
     await archiveNow(instance);
-    const [file] = await backups.archivedWal(instance.host, instance.spec);
+    const [file] = await h.backups.archivedWal(instance.host, instance.spec);
     expect(file.name).toMatch(/^[0-9A-F]{24}$/);
     expect(file.size).toBe(16 * 1024 * 1024);
     const chunks: Buffer[] = [];
