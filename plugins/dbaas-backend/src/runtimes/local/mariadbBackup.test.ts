@@ -193,8 +193,18 @@ describe('MariaDB backups and point-in-time recovery on the local runtime', () =
       source,
       path.join(String(source.host.data.dir), 'mariadb.pid'),
     );
-    const info = await backupTo(source, path.join(h.dataDir, 'after-kill.xb'));
+    const file = path.join(h.dataDir, 'after-kill.xb');
+    const info = await backupTo(source, file);
     expect(info.stoppedAt).toBeInstanceOf(Date);
+    // its binary log file not shipped yet: the backup alone restores
+    const { copy } = await h.restoreDeployed(
+      file,
+      path.join(h.dataDir, 'nothing-shipped'),
+      { backupStoppedAt: info.stoppedAt },
+    );
+    expect(await sql(copy, 'SELECT COUNT(*) AS n FROM big')).toEqual([
+      { n: 50000 },
+    ]);
   });
 
   it('keeps a binary log on every server; finished files are spooled until shipped', async () => {

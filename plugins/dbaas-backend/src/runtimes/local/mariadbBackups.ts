@@ -138,11 +138,9 @@ export class MariadbBackups implements LocalBackups {
       await extractXbstream(tools.mbstream, request.backup, scratch, runAs);
       signal.throwIfAborted();
       const position = await backupBinlogPosition(scratch);
-      const present = await fs.readdir(request.walDir).catch(() => []);
-      const files =
-        position && present.length > 0
-          ? await binlogsFrom(request.walDir, position.file)
-          : [];
+      const files = position
+        ? await binlogsFrom(request.walDir, position.file)
+        : [];
       const scan = files.length
         ? await scanBinlog(tools.binlog, files, position!.position)
         : { lastEvent: undefined, transactions: [] as Date[] };

@@ -55,13 +55,16 @@ export async function backupBinlogPosition(dir: string) {
   return file && position ? { file, position: Number(position) } : undefined;
 }
 
-/** The shipped binary log files a restore replays: from the backup's file on, in order. */
+/**
+ * The shipped binary log files a restore replays: from the backup's file on, in order; none
+ * when the backup's file was not shipped yet (nothing after the backup to replay).
+ */
 export async function binlogsFrom(walDir: string, first: string) {
-  const names = (await fs.readdir(walDir))
+  const names = (await fs.readdir(walDir).catch(() => [] as string[]))
     .filter(name => /^mariadb-bin\.\d{6,}$/.test(name))
     .filter(name => byPosition(name, first) >= 0)
     .sort(byPosition);
-  if (names[0] !== first) {
+  if (names.length > 0 && names[0] !== first) {
     throw new RuntimeFault(
       'ENGINE_START_FAILED',
       `the shipped binary log starts ${
