@@ -1,37 +1,27 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { dbaasPlugin } from './plugin';
+import { mariadbFlavor, postgresFlavor } from './__testUtils__/fixtures';
 
 const flavors = [
-  {
-    id: 'postgresql-17-small',
-    title: 'PostgreSQL 17 (small)',
-    engine: 'postgresql',
-    version: '17',
-    image: 'dbaas/postgresql:17',
-    cpu: 1,
-    memoryMiB: 1024,
-    storageGiB: { min: 1, max: 50, default: 5 },
-  },
-  {
-    id: 'mariadb-10-11-small',
-    engine: 'mariadb',
-    version: '10.11',
-    image: 'dbaas/mariadb:10.11',
-    cpu: 1,
-    memoryMiB: 1024,
-    storageGiB: { min: 1, max: 50, default: 5 },
-  },
+  { ...postgresFlavor, title: 'PostgreSQL 17 (small)' },
+  mariadbFlavor,
 ];
+
+/** The plugin with nothing configured but its flavors. */
+const start = (configured: object[] = flavors) =>
+  startTestBackend({
+    features: [
+      dbaasPlugin,
+      mockServices.rootConfig.factory({
+        data: { dbaas: { flavors: configured } },
+      }),
+    ],
+  });
 
 describe('dbaas backend plugin', () => {
   it('serves the configured flavors at GET /api/dbaas/flavors', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        mockServices.rootConfig.factory({ data: { dbaas: { flavors } } }),
-      ],
-    });
+    const { server } = await start();
 
     const response = await request(server).get('/api/dbaas/flavors');
 
@@ -40,12 +30,7 @@ describe('dbaas backend plugin', () => {
   });
 
   it('lists the runtimes with the flavors each can serve', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        mockServices.rootConfig.factory({ data: { dbaas: { flavors } } }),
-      ],
-    });
+    const { server } = await start();
 
     const response = await request(server).get('/api/dbaas/runtimes');
 
@@ -61,12 +46,7 @@ describe('dbaas backend plugin', () => {
   });
 
   it('refuses anonymous callers', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        mockServices.rootConfig.factory({ data: { dbaas: { flavors } } }),
-      ],
-    });
+    const { server } = await start();
 
     const response = await request(server)
       .get('/api/dbaas/flavors')
@@ -76,15 +56,8 @@ describe('dbaas backend plugin', () => {
   });
 
   it('fails start-up on a wrong flavor, naming the key', async () => {
-    await expect(
-      startTestBackend({
-        features: [
-          dbaasPlugin,
-          mockServices.rootConfig.factory({
-            data: { dbaas: { flavors: [{ ...flavors[0], cpu: 'lots' }] } },
-          }),
-        ],
-      }),
-    ).rejects.toThrow("Invalid app-config at 'dbaas.flavors[0].cpu'");
+    await expect(start([{ ...flavors[0], cpu: 'lots' }])).rejects.toThrow(
+      "Invalid app-config at 'dbaas.flavors[0].cpu'",
+    );
   });
 });

@@ -2,11 +2,7 @@ import {
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
 import fs from 'fs';
@@ -15,7 +11,6 @@ import path from 'path';
 import request from 'supertest';
 import { instanceToEntity } from './catalog/instanceToEntity';
 import { SecretBox } from './crypto/SecretBox';
-import { dbaasPlugin } from './plugin';
 import { LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
 import { readPid } from './runtimes/local/processes';
 import {
@@ -24,7 +19,8 @@ import {
   TEST_ENCRYPTION_KEY,
 } from './__testUtils__/fixtures';
 import { capturingLogger } from './__testUtils__/capturingLogger';
-import { testCatalogFactory } from './__testUtils__/testOrg';
+import { deleteAll, waitForInstance } from './__testUtils__/managerApi';
+import { startTestManager } from './testUtils';
 
 /**
  * One scan of every place a secret could leak to: log lines, events, audit records, the
@@ -83,34 +79,27 @@ describe('no secret leaves the store', () => {
       }),
     });
     process.env.DBAAS_SCAN_BACKEND_SECRET = 'backend-only-secret-value-0123';
-    const { server } = await startTestBackend({
+    const { server } = await startTestManager({
+      dataDir,
       features: [
-        dbaasPlugin,
-        testCatalogFactory(),
         logger.factory,
         auditor,
         mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              flavors: [postgresFlavor, dockerFlavor],
-              runtimes: {
-                local: { dataDir },
-                docker: {
-                  hosts: [
-                    {
-                      name: 'local-docker',
-                      url: 'unix:///var/run/docker.sock',
-                      publishAddress: '127.0.0.1',
-                    },
-                  ],
-                },
-              },
-              encryption: { key: TEST_ENCRYPTION_KEY },
-            },
-          },
-        }),
       ],
+      dbaas: {
+        flavors: [postgresFlavor, dockerFlavor],
+        runtimes: {
+          docker: {
+            hosts: [
+              {
+                name: 'local-docker',
+                url: 'unix:///var/run/docker.sock',
+                publishAddress: '127.0.0.1',
+              },
+            ],
+          },
+        },
+      },
     });
 
     const ids: Record<string, string> = {};
@@ -133,16 +122,14 @@ describe('no secret leaves the store', () => {
       }
       const instances: Record<string, Instance> = {};
       for (const [runtime, id] of Object.entries(ids)) {
-        let instance: Instance | undefined;
-        for (let i = 0; i < 600 && instance?.status !== 'running'; i++) {
-          await new Promise(r => setTimeout(r, 200));
-          instance = (
-            await request(server)
-              .get(`/api/dbaas/instances/${id}`)
-              .set('Authorization', asAlice)
-          ).body;
-          if (instance?.status === 'failed') break;
-        }
+        const instance = await waitForInstance(
+          server,
+          asAlice,
+          id,
+          'running (or failed)',
+          i => i?.status === 'running' || i?.status === 'failed',
+          { timeoutMs: 120_000, intervalMs: 200 },
+        );
         expect(instance).toMatchObject({ status: 'running' });
         instances[runtime] = instance!;
         // a read of the password is audited too
@@ -206,20 +193,7 @@ describe('no secret leaves the store', () => {
       }
     } finally {
       // even when a check fails, nothing of this test outlives it
-      for (const id of Object.values(ids)) {
-        await request(server)
-          .delete(`/api/dbaas/instances/${id}`)
-          .set('Authorization', asAlice);
-      }
-      for (const id of Object.values(ids)) {
-        for (let i = 0; i < 300; i++) {
-          const res = await request(server)
-            .get(`/api/dbaas/instances/${id}`)
-            .set('Authorization', asAlice);
-          if (res.status === 404) break;
-          await new Promise(r => setTimeout(r, 200));
-        }
-      }
+      await deleteAll(server, 'alice');
     }
     delete process.env.DBAAS_SCAN_BACKEND_SECRET;
     await knex.destroy();

@@ -1,16 +1,11 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import request from 'supertest';
-import { dbaasPlugin } from '../plugin';
 import { sharedPostgresRuntimeModule } from '../runtimes/__testUtils__/sharedPostgresRuntimeModule';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from './fixtures';
-import { Memberships, testCatalogFactory } from './testOrg';
+import { Memberships, startTestManager } from '../testUtils';
+import { makeDataDir } from './fixtures';
 
 export type Server = Parameters<typeof request>[0];
 
@@ -43,27 +38,16 @@ export async function startFastManager(options: {
   /** The users whose instances stop() deletes. */
   users: string[];
 }) {
-  const dataDir = makeDataDir('fast-manager');
-  const { server } = await startTestBackend({
-    features: [
-      dbaasPlugin,
-      sharedPostgresRuntimeModule,
-      testCatalogFactory(options.memberships),
-      mockServices.rootConfig.factory({
-        data: {
-          dbaas: {
-            flavors: [sharedFlavor],
-            defaultRuntime: 'shared-postgres',
-            runtimes: {
-              local: { dataDir },
-              'shared-postgres': { url: SHARED_SERVER },
-            },
-            encryption: { key: TEST_ENCRYPTION_KEY },
-            ...options.dbaas,
-          },
-        },
-      }),
-    ],
+  const { server, dataDir } = await startTestManager({
+    dataDir: makeDataDir('fast-manager'),
+    memberships: options.memberships,
+    features: [sharedPostgresRuntimeModule],
+    dbaas: {
+      flavors: [sharedFlavor],
+      defaultRuntime: 'shared-postgres',
+      runtimes: { 'shared-postgres': { url: SHARED_SERVER } },
+      ...options.dbaas,
+    },
   });
   return {
     server,
@@ -103,6 +87,15 @@ export async function waitForInstance(
     done,
     { timeoutMs: 60_000, intervalMs: 100, ...options, show: gone },
   );
+}
+
+/** DELETE /instances/{id} (its answer), then waits until the instance is gone. */
+export async function deleteAndWait(server: Server, auth: string, id: string) {
+  const res = await request(server)
+    .delete(`/api/dbaas/instances/${id}`)
+    .set('Authorization', auth);
+  await waitForInstance(server, auth, id, 'deleted', i => i === undefined);
+  return res;
 }
 
 /** Deletes every instance the user can see (protected ones too) and waits until all are gone. */

@@ -1,43 +1,16 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import fs from 'fs';
-import { AddressInfo } from 'net';
 import request from 'supertest';
-import { dbaasPlugin } from '../plugin';
-import {
-  makeDataDir,
-  postgresFlavor,
-  TEST_ENCRYPTION_KEY,
-} from '../__testUtils__/fixtures';
+import { postgresFlavor } from '../__testUtils__/fixtures';
+import { deleteAndWait } from '../__testUtils__/managerApi';
+import { startTestManager } from '../testUtils';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
-import { testCatalogFactory } from '../__testUtils__/testOrg';
 
 jest.setTimeout(60_000);
 
-const flavor = postgresFlavor;
-
 describe('DbaasInstanceEntityProvider', () => {
   it('puts each instance in the catalog as a database Resource, and takes deleted ones out', async () => {
-    const dataDir = makeDataDir('catalog-test');
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        testCatalogFactory(),
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              flavors: [flavor],
-              runtimes: { local: { dataDir } },
-              encryption: { key: TEST_ENCRYPTION_KEY },
-            },
-          },
-        }),
-      ],
-    });
-    const { port } = server.address() as AddressInfo;
+    const { server, baseUrl, dataDir } = await startTestManager();
     const asAlice = `Bearer ${mockCredentials.user.token(
       'user:default/alice',
     )}`;
@@ -47,7 +20,7 @@ describe('DbaasInstanceEntityProvider', () => {
       .send({
         name: 'orders-db',
         owner: 'group:default/team-a',
-        flavorId: flavor.id,
+        flavorId: postgresFlavor.id,
         component: 'component:default/orders-service',
       });
     expect(created.status).toBe(202);
@@ -56,8 +29,8 @@ describe('DbaasInstanceEntityProvider', () => {
     const provider = new DbaasInstanceEntityProvider({
       auth: mockServices.auth(),
       discovery: {
-        getBaseUrl: async id => `http://localhost:${port}/api/${id}`,
-        getExternalBaseUrl: async id => `http://localhost:${port}/api/${id}`,
+        getBaseUrl: async id => `${baseUrl}/api/${id}`,
+        getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
       },
       logger: mockServices.logger.mock(),
       appBaseUrl: 'http://localhost:3000',
@@ -96,18 +69,7 @@ describe('DbaasInstanceEntityProvider', () => {
       ],
     });
 
-    await request(server)
-      .delete(`/api/dbaas/instances/${created.body.id}`)
-      .set('Authorization', asAlice);
-    for (let gone = false; !gone; ) {
-      await new Promise(r => setTimeout(r, 200));
-      gone =
-        (
-          await request(server)
-            .get(`/api/dbaas/instances/${created.body.id}`)
-            .set('Authorization', asAlice)
-        ).status === 404;
-    }
+    await deleteAndWait(server, asAlice, created.body.id);
     await provider.refresh();
     expect(applyMutation).toHaveBeenLastCalledWith({
       type: 'full',

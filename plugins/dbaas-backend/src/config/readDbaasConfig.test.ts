@@ -1,15 +1,8 @@
 import { ConfigReader } from '@backstage/config';
+import { postgresFlavor } from '../__testUtils__/fixtures';
 import { readDbaasConfig } from './readDbaasConfig';
 
-const postgres = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 1024,
-  storageGiB: { min: 1, max: 50, default: 5 },
-};
+const postgres = postgresFlavor;
 
 describe('readDbaasConfig', () => {
   it('reads the configured flavors', () => {

@@ -10,7 +10,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { makeDataDir, postgresFlavor } from '../__testUtils__/fixtures';
-import { testCatalogFactory } from '../__testUtils__/testOrg';
+import { deleteAndWait, waitForInstance } from '../__testUtils__/managerApi';
+import { startTestManager } from '../testUtils';
 
 jest.setTimeout(120_000);
 
@@ -72,21 +73,10 @@ describe('encryption keys', () => {
       useNullAsDefault: true,
     });
     const start = (keys: Array<{ id: string; secret: string }>) =>
-      startTestBackend({
-        features: [
-          dbaasPlugin,
-          testCatalogFactory(),
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              dbaas: {
-                flavors: [postgresFlavor],
-                runtimes: { local: { dataDir } },
-                encryption: { keys },
-              },
-            },
-          }),
-        ],
+      startTestManager({
+        dataDir,
+        dbaas: { encryption: { keys } },
+        features: [mockServices.database.factory({ knex })],
       });
 
     const first = await start([keyA]);
@@ -100,14 +90,14 @@ describe('encryption keys', () => {
       });
     expect(created.status).toBe(202);
     const url = `/api/dbaas/instances/${created.body.id}`;
-    let status = '';
-    for (let i = 0; i < 300 && status !== 'running'; i++) {
-      await new Promise(r => setTimeout(r, 200));
-      status = (
-        await request(first.server).get(url).set('Authorization', asAlice)
-      ).body.status;
-    }
-    expect(status).toBe('running');
+    await waitForInstance(
+      first.server,
+      asAlice,
+      created.body.id,
+      'running',
+      i => i?.status === 'running',
+      { intervalMs: 200 },
+    );
     const before = (
       await request(first.server)
         .get(`${url}/credentials`)
@@ -170,14 +160,7 @@ describe('encryption keys', () => {
     await wrong.stop();
 
     const last = await start([keyB]);
-    await request(last.server).delete(url).set('Authorization', asAlice);
-    for (let i = 0; i < 150; i++) {
-      const res = await request(last.server)
-        .get(url)
-        .set('Authorization', asAlice);
-      if (res.status === 404) break;
-      await new Promise(r => setTimeout(r, 200));
-    }
+    await deleteAndWait(last.server, asAlice, created.body.id);
     expect(fs.existsSync(path.join(dataDir, created.body.id))).toBe(false);
     await last.stop();
     await knex.destroy();

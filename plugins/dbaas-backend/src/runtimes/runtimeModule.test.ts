@@ -1,13 +1,21 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  BackendFeature,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
 import fs from 'fs';
 import { Client } from 'pg';
 import request from 'supertest';
-import { dbaasPlugin } from '../plugin';
-import { makeDataDir, TEST_ENCRYPTION_KEY } from '../__testUtils__/fixtures';
-import { testCatalogFactory } from '../__testUtils__/testOrg';
-import { as, SHARED_SERVER, sharedFlavor } from '../__testUtils__/managerApi';
+import { makeDataDir } from '../__testUtils__/fixtures';
+import {
+  as,
+  deleteAndWait,
+  Server,
+  SHARED_SERVER,
+  sharedFlavor,
+  waitForInstance,
+} from '../__testUtils__/managerApi';
+import { startTestManager } from '../testUtils';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
 
 jest.setTimeout(60_000);
@@ -16,39 +24,41 @@ const asAlice = as('alice');
 
 /** The local runtime's folders of this file's backends, removed after its tests. */
 const dataDirs: string[] = [];
-function dataDir() {
-  dataDirs.push(makeDataDir('module-test'));
-  return dataDirs[dataDirs.length - 1];
-}
 afterAll(() =>
   dataDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })),
 );
 const flavor = sharedFlavor;
 
-function config(runtimes: Record<string, unknown>) {
-  return mockServices.rootConfig.factory({
-    data: {
-      dbaas: {
-        flavors: [flavor],
-        runtimes: {
-          local: { dataDir: dataDir() },
-          ...runtimes,
-        },
-        encryption: { key: TEST_ENCRYPTION_KEY },
-      },
-    },
+/** A Manager with the modules in `features`, and `runtimes` configured beside the local one. */
+function start(
+  features: BackendFeature[],
+  runtimes: Record<string, unknown> = {},
+) {
+  const dataDir = makeDataDir('module-test');
+  dataDirs.push(dataDir);
+  return startTestManager({
+    dataDir,
+    dbaas: { flavors: [flavor], runtimes },
+    features,
   });
 }
 
+/** Asks for the test's database on the shared-postgres runtime. */
+const createOn = (server: Server) =>
+  request(server)
+    .post('/api/dbaas/instances')
+    .set('Authorization', asAlice)
+    .send({
+      name: 'module-db',
+      owner: 'group:default/team-a',
+      flavorId: flavor.id,
+      runtime: 'shared-postgres',
+    });
+
 describe('a runtime from another backend module', () => {
   it('is offered, chosen by name and runs a database that keeps a row', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        sharedPostgresRuntimeModule,
-        testCatalogFactory(),
-        config({ 'shared-postgres': { url: SHARED_SERVER } }),
-      ],
+    const { server } = await start([sharedPostgresRuntimeModule], {
+      'shared-postgres': { url: SHARED_SERVER },
     });
 
     const runtimes = await request(server)
@@ -59,23 +69,17 @@ describe('a runtime from another backend module', () => {
       flavorIds: ['postgresql-shared'],
     });
 
-    const created = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', asAlice)
-      .send({
-        name: 'module-db',
-        owner: 'group:default/team-a',
-        flavorId: flavor.id,
-        runtime: 'shared-postgres',
-      });
+    const created = await createOn(server);
     expect(created.status).toBe(202);
     const url = `/api/dbaas/instances/${created.body.id}`;
-    let instance = created.body;
-    for (let i = 0; i < 100 && instance.status === 'provisioning'; i++) {
-      await new Promise(r => setTimeout(r, 200));
-      instance = (await request(server).get(url).set('Authorization', asAlice))
-        .body;
-    }
+    const instance = await waitForInstance(
+      server,
+      asAlice,
+      created.body.id,
+      'provisioned',
+      i => i?.status !== 'provisioning',
+      { intervalMs: 200 },
+    );
     expect(instance).toMatchObject({
       status: 'running',
       runtime: 'shared-postgres',
@@ -102,15 +106,7 @@ describe('a runtime from another backend module', () => {
     ]);
     await client.end();
 
-    await request(server).delete(url).set('Authorization', asAlice);
-    for (let i = 0; i < 100; i++) {
-      if (
-        (await request(server).get(url).set('Authorization', asAlice))
-          .status === 404
-      )
-        break;
-      await new Promise(r => setTimeout(r, 200));
-    }
+    await deleteAndWait(server, asAlice, created.body.id);
     const admin = new Client({ connectionString: SHARED_SERVER });
     await admin.connect();
     const left = await admin.query(
@@ -121,23 +117,8 @@ describe('a runtime from another backend module', () => {
   });
 
   it('is left out, with the runtimes that exist named, while its config block is missing', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        sharedPostgresRuntimeModule,
-        testCatalogFactory(),
-        config({}),
-      ],
-    });
-    const refused = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', asAlice)
-      .send({
-        name: 'module-db',
-        owner: 'group:default/team-a',
-        flavorId: flavor.id,
-        runtime: 'shared-postgres',
-      });
+    const { server } = await start([sharedPostgresRuntimeModule]);
+    const refused = await createOn(server);
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toBe(
       "runtime: 'shared-postgres' is not configured; configured runtimes: local",
@@ -165,16 +146,7 @@ describe('a runtime from another backend module', () => {
         });
       },
     });
-    await expect(
-      startTestBackend({
-        features: [
-          dbaasPlugin,
-          impostor,
-          testCatalogFactory(),
-          config({ local: { dataDir: dataDir() } }),
-        ],
-      }),
-    ).rejects.toThrow(
+    await expect(start([impostor])).rejects.toThrow(
       "Two runtimes are named 'local': remove one of the modules (or built-in configs) that register it",
     );
   });

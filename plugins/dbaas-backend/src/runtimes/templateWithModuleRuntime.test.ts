@@ -1,10 +1,5 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModuleDbaas from '@dbaas/plugin-scaffolder-backend-module-dbaas';
 import fs from 'fs';
@@ -12,19 +7,14 @@ import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
 import yaml from 'yaml';
-import { dbaasPlugin } from '../plugin';
-import {
-  makeDataDir,
-  postgresFlavor,
-  TEST_ENCRYPTION_KEY,
-} from '../__testUtils__/fixtures';
+import { postgresFlavor, until } from '@dbaas/plugin-dbaas-node/testUtils';
+import { SHARED_SERVER } from '../__testUtils__/managerApi';
 import { clientQuery } from '../__testUtils__/tlsClients';
-import { orgEntities } from '../__testUtils__/testOrg';
+import { startTestManager } from '../testUtils';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
 
 jest.setTimeout(60_000);
 
-const SHARED_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const repoRoot = path.resolve(__dirname, '../../../..');
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
@@ -57,33 +47,18 @@ beforeAll(() => {
 afterAll(() => json.mockRestore());
 
 async function startPortal() {
-  const { server } = await startTestBackend({
+  const { server } = await startTestManager({
     features: [
       scaffolderPlugin,
       scaffolderModuleDbaas,
-      dbaasPlugin,
       sharedPostgresRuntimeModule,
-      catalogServiceMock.factory({
-        entities: [
-          ...orgEntities(),
-          templateEntity('create-database'),
-          templateEntity('delete-database'),
-        ],
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: 'http://localhost:3000' },
-          dbaas: {
-            flavors: [postgresFlavor],
-            runtimes: {
-              local: { dataDir: makeDataDir('template-module') },
-              'shared-postgres': { url: SHARED_SERVER },
-            },
-            encryption: { key: TEST_ENCRYPTION_KEY },
-          },
-        },
-      }),
     ],
+    entities: [
+      templateEntity('create-database'),
+      templateEntity('delete-database'),
+    ],
+    config: { app: { baseUrl: 'http://localhost:3000' } },
+    dbaas: { runtimes: { 'shared-postgres': { url: SHARED_SERVER } } },
   });
   return server;
 }
@@ -100,24 +75,23 @@ async function runTemplate(
     .send({ templateRef, values });
   expect(created.status).toBe(201);
   const taskUrl = `/api/scaffolder/v2/tasks/${created.body.id}`;
-  for (let i = 0; i < 200; i++) {
-    const task = await request(server)
-      .get(taskUrl)
-      .set('Authorization', asAlice);
-    if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-      const events = await request(server)
-        .get(`${taskUrl}/events`)
-        .set('Authorization', asAlice);
-      return {
-        status: task.body.status as string,
-        output: events.body.find((e: any) => e.type === 'completion')?.body
-          .output,
-        log: events.body.map((e: any) => String(e.body.message)).join('\n'),
-      };
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error(`task ${created.body.id} did not end`);
+  const task = await until(
+    `task ${created.body.id} to end`,
+    async () =>
+      (
+        await request(server).get(taskUrl).set('Authorization', asAlice)
+      ).body,
+    t => ['completed', 'failed', 'cancelled'].includes(t.status),
+    { timeoutMs: 50_000, intervalMs: 250 },
+  );
+  const events = await request(server)
+    .get(`${taskUrl}/events`)
+    .set('Authorization', asAlice);
+  return {
+    status: task.status as string,
+    output: events.body.find((e: any) => e.type === 'completion')?.body.output,
+    log: events.body.map((e: any) => String(e.body.message)).join('\n'),
+  };
 }
 
 describe('the Create Database template with a runtime from another module', () => {

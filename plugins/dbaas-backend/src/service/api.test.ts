@@ -1,8 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Instance } from '@dbaas/plugin-dbaas-common';
 import fs from 'fs';
 import mysql from 'mysql2/promise';
@@ -10,12 +6,11 @@ import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { dbaasPlugin } from '../plugin';
 import { isPortFree } from '../runtimes/local/processes';
 import { capturingLogger } from '../__testUtils__/capturingLogger';
 import { mariadbFlavor, postgresFlavor } from '../__testUtils__/fixtures';
 import { waitForInstance } from '../__testUtils__/managerApi';
-import { testCatalogFactory } from '../__testUtils__/testOrg';
+import { startTestManager, TestManager } from '../testUtils';
 
 jest.setTimeout(180_000);
 
@@ -85,45 +80,34 @@ async function keepRow(
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
 /** Alice is in every group these tests create for (the owner rule itself: ownership.test.ts). */
-const catalog = testCatalogFactory({
+const memberships = {
   'user:default/alice': [
     'group:default/team-a',
     'group:default/team-b',
     'group:default/small-team',
   ],
-});
+};
 
 describe('DBaaS Manager API on the local runtime', () => {
-  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let server: TestManager['server'];
   let dataDir: string;
   const { logger, lines: logs } = capturingLogger();
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-api-test-'));
-    ({ server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        catalog,
-        logger.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              flavors,
-              runtimes: { local: { dataDir } },
-              encryption: { key: 'test key of sixteen characters or more' },
-              quotas: {
-                owners: {
-                  'group:default/small-team': {
-                    maxInstances: 1,
-                    maxStorageGiB: 5,
-                  },
-                },
-              },
-              rateLimit: { creates: { limit: 6, windowSeconds: 60 } },
-            },
+    ({ server } = await startTestManager({
+      dataDir,
+      memberships,
+      features: [logger.factory],
+      dbaas: {
+        flavors,
+        quotas: {
+          owners: {
+            'group:default/small-team': { maxInstances: 1, maxStorageGiB: 5 },
           },
-        }),
-      ],
+        },
+        rateLimit: { creates: { limit: 6, windowSeconds: 60 } },
+      },
     }));
   });
 
@@ -460,20 +444,10 @@ describe('DBaaS Manager API on the local runtime', () => {
 describe('dry run and two-step provisioning', () => {
   it('validates a dry run without creating anything, and holds an instance at its host until deploy', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-hold-test-'));
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        catalog,
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              flavors: [flavors[0]],
-              runtimes: { local: { dataDir } },
-              encryption: { key: 'test key of sixteen characters or more' },
-            },
-          },
-        }),
-      ],
+    const { server } = await startTestManager({
+      dataDir,
+      memberships,
+      dbaas: { flavors: [flavors[0]] },
     });
     const body = {
       name: 'held-db',

@@ -1,18 +1,9 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fs from 'fs';
 import request from 'supertest';
-import { dbaasPlugin } from '../plugin';
-import {
-  makeDataDir,
-  postgresFlavor,
-  TEST_ENCRYPTION_KEY,
-} from '../__testUtils__/fixtures';
-import { testCatalogFactory } from '../__testUtils__/testOrg';
+import { deleteAndWait } from '../__testUtils__/managerApi';
+import { startTestManager } from '../testUtils';
 
 jest.setTimeout(120_000);
 
@@ -24,7 +15,6 @@ const token = (user: string) => `Bearer ${mockCredentials.user.token(user)}`;
 
 describe('the owner rule', () => {
   it('lets users create only for themselves and their groups (admins for anyone), and shows and lets delete a database only to its owners', async () => {
-    const dataDir = makeDataDir('owner-test');
     const permissions = mockServices.permissions.mock({
       // creating for any owner is for admins only
       authorize: async (requests, { credentials }) =>
@@ -50,28 +40,17 @@ describe('the owner rule', () => {
           },
         })) as any,
     });
-    const { server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        testCatalogFactory(),
-        permissions.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              runtimes: { local: { dataDir } },
-              encryption: { key: TEST_ENCRYPTION_KEY },
-              flavors: [postgresFlavor],
-            },
-          },
-        }),
-      ],
+    const { server, dataDir } = await startTestManager({
+      features: [permissions.factory],
     });
 
-    const dryRun = (user: string, owner: string) =>
+    const create = (user: string, name: string, owner: string, query = '') =>
       request(server)
-        .post('/api/dbaas/instances?dryRun=true')
+        .post(`/api/dbaas/instances${query}`)
         .set('Authorization', token(user))
-        .send({ name: 'x-db', owner, flavorId: 'postgresql-17-small' });
+        .send({ name, owner, flavorId: 'postgresql-17-small' });
+    const dryRun = (user: string, owner: string) =>
+      create(user, 'x-db', owner, '?dryRun=true');
     const foreign = await dryRun('user:default/bob', 'group:default/team-a');
     expect(foreign.status).toBe(403);
     expect(foreign.body.error.message).toBe(
@@ -84,25 +63,19 @@ describe('the owner rule', () => {
       200,
     );
     // a real create for another team: refused before anything starts
-    const refused = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', token('user:default/bob'))
-      .send({
-        name: 'bobs-db',
-        owner: 'group:default/team-a',
-        flavorId: 'postgresql-17-small',
-      });
+    const refused = await create(
+      'user:default/bob',
+      'bobs-db',
+      'group:default/team-a',
+    );
     expect(refused.status).toBe(403);
     expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
 
-    const created = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', token('user:default/alice'))
-      .send({
-        name: 'team-a-db',
-        owner: 'group:default/team-a',
-        flavorId: 'postgresql-17-small',
-      });
+    const created = await create(
+      'user:default/alice',
+      'team-a-db',
+      'group:default/team-a',
+    );
     expect(created.status).toBe(202);
     const url = `/api/dbaas/instances/${created.body.id}`;
 
@@ -132,20 +105,13 @@ describe('the owner rule', () => {
 
     expect(
       (
-        await request(server)
-          .delete(url)
-          .set('Authorization', token('user:default/alice'))
+        await deleteAndWait(
+          server,
+          token('user:default/alice'),
+          created.body.id,
+        )
       ).status,
     ).toBe(202);
-    for (let gone = false; !gone; ) {
-      await new Promise(r => setTimeout(r, 200));
-      gone =
-        (
-          await request(server)
-            .get(url)
-            .set('Authorization', token('user:default/alice'))
-        ).status === 404;
-    }
     expect(fs.readdirSync(dataDir).filter(f => !f.startsWith('.'))).toEqual([]);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

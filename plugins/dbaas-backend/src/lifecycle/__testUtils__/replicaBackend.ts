@@ -9,7 +9,7 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { dbaasPlugin } from '../../plugin';
-import { testCatalogFactory } from '../../__testUtils__/testOrg';
+import { testCatalogFactory } from '../../testUtils';
 import { intervalSchedulerFactory } from './intervalScheduler';
 import { reliabilityRuntimesModule } from './reliabilityRuntimes';
 

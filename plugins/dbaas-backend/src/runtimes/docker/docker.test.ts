@@ -1,9 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Instance } from '@dbaas/plugin-dbaas-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import Docker from 'dockerode';
 import fs from 'fs';
 import mysql from 'mysql2/promise';
@@ -11,12 +6,8 @@ import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { dbaasPlugin } from '../../plugin';
-import {
-  makeDataDir,
-  silentLogger,
-  TEST_ENCRYPTION_KEY,
-} from '../../__testUtils__/fixtures';
+import { silentLogger } from '../../__testUtils__/fixtures';
+import { deleteAndWait, waitForInstance } from '../../__testUtils__/managerApi';
 import { clientQuery } from '../../__testUtils__/tlsClients';
 import { createDockerRuntime } from '.';
 import {
@@ -24,7 +15,7 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
 } from '@dbaas/plugin-dbaas-node';
-import { testCatalogFactory } from '../../__testUtils__/testOrg';
+import { startTestManager } from '../../testUtils';
 
 jest.setTimeout(300_000);
 
@@ -57,6 +48,16 @@ const flavors = [
   },
 ];
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
+
+/** This machine's Docker engine as a host of the Docker runtime, with `memoryMiB` to give. */
+const thisEngine = (name: string, memoryMiB: number) => ({
+  name,
+  connection: { socketPath: '/var/run/docker.sock' },
+  publishAddress: '127.0.0.1',
+  bindAddress: '127.0.0.1',
+  maxInstances: 10,
+  memoryMiB,
+});
 
 /** No silent skip: these tests need a Docker engine and the flavor images. */
 async function requireDocker() {
@@ -158,31 +159,13 @@ describe('Docker runtime', () => {
   it.each(flavors.map(f => [f.engine, f] as const))(
     'runs %s in a container that serves verified TLS only, keeps a row across a restart, and leaves nothing when deleted',
     async (engine, flavor) => {
-      const { server } = await startTestBackend({
-        features: [
-          dbaasPlugin,
-          testCatalogFactory(),
-          mockServices.rootConfig.factory({
-            data: {
-              dbaas: {
-                defaultRuntime: 'docker',
-                flavors: [flavor],
-                runtimes: {
-                  local: { dataDir: makeDataDir('docker-test') },
-                  docker: { hosts: [dockerHost] },
-                },
-                encryption: { key: TEST_ENCRYPTION_KEY },
-              },
-            },
-          }),
-        ],
+      const { server } = await startTestManager({
+        dbaas: {
+          defaultRuntime: 'docker',
+          flavors: [flavor],
+          runtimes: { docker: { hosts: [dockerHost] } },
+        },
       });
-      const get = async (id: string) => {
-        const res = await request(server)
-          .get(`/api/dbaas/instances/${id}`)
-          .set('Authorization', asAlice);
-        return res.status === 404 ? undefined : (res.body as Instance);
-      };
       const created = await request(server)
         .post('/api/dbaas/instances')
         .set('Authorization', asAlice)
@@ -195,11 +178,14 @@ describe('Docker runtime', () => {
       expect(created.body.runtime).toBe('docker');
       const id = created.body.id;
 
-      let instance = await get(id);
-      while (instance?.status === 'provisioning') {
-        await new Promise(r => setTimeout(r, 250));
-        instance = await get(id);
-      }
+      const instance = await waitForInstance(
+        server,
+        asAlice,
+        id,
+        'provisioned',
+        i => i?.status !== 'provisioning',
+        { timeoutMs: 240_000, intervalMs: 250 },
+      );
       expect(instance).toMatchObject({
         status: 'running',
         health: 'healthy',
@@ -296,16 +282,7 @@ describe('Docker runtime', () => {
 
       await docker.getContainer(`dbaas-${id}`).restart();
       const runtime = createDockerRuntime({
-        hosts: [
-          {
-            name: 'local-docker',
-            connection: { socketPath: '/var/run/docker.sock' },
-            publishAddress: '127.0.0.1',
-            bindAddress: '127.0.0.1',
-            maxInstances: 10,
-            memoryMiB: 8192,
-          },
-        ],
+        hosts: [thisEngine('local-docker', 8192)],
         startTimeoutSeconds: 120,
       });
       const ref = (await runtime.host.find(id))!;
@@ -337,26 +314,14 @@ describe('Docker runtime', () => {
       expect(logs.body.text).toMatch(/ready (to accept|for) connections/);
 
       expect(await ours(id)).toEqual({ containers: 1, volumes: 1 });
-      await request(server)
-        .delete(`/api/dbaas/instances/${id}`)
-        .set('Authorization', asAlice);
-      while (await get(id)) await new Promise(r => setTimeout(r, 250));
+      await deleteAndWait(server, asAlice, id);
       expect(await ours(id)).toEqual({ containers: 0, volumes: 0 });
     },
   );
 
   it('refuses a host without room with a typed capacity fault', async () => {
     const runtime = createDockerRuntime({
-      hosts: [
-        {
-          name: 'full',
-          connection: { socketPath: '/var/run/docker.sock' },
-          publishAddress: '127.0.0.1',
-          bindAddress: '127.0.0.1',
-          maxInstances: 10,
-          memoryMiB: 256,
-        },
-      ],
+      hosts: [thisEngine('full', 256)],
       startTimeoutSeconds: 60,
     });
     await expect(

@@ -35,7 +35,12 @@ export function orgEntities(memberships: Memberships = defaultMemberships) {
   ];
 }
 
-/** The catalog service of a test backend, holding the test org. */
-export function testCatalogFactory(memberships?: Memberships) {
-  return catalogServiceMock.factory({ entities: orgEntities(memberships) });
+/** The catalog service of a test backend, holding the test org and any other `entities`. */
+export function testCatalogFactory(
+  memberships?: Memberships,
+  entities: Entity[] = [],
+) {
+  return catalogServiceMock.factory({
+    entities: [...orgEntities(memberships), ...entities],
+  });
 }
