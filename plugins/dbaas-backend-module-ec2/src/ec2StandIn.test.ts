@@ -1,20 +1,16 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Instance } from '@dbaas/plugin-dbaas-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { Credentials, Instance } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import Docker from 'dockerode';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
 import request from 'supertest';
-import dbaasPlugin, { SecretBox } from '@dbaas/plugin-dbaas-backend';
+import { SecretBox } from '@dbaas/plugin-dbaas-backend';
 import {
-  makeDataDir,
-  TEST_ENCRYPTION_KEY,
-} from '@dbaas/plugin-dbaas-node/testUtils';
+  startTestManager,
+  TestManager,
+} from '@dbaas/plugin-dbaas-backend/testUtils';
+import { TEST_ENCRYPTION_KEY, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { dbaasModuleEc2Runtime } from './module';
 import {
   dockerOverSsh,
@@ -76,6 +72,18 @@ async function requireStandInParts() {
   }
 }
 
+/** What pg and mysql2 connect with from the Manager's credentials, verifying the server with their CA. */
+function verifiedConnection(creds: Credentials) {
+  return {
+    host: creds.host,
+    port: creds.port,
+    database: creds.database,
+    user: creds.username,
+    password: creds.password,
+    ssl: { ca: creds.ca, rejectUnauthorized: true },
+  };
+}
+
 /** Runs a command inside the stand-in VM (the test's view from the console, not the Manager's). */
 function onVm(vmName: string, command: string) {
   return execFileSync('docker', ['exec', vmName, 'sh', '-c', command])
@@ -85,7 +93,7 @@ function onVm(vmName: string, command: string) {
 
 describe('EC2 runtime on a stand-in VM', () => {
   let fakeEc2: ReturnType<typeof installStandInEc2>;
-  let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  let server: TestManager['server'];
   let get: (id: string) => Promise<Instance | undefined>;
 
   /** Creates a database and waits until it is no longer provisioning. */
@@ -96,11 +104,12 @@ describe('EC2 runtime on a stand-in VM', () => {
       .send({ name, owner: 'group:default/team-a', flavorId });
     expect(created.status).toBe(202);
     expect(created.body.runtime).toBe('ec2');
-    let instance = await get(created.body.id);
-    while (instance?.status === 'provisioning') {
-      await new Promise(r => setTimeout(r, 1000));
-      instance = await get(created.body.id);
-    }
+    const instance = await until(
+      `${name} to be provisioned`,
+      () => get(created.body.id),
+      i => i?.status !== 'provisioning',
+      { timeoutMs: 850_000, intervalMs: 1000 },
+    );
     const vm = fakeEc2.instances.find(i =>
       i.tags.some(t => t.Value === created.body.id),
     );
@@ -136,7 +145,15 @@ describe('EC2 runtime on a stand-in VM', () => {
       .delete(`/api/dbaas/instances/${id}`)
       .set('Authorization', asAlice);
     expect(deleted.status).toBe(202);
-    while (await get(id)) await new Promise(r => setTimeout(r, 1000));
+    await until(
+      `${id} to be deleted`,
+      () => get(id),
+      i => i === undefined,
+      {
+        timeoutMs: 300_000,
+        intervalMs: 1000,
+      },
+    );
   }
 
   beforeAll(async () => {
@@ -144,53 +161,25 @@ describe('EC2 runtime on a stand-in VM', () => {
     await removeStandInVms('ec2-standin-');
     fakeEc2 = installStandInEc2();
     const mirror = registryMirrorAddress();
-    ({ server } = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        dbaasModuleEc2Runtime,
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'User',
-              metadata: { name: 'alice', namespace: 'default' },
-              spec: {},
-              relations: [
-                { type: 'memberOf', targetRef: 'group:default/team-a' },
-              ],
-            },
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Group',
-              metadata: { name: 'team-a', namespace: 'default' },
-              spec: {},
-            },
-          ],
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              defaultRuntime: 'ec2',
-              flavors: [flavor, mariadbFlavor],
-              provisioning: { timeoutSeconds: 840 },
-              runtimes: {
-                local: { dataDir: makeDataDir('ec2-test') },
-                ec2: {
-                  region: 'eu-west-1',
-                  amiId: 'ami-0standin',
-                  subnetIds: ['subnet-standin'],
-                  securityGroupIds: ['sg-standin'],
-                  registryMirrors: [`http://${mirror}`],
-                  insecureRegistries: [mirror],
-                  startTimeoutSeconds: 780,
-                  pollIntervalSeconds: 1,
-                },
-              },
-              encryption: { key: TEST_ENCRYPTION_KEY },
-            },
+    ({ server } = await startTestManager({
+      features: [dbaasModuleEc2Runtime],
+      dbaas: {
+        defaultRuntime: 'ec2',
+        flavors: [flavor, mariadbFlavor],
+        provisioning: { timeoutSeconds: 840 },
+        runtimes: {
+          ec2: {
+            region: 'eu-west-1',
+            amiId: 'ami-0standin',
+            subnetIds: ['subnet-standin'],
+            securityGroupIds: ['sg-standin'],
+            registryMirrors: [`http://${mirror}`],
+            insecureRegistries: [mirror],
+            startTimeoutSeconds: 780,
+            pollIntervalSeconds: 1,
           },
-        }),
-      ],
+        },
+      },
     }));
     get = async (id: string) => {
       const res = await request(server)
@@ -223,14 +212,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
     // over TLS, verifying the VM's certificate (issued for its address) with the CA
     expect(creds.uri).toMatch(/\?sslmode=verify-full$/);
-    const client = new Client({
-      host: creds.host,
-      port: creds.port,
-      database: creds.database,
-      user: creds.username,
-      password: creds.password,
-      ssl: { ca: creds.ca, rejectUnauthorized: true },
-    });
+    const client = new Client(verifiedConnection(creds));
     await client.connect();
     await client.query('CREATE TABLE kept (v TEXT)');
     await client.query("INSERT INTO kept VALUES ('on a VM')");
@@ -317,14 +299,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(instance).toMatchObject({ status: 'running', host: vm.vm.address });
     const creds = await credentials(id);
     expect(creds).toMatchObject({ host: vm.vm.address, port: 3306 });
-    const conn = await mysql.createConnection({
-      host: creds.host,
-      port: creds.port,
-      database: creds.database,
-      user: creds.username,
-      password: creds.password,
-      ssl: { ca: creds.ca, rejectUnauthorized: true },
-    });
+    const conn = await mysql.createConnection(verifiedConnection(creds));
     await conn.query('CREATE TABLE kept (v TEXT)');
     await conn.query("INSERT INTO kept VALUES ('on a VM')");
     const [rows] = await conn.query('SELECT v FROM kept');

@@ -1,81 +1,33 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { startTestManager } from '@dbaas/plugin-dbaas-backend/testUtils';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
+  mariadbFlavor,
+  postgresFlavor,
+  until,
+} from '@dbaas/plugin-dbaas-node/testUtils';
 import { spawn } from 'child_process';
 import { dockerObjectsOf, processesUsing } from 'e2e-tests';
 import fs from 'fs';
-import { AddressInfo } from 'net';
 import os from 'os';
 import path from 'path';
 
 jest.setTimeout(180_000);
 
 const cliDir = path.dirname(require.resolve('@dbaas/dbaas-cli/package.json'));
-const flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
-const mariadbFlavor = {
-  ...flavor,
-  id: 'mariadb-10-11-small',
-  engine: 'mariadb',
-  version: '10.11',
-  image: 'dbaas/mariadb:10.11',
-};
 
 describe('dbaas CLI against a running backend', () => {
   let env: NodeJS.ProcessEnv;
   let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-cli-test-'));
-    fs.chmodSync(dataDir, 0o711);
-    const { server } = await startTestBackend({
-      features: [
-        dbaasBackendPlugin,
-        // alice may create databases for her team
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'User',
-              metadata: { name: 'alice', namespace: 'default' },
-              spec: {},
-              relations: [
-                { type: 'memberOf', targetRef: 'group:default/team-a' },
-              ],
-            },
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Group',
-              metadata: { name: 'team-a', namespace: 'default' },
-              spec: {},
-            },
-          ],
-        }),
-        mockServices.rootConfig.factory({
-          data: {
-            dbaas: {
-              flavors: [flavor, mariadbFlavor],
-              runtimes: { local: { dataDir } },
-              encryption: { key: 'cli test key, sixteen or more' },
-            },
-          },
-        }),
-      ],
-    });
+    let baseUrl: string;
+    // alice may create databases for her team
+    ({ baseUrl, dataDir } = await startTestManager({
+      dbaas: { flavors: [postgresFlavor, mariadbFlavor] },
+    }));
     env = {
       ...process.env,
-      DBAAS_URL: `http://localhost:${(server.address() as AddressInfo).port}`,
+      DBAAS_URL: baseUrl,
       DBAAS_TOKEN: mockCredentials.user.token('user:default/alice'),
       DBAAS_CONFIG: path.join(dataDir, 'no-config.json'),
     };
@@ -124,6 +76,18 @@ describe('dbaas CLI against a running backend', () => {
       },
     );
   }
+
+  /** `dbaas create <name> --flavor <flavorId> --owner team-a --wait` */
+  const createForTeamA = (name: string, flavorId: string) =>
+    dbaas([
+      'create',
+      name,
+      '--flavor',
+      flavorId,
+      '--owner',
+      'team-a',
+      '--wait',
+    ]);
 
   it('creates with --wait, keeps a row through connect, lists, and deletes', async () => {
     const caFilesBefore = fs
@@ -210,24 +174,16 @@ describe('dbaas CLI against a running backend', () => {
 
     const deleted = await dbaas(['delete', 'cli-db', '--yes']);
     expect(deleted.code).toBe(0);
-    let gone = false;
-    for (let i = 0; i < 60 && !gone; i++) {
-      await new Promise(r => setTimeout(r, 500));
-      gone = (await dbaas(['get', 'cli-db'])).code === 2;
-    }
-    expect(gone).toBe(true);
+    await until(
+      'cli-db to be gone',
+      async () => (await dbaas(['get', 'cli-db'])).code,
+      code => code === 2,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   });
 
   it("connects to MariaDB with the client verifying the server's certificate", async () => {
-    const created = await dbaas([
-      'create',
-      'cli-maria',
-      '--flavor',
-      'mariadb-10-11-small',
-      '--owner',
-      'team-a',
-      '--wait',
-    ]);
+    const created = await createForTeamA('cli-maria', 'mariadb-10-11-small');
     if (created.code !== 0) throw new Error(`create failed: ${created.stderr}`);
     const connected = await dbaas(
       ['connect', 'cli-maria'],
@@ -242,15 +198,7 @@ describe('dbaas CLI against a running backend', () => {
   });
 
   it('refuses to delete when the typed name does not match', async () => {
-    const created = await dbaas([
-      'create',
-      'keep-db',
-      '--flavor',
-      'postgresql-17-small',
-      '--owner',
-      'team-a',
-      '--wait',
-    ]);
+    const created = await createForTeamA('keep-db', 'postgresql-17-small');
     expect(created.code).toBe(0);
 
     const refused = await dbaas(['delete', 'keep-db'], 'wrong-name\n');

@@ -1,39 +1,18 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
-import { AddressInfo } from 'net';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { startTestManager } from '@dbaas/plugin-dbaas-backend/testUtils';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
+import fs from 'fs';
 import { createManagerClientFactory } from './managerClient';
-
-const flavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 1024,
-  storageGiB: { min: 1, max: 50, default: 5 },
-};
 
 describe('createManagerClientFactory', () => {
   it('calls the Manager over HTTP with a token issued on behalf of the user', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        dbaasBackendPlugin,
-        mockServices.rootConfig.factory({
-          data: { dbaas: { flavors: [flavor] } },
-        }),
-      ],
-    });
-    const { port } = server.address() as AddressInfo;
+    const { baseUrl, dataDir } = await startTestManager();
     const auth = mockServices.auth();
     const getToken = jest.spyOn(auth, 'getPluginRequestToken');
     const factory = createManagerClientFactory({
       discovery: {
-        getBaseUrl: async id => `http://localhost:${port}/api/${id}`,
-        getExternalBaseUrl: async id => `http://localhost:${port}/api/${id}`,
+        getBaseUrl: async id => `${baseUrl}/api/${id}`,
+        getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
       },
       auth,
     });
@@ -46,6 +25,7 @@ describe('createManagerClientFactory', () => {
       onBehalfOf: alice,
       targetPluginId: 'dbaas',
     });
-    expect(flavors).toEqual([flavor]);
+    expect(flavors).toEqual([postgresFlavor]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

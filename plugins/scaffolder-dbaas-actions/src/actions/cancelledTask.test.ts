@@ -1,8 +1,8 @@
 import { Instance } from '@dbaas/plugin-dbaas-common';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { mockContext } from './__testUtils__/FakeManager';
 import {
   afterCalls,
-  localFlavor,
   RealManager,
   startRealManager,
 } from './__testUtils__/realManager';
@@ -26,7 +26,7 @@ describe('a cancelled Create Database task on the real Manager', () => {
       {
         name,
         owner: 'group:default/team-a',
-        flavorId: localFlavor.id,
+        flavorId: postgresFlavor.id,
         deletionProtection,
       },
       { signal: task.signal },

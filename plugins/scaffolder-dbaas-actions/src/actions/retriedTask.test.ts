@@ -1,9 +1,9 @@
 import { DbaasApi } from '@dbaas/plugin-dbaas-common';
+import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { ManagerClientFactory } from '../managerClient';
 import { mockContext } from './__testUtils__/FakeManager';
 import {
   afterCalls,
-  localFlavor,
   RealManager,
   startRealManager,
 } from './__testUtils__/realManager';
@@ -45,7 +45,7 @@ describe('a retried dbaas:vm:provision on the real Manager', () => {
   const input = (name: string) => ({
     name,
     owner: 'group:default/team-a',
-    flavorId: localFlavor.id,
+    flavorId: postgresFlavor.id,
   });
   /** A run of the task `taskId` (its checkpoints kept in `task`) that provisions `name`. */
   const runOf = (task: TaskCheckpoints, taskId: string, name: string) =>

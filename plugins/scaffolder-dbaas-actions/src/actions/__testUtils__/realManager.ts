@@ -1,16 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ResponseError } from '@backstage/errors';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import dbaasBackendPlugin from '@dbaas/plugin-dbaas-backend';
+import { startTestManager } from '@dbaas/plugin-dbaas-backend/testUtils';
 import { DbaasApi, Instance } from '@dbaas/plugin-dbaas-common';
+import { makeDataDir, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { portFree, processesUsing } from 'e2e-tests';
 import fs from 'fs';
-import { AddressInfo } from 'net';
-import os from 'os';
 import path from 'path';
 import {
   createManagerClientFactory,
@@ -18,58 +12,15 @@ import {
   ManagerSession,
 } from '../../managerClient';
 
-/** A flavor the local runtime serves on this machine (its embedded PostgreSQL 17). */
-export const localFlavor = {
-  id: 'postgresql-17-small',
-  engine: 'postgresql',
-  version: '17',
-  image: 'dbaas/postgresql:17',
-  cpu: 1,
-  memoryMiB: 256,
-  storageGiB: { min: 1, max: 5, default: 1 },
-};
-
 /**
  * The real DBaaS Manager in a test backend, on the local runtime with a data folder of its
- * own, and the actions' client to it as the test's user alice (a member of team-a).
+ * own and the test flavor `postgresFlavor` (its embedded PostgreSQL 17), and the actions'
+ * client to it as the test's user alice (a member of team-a).
  */
 export async function startRealManager() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-actions-'));
-  fs.chmodSync(dataDir, 0o711);
-  const { server } = await startTestBackend({
-    features: [
-      dbaasBackendPlugin,
-      catalogServiceMock.factory({
-        entities: [
-          {
-            apiVersion: 'backstage.io/v1alpha1',
-            kind: 'User',
-            metadata: { name: 'alice', namespace: 'default' },
-            spec: {},
-            relations: [
-              { type: 'memberOf', targetRef: 'group:default/team-a' },
-            ],
-          },
-          {
-            apiVersion: 'backstage.io/v1alpha1',
-            kind: 'Group',
-            metadata: { name: 'team-a', namespace: 'default' },
-            spec: {},
-          },
-        ],
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          dbaas: {
-            flavors: [localFlavor],
-            runtimes: { local: { dataDir } },
-            encryption: { key: 'actions test key, sixteen or more' },
-          },
-        },
-      }),
-    ],
+  const { baseUrl, dataDir } = await startTestManager({
+    dataDir: makeDataDir('actions'),
   });
-  const baseUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
   const manager = createManagerClientFactory({
     discovery: {
       getBaseUrl: async id => `${baseUrl}/api/${id}`,
@@ -104,28 +55,17 @@ export async function startRealManager() {
       return (await session.api.listInstances({ limit: 500 }, options)).items;
     },
 
-    /** Polls until `done` holds; fails after `timeoutMs`, saying what it waited for and what it saw last. */
-    async waitFor(
+    /** Polls until `done` holds; fails after 90 s, saying what it waited for and what it saw last. */
+    waitFor(
       id: string,
       what: string,
       done: (instance: Instance | undefined) => boolean,
-      timeoutMs = 90_000,
     ): Promise<Instance | undefined> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const instance = await real.get(id);
-        if (done(instance)) return instance;
-        if (Date.now() > deadline) {
-          throw new Error(
-            `Waited ${
-              timeoutMs / 1000
-            } s for instance ${id} to be ${what}; last seen: ${
-              JSON.stringify(instance) ?? 'gone'
-            }`,
-          );
-        }
-        await new Promise(r => setTimeout(r, 100));
-      }
+      return until(`instance ${id} to be ${what}`, () => real.get(id), done, {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+        show: instance => JSON.stringify(instance) ?? 'gone',
+      });
     },
 
     /** The port of an instance's local host, once the runtime chose it (from its host.json). */
