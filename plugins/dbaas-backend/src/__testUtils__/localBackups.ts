@@ -1,6 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Flavor } from '@dbaas/plugin-dbaas-common';
-import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { finished, pipeline } from 'stream/promises';
@@ -16,6 +15,7 @@ import {
 import { createLocalRuntime } from '../runtimes/local';
 import { isAlive } from '../runtimes/local/processes';
 import { makeDataDir } from './fixtures';
+import { newInstanceSpec } from './localInstances';
 
 export const ctx: StepContext = {
   logger: mockServices.logger.mock(),
@@ -42,32 +42,9 @@ export function localBackupHarness(flavor: Flavor, name: string) {
 
     /** A provisioned host, as the Manager makes it before deploy or restore. */
     async newHost(): Promise<Instance> {
-      const instanceId = crypto.randomUUID();
-      const spec: EngineSpec = {
-        instanceId,
-        flavor,
-        storageGiB: 1,
-        database: 'orders',
-        username: 'orders_app',
-      };
-      const host = await h.runtime.host.provision(
-        {
-          instanceId,
-          instanceName: 'orders',
-          owner: 'group:default/team',
-          flavor,
-          storageGiB: 1,
-        },
-        ctx,
-      );
-      const instance = {
-        host,
-        spec,
-        secrets: {
-          password: crypto.randomBytes(18).toString('base64url'),
-          adminPassword: crypto.randomBytes(18).toString('base64url'),
-        },
-      };
+      const { spec, hostSpec, secrets } = newInstanceSpec(flavor);
+      const host = await h.runtime.host.provision(hostSpec, ctx);
+      const instance = { host, spec, secrets };
       made.push(instance);
       return instance;
     },

@@ -1,5 +1,4 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import crypto from 'crypto';
 import fs from 'fs';
 import mysql from 'mysql2/promise';
 import path from 'path';
@@ -9,10 +8,10 @@ import {
   mariadbFlavor,
   postgresFlavor,
 } from '../../__testUtils__/fixtures';
+import { newInstanceSpec } from '../../__testUtils__/localInstances';
 import { caFile, clientQuery, testTls } from '../../__testUtils__/tlsClients';
 import {
   EngineSecrets,
-  EngineSpec,
   EngineTls,
   mysqlSsl,
   postgresSsl,
@@ -92,44 +91,17 @@ describe('local runtime', () => {
     async (_name, flavor, connect) => {
       const runtime = createLocalRuntime({ dataDir, host: '127.0.0.1' });
       expect(runtime.unsupportedReason(flavor)).toBeUndefined();
-      const instanceId = crypto.randomUUID();
-      const spec: EngineSpec = {
-        instanceId,
-        flavor,
-        storageGiB: 1,
-        database: 'orders',
-        username: 'orders_app',
-      };
+      const instance = newInstanceSpec(flavor);
+      const { spec, hostSpec } = instance;
       const secrets: EngineSecrets = {
-        password: crypto.randomBytes(18).toString('base64url'),
-        adminPassword: crypto.randomBytes(18).toString('base64url'),
+        ...instance.secrets,
         tls: await testTls(['127.0.0.1', 'localhost']),
       };
       const ca = caFile(secrets.tls!);
 
-      const host = await runtime.host.provision(
-        {
-          instanceId,
-          instanceName: 'orders',
-          owner: 'group:default/team',
-          flavor,
-          storageGiB: 1,
-        },
-        ctx,
-      );
+      const host = await runtime.host.provision(hostSpec, ctx);
       // provisioning twice gives the same host
-      expect(
-        await runtime.host.provision(
-          {
-            instanceId,
-            instanceName: 'orders',
-            owner: 'group:default/team',
-            flavor,
-            storageGiB: 1,
-          },
-          ctx,
-        ),
-      ).toEqual(host);
+      expect(await runtime.host.provision(hostSpec, ctx)).toEqual(host);
 
       started.push(() => runtime.engine.remove(host, spec, ctx));
       const endpoint = await runtime.engine.deploy(host, spec, secrets, ctx);
@@ -273,29 +245,10 @@ describe('local runtime', () => {
     const tls = await testTls(['127.0.0.1', 'localhost']);
     const made = await Promise.allSettled(
       Array.from({ length: 5 }, async (_, n) => {
-        const instanceId = crypto.randomUUID();
-        const spec: EngineSpec = {
-          instanceId,
-          flavor: mariadb,
-          storageGiB: 1,
-          database: `parallel_${n}`,
-          username: `parallel_${n}_app`,
-        };
-        const secrets: EngineSecrets = {
-          password: crypto.randomBytes(18).toString('base64url'),
-          adminPassword: crypto.randomBytes(18).toString('base64url'),
-          tls,
-        };
-        const host = await runtime.host.provision(
-          {
-            instanceId,
-            instanceName: `parallel-${n}`,
-            owner: 'group:default/team',
-            flavor: mariadb,
-            storageGiB: 1,
-          },
-          ctx,
-        );
+        const instance = newInstanceSpec(mariadb, `parallel-${n}`);
+        const { spec } = instance;
+        const secrets: EngineSecrets = { ...instance.secrets, tls };
+        const host = await runtime.host.provision(instance.hostSpec, ctx);
         started.push(() => runtime.engine.remove(host, spec, ctx));
         const endpoint = await runtime.engine.deploy(host, spec, secrets, ctx);
         await withMariadb(endpoint, secrets.password, tls, async query => {
