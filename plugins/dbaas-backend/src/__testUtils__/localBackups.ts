@@ -4,10 +4,12 @@ import fs from 'fs';
 import path from 'path';
 import { finished, pipeline } from 'stream/promises';
 import {
+  BaseBackupResult,
   EngineBackups,
   EngineSecrets,
   EngineSpec,
   HostRef,
+  RecoveryWindowFault,
   RestoreRequest,
   Runtime,
   StepContext,
@@ -105,25 +107,41 @@ export function localBackupHarness(flavor: Flavor, name: string) {
     },
 
     /**
-     * Inserts ids 1, 2, 3 `gapMs` apart, closes the log file (`closeLog`) and ships it to
-     * `walDir`: the times just after each commit.
+     * The point-in-time scenario: a table `events (id, ...)` made by `createEvents`, a base
+     * backup, ids 1, 2, 3 committed `gapMs` apart, the log closed (`closeLog`) and shipped, and a
+     * restore to 400 ms after the second commit into a new host, which holds exactly ids 1 and 2.
      */
-    async commitsApart(
-      source: Instance,
-      insert: (id: number) => Promise<unknown>,
-      closeLog: () => Promise<unknown>,
-      gapMs: number,
-      walDir: string,
-    ) {
+    async betweenCommits(options: {
+      sql: (instance: Instance, text: string) => Promise<unknown[]>;
+      createEvents: string;
+      closeLog: (source: Instance) => Promise<unknown>;
+      gapMs: number;
+      prefix: string;
+    }) {
+      const { sql, closeLog, gapMs, prefix } = options;
+      const source = await h.deployed();
+      await sql(source, options.createEvents);
+      const file = path.join(h.dataDir, `${prefix}.backup`);
+      const info = await h.backupTo(source, file);
       const marks: Date[] = [];
       for (const id of [1, 2, 3]) {
-        await insert(id);
+        await sql(source, `INSERT INTO events (id) VALUES (${id})`);
         marks.push(new Date());
         await new Promise(resolve => setTimeout(resolve, gapMs));
       }
-      await closeLog();
-      await h.ship(source, walDir);
-      return marks;
+      await closeLog(source);
+      const wal = path.join(h.dataDir, `${prefix}-log`);
+      await h.ship(source, wal);
+
+      const { copy } = await h.restoreDeployed(file, wal, {
+        targetTime: new Date(marks[1].getTime() + 400),
+        backupStoppedAt: info.stoppedAt,
+      });
+      expect(await sql(copy, 'SELECT id FROM events ORDER BY id')).toEqual([
+        { id: 1 },
+        { id: 2 },
+      ]);
+      return { info, marks, file, wal };
     },
 
     /** Restores into a new host, which is then deployed; its last replayed commit precedes the target. */
@@ -174,6 +192,20 @@ export function localBackupHarness(flavor: Flavor, name: string) {
         source.secrets,
         ctx,
       );
+    },
+
+    /** A restore to an hour from now, past the shipped log: refused, naming the window. */
+    async lateRefusal(file: string, wal: string, info: BaseBackupResult) {
+      const late = await h.refused(file, wal, {
+        targetTime: new Date(Date.now() + 3_600_000),
+        backupStoppedAt: info.stoppedAt,
+      });
+      expect(late).toBeInstanceOf(RecoveryWindowFault);
+      expect(late.earliest).toEqual(info.stoppedAt);
+      expect(late.message).toContain(
+        `${info.stoppedAt.toISOString()} .. ${late.latest.toISOString()}`,
+      );
+      return late as RecoveryWindowFault & { latest: Date };
     },
 
     /** A restore into a new host that fails, leaving no server running there: its error. */

@@ -158,50 +158,22 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
   });
 
   it('restores to a moment between two commits: exactly the rows committed before it', async () => {
-    const source = await deployed();
-    await sql(
-      source,
-      'CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())',
-    );
-    const file = path.join(h.dataDir, 'pitr.tar');
-    const info = await backupTo(source, file);
-
-    const wal = path.join(h.dataDir, 'pitr-wal');
-    const marks = await h.commitsApart(
-      source,
-      id => sql(source, `INSERT INTO events (id) VALUES (${id})`),
-      () => archiveNow(source),
-      1_000,
-      wal,
-    );
-
-    // after t2's commit, a second before t3's
-    const between = new Date(marks[1].getTime() + 400);
-    const { copy } = await h.restoreDeployed(file, wal, {
-      targetTime: between,
-      backupStoppedAt: info.stoppedAt,
+    const { info, marks, file, wal } = await h.betweenCommits({
+      sql,
+      createEvents:
+        'CREATE TABLE events (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())',
+      closeLog: archiveNow,
+      gapMs: 1_000,
+      prefix: 'pitr',
     });
-    expect(await sql(copy, 'SELECT id FROM events ORDER BY id')).toEqual([
-      { id: 1 },
-      { id: 2 },
-    ]);
 
     // outside the window: refused, naming it; no server is left running
-    const refused = (targetTime: Date, backupStoppedAt?: Date) =>
-      h.refused(file, wal, { targetTime, backupStoppedAt });
     // past the last archived commit: known once the WAL is replayed
-    const late = await refused(
-      new Date(Date.now() + 3_600_000),
-      info.stoppedAt,
-    );
-    expect(late).toBeInstanceOf(RecoveryWindowFault);
-    expect(late.earliest).toEqual(info.stoppedAt);
+    const late = await h.lateRefusal(file, wal, info);
     expect(Math.abs(late.latest.getTime() - marks[2].getTime())).toBeLessThan(
       1_000,
     );
-    expect(late.message).toContain(
-      `${info.stoppedAt.toISOString()} .. ${late.latest.toISOString()}`,
-    );
+    const refused = (targetTime: Date) => h.refused(file, wal, { targetTime });
     // before the backup began: refused before any start, from the backup's own label
     const early = await refused(new Date(info.startedAt.getTime() - 60_000));
     expect(early).toBeInstanceOf(RecoveryWindowFault);
