@@ -4,7 +4,7 @@ import {
 } from '@dbaas/plugin-dbaas-node/testUtils';
 import crypto from 'crypto';
 import { generatePassword, SecretBox } from '../crypto/SecretBox';
-import { NewInstance } from '../store/InstanceStore';
+import { InstanceStore, NewInstance } from '../store/InstanceStore';
 
 // the fixtures every package's tests share
 export {
@@ -45,4 +45,20 @@ export function newInstance(
     holdAtHost: false,
     ...overrides,
   };
+}
+
+/** The event a create records: requested by alice. */
+export const REQUESTED = {
+  type: 'created' as const,
+  message: 'requested',
+  actor: 'user:default/alice',
+};
+
+/** A create as the API records it: `newInstance(overrides, secretBox)` in `store`, requested. */
+export function requestInstance(
+  store: InstanceStore,
+  overrides: Partial<NewInstance> = {},
+  secretBox?: SecretBox,
+) {
+  return store.createInstance(newInstance(overrides, secretBox), REQUESTED);
 }

@@ -6,18 +6,17 @@ import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
 import { SecretBox } from '../crypto/SecretBox';
-import { RuntimeRegistry } from '../runtimes';
 import { createLocalRuntime } from '../runtimes/local';
 import { isAlive } from '../runtimes/local/processes';
 import { InstanceStore } from '../store/InstanceStore';
 import {
   makeDataDir,
-  newInstance,
+  requestInstance,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
 } from '../__testUtils__/fixtures';
-import { LifecycleController } from './LifecycleController';
 import { InstanceNotifier } from './InstanceNotifier';
+import { testController } from './__testUtils__/testController';
 
 jest.setTimeout(120_000);
 
@@ -25,6 +24,8 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
 const flavor = postgresFlavor;
 const key = TEST_ENCRYPTION_KEY;
 const leaseMs = 2000;
+/** A deadline `ms` from now. */
+const dueIn = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 describe('LifecycleController', () => {
   it('converges with no duplicate after its replica is killed mid-provisioning', async () => {
@@ -32,15 +33,10 @@ describe('LifecycleController', () => {
     const store = await InstanceStore.create(knex);
     const dataDir = makeDataDir('engine-test');
     const secretBox = new SecretBox(key);
-    const instance = await store.createInstance(
-      newInstance(
-        {
-          name: 'crash-db',
-          deadlineAt: new Date(Date.now() + 120_000).toISOString(),
-        },
-        secretBox,
-      ),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    const instance = await requestInstance(
+      store,
+      { name: 'crash-db', deadlineAt: dueIn(120_000) },
+      secretBox,
     );
 
     // replica 1, in its own process, dies right after it started the server
@@ -91,20 +87,11 @@ describe('LifecycleController', () => {
     expect(isAlive(serverPid)).toBe(true);
 
     // replica 2 sees nothing to do while replica 1's lease lives, then takes over
-    const runtimes = new RuntimeRegistry();
-    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
-    const logger = mockServices.logger.mock();
-    const controller = new LifecycleController({
+    const { controller } = testController(
       store,
-      runtimes,
-      flavors: [flavor],
-      secretBox,
-      notifier: new InstanceNotifier({ logger }),
-      logger,
-      replicaId: 'replica-2',
-      leaseMs,
-      healthPollMs: 100,
-    });
+      createLocalRuntime({ dataDir, host: '127.0.0.1' }),
+      { secretBox, replicaId: 'replica-2', leaseMs },
+    );
     expect(await store.work.listPending()).not.toContain(instance.id);
     await new Promise(resolve => setTimeout(resolve, leaseMs + 200));
     await controller.resumePending();
@@ -156,38 +143,27 @@ describe('LifecycleController on the local runtime', () => {
   async function setUp() {
     const store = await InstanceStore.create(await sqlite.init('SQLITE_3'));
     const dataDir = makeDataDir('engine-life');
-    const runtimes = new RuntimeRegistry();
-    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
     const notifications = { send: jest.fn(async () => {}) };
-    const logger = mockServices.logger.mock();
-    const notifier = new InstanceNotifier({ logger, notifications });
-    const secretBox = new SecretBox(key);
-    const controller = new LifecycleController({
-      store,
-      runtimes,
-      flavors: [flavor],
-      secretBox,
-      notifier,
-      logger,
-      replicaId: 'replica-1',
-      leaseMs: 10_000,
-      healthPollMs: 100,
+    const notifier = new InstanceNotifier({
+      logger: mockServices.logger.mock(),
+      notifications,
     });
+    const secretBox = new SecretBox(key);
+    const { controller } = testController(
+      store,
+      createLocalRuntime({ dataDir, host: '127.0.0.1' }),
+      { secretBox, notifier },
+    );
     return { store, dataDir, controller, notifier, notifications, secretBox };
   }
 
   it('notifies the owner when ready, and notices a server that stops answering', async () => {
     const { store, dataDir, controller, notifications, secretBox } =
       await setUp();
-    const { id } = await store.createInstance(
-      newInstance(
-        {
-          name: 'dies-db',
-          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
-        },
-        secretBox,
-      ),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    const { id } = await requestInstance(
+      store,
+      { name: 'dies-db', deadlineAt: dueIn(60_000) },
+      secretBox,
     );
     controller.kick(id);
     await controller.idle();
@@ -234,16 +210,10 @@ describe('LifecycleController on the local runtime', () => {
   it('fails with a typed fault, removes what it made and notifies the owner, when the engine cannot start', async () => {
     const { store, dataDir, controller, notifications, secretBox } =
       await setUp();
-    const { id } = await store.createInstance(
-      newInstance(
-        {
-          name: 'blocked-db',
-          holdAtHost: true,
-          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
-        },
-        secretBox,
-      ),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    const { id } = await requestInstance(
+      store,
+      { name: 'blocked-db', deadlineAt: dueIn(60_000), holdAtHost: true },
+      secretBox,
     );
     controller.kick(id);
     await controller.idle();
@@ -294,15 +264,10 @@ describe('LifecycleController on the local runtime', () => {
       readyCalled();
       await held;
     };
-    const { id } = await store.createInstance(
-      newInstance(
-        {
-          name: 'kick-db',
-          deadlineAt: new Date(Date.now() + 60_000).toISOString(),
-        },
-        secretBox,
-      ),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    const { id } = await requestInstance(
+      store,
+      { name: 'kick-db', deadlineAt: dueIn(60_000) },
+      secretBox,
     );
 
     controller.kick(id);

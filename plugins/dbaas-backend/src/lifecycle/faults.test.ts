@@ -1,68 +1,46 @@
-import { mockServices } from '@backstage/backend-test-utils';
 import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import knexFactory, { Knex } from 'knex';
 import { SecretBox } from '../crypto/SecretBox';
-import { RuntimeRegistry } from '../runtimes';
 import { InstanceStore, StoredInstance } from '../store/InstanceStore';
 import {
-  newInstance,
-  postgresFlavor,
+  requestInstance,
   TEST_ENCRYPTION_KEY,
 } from '../__testUtils__/fixtures';
 import { TcpProxy } from '../__testUtils__/tcpProxy';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
-import { InstanceNotifier } from './InstanceNotifier';
-import { LifecycleController, LifecycleOptions } from './LifecycleController';
+import { LifecycleOptions } from './LifecycleController';
 import { ScriptedRuntime } from './__testUtils__/scriptedRuntime';
+import { testController } from './__testUtils__/testController';
 
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
-const requested = {
-  type: 'created' as const,
-  message: 'requested',
-  actor: 'user:default/alice',
-};
 
-function controllerOn(
+/** A controller on the scripted runtime, polling health every 20 ms. */
+const controllerOn = (
   store: InstanceStore,
   scripted: ScriptedRuntime,
   options: Partial<LifecycleOptions> = {},
-) {
-  const runtimes = new RuntimeRegistry();
-  runtimes.add(scripted.runtime());
-  const logger = mockServices.logger.mock();
-  const controller = new LifecycleController({
-    store,
-    runtimes,
-    flavors: [postgresFlavor],
+) =>
+  testController(store, scripted.runtime(), {
     secretBox,
-    notifier: new InstanceNotifier({ logger }),
-    logger,
-    replicaId: 'replica-1',
-    leaseMs: 10_000,
     healthPollMs: 20,
     ...options,
   });
-  return { controller, logger };
-}
 
 async function sqliteStore() {
   const knex = await databases.init('SQLITE_3');
   return { knex, store: await InstanceStore.create(knex) };
 }
 
-async function create(store: InstanceStore, overrides = {}) {
-  return store.createInstance(
-    newInstance(
-      { name: `db-${Math.random().toString(36).slice(2, 8)}`, ...overrides },
-      secretBox,
-    ),
-    requested,
+const create = (store: InstanceStore, overrides = {}) =>
+  requestInstance(
+    store,
+    { name: `db-${Math.random().toString(36).slice(2, 8)}`, ...overrides },
+    secretBox,
   );
-}
 
 const faultCodes = async (store: InstanceStore, id: string) =>
   (await store.listEvents(id))

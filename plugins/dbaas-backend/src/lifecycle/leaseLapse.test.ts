@@ -14,9 +14,8 @@
  * certificates are signed with Node's crypto (46 ms the longest block for 33 at once).
  */
 import { mockServices } from '@backstage/backend-test-utils';
-import { SecretBox } from '../crypto/SecretBox';
 import { InstanceStore } from '../store/InstanceStore';
-import { newInstance, TEST_ENCRYPTION_KEY } from '../__testUtils__/fixtures';
+import { requestInstance } from '../__testUtils__/fixtures';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { callRuntime } from './runtimeCall';
 import { withLease } from './workerLease';
@@ -57,10 +56,7 @@ describe('a lease that lapses while its replica still works', () => {
   it('never lets the first replica start a runtime call after another took the instance over', async () => {
     const knex = await databases.init('SQLITE_3');
     const store = await InstanceStore.create(knex);
-    const { id } = await store.createInstance(
-      newInstance({}, new SecretBox(TEST_ENCRYPTION_KEY)),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
-    );
+    const { id } = await requestInstance(store);
     let startedByFirst = false;
     let takenOver = false;
     await withLease(

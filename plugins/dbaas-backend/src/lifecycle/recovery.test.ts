@@ -8,7 +8,6 @@ import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
 import { SecretBox } from '../crypto/SecretBox';
-import { RuntimeRegistry } from '../runtimes';
 import { createLocalRuntime } from '../runtimes/local';
 import { isAlive } from '../runtimes/local/processes';
 import { InstanceStore, StoredInstance } from '../store/InstanceStore';
@@ -17,12 +16,12 @@ import { InstanceCertificates } from '../tls/InstanceCertificates';
 import {
   makeDataDir,
   mariadbFlavor,
-  newInstance,
+  requestInstance,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
 } from '../__testUtils__/fixtures';
 import { InstanceNotifier } from './InstanceNotifier';
-import { LifecycleController } from './LifecycleController';
+import { testController } from './__testUtils__/testController';
 
 jest.setTimeout(180_000);
 
@@ -109,29 +108,27 @@ describe('recovery on the local runtime', () => {
     settings: SettingsStore,
     dataDir: string,
   ) {
-    const runtimes = new RuntimeRegistry();
-    runtimes.add(createLocalRuntime({ dataDir, host: '127.0.0.1' }));
-    const logger = mockServices.logger.mock();
     const notifications = { send: jest.fn(async () => {}) };
-    const notifier = new InstanceNotifier({ logger, notifications });
+    const notifier = new InstanceNotifier({
+      logger: mockServices.logger.mock(),
+      notifications,
+    });
     const statuses: string[] = [];
     const changed = notifier.changed.bind(notifier);
     notifier.changed = async instance => {
       statuses.push(instance.status);
       await changed(instance);
     };
-    const controller = new LifecycleController({
+    const { controller } = testController(
       store,
-      runtimes,
-      flavors,
-      secretBox,
-      notifier,
-      logger,
-      replicaId: 'replica-1',
-      leaseMs: 10_000,
-      healthPollMs: 100,
-      certificates: new InstanceCertificates({ settings, secretBox }),
-    });
+      createLocalRuntime({ dataDir, host: '127.0.0.1' }),
+      {
+        flavors,
+        secretBox,
+        notifier,
+        certificates: new InstanceCertificates({ settings, secretBox }),
+      },
+    );
     cleanUps.push(() => controller.stop());
     return { controller, statuses, notifications };
   }
@@ -142,18 +139,16 @@ describe('recovery on the local runtime', () => {
     const settings = new SettingsStore(knex);
     const dataDir = makeDataDir('recovery');
     cleanUps.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-    const { id } = await store.createInstance(
-      newInstance(
-        {
-          name: `${flavor.engine}-kept`,
-          flavorId: flavor.id,
-          engine: flavor.engine,
-          version: flavor.version,
-          deadlineAt: new Date(Date.now() + 120_000).toISOString(),
-        },
-        secretBox,
-      ),
-      { type: 'created', message: 'requested', actor: 'user:default/alice' },
+    const { id } = await requestInstance(
+      store,
+      {
+        name: `${flavor.engine}-kept`,
+        flavorId: flavor.id,
+        engine: flavor.engine,
+        version: flavor.version,
+        deadlineAt: new Date(Date.now() + 120_000).toISOString(),
+      },
+      secretBox,
     );
     const first = backend(store, settings, dataDir);
     first.controller.kick(id);

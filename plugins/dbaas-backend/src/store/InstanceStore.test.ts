@@ -1,4 +1,4 @@
-import { newInstance } from '../__testUtils__/fixtures';
+import { newInstance, REQUESTED } from '../__testUtils__/fixtures';
 import { InstanceStore, LeaseLostError } from './InstanceStore';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 
@@ -6,11 +6,7 @@ jest.setTimeout(60_000);
 
 const databases = createTestDatabases(['POSTGRES_15', 'SQLITE_3']);
 
-const requested = {
-  type: 'created' as const,
-  message: 'requested',
-  actor: 'user:default/alice',
-};
+const requested = REQUESTED;
 
 describe.each(databases.eachSupportedId())(
   'InstanceStore on %p',

@@ -20,7 +20,7 @@ import {
 import { resealSecrets } from '../service/admin/resealSecrets';
 import { InstanceStore } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
-import { newInstance, postgresFlavor } from '../__testUtils__/fixtures';
+import { requestInstance, postgresFlavor } from '../__testUtils__/fixtures';
 import { CA_SETTING, loadCertificateAuthority } from './certificateAuthority';
 import { InstanceCertificates } from './InstanceCertificates';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
@@ -266,11 +266,7 @@ describe('LifecycleController with the CA', () => {
       certificates,
     });
 
-    const created = await store.createInstance(newInstance({}, boxA), {
-      type: 'created',
-      message: 'requested',
-      actor: 'user:default/alice',
-    });
+    const created = await requestInstance(store, {}, boxA);
     controller.kick(created.id);
     await controller.idle();
     expect((await store.getInstance(created.id))!.status).toBe('running');
