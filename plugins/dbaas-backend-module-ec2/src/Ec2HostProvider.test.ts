@@ -215,6 +215,22 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
   }
 
   /**
+   * From a clean slate, a happy launch but for RunInstances, which fails with `error` every
+   * time: what provisioning fails with.
+   */
+  function launchFailure(
+    error: Error,
+    overrides: Partial<Ec2RuntimeConfig> = {},
+  ) {
+    ec2.reset();
+    happyLaunch();
+    ec2.on(RunInstancesCommand).rejects(error);
+    return provider(overrides)
+      .provision(spec, ctx())
+      .catch(e => e);
+  }
+
+  /**
    * A happy launch but for one call before the launch, which `failing` makes fail: provisioning
    * fails with `fault`, and no VM is launched.
    */
@@ -422,19 +438,14 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       ['subnet-b', `${spec.instanceId}-1`],
     ]);
 
-    ec2.reset();
-    happyLaunch();
-    ec2
-      .on(RunInstancesCommand)
-      .rejects(
-        awsError(
-          'InsufficientInstanceCapacity',
-          'We currently do not have sufficient t3.large capacity.',
-        ),
-      );
-    const failure = provider().provision(spec, ctx());
-    await expect(failure).rejects.toBeInstanceOf(RuntimeFault);
-    await expect(failure).rejects.toMatchObject({
+    const failure = await launchFailure(
+      awsError(
+        'InsufficientInstanceCapacity',
+        'We currently do not have sufficient t3.large capacity.',
+      ),
+    );
+    expect(failure).toBeInstanceOf(RuntimeFault);
+    expect(failure).toMatchObject({
       code: 'HOST_CAPACITY',
       message: expect.stringContaining(
         'EC2 RunInstances failed: InsufficientInstanceCapacity: We currently do not have sufficient t3.large capacity.',
@@ -468,19 +479,13 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       ['InvalidGroup.NotFound', 'HOST_UNAVAILABLE', /securityGroupIds/],
     ];
     for (const [name, code, hint] of cases) {
-      ec2.reset();
-      happyLaunch();
-      ec2
-        .on(RunInstancesCommand)
-        .rejects(
-          awsError(
-            name,
-            `You are not authorized. Encoded authorization failure message: AbCdEf123`,
-          ),
-        );
-      const error = await provider({ subnetIds: ['subnet-a'] })
-        .provision(spec, ctx())
-        .catch(e => e);
+      const error = await launchFailure(
+        awsError(
+          name,
+          `You are not authorized. Encoded authorization failure message: AbCdEf123`,
+        ),
+        { subnetIds: ['subnet-a'] },
+      );
       expect({ name, code: error.code }).toEqual({ name, code });
       expect(error.message).toMatch(hint);
       expect(error.message).not.toContain('AbCdEf123');
@@ -504,14 +509,9 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
       ],
     ];
     for (const [message, hint] of cases) {
-      ec2.reset();
-      happyLaunch();
-      ec2
-        .on(RunInstancesCommand)
-        .rejects(awsError('InvalidParameterValue', message));
-      const error = await provider()
-        .provision(spec, ctx())
-        .catch(e => e);
+      const error = await launchFailure(
+        awsError('InvalidParameterValue', message),
+      );
       expect(error.message).toMatch(hint);
     }
   });
