@@ -34,7 +34,11 @@ import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
 import { SecretBox } from '../src/crypto/SecretBox';
-import { makeDataDir, postgresFlavor } from '../src/__testUtils__/fixtures';
+import {
+  dockerFlavor,
+  makeDataDir,
+  postgresFlavor,
+} from '../src/__testUtils__/fixtures';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { TcpProxy } from '../src/__testUtils__/tcpProxy';
 import { DockerFaultProxy } from '../src/lifecycle/__testUtils__/dockerFaultProxy';
@@ -70,12 +74,6 @@ const sharedUrl = `${SERVER}/postgres`;
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-fault-suite-'));
 const journal = path.join(workDir, 'journal.jsonl');
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-const dockerFlavor = {
-  ...postgresFlavor,
-  id: 'postgresql-15-docker',
-  version: '15',
-  image: 'dbaas/postgresql:15',
-};
 const dataDirs: string[] = [];
 const mounts: string[] = [];
 let store: Client;

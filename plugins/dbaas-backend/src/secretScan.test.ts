@@ -14,6 +14,7 @@ import { SecretBox } from './crypto/SecretBox';
 import { LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
 import { readPid } from './runtimes/local/processes';
 import {
+  dockerFlavor,
   makeDataDir,
   postgresFlavor,
   TEST_ENCRYPTION_KEY,
@@ -31,12 +32,6 @@ jest.setTimeout(240_000);
 
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-const dockerFlavor = {
-  ...postgresFlavor,
-  id: 'postgresql-15-docker',
-  version: '15',
-  image: 'dbaas/postgresql:15',
-};
 
 /** Every string of at least 12 characters inside a value, and each line of a PEM block. */
 function secretStrings(value: unknown): string[] {

@@ -15,6 +15,14 @@ export {
   TEST_ENCRYPTION_KEY,
 } from '@dbaas/plugin-dbaas-node/testUtils';
 
+/** The PostgreSQL flavor the Docker runtime runs here: the image images/build.sh builds. */
+export const dockerFlavor = {
+  ...postgresFlavor,
+  id: 'postgresql-15-docker',
+  version: '15',
+  image: 'dbaas/postgresql:15',
+};
+
 /** A new PostgreSQL instance row as the Manager records it, with real sealed secrets. */
 export function newInstance(
   overrides: Partial<NewInstance> = {},

@@ -6,7 +6,11 @@ import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { silentLogger } from '../../__testUtils__/fixtures';
+import {
+  dockerFlavor,
+  mariadbFlavor,
+  silentLogger,
+} from '../../__testUtils__/fixtures';
 import { deleteAndWait, waitForInstance } from '../../__testUtils__/managerApi';
 import { clientQuery } from '../../__testUtils__/tlsClients';
 import { createDockerRuntime } from '.';
@@ -25,27 +29,15 @@ const dockerHost = {
   url: 'unix:///var/run/docker.sock',
   publishAddress: '127.0.0.1',
 };
+// 512 MiB each on the engine, serving verified TLS only
+const onDocker = {
+  memoryMiB: 512,
+  storageGiB: { min: 1, max: 10, default: 1 },
+  tls: { require: true },
+};
 const flavors = [
-  {
-    id: 'postgresql-15-docker',
-    engine: 'postgresql',
-    version: '15',
-    image: 'dbaas/postgresql:15',
-    cpu: 1,
-    memoryMiB: 512,
-    storageGiB: { min: 1, max: 10, default: 1 },
-    tls: { require: true },
-  },
-  {
-    id: 'mariadb-10-11-docker',
-    engine: 'mariadb',
-    version: '10.11',
-    image: 'dbaas/mariadb:10.11',
-    cpu: 1,
-    memoryMiB: 512,
-    storageGiB: { min: 1, max: 10, default: 1 },
-    tls: { require: true },
-  },
+  { ...dockerFlavor, ...onDocker },
+  { ...mariadbFlavor, id: 'mariadb-10-11-docker', ...onDocker },
 ];
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
