@@ -6,6 +6,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import {
   Box,
+  BoxProps,
   Button,
   Dialog,
   DialogActions,
@@ -38,6 +39,20 @@ export function tokenExpiry(token: string): Date | undefined {
 
 const mono = { fontFamily: 'monospace', wordBreak: 'break-all' } as const;
 
+/** A row set off on the page's background, where a command or the token is shown. */
+const Well = (props: BoxProps) => (
+  <Box
+    display="flex"
+    alignItems="center"
+    bgcolor="background.default"
+    px={2}
+    py={1}
+    mb={2}
+    borderRadius={4}
+    {...props}
+  />
+);
+
 const Code = ({ children }: { children: ReactNode }) => (
   <code style={{ fontFamily: 'monospace' }}>{children}</code>
 );
@@ -68,16 +83,7 @@ const CliAccessContent = () => {
       <Typography variant="body2" gutterBottom>
         Sign the <Code>dbaas</Code> command line in as yourself. Run:
       </Typography>
-      <Box
-        display="flex"
-        alignItems="center"
-        justifyContent="space-between"
-        bgcolor="background.default"
-        px={2}
-        py={1}
-        mb={2}
-        borderRadius={4}
-      >
+      <Well justifyContent="space-between">
         <Typography
           variant="body2"
           style={mono}
@@ -88,19 +94,11 @@ const CliAccessContent = () => {
         {command && (
           <CopyTextButton text={command} aria-label="Copy the command" />
         )}
-      </Box>
+      </Well>
       <Typography variant="body2" gutterBottom>
         Then give it your token:
       </Typography>
-      <Box
-        display="flex"
-        alignItems="center"
-        bgcolor="background.default"
-        px={2}
-        py={1}
-        mb={2}
-        borderRadius={4}
-      >
+      <Well>
         {value && !token ? (
           <Typography variant="body2" color="error">
             Your session carries no Backstage token: sign in to the portal with
@@ -136,7 +134,7 @@ const CliAccessContent = () => {
             )}
           </>
         )}
-      </Box>
+      </Well>
       <Typography variant="body2" gutterBottom>
         Paste it when <Code>dbaas login</Code> asks. It is your own identity:
         the CLI can do exactly what you can in the portal, and it expires like

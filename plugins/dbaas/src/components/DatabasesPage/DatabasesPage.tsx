@@ -19,6 +19,13 @@ import { LeaksGridItem } from './LeaksPanel';
 /** Where the Create Database template lives in a portal with the scaffolder at /create. */
 export const CREATE_DATABASE_PATH = '/create/templates/default/create-database';
 
+/** Opens the Create Database template. */
+const CreateDatabaseButton = () => (
+  <LinkButton to={CREATE_DATABASE_PATH} color="primary" variant="contained">
+    Create Database
+  </LinkButton>
+);
+
 export const DatabasesPage = () => {
   const api = useApi(dbaasApiRef);
   const { value, loading, error } = useAsync(
@@ -58,15 +65,7 @@ export const DatabasesPage = () => {
               missing="content"
               title="No databases yet"
               description="Create a PostgreSQL or MariaDB database for your team: pick a flavor and a size, and connect in about a minute."
-              action={
-                <LinkButton
-                  to={CREATE_DATABASE_PATH}
-                  color="primary"
-                  variant="contained"
-                >
-                  Create Database
-                </LinkButton>
-              }
+              action={<CreateDatabaseButton />}
             />
           )}
         </Grid>
@@ -82,13 +81,7 @@ export const DatabasesPage = () => {
   return (
     <Content>
       <ContentHeader title="Self-service databases">
-        <LinkButton
-          to={CREATE_DATABASE_PATH}
-          color="primary"
-          variant="contained"
-        >
-          Create Database
-        </LinkButton>
+        <CreateDatabaseButton />
         <CliAccessButton />
         <SupportButton>
           Databases made by the DBaaS Manager: PostgreSQL and MySQL/MariaDB, by
