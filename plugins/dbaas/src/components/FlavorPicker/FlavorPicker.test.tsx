@@ -1,9 +1,9 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ListRuntimesResponse } from '@dbaas/plugin-dbaas-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { fakeApi, flavors } from '../../testUtils/fakeApi';
+import { FormField } from '../../testUtils/FormField';
 import { FlavorPicker } from './FlavorPicker';
 import { FlavorSelection } from './flavorSelection';
 
@@ -20,24 +20,15 @@ const runtimes: ListRuntimesResponse = {
   ],
 };
 
-/** The field as the scaffolder form holds it: its value in the form's state. */
-function Field(props: { onChange: (value: FlavorSelection) => void }) {
-  const [value, setValue] = useState<FlavorSelection>();
-  return (
-    <FlavorPicker
-      {...({} as any)}
-      idSchema={{ $id: 'root_flavor' }}
-      schema={{ title: 'Flavor', type: 'object' }}
-      required
-      rawErrors={[]}
-      formData={value}
-      onChange={(v: FlavorSelection) => {
-        setValue(v);
-        props.onChange(v);
-      }}
-    />
-  );
-}
+/** The field as the scaffolder form holds it. */
+const Field = (props: { onChange: (value: FlavorSelection) => void }) => (
+  <FormField<FlavorSelection>
+    component={FlavorPicker}
+    name="flavor"
+    schema={{ title: 'Flavor', type: 'object' }}
+    onChange={props.onChange}
+  />
+);
 
 async function render() {
   const onChange = jest.fn();

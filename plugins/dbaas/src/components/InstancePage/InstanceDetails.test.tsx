@@ -1,5 +1,6 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ResponseError } from '@backstage/errors';
+import { Instance } from '@dbaas/plugin-dbaas-common';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
@@ -16,6 +17,10 @@ function render(api = fakeApi()) {
     },
   });
 }
+
+/** The page of the fake instance with `overrides`. */
+const renderInstance = (overrides: Partial<Instance>) =>
+  render(fakeApi({ getInstance: jest.fn(async () => instance(overrides)) }));
 
 describe('InstanceDetails', () => {
   it('shows status, health, connection strings and the timeline, and the password only on Reveal', async () => {
@@ -90,10 +95,7 @@ describe('InstanceDetails', () => {
   });
 
   it('shows the MariaDB client verifying the server', async () => {
-    await render(
-      fakeApi({
-        getInstance: jest.fn(async () =>
-          instance({
+    await renderInstance({
             engine: 'mariadb',
             endpoint: {
               host: 'db.example.net',
@@ -101,10 +103,7 @@ describe('InstanceDetails', () => {
               database: 'orders_db',
               user: 'orders_db_app',
             },
-          }),
-        ),
-      }),
-    );
+          });
     expect(
       await screen.findByText(
         'mariadb -h db.example.net -P 3306 -u orders_db_app -p --ssl-verify-server-cert --ssl-ca=orders-db-ca.crt orders_db',
@@ -179,10 +178,7 @@ describe('InstanceDetails', () => {
   });
 
   it('shows the typed fault of a failed instance', async () => {
-    await render(
-      fakeApi({
-        getInstance: jest.fn(async () =>
-          instance({
+    await renderInstance({
             status: 'failed',
             health: 'unknown',
             endpoint: null,
@@ -191,10 +187,7 @@ describe('InstanceDetails', () => {
               code: 'ENGINE_START_FAILED',
               message: 'port in use',
             },
-          }),
-        ),
-      }),
-    );
+          });
 
     expect(
       await screen.findByText(
@@ -209,13 +202,7 @@ describe('InstanceDetails', () => {
   });
 
   it('shows a database whose server is being started again, still with its connection details', async () => {
-    await render(
-      fakeApi({
-        getInstance: jest.fn(async () =>
-          instance({ status: 'recovering', health: 'unhealthy' }),
-        ),
-      }),
-    );
+    await renderInstance({ status: 'recovering', health: 'unhealthy' });
 
     expect(await screen.findByText('recovering')).toBeInTheDocument();
     expect(screen.getByText('unhealthy')).toBeInTheDocument();
@@ -227,10 +214,7 @@ describe('InstanceDetails', () => {
   });
 
   it('shows the fault of a database whose server could not be started again', async () => {
-    await render(
-      fakeApi({
-        getInstance: jest.fn(async () =>
-          instance({
+    await renderInstance({
             status: 'failed',
             health: 'unhealthy',
             fault: {
@@ -238,10 +222,7 @@ describe('InstanceDetails', () => {
               code: 'ENGINE_START_FAILED',
               message: 'PostgreSQL did not start on port 5433',
             },
-          }),
-        ),
-      }),
-    );
+          });
 
     expect(
       await screen.findByText(/Error: Failed: ENGINE_START_FAILED/),

@@ -4,7 +4,7 @@ import { ApiHolder, identityApiRef } from '@backstage/frontend-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { useState } from 'react';
+import { FormField } from '../../testUtils/FormField';
 import { OwnerPicker } from './OwnerPicker';
 import { validateOwner } from './validation';
 
@@ -48,24 +48,15 @@ function apis(
   ] as const;
 }
 
-/** The field as the scaffolder form holds it: its value in the form's state. */
-function Field(props: { onChange: (value: string) => void }) {
-  const [value, setValue] = useState<string>();
-  return (
-    <OwnerPicker
-      {...({} as any)}
-      idSchema={{ $id: 'root_owner' }}
-      schema={{ title: 'Owner', type: 'string' }}
-      required
-      rawErrors={[]}
-      formData={value}
-      onChange={(v: string) => {
-        setValue(v);
-        props.onChange(v);
-      }}
-    />
-  );
-}
+/** The field as the scaffolder form holds it. */
+const Field = (props: { onChange: (value: string) => void }) => (
+  <FormField<string>
+    component={OwnerPicker}
+    name="owner"
+    schema={{ title: 'Owner', type: 'string' }}
+    onChange={props.onChange}
+  />
+);
 
 function render(
   identity: { userEntityRef: string; ownershipEntityRefs?: string[] },
