@@ -1,12 +1,9 @@
-import { mockServices } from '@backstage/backend-test-utils';
 import { X509Certificate } from 'crypto';
 import { once } from 'events';
 import { AddressInfo } from 'net';
 import tls from 'tls';
 import { SecretBox } from '../crypto/SecretBox';
-import { LifecycleController } from '../lifecycle/LifecycleController';
-import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
-import { RuntimeRegistry } from '../runtimes';
+import { testController } from '../lifecycle/__testUtils__/testController';
 import {
   CertificateAuthority,
   certificateNames,
@@ -20,7 +17,7 @@ import {
 import { resealSecrets } from '../service/admin/resealSecrets';
 import { InstanceStore } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
-import { requestInstance, postgresFlavor } from '../__testUtils__/fixtures';
+import { requestInstance } from '../__testUtils__/fixtures';
 import { CA_SETTING, loadCertificateAuthority } from './certificateAuthority';
 import { InstanceCertificates } from './InstanceCertificates';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
@@ -250,17 +247,8 @@ describe('LifecycleController with the CA', () => {
         tlsNames: () => ['orders-db.internal.example'],
       },
     };
-    const runtimes = new RuntimeRegistry();
-    runtimes.add(runtime);
-    const logger = mockServices.logger.mock();
-    const controller = new LifecycleController({
-      store,
-      runtimes,
-      flavors: [postgresFlavor],
+    const { controller } = testController(store, runtime, {
       secretBox: boxA,
-      notifier: new InstanceNotifier({ logger }),
-      logger,
-      replicaId: 'replica-1',
       leaseMs: 5000,
       healthPollMs: 10,
       certificates,
