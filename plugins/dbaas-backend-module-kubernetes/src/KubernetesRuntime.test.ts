@@ -69,11 +69,22 @@ describe('Kubernetes runtime against a local API stub', () => {
       podIn(++looks < 3 ? 'creating' : 'ready', ns, name);
   }
 
+  /** A fresh runtime, and the host (namespace, claim) it provisioned. */
+  async function provisioned() {
+    const k8s = runtime();
+    return { k8s, host: await k8s.host.provision(hostSpec, ctx()) };
+  }
+
+  /** A deploy on a freshly provisioned host (to expect it to fail). */
+  async function deployOnNewHost() {
+    const { k8s, host } = await provisioned();
+    return k8s.engine.deploy(host, engineSpec, secrets, ctx());
+  }
+
   /** The database provisioned and deployed, its pod ready on the third look. */
   async function deployed() {
     podBecomesReady();
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
+    const { k8s, host } = await provisioned();
     const endpoint = await k8s.engine.deploy(host, engineSpec, secrets, ctx());
     return { k8s, host, endpoint };
   }
@@ -155,8 +166,7 @@ describe('Kubernetes runtime against a local API stub', () => {
     ['ready', 'healthy', undefined],
   ] as const)('reports a %s pod as %s', async (state, expected, message) => {
     stub.pod = (ns, name) => podIn(state, ns, name);
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
+    const { k8s, host } = await provisioned();
 
     const health = await k8s.engine.health(host, engineSpec, secrets);
 
@@ -166,12 +176,8 @@ describe('Kubernetes runtime against a local API stub', () => {
 
   it('fails a deploy whose image cannot be pulled with IMAGE_PULL', async () => {
     stub.pod = (ns, name) => podIn('imagepull', ns, name);
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
 
-    await expect(
-      k8s.engine.deploy(host, engineSpec, secrets, ctx()),
-    ).rejects.toMatchObject({
+    await expect(deployOnNewHost()).rejects.toMatchObject({
       code: 'IMAGE_PULL',
     });
   });
@@ -181,11 +187,7 @@ describe('Kubernetes runtime against a local API stub', () => {
       'PATCH /apis/apps/v1/namespaces/dbaas-team-a/statefulsets',
       'statefulsets.apps is forbidden: User "system:serviceaccount:backstage-system:backstage" cannot patch resource "statefulsets"',
     );
-    const k8s = runtime();
-    const host = await k8s.host.provision(hostSpec, ctx());
-    await expect(
-      k8s.engine.deploy(host, engineSpec, secrets, ctx()),
-    ).rejects.toMatchObject({
+    await expect(deployOnNewHost()).rejects.toMatchObject({
       code: 'HOST_PERMISSION',
       message: expect.stringMatching(
         /^Kubernetes refused to apply StatefulSet dbaas-orders-db \(403\): statefulsets.apps is forbidden.*deploy\/kubernetes\/rbac.yaml$/,
