@@ -20,7 +20,12 @@ import {
   TEST_ENCRYPTION_KEY,
 } from './__testUtils__/fixtures';
 import { capturingLogger } from './__testUtils__/capturingLogger';
-import { deleteAll, waitForInstance } from './__testUtils__/managerApi';
+import {
+  deleteAll,
+  getCredentials,
+  postInstance,
+  waitForInstance,
+} from './__testUtils__/managerApi';
 import { startTestManager } from './testUtils';
 
 /**
@@ -103,15 +108,12 @@ describe('no secret leaves the store', () => {
         ['local', postgresFlavor.id],
         ['docker', dockerFlavor.id],
       ]) {
-        const created = await request(server)
-          .post('/api/dbaas/instances')
-          .set('Authorization', asAlice)
-          .send({
-            name: `scan-${runtime}`,
-            owner: 'group:default/team-a',
-            flavorId,
-            runtime,
-          });
+        const created = await postInstance(server, asAlice, {
+          name: `scan-${runtime}`,
+          owner: 'group:default/team-a',
+          flavorId,
+          runtime,
+        });
         expect(created.status).toBe(202);
         ids[runtime] = created.body.id;
       }
@@ -128,9 +130,7 @@ describe('no secret leaves the store', () => {
         expect(instance).toMatchObject({ status: 'running' });
         instances[runtime] = instance!;
         // a read of the password is audited too
-        await request(server)
-          .get(`/api/dbaas/instances/${id}/credentials`)
-          .set('Authorization', asAlice);
+        await getCredentials(server, asAlice, id);
       }
 
       const box = new SecretBox(TEST_ENCRYPTION_KEY);

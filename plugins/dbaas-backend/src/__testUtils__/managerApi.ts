@@ -89,6 +89,19 @@ export async function waitForInstance(
   );
 }
 
+/** POST /instances as `auth`: the create's answer. */
+export const postInstance = (server: Server, auth: string, body: object) =>
+  request(server)
+    .post('/api/dbaas/instances')
+    .set('Authorization', auth)
+    .send(body);
+
+/** GET /instances/{id}/credentials as `auth`: the answer, the credentials its body. */
+export const getCredentials = (server: Server, auth: string, id: string) =>
+  request(server)
+    .get(`/api/dbaas/instances/${id}/credentials`)
+    .set('Authorization', auth);
+
 /** DELETE /instances/{id} (its answer), then waits until the instance is gone. */
 export async function deleteAndWait(server: Server, auth: string, id: string) {
   const res = await request(server)

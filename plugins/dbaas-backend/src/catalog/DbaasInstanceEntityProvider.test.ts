@@ -1,8 +1,7 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import fs from 'fs';
-import request from 'supertest';
 import { postgresFlavor } from '../__testUtils__/fixtures';
-import { deleteAndWait } from '../__testUtils__/managerApi';
+import { deleteAndWait, postInstance } from '../__testUtils__/managerApi';
 import { startTestManager } from '../testUtils';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
 
@@ -14,15 +13,12 @@ describe('DbaasInstanceEntityProvider', () => {
     const asAlice = `Bearer ${mockCredentials.user.token(
       'user:default/alice',
     )}`;
-    const created = await request(server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', asAlice)
-      .send({
-        name: 'orders-db',
-        owner: 'group:default/team-a',
-        flavorId: postgresFlavor.id,
-        component: 'component:default/orders-service',
-      });
+    const created = await postInstance(server, asAlice, {
+      name: 'orders-db',
+      owner: 'group:default/team-a',
+      flavorId: postgresFlavor.id,
+      component: 'component:default/orders-service',
+    });
     expect(created.status).toBe(202);
 
     const applyMutation = jest.fn();

@@ -10,7 +10,12 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { dbaasPlugin } from '../plugin';
 import { makeDataDir, postgresFlavor } from '../__testUtils__/fixtures';
-import { deleteAndWait, waitForInstance } from '../__testUtils__/managerApi';
+import {
+  deleteAndWait,
+  getCredentials,
+  postInstance,
+  waitForInstance,
+} from '../__testUtils__/managerApi';
 import { startTestManager } from '../testUtils';
 
 jest.setTimeout(120_000);
@@ -80,14 +85,11 @@ describe('encryption keys', () => {
       });
 
     const first = await start([keyA]);
-    const created = await request(first.server)
-      .post('/api/dbaas/instances')
-      .set('Authorization', asAlice)
-      .send({
-        name: 'rotated-db',
-        owner: 'group:default/team-a',
-        flavorId: postgresFlavor.id,
-      });
+    const created = await postInstance(first.server, asAlice, {
+      name: 'rotated-db',
+      owner: 'group:default/team-a',
+      flavorId: postgresFlavor.id,
+    });
     expect(created.status).toBe(202);
     const url = `/api/dbaas/instances/${created.body.id}`;
     await waitForInstance(
@@ -99,9 +101,7 @@ describe('encryption keys', () => {
       { intervalMs: 200 },
     );
     const before = (
-      await request(first.server)
-        .get(`${url}/credentials`)
-        .set('Authorization', asAlice)
+      await getCredentials(first.server, asAlice, created.body.id)
     ).body;
     const sealedBefore = (await knex('dbaas_instances').first()).secrets;
     expect(sealedBefore.startsWith('v2:key-a:')).toBe(true);
@@ -124,9 +124,7 @@ describe('encryption keys', () => {
     await second.stop();
 
     const third = await start([keyB]);
-    const after = await request(third.server)
-      .get(`${url}/credentials`)
-      .set('Authorization', asAlice);
+    const after = await getCredentials(third.server, asAlice, created.body.id);
     expect(after.status).toBe(200);
     expect(after.body.password).toBe(before.password);
     const client = new Client({
@@ -145,9 +143,11 @@ describe('encryption keys', () => {
     const wrong = await start([
       { id: 'key-c', secret: 'a third key, sixteen or more' },
     ]);
-    const unreadable = await request(wrong.server)
-      .get(`${url}/credentials`)
-      .set('Authorization', asAlice);
+    const unreadable = await getCredentials(
+      wrong.server,
+      asAlice,
+      created.body.id,
+    );
     expect(unreadable.status).toBe(503);
     expect(unreadable.body.error.message).toContain(
       "SECRET_UNREADABLE: a stored secret cannot be opened (sealed with key id 'key-b', which is not configured; configured: key-c)",

@@ -10,6 +10,8 @@ import { makeDataDir } from '../__testUtils__/fixtures';
 import {
   as,
   deleteAndWait,
+  getCredentials,
+  postInstance,
   Server,
   SHARED_SERVER,
   sharedFlavor,
@@ -45,15 +47,12 @@ function start(
 
 /** Asks for the test's database on the shared-postgres runtime. */
 const createOn = (server: Server) =>
-  request(server)
-    .post('/api/dbaas/instances')
-    .set('Authorization', asAlice)
-    .send({
-      name: 'module-db',
-      owner: 'group:default/team-a',
-      flavorId: flavor.id,
-      runtime: 'shared-postgres',
-    });
+  postInstance(server, asAlice, {
+    name: 'module-db',
+    owner: 'group:default/team-a',
+    flavorId: flavor.id,
+    runtime: 'shared-postgres',
+  });
 
 describe('a runtime from another backend module', () => {
   it('is offered, chosen by name and runs a database that keeps a row', async () => {
@@ -71,7 +70,6 @@ describe('a runtime from another backend module', () => {
 
     const created = await createOn(server);
     expect(created.status).toBe(202);
-    const url = `/api/dbaas/instances/${created.body.id}`;
     const instance = await waitForInstance(
       server,
       asAlice,
@@ -86,11 +84,7 @@ describe('a runtime from another backend module', () => {
       health: 'healthy',
     });
 
-    const creds = (
-      await request(server)
-        .get(`${url}/credentials`)
-        .set('Authorization', asAlice)
-    ).body;
+    const creds = (await getCredentials(server, asAlice, created.body.id)).body;
     const client = new Client({
       host: creds.host,
       port: creds.port,

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import yaml from 'yaml';
 import { postgresFlavor, until } from '@dbaas/plugin-dbaas-node/testUtils';
-import { SHARED_SERVER } from '../__testUtils__/managerApi';
+import { getCredentials, SHARED_SERVER } from '../__testUtils__/managerApi';
 import { clientQuery } from '../__testUtils__/tlsClients';
 import { startTestManager } from '../testUtils';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
@@ -137,11 +137,7 @@ describe('the Create Database template with a runtime from another module', () =
       createdBy: 'user:default/alice',
     });
 
-    const creds = (
-      await request(server)
-        .get(`${url}/credentials`)
-        .set('Authorization', asAlice)
-    ).body;
+    const creds = (await getCredentials(server, asAlice, instanceId)).body;
     // on the shared server, not on a server of its own
     expect(creds).toMatchObject({ host: '127.0.0.1', port: 5432 });
     expect(

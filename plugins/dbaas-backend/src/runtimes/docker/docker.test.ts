@@ -11,7 +11,12 @@ import {
   mariadbFlavor,
   silentLogger,
 } from '../../__testUtils__/fixtures';
-import { deleteAndWait, waitForInstance } from '../../__testUtils__/managerApi';
+import {
+  deleteAndWait,
+  getCredentials,
+  postInstance,
+  waitForInstance,
+} from '../../__testUtils__/managerApi';
 import { clientQuery } from '../../__testUtils__/tlsClients';
 import { createDockerRuntime } from '.';
 import {
@@ -158,14 +163,11 @@ describe('Docker runtime', () => {
           runtimes: { docker: { hosts: [dockerHost] } },
         },
       });
-      const created = await request(server)
-        .post('/api/dbaas/instances')
-        .set('Authorization', asAlice)
-        .send({
-          name: `docker-${engine}`,
-          owner: 'group:default/team-a',
-          flavorId: flavor.id,
-        });
+      const created = await postInstance(server, asAlice, {
+        name: `docker-${engine}`,
+        owner: 'group:default/team-a',
+        flavorId: flavor.id,
+      });
       expect(created.status).toBe(202);
       expect(created.body.runtime).toBe('docker');
       const id = created.body.id;
@@ -184,11 +186,7 @@ describe('Docker runtime', () => {
         host: '127.0.0.1',
       });
 
-      const creds = (
-        await request(server)
-          .get(`/api/dbaas/instances/${id}/credentials`)
-          .set('Authorization', asAlice)
-      ).body;
+      const creds = (await getCredentials(server, asAlice, id)).body;
       // the certificate is the Manager's: Debian's clients verify it and the host name
       const caPem = await readFromContainer(id, '/run/dbaas/ca.crt');
       expect(caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
