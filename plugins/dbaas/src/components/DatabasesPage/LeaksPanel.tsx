@@ -1,28 +1,21 @@
-import { Link, Table, TableColumn } from '@backstage/core-components';
-import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
+import { Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { LeakReport } from '@dbaas/plugin-dbaas-common';
 import { Grid, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
-import { instanceRouteRef } from '../../routes';
-import { age } from '../InstancesTable';
+import { age, InstanceLink } from '../InstancesTable';
 
 const dash = '—';
 
 export const LeaksPanel = (props: { leaks: LeakReport[] }) => {
-  const instancePath = useRouteRef(instanceRouteRef);
-
   // widths add up to 100%, so the last error gets the room it needs
   const columns: TableColumn<LeakReport>[] = [
     {
       title: 'Name',
       width: '13%',
-      render: leak => (
-        <Link to={instancePath?.({ id: leak.id }) ?? `instances/${leak.id}`}>
-          {leak.name}
-        </Link>
-      ),
+      render: leak => <InstanceLink id={leak.id} name={leak.name} />,
     },
     { title: 'Runtime', field: 'runtime', width: '9%' },
     { title: 'Host', width: '10%', render: leak => leak.host ?? dash },

@@ -1,9 +1,5 @@
-import { Link, Table, TableColumn } from '@backstage/core-components';
-import {
-  identityApiRef,
-  useApi,
-  useRouteRef,
-} from '@backstage/frontend-plugin-api';
+import { Table, TableColumn } from '@backstage/core-components';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   ENGINES,
@@ -23,8 +19,8 @@ import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
-import { instanceRouteRef } from '../../routes';
 import { HealthChip, LifecycleStatusChip } from '../StatusChips';
+import { InstanceLink } from './InstanceLink';
 
 export function age(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 1000));
@@ -72,7 +68,6 @@ const FilterSelect = (props: {
 export const InstancesTable = () => {
   const api = useApi(dbaasApiRef);
   const identity = useApi(identityApiRef);
-  const instancePath = useRouteRef(instanceRouteRef);
   const [filters, setFilters] = useState<InstanceFilters>({
     scope: 'all',
     status: '',
@@ -87,11 +82,7 @@ export const InstancesTable = () => {
     {
       title: 'Name',
       field: 'name',
-      render: i => (
-        <Link to={instancePath?.({ id: i.id }) ?? `instances/${i.id}`}>
-          {i.name}
-        </Link>
-      ),
+      render: i => <InstanceLink id={i.id} name={i.name} />,
     },
     {
       title: 'Owner',

@@ -1,1 +1,2 @@
 export { InstancesTable, age } from './InstancesTable';
+export { InstanceLink } from './InstanceLink';
