@@ -5,7 +5,6 @@ import { dbaasApiRef } from '../../api';
 import { fakeApi, flavors } from '../../testUtils/fakeApi';
 import { FormField } from '../../testUtils/FormField';
 import { FlavorPicker } from './FlavorPicker';
-import { FlavorSelection } from './flavorSelection';
 
 /**
  * Runtimes as GET /runtimes lists them: besides the default, two that modules add (no
@@ -20,22 +19,20 @@ const runtimes: ListRuntimesResponse = {
   ],
 };
 
-/** The field as the scaffolder form holds it. */
-const Field = (props: { onChange: (value: FlavorSelection) => void }) => (
-  <FormField<FlavorSelection>
-    component={FlavorPicker}
-    name="flavor"
-    schema={{ title: 'Flavor', type: 'object' }}
-    onChange={props.onChange}
-  />
-);
-
 async function render() {
   const onChange = jest.fn();
   const api = fakeApi({ listRuntimes: jest.fn(async () => runtimes) });
-  await renderInTestApp(<Field onChange={onChange} />, {
-    apis: [[dbaasApiRef, api]],
-  });
+  await renderInTestApp(
+    <FormField
+      component={FlavorPicker}
+      name="flavor"
+      schema={{ title: 'Flavor', type: 'object' }}
+      onChange={onChange}
+    />,
+    {
+      apis: [[dbaasApiRef, api]],
+    },
+  );
   return onChange;
 }
 

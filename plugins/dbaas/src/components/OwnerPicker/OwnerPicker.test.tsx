@@ -48,24 +48,22 @@ function apis(
   ] as const;
 }
 
-/** The field as the scaffolder form holds it. */
-const Field = (props: { onChange: (value: string) => void }) => (
-  <FormField<string>
-    component={OwnerPicker}
-    name="owner"
-    schema={{ title: 'Owner', type: 'string' }}
-    onChange={props.onChange}
-  />
-);
-
 function render(
   identity: { userEntityRef: string; ownershipEntityRefs?: string[] },
   catalogEntities?: Entity[],
 ) {
   const onChange = jest.fn();
-  const rendered = renderInTestApp(<Field onChange={onChange} />, {
-    apis: apis(identity, catalogEntities),
-  });
+  const rendered = renderInTestApp(
+    <FormField
+      component={OwnerPicker}
+      name="owner"
+      schema={{ title: 'Owner', type: 'string' }}
+      onChange={onChange}
+    />,
+    {
+      apis: apis(identity, catalogEntities),
+    },
+  );
   return { onChange, rendered };
 }
 
