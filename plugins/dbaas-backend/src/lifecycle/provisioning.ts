@@ -1,15 +1,10 @@
 import { RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
-import { SecretUnreadableError } from '../crypto/SecretBox';
-import {
-  LeaseLostError,
-  StaleInstanceError,
-  StoredInstance,
-} from '../store/InstanceStore';
+import { StoredInstance } from '../store/InstanceStore';
 import { hostSpec } from './instanceSpecs';
 import { secretsWithTls } from './instanceTls';
 import { ACTOR, LifecycleContext, phaseEvent } from './lifecycleContext';
 import { failProvisioning } from './provisioningFailure';
-import { WorkAbortedError } from './runtimeCall';
+import { handleStepError } from './stepErrors';
 import { Work } from './workerLease';
 
 /**
@@ -54,20 +49,9 @@ export async function provisionStep(
     lc.storeRecovered(instance.id);
     return more;
   } catch (error) {
-    if (work.signal.aborted || error instanceof WorkAbortedError) return false;
-    if (error instanceof LeaseLostError) return false;
-    // deleted meanwhile: the next step sees the new status
-    if (error instanceof StaleInstanceError) return true;
-    if (
-      error instanceof RuntimeFault ||
-      error instanceof SecretUnreadableError
-    ) {
-      await failProvisioning(lc, instance, error, work);
-      return false;
-    }
-    // the Manager's own trouble (its store): never a reason to destroy anything; try again
-    await lc.storeTrouble(instance.id, error as Error, work.signal);
-    return true;
+    return handleStepError(lc, instance, work, error, fault =>
+      failProvisioning(lc, instance, fault, work),
+    );
   }
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../store/InstanceStore';
 import { secretsWithTls } from './instanceTls';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
-import { WorkAbortedError } from './runtimeCall';
+import { handleStepError } from './stepErrors';
 import { Work } from './workerLease';
 
 /** Starts tried before the instance fails, and the wait after each failed one. */
@@ -93,20 +93,9 @@ export async function recoverStep(
     lc.storeRecovered(instance.id);
     return false;
   } catch (error) {
-    if (work.signal.aborted || error instanceof WorkAbortedError) return false;
-    if (error instanceof LeaseLostError) return false;
-    // deleted meanwhile: the next step sees the new status
-    if (error instanceof StaleInstanceError) return true;
-    if (
-      error instanceof RuntimeFault ||
-      error instanceof SecretUnreadableError
-    ) {
-      await failRecovery(lc, instance, error, work);
-      return false;
-    }
-    // the Manager's own trouble (its store): try again
-    await lc.storeTrouble(instance.id, error as Error, work.signal);
-    return true;
+    return handleStepError(lc, instance, work, error, fault =>
+      failRecovery(lc, instance, fault, work),
+    );
   }
 }
 
