@@ -1,3 +1,4 @@
+import knexFactory from 'knex';
 import { newInstance, REQUESTED } from '../__testUtils__/fixtures';
 import { InstanceStore, LeaseLostError } from './InstanceStore';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
@@ -238,3 +239,24 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('replicas starting together on a fresh PostgreSQL store', () => {
+  it('all come up: the ones that lose the race for the migration tables go on', async () => {
+    // an empty database: nobody has run the migrations yet
+    const empty = await databases.init('POSTGRES_15');
+    const connection = empty.client.config.connection;
+    const replicas = [1, 2, 3, 4].map(() =>
+      knexFactory({ client: 'pg', connection, pool: { min: 0, max: 2 } }),
+    );
+    try {
+      const stores = await Promise.all(
+        replicas.map(knex => InstanceStore.create(knex)),
+      );
+      expect(stores).toHaveLength(4);
+      const [{ count }] = await empty('knex_migrations').count({ count: '*' });
+      expect(Number(count)).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(replicas.map(knex => knex.destroy()));
+    }
+  });
+});

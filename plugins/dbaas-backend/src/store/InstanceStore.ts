@@ -8,6 +8,7 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { Knex } from 'knex';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
+import { isUniqueViolation, madeMeanwhile } from './raceErrors';
 import { fenced, Lease, WorkQueue } from './WorkQueue';
 import { lockOwner, Usage, usageOf } from './ownerUsage';
 import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
@@ -15,6 +16,7 @@ import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
 export { toPublicInstance } from './instanceRows';
 export type { Usage } from './ownerUsage';
 export type { Lease } from './WorkQueue';
+export { isUniqueViolation } from './raceErrors';
 
 const INSTANCES = 'dbaas_instances';
 const EVENTS = 'dbaas_events';
@@ -109,12 +111,21 @@ export class LeaseLostError extends Error {
 export class InstanceStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
     if (!options.skipMigrations) {
-      await knex.migrate.latest({
-        directory: resolvePackagePath(
-          '@dbaas/plugin-dbaas-backend',
-          'migrations',
-        ),
-      });
+      const directory = resolvePackagePath(
+        '@dbaas/plugin-dbaas-backend',
+        'migrations',
+      );
+      // replicas started together on a fresh store race to create knex's own migration
+      // tables; the loser finds them made a moment later and goes on
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await knex.migrate.latest({ directory });
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !madeMeanwhile(error)) throw error;
+          await new Promise(resolve => setTimeout(resolve, 500 * attempt));
+        }
+      }
     }
     return new InstanceStore(knex);
   }
@@ -276,14 +287,4 @@ export class InstanceStore {
   async usage(owner: string): Promise<Usage> {
     return usageOf(this.knex, owner);
   }
-}
-
-export function isUniqueViolation(error: unknown) {
-  const e = error as { code?: string; message?: string };
-  return (
-    e.code === '23505' ||
-    e.code === 'ER_DUP_ENTRY' ||
-    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e.message ?? '')
-  );
 }
