@@ -5,7 +5,10 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { TooManyRequestsError } from '../errors';
 import { logsQuerySchema, parse } from '../requestChecks';
-import { anyPrincipal, audited, withInstance } from './audited';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { Instance } from '@dbaas/plugin-dbaas-common';
+import { Response } from 'express';
+import { anyPrincipal, audited, AuditedRequest, withInstance } from './audited';
 import { ApiRouter, RouteDeps } from './deps';
 
 /** Creating, reading, changing and deleting instances, and what belongs to one. */
@@ -78,37 +81,37 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
     );
   });
 
-  api.delete('/instances/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, anyPrincipal);
-    res
-      .status(202)
-      .json(
-        await audited(
-          auditor,
-          req,
-          'instance-delete',
-          'medium',
-          () => service.delete(req.params.id, credentials),
-          withInstance(),
-        ),
-      );
-  });
+  /** An audited operation on one instance, answered 202 with the instance. */
+  const accepted =
+    (
+      eventId: string,
+      severityLevel: 'low' | 'medium',
+      run: (id: string, credentials: BackstageCredentials) => Promise<Instance>,
+    ) =>
+    async (req: AuditedRequest & { params: { id: string } }, res: Response) => {
+      const credentials = await httpAuth.credentials(req, anyPrincipal);
+      res
+        .status(202)
+        .json(
+          await audited(
+            auditor,
+            req,
+            eventId,
+            severityLevel,
+            () => run(req.params.id, credentials),
+            withInstance(),
+          ),
+        );
+    };
 
-  api.post('/instances/:id/deploy', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, anyPrincipal);
-    res
-      .status(202)
-      .json(
-        await audited(
-          auditor,
-          req,
-          'instance-deploy',
-          'low',
-          () => service.deploy(req.params.id, credentials),
-          withInstance(),
-        ),
-      );
-  });
+  api.delete(
+    '/instances/:id',
+    accepted('instance-delete', 'medium', (id, c) => service.delete(id, c)),
+  );
+  api.post(
+    '/instances/:id/deploy',
+    accepted('instance-deploy', 'low', (id, c) => service.deploy(id, c)),
+  );
 
   api.get('/instances/:id/logs', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
