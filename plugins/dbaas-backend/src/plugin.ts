@@ -169,13 +169,14 @@ export const dbaasPlugin = createBackendPlugin({
           gate: new InstanceGate(store, access),
           settings,
         });
+        const idempotency = new IdempotencyStore(knex);
         deps.httpRouter.use(
           await createRouter({
             service,
             admin,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
-            idempotency: { store: new IdempotencyStore(knex), logger },
+            idempotency: { store: idempotency, logger },
           }),
         );
         deps.httpRouter.addAuthPolicy({
@@ -189,6 +190,15 @@ export const dbaasPlugin = createBackendPlugin({
           timeout: { minutes: 1 },
           scope: 'local',
           fn: () => controller.resumePending(),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-idempotency-prune',
+          frequency: { hours: 1 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            await idempotency.prune();
+          },
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-janitor',

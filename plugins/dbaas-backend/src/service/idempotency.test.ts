@@ -56,7 +56,7 @@ async function appOn(id: TestDatabaseId) {
         .json({ error: { name: error.name, message: error.message } });
     },
   );
-  return { app, done, release: () => release() };
+  return { app, done, release: () => release(), store, knex };
 }
 
 describe.each(databases.eachSupportedId())('Idempotency-Key on %p', id => {
@@ -115,6 +115,24 @@ describe.each(databases.eachSupportedId())('Idempotency-Key on %p', id => {
     release();
     expect((await slow).status).toBe(201);
     expect(done).toHaveLength(2);
+  });
+
+  it('prunes the answers kept past their day, and only those', async () => {
+    const { app, store, knex } = await appOn(id);
+    for (const key of ['old', 'fresh']) {
+      await request(app)
+        .post('/things')
+        .set('Idempotency-Key', key)
+        .send({ name: key })
+        .expect(201);
+    }
+    await knex('dbaas_idempotency')
+      .where({ key: 'old' })
+      .update({ expires_at_ms: 0 });
+    expect(await store.prune()).toBe(1);
+    expect(
+      (await knex('dbaas_idempotency').select('key')).map(r => r.key),
+    ).toEqual(['fresh']);
   });
 
   it('keeps no refusal: a retry after a 4xx runs again', async () => {

@@ -69,4 +69,11 @@ export class IdempotencyStore {
   async forget(caller: string, key: string) {
     await this.knex(TABLE).where({ caller, key }).delete();
   }
+
+  /** Removes the answers kept past their day; returns how many. */
+  async prune(): Promise<number> {
+    return this.knex(TABLE)
+      .where('expires_at_ms', '<', dbNowMs(this.knex))
+      .delete();
+  }
 }
