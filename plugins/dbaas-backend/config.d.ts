@@ -17,8 +17,9 @@ export interface Config {
         /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */
         host?: string;
         /**
-         * PostgreSQL servers archive their WAL into each instance's spool, for point-in-time
-         * recovery. Default: false until the Manager ships the spool to the backup store.
+         * PostgreSQL servers archive their WAL, MariaDB servers keep a binary log, and the
+         * Manager ships the finished files to the backup store every 10 s, for point-in-time
+         * recovery. Default: true.
          */
         walArchiving?: boolean;
       };

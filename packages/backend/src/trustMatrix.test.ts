@@ -221,6 +221,15 @@ const ROUTES: Route[] = [
         .post('/api/dbaas/instances?dryRun=true')
         .send({ name: 'matrix-new', owner, flavorId: 'postgresql-17-small' }),
   },
+  {
+    name: 'backups',
+    call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/backups`),
+  },
+  {
+    name: 'window',
+    call: (s, id) =>
+      request(s).get(`/api/dbaas/instances/${id}/recovery-window`),
+  },
   { name: 'reseal', call: s => request(s).post('/api/dbaas/admin/reseal') },
   { name: 'leaks', call: s => request(s).get('/api/dbaas/admin/leaks') },
 ];
@@ -241,6 +250,8 @@ const OWNER: Record<string, Cell> = {
   deploy: 202,
   delete: 409,
   create: 200,
+  backups: 200,
+  window: 200,
   reseal: 403,
   leaks: 403,
 };
@@ -251,11 +262,14 @@ const STRANGER: Record<string, Cell> = {
   events: 404,
   logs: 404,
   ca: 404,
-  credentials: 403,
-  patch: 403,
-  deploy: 403,
-  delete: 403,
+  // what a caller may not read does not exist for them, whatever they ask of it
+  credentials: 404,
+  patch: 404,
+  deploy: 404,
+  delete: 404,
   create: 403,
+  backups: 404,
+  window: 404,
   reseal: 403,
   leaks: 403,
 };

@@ -23,6 +23,11 @@ import {
   RuntimeRegistration,
 } from '@dbaas/plugin-dbaas-node';
 import { createBackupStore, readBackupStoreConfig } from './backups/config';
+import { BackupDeps } from './backups/backupDeps';
+import { BackupRunner } from './backups/BackupRunner';
+import { LogShipper } from './backups/LogShipper';
+import { BackupService } from './service/BackupService';
+import { BackupRecords } from './store/BackupRecords';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
 import { OwnerCheck } from './service/access/OwnerCheck';
@@ -113,6 +118,23 @@ export const dbaasPlugin = createBackendPlugin({
           notifications: deps.notifications,
           signals: deps.signals,
         });
+        const replicaId = config.replicaId ?? replicaIdentity('.dbaas');
+        const backupRecords = new BackupRecords(knex);
+        const backupDeps: BackupDeps = {
+          store: backupStore,
+          records: backupRecords,
+          instances: store,
+          runtimes,
+          flavors: config.flavors,
+          secretBox,
+          logger,
+          replicaId,
+          leaseMs: config.leaseMs,
+        };
+        const shipper = new LogShipper(backupDeps);
+        const backupRunner = new BackupRunner(backupDeps, shipper);
+        // backups this replica was taking when it stopped did not finish
+        await backupRecords.failAbandoned(replicaId);
         const controller = new LifecycleController({
           store,
           runtimes,
@@ -120,10 +142,11 @@ export const dbaasPlugin = createBackendPlugin({
           secretBox,
           notifier,
           logger,
-          replicaId: config.replicaId ?? replicaIdentity('.dbaas'),
+          replicaId,
           leaseMs: config.leaseMs,
           stepTimeoutMs: config.stepTimeoutMs,
           certificates,
+          backups: { store: backupStore, records: backupRecords },
         });
 
         deps.permissionsRegistry.addResourceType({
@@ -162,11 +185,20 @@ export const dbaasPlugin = createBackendPlugin({
           notifier,
           settings,
           certificates,
+          backupRecords,
+        });
+        const gate = new InstanceGate(store, access);
+        const backups = new BackupService({
+          records: backupRecords,
+          runner: backupRunner,
+          store: backupStore,
+          gate,
+          runtimes,
         });
         const admin = new AdminService({
           store,
           secretBox,
-          gate: new InstanceGate(store, access),
+          gate,
           settings,
         });
         const idempotency = new IdempotencyStore(knex);
@@ -176,6 +208,7 @@ export const dbaasPlugin = createBackendPlugin({
             admin,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
+            backups,
             idempotency: { store: idempotency, logger },
           }),
         );
@@ -198,6 +231,16 @@ export const dbaasPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             await idempotency.prune();
+          },
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-ship-logs',
+          frequency: { seconds: 10 },
+          timeout: { minutes: 10 },
+          scope: 'global',
+          fn: async () => {
+            await backupRecords.failAbandoned();
+            await shipper.shipAll();
           },
         });
         await deps.scheduler.scheduleTask({

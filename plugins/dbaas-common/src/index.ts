@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './client/DbaasApi';
 export * from './client/DbaasClient';
 export * from './schemas/instance';
+export * from './schemas/backup';

@@ -45,6 +45,23 @@ export const dbaasInstanceCredentialsReadPermission = createPermission({
   resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
 });
 
+/** Taking and deleting an instance's backups; reading them needs only `dbaas.instance.read`. */
+export const dbaasInstanceBackupPermission = createPermission({
+  name: 'dbaas.instance.backup',
+  attributes: {},
+  resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
+});
+
+/**
+ * Restoring an instance's backups into a new database (checked on the source; the new one's
+ * owner is checked as for any create).
+ */
+export const dbaasInstanceRestorePermission = createPermission({
+  name: 'dbaas.instance.restore',
+  attributes: {},
+  resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
+});
+
 /** Operating the Manager itself: re-sealing secrets under a new key. */
 export const dbaasAdminPermission = createPermission({
   name: 'dbaas.admin',
@@ -58,5 +75,7 @@ export const dbaasPermissions = [
   dbaasInstanceUpdatePermission,
   dbaasInstanceDeletePermission,
   dbaasInstanceCredentialsReadPermission,
+  dbaasInstanceBackupPermission,
+  dbaasInstanceRestorePermission,
   dbaasAdminPermission,
 ];

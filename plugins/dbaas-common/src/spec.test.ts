@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import {
+  BACKUP_STATUSES,
+  BACKUP_TRIGGERS,
+  BackupStatus,
+  BackupTrigger,
   createInstanceRequestSchema,
   CreateInstanceRequest,
   DELETING_PHASES,
@@ -62,6 +66,14 @@ const agreements: Record<string, true> = {
   'FAULT_CODES lists FaultCode': true as Same<
     (typeof FAULT_CODES)[number],
     FaultCode
+  >,
+  'BACKUP_STATUSES lists BackupStatus': true as Same<
+    (typeof BACKUP_STATUSES)[number],
+    BackupStatus
+  >,
+  'BACKUP_TRIGGERS lists BackupTrigger': true as Same<
+    (typeof BACKUP_TRIGGERS)[number],
+    BackupTrigger
   >,
   'EVENT_TYPES lists InstanceEventType': true as Same<
     (typeof EVENT_TYPES)[number],

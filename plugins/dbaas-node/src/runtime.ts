@@ -148,6 +148,17 @@ export interface EngineBackups {
   /** The finished log files waiting in the host's spool, oldest first. */
   archivedWal(host: HostRef, spec: EngineSpec): Promise<ArchivedWalFile[]>;
   /**
+   * Finishes the log file the server is writing, when anything was written to it since the
+   * last one, so that it can be shipped (the Manager calls it every 30 s, and after a backup):
+   * this bounds how much a lost host takes with it. Engines that do it themselves (PostgreSQL's
+   * `archive_timeout`) may leave it out.
+   */
+  closeLog?(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ): Promise<void>;
+  /**
    * Fills a new host (provisioned, never deployed) from a base backup and the log after it,
    * recovers to `targetTime` (else to the end of the log), and leaves the server running with
    * `secrets.adminPassword`. Then `deploy` with the source's database and user names brings the
@@ -178,12 +189,19 @@ export interface BaseBackupResult {
   startedAt: Date;
   /** The earliest moment this backup can be restored to. */
   stoppedAt: Date;
+  /**
+   * The backup restores on its own, without log files (MariaDB's carries its redo log);
+   * otherwise a restore needs the log from `startWalFile` to `stopWalFile`.
+   */
+  selfContained?: boolean;
 }
 
 /** A finished log file (or timeline history) archived by the server, waiting to be shipped. */
 export interface ArchivedWalFile {
   name: string;
   size: number;
+  /** When the server finished the file: the log covers time up to it. */
+  archivedAt?: Date;
   open(): Promise<Readable>;
   /** Deletes it from the spool, once it is safely stored. */
   remove(): Promise<void>;
@@ -200,6 +218,12 @@ export interface RestoreRequest {
   targetTime?: Date;
   /** The backup's `stoppedAt`, so a target before it is refused at once. */
   backupStoppedAt?: Date;
+  /**
+   * Where the log in `walDir` ends, as the Manager recorded it: a target after the log's
+   * last commit but not after this restores to the end of the log (nothing was committed in
+   * between); a later one is refused.
+   */
+  logEndsAt?: Date;
 }
 
 export interface RestoreResult {
@@ -233,7 +257,7 @@ export class RecoveryWindowFault extends RuntimeFault {
     const from = earliest?.toISOString() ?? 'the end of the base backup';
     const to = latest?.toISOString() ?? 'the end of the archived log';
     super(
-      'ENGINE_START_FAILED',
+      'RESTORE_OUTSIDE_WINDOW',
       `${targetTime.toISOString()} is outside the restorable window ${from} .. ${to}`,
     );
     this.name = 'RecoveryWindowFault';

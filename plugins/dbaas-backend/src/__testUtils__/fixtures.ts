@@ -51,6 +51,8 @@ export function newInstance(
     }),
     deadlineAt: null,
     holdAtHost: false,
+    restoreFrom: null,
+    databaseName: null,
     ...overrides,
   };
 }

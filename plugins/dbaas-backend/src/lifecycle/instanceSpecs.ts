@@ -23,7 +23,7 @@ export function engineSpec(
   instance: StoredInstance,
   flavor: Flavor,
 ): EngineSpec {
-  const database = databaseName(instance.name);
+  const database = instance.databaseName ?? databaseName(instance.name);
   return {
     instanceId: instance.id,
     flavor,

@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Flavor, Phase } from '@dbaas/plugin-dbaas-common';
 import {
+  BackupStore,
   EngineSecrets,
   EngineSpec,
   Runtime,
@@ -10,6 +11,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
+import { BackupRecords } from '../store/BackupRecords';
 import {
   InstancePatch,
   InstanceStore,
@@ -37,6 +39,8 @@ export interface LifecycleOptions {
   stepTimeoutMs?: number;
   /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
   certificates?: InstanceCertificates;
+  /** Where restores read backups from; none: instances cannot be restored. */
+  backups?: { store: BackupStore; records: BackupRecords };
 }
 
 /** The name the Manager's own events are recorded under. */

@@ -1,4 +1,10 @@
-import { RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
+import {
+  EngineSecrets,
+  Runtime,
+  RuntimeFault,
+  sleep,
+} from '@dbaas/plugin-dbaas-node';
+import { restoreInstance } from '../backups/restoreInstance';
 import { StoredInstance } from '../store/InstanceStore';
 import { hostSpec } from './instanceSpecs';
 import { secretsWithTls } from './instanceTls';
@@ -104,6 +110,9 @@ async function deployServer(
     );
   }
   const secrets = await secretsWithTls(lc, instance, runtime, flavor);
+  if (instance.restoreFrom && !instance.restoreFrom.restoredAt) {
+    await restoreData(lc, instance, work, runtime, secrets);
+  }
   const endpoint = await lc.call(instance, work, 'deploying the server', ctx =>
     runtime.engine.deploy(
       instance.hostRef!,
@@ -122,6 +131,61 @@ async function deployServer(
     ),
   );
   return true;
+}
+
+/** A restore fills the new host from the source's backup before the server is deployed. */
+async function restoreData(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+  runtime: Runtime,
+  secrets: EngineSecrets,
+) {
+  const source = instance.restoreFrom!;
+  const backups = lc.options.backups;
+  if (!backups || !runtime.engine.backups) {
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      `the ${instance.runtime} runtime cannot restore backups`,
+    );
+  }
+  const as = source.targetTime ? ` as of ${source.targetTime}` : '';
+  await lc.options.store.appendEvent(instance.id, {
+    type: 'operation',
+    message: `restoring from backup ${source.backupId}${as}`,
+    actor: ACTOR,
+    data: { ...source },
+  });
+  const { flavor } = lc.resolve(instance);
+  const result = await lc.call(instance, work, 'restoring the backup', ctx =>
+    restoreInstance(
+      backups,
+      source,
+      {
+        backups: runtime.engine.backups!,
+        host: instance.hostRef!,
+        spec: lc.engineSpec(instance, flavor),
+        secrets,
+      },
+      ctx,
+    ),
+  );
+  const last = result.lastTransactionAt?.toISOString();
+  await lc.update(
+    instance,
+    work,
+    {
+      restoreFrom: { ...source, restoredAt: new Date().toISOString() },
+    },
+    {
+      type: 'operation',
+      message: `restored from backup ${source.backupId}${
+        last ? `; the last transaction replayed committed at ${last}` : ''
+      }`,
+      actor: ACTOR,
+      data: { ...source, lastTransactionAt: last ?? null },
+    },
+  );
 }
 
 async function awaitHealthy(

@@ -1,11 +1,12 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   CreateInstanceRequest,
   dbaasInstanceCreatePermission,
   dbaasInstanceUpdatePermission,
   Flavor,
   Instance,
+  RestoreFrom,
 } from '@dbaas/plugin-dbaas-common';
 import { EngineSecrets } from '@dbaas/plugin-dbaas-node';
 import crypto from 'crypto';
@@ -28,6 +29,8 @@ import {
 } from './admission';
 import { TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
+import { resolveRestoreSource } from './restoreSource';
+import { BackupRecords } from '../store/BackupRecords';
 
 /** Creating an instance: admission, the record, and the go-ahead for an instance held at its host. */
 export class InstanceCreation {
@@ -44,6 +47,8 @@ export class InstanceCreation {
       gate: InstanceGate;
       ownerCheck: OwnerCheck;
       notifier: InstanceNotifier;
+      /** Backup records, for creates that restore one; none: restores are refused. */
+      backupRecords?: BackupRecords;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
@@ -74,6 +79,12 @@ export class InstanceCreation {
       normalizeRef(request.owner, 'group', 'owner'),
       credentials,
     );
+    const restore = request.restoreFrom
+      ? await this.restoreSource(request.restoreFrom, credentials, {
+          flavor,
+          runtimeName,
+        })
+      : undefined;
     const user = actorOf(credentials);
     if (options.dryRun) {
       return this.dryRun({
@@ -114,11 +125,22 @@ export class InstanceCreation {
           Date.now() + config.provisioningTimeoutMs,
         ).toISOString(),
         holdAtHost: request.holdAtHost ?? false,
+        restoreFrom: restore?.source ?? null,
+        databaseName: restore?.databaseName ?? null,
       },
       {
         type: 'created',
-        message: `requested by ${user}: ${flavor.id}, ${storageGiB} GiB on ${runtimeName}`,
+        message: `requested by ${user}: ${
+          flavor.id
+        }, ${storageGiB} GiB on ${runtimeName}${
+          restore ? `, restored from backup ${restore.source.backupId}` : ''
+        }${
+          restore?.source.targetTime
+            ? ` as of ${restore.source.targetTime}`
+            : ''
+        }`,
         actor: user,
+        data: restore ? { restoreFrom: restore.source } : undefined,
       },
       usage => this.admit(owner, storageGiB, usage),
     );
@@ -182,6 +204,23 @@ export class InstanceCreation {
       );
     }
     return dryRunInstance(p);
+  }
+
+  private restoreSource(
+    restoreFrom: RestoreFrom,
+    credentials: BackstageCredentials,
+    target: { flavor: Flavor; runtimeName: string },
+  ) {
+    const records = this.deps.backupRecords;
+    if (!records) {
+      throw new InputError('restoreFrom: this Manager keeps no backups');
+    }
+    return resolveRestoreSource(
+      { records, gate: this.deps.gate, runtimes: this.deps.runtimes },
+      restoreFrom,
+      credentials,
+      target,
+    );
   }
 
   private takeRate(user: string) {

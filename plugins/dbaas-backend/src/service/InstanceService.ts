@@ -20,6 +20,7 @@ import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
 import { InstanceStore, toPublicInstance } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
+import { BackupRecords } from '../store/BackupRecords';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { AccessControl } from './access/AccessControl';
 import { InstanceGate } from './access/instanceGate';
@@ -61,6 +62,7 @@ export class InstanceService {
       notifier: InstanceNotifier;
       settings?: SettingsStore;
       certificates?: InstanceCertificates;
+      backupRecords?: BackupRecords;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));

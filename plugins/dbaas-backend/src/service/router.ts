@@ -15,12 +15,15 @@ import { BODY_LIMIT, bodyParserErrors, specErrors } from './requestChecks';
 import { adminRoutes } from './routes/adminRoutes';
 import { anyPrincipal } from './routes/audited';
 import { instanceRoutes } from './routes/instanceRoutes';
+import { backupRoutes } from './routes/backupRoutes';
+import { BackupService } from './BackupService';
 
 export interface RouterOptions {
   service: InstanceService;
   admin: AdminService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
+  backups?: BackupService;
   /** Keeps the first answers to Idempotency-Keys; none: the header is ignored. */
   idempotency?: { store: IdempotencyStore; logger: LoggerService };
 }
@@ -77,6 +80,7 @@ export async function createRouter(
 
   instanceRoutes(api, options);
   adminRoutes(api, options);
+  backupRoutes(api, options);
 
   return router;
 }

@@ -34,6 +34,19 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   /** Failed attempts at the current deletion or clean-up, and the last error. */
   retryAttempts: number;
   lastError: string | null;
+  /** What a restore makes the instance from; null for a new, empty database. */
+  restoreFrom: RestoreSource | null;
+  /** The database (and `<name>_app` user) a restored instance keeps from its source. */
+  databaseName: string | null;
+}
+
+/** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
+export interface RestoreSource {
+  backupId: string;
+  sourceInstanceId: string;
+  targetTime?: string;
+  /** Set once the data is in place: a repeated step only deploys. */
+  restoredAt?: string;
 }
 
 export type NewInstance = Omit<
@@ -65,6 +78,7 @@ export type InstancePatch = Partial<
     | 'cleanupPending'
     | 'retryAttempts'
     | 'lastError'
+    | 'restoreFrom'
   >
 >;
 

@@ -9,7 +9,12 @@ import {
   RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
-import type { InstancePatch, NewEvent, StoredInstance } from './InstanceStore';
+import type {
+  InstancePatch,
+  NewEvent,
+  RestoreSource,
+  StoredInstance,
+} from './InstanceStore';
 
 /** How instances and events map to table rows (snake_case columns, JSON in text columns). */
 
@@ -29,6 +34,7 @@ export function toRow(
     created_by: i.createdBy,
     created_at: i.createdAt,
     secrets: i.sealedSecrets,
+    database_name: i.databaseName,
     ...patchRow(i),
     updated_at: i.updatedAt,
   };
@@ -56,6 +62,7 @@ export function patchRow(p: InstancePatch) {
     if (p.retryAttempts === 0) row.retry_at_ms = null;
   }
   if (p.lastError !== undefined) row.last_error = p.lastError;
+  if (p.restoreFrom !== undefined) row.restore_from = json(p.restoreFrom);
   return row;
 }
 
@@ -89,6 +96,8 @@ export function fromRow(r: any): StoredInstance {
     cleanupPending: Boolean(r.cleanup_pending),
     retryAttempts: Number(r.retry_attempts ?? 0),
     lastError: r.last_error ?? null,
+    restoreFrom: json<RestoreSource>(r.restore_from),
+    databaseName: r.database_name ?? null,
   };
 }
 
@@ -113,6 +122,8 @@ export function toPublicInstance(i: StoredInstance): Instance {
     cleanupPending: _c,
     retryAttempts: _a,
     lastError: _e,
+    restoreFrom: _r,
+    databaseName: _n,
     ...instance
   } = i;
   return { ...instance, host: hostRef?.address ?? null };

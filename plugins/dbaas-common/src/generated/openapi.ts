@@ -216,6 +216,68 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/backups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The instance's backups, newest first (also of a deleted instance, while they are kept) */
+    get: operations['listBackups'];
+    put?: never;
+    /**
+     * Take a full backup of a running instance now
+     * @description Needs dbaas.instance.backup. The backup streams into the backup store in the background: poll `GET /backups/{id}` until `completed` (or `failed`, with a fault).
+     */
+    post: operations['createBackup'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/recovery-window': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The moments the instance can be restored to
+     * @description From the end of the oldest completed backup to the last log file shipped to the backup store; `restoreFrom: { instanceId, pointInTime }` takes any second inside it. Both null while no backup has completed.
+     */
+    get: operations['getRecoveryWindow'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/backups/{backupId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One backup */
+    get: operations['getBackup'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a backup and its object in the backup store
+     * @description Needs dbaas.instance.backup. A running backup cannot be deleted (409); nor the only completed backup a live instance's recovery window starts from.
+     */
+    delete: operations['deleteBackup'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/reseal': {
     parameters: {
       query?: never;
@@ -319,6 +381,9 @@ export interface components {
       | 'PROVISION_TIMEOUT'
       | 'TIMEOUT'
       | 'SECRET_UNREADABLE'
+      | 'RESTORE_OUTSIDE_WINDOW'
+      | 'BACKUP_STORE_UNAVAILABLE'
+      | 'BACKUP_INTERRUPTED'
       | 'INTERNAL';
     StorageBounds: {
       min: number;
@@ -376,7 +441,18 @@ export interface components {
        * @default false
        */
       holdAtHost?: boolean;
+      restoreFrom?: components['schemas']['RestoreFrom'];
     };
+    /** @description Make the new database from a backup (the data as that backup ended), or from an instance's backups and log as of a moment inside its recovery window. The flavor must have the source's engine and version; the new database keeps the source's database and user names, with new passwords. Needs dbaas.instance.restore on the source. */
+    RestoreFrom:
+      | {
+          backupId: string;
+        }
+      | {
+          instanceId: string;
+          /** Format: date-time */
+          pointInTime: string;
+        };
     UpdateInstanceRequest: {
       deletionProtection: boolean;
     };
@@ -473,6 +549,49 @@ export interface components {
       attempts: number;
       lastError: string | null;
     };
+    BackupFault: {
+      code: components['schemas']['FaultCode'];
+      message: string;
+    };
+    Backup: {
+      id: string;
+      /** @description Kept after the instance is deleted */
+      instanceId: string;
+      /**
+       * @description A full physical backup; point-in-time coverage comes from the shipped log
+       * @enum {string}
+       */
+      kind: 'full';
+      /** @enum {string} */
+      trigger: 'manual' | 'scheduled' | 'final';
+      /** @enum {string} */
+      status: 'running' | 'completed' | 'failed';
+      /** @description Bytes in the backup store */
+      size: number | null;
+      /** @description Of the stored object; every restore verifies it */
+      sha256: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      completedAt: string | null;
+      /**
+       * Format: date-time
+       * @description The earliest moment this backup restores to (when it ended): the start of the window it opens
+       */
+      restorableFrom: string | null;
+      /** @description A user entity ref, or `dbaas` for scheduled and final backups */
+      requestedBy: string;
+      fault: components['schemas']['BackupFault'] | null;
+    };
+    ListBackupsResponse: {
+      items: components['schemas']['Backup'][];
+    };
+    RecoveryWindow: {
+      /** Format: date-time */
+      earliest: string | null;
+      /** Format: date-time */
+      latest: string | null;
+    };
     /** @description What `POST /admin/reseal` did */
     ResealReport: {
       keyId: string;
@@ -504,6 +623,7 @@ export interface components {
   };
   parameters: {
     InstanceId: string;
+    BackupId: string;
     /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
     IdempotencyKey: string;
   };
@@ -918,6 +1038,127 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+    };
+  };
+  listBackups: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Backups */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListBackupsResponse'];
+        };
+      };
+      404: components['responses']['Error'];
+    };
+  };
+  createBackup: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted; the backup is `running` */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Backup'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  getRecoveryWindow: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The window */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryWindow'];
+        };
+      };
+      404: components['responses']['Error'];
+    };
+  };
+  getBackup: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        backupId: components['parameters']['BackupId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The backup */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Backup'];
+        };
+      };
+      404: components['responses']['Error'];
+    };
+  };
+  deleteBackup: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        backupId: components['parameters']['BackupId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
     };
   };
   resealSecrets: {

@@ -73,6 +73,12 @@ export const FAULT_CODES = [
   'TIMEOUT',
   /** A stored secret cannot be opened with any configured key: nothing is destroyed. */
   'SECRET_UNREADABLE',
+  /** A restore's point in time lies outside the source's recovery window (the message names it). */
+  'RESTORE_OUTSIDE_WINDOW',
+  /** The backup store could not be reached or refused the Manager; tried again later. */
+  'BACKUP_STORE_UNAVAILABLE',
+  /** The replica taking a backup stopped before it finished: nothing partial was kept. */
+  'BACKUP_INTERRUPTED',
   'INTERNAL',
 ] as const satisfies readonly FaultCode[];
 
@@ -118,6 +124,30 @@ export const instanceNameSchema = z
     'must be a DNS label of 3 to 40 characters: lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
   );
 
+/** What a create restores the new database from: a backup, or an instance as of a moment. */
+export type RestoreFrom = DbaasApiSchemas['RestoreFrom'];
+
+const restoreFromSchema = z.union(
+  [
+    z.object({ backupId: z.string().min(1, 'must name a backup') }).strict(),
+    z
+      .object({
+        instanceId: z.string().min(1, 'must name an instance'),
+        pointInTime: z.string().datetime({
+          offset: true,
+          message: 'must be an ISO 8601 date-time, e.g. 2026-11-29T10:15:00Z',
+        }),
+      })
+      .strict(),
+  ],
+  {
+    errorMap: () => ({
+      message:
+        'must be { backupId } or { instanceId, pointInTime } (an ISO 8601 date-time)',
+    }),
+  },
+) satisfies z.ZodType<RestoreFrom, z.ZodTypeDef, unknown>;
+
 /** The body of `POST /instances`. */
 export type CreateInstanceRequest = DbaasApiSchemas['CreateInstanceRequest'];
 
@@ -137,6 +167,7 @@ export const createInstanceRequestSchema = z
     component: entityRefSchema.optional(),
     /** Stop at host_ready until `POST /instances/{id}/deploy` (two-step templates). */
     holdAtHost: z.boolean().optional(),
+    restoreFrom: restoreFromSchema.optional(),
   })
   .strict() satisfies z.ZodType<CreateInstanceRequest, z.ZodTypeDef, unknown>;
 

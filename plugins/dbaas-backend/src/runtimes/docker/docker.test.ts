@@ -1,10 +1,8 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import Docker from 'dockerode';
 import fs from 'fs';
-import mysql from 'mysql2/promise';
 import os from 'os';
 import path from 'path';
-import { Client } from 'pg';
 import request from 'supertest';
 import {
   dockerFlavor,
@@ -18,6 +16,8 @@ import {
   waitForInstance,
 } from '../../__testUtils__/managerApi';
 import { clientQuery } from '../../__testUtils__/tlsClients';
+import { appSql } from '../../__testUtils__/appSql';
+import { Engine } from '@dbaas/plugin-dbaas-common';
 import { createDockerRuntime } from '.';
 import {
   LABEL_INSTANCE,
@@ -114,40 +114,12 @@ async function execIn(id: string, command: string[]) {
   return Buffer.concat(parts).toString('utf8');
 }
 
-async function keepRow(engine: string, c: any, create: boolean, ca: string) {
-  if (engine === 'postgresql') {
-    const client = new Client({
-      host: c.host,
-      port: c.port,
-      database: c.database,
-      user: c.username,
-      password: c.password,
-      ssl: { ca, rejectUnauthorized: true },
-    });
-    await client.connect();
-    if (create) {
-      await client.query('CREATE TABLE kept (v TEXT)');
-      await client.query("INSERT INTO kept VALUES ('across restarts')");
-    }
-    const { rows } = await client.query('SELECT v FROM kept');
-    await client.end();
-    return rows;
-  }
-  const conn = await mysql.createConnection({
-    host: c.host,
-    port: c.port,
-    database: c.database,
-    user: c.username,
-    password: c.password,
-    ssl: { ca, rejectUnauthorized: true, verifyIdentity: true },
-  });
+async function keepRow(engine: Engine, c: any, create: boolean, ca: string) {
   if (create) {
-    await conn.query('CREATE TABLE kept (v TEXT)');
-    await conn.query("INSERT INTO kept VALUES ('across restarts')");
+    await appSql(engine, c, 'CREATE TABLE kept (v TEXT)', ca);
+    await appSql(engine, c, "INSERT INTO kept VALUES ('across restarts')", ca);
   }
-  const [rows] = await conn.query('SELECT v FROM kept');
-  await conn.end();
-  return rows;
+  return appSql(engine, c, 'SELECT v FROM kept', ca);
 }
 
 describe('Docker runtime', () => {

@@ -43,6 +43,8 @@ export class LocalEngineRuntime implements EngineRuntime {
       this.backupsOf(spec).baseBackup(localHost(host), secrets, ctx.signal),
     archivedWal: (host, spec) =>
       this.backupsOf(spec).archivedWal(localHost(host)),
+    closeLog: (host, spec, secrets) =>
+      this.backupsOf(spec).closeLog(localHost(host), secrets),
     restore: (host, spec, secrets, request, ctx) =>
       this.backupsOf(spec).restore(
         localHost(host),

@@ -58,6 +58,7 @@ export interface LocalBackups {
     signal: AbortSignal,
   ): Promise<BaseBackup>;
   archivedWal(host: LocalHost): Promise<ArchivedWalFile[]>;
+  closeLog(host: LocalHost, secrets: EngineSecrets): Promise<void>;
   restore(
     host: LocalHost,
     spec: EngineSpec,

@@ -6,8 +6,8 @@ export interface LocalRuntimeConfig {
   host: string;
   /**
    * PostgreSQL servers archive their WAL into each instance's spool, MariaDB servers keep a
-   * binary log whose finished files are spooled (for point-in-time recovery). Off until the
-   * Manager ships the spool to the backup store: nothing else empties it.
+   * binary log whose finished files are spooled (for point-in-time recovery); the Manager
+   * ships the spool to the backup store. Default: on.
    */
   walArchiving: boolean;
 }
@@ -20,6 +20,6 @@ export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
   return {
     dataDir: path.resolve(dataDir),
     host: config?.getOptionalString('host') ?? '127.0.0.1',
-    walArchiving: config?.getOptionalBoolean('walArchiving') ?? false,
+    walArchiving: config?.getOptionalBoolean('walArchiving') ?? true,
   };
 }

@@ -89,6 +89,7 @@ export async function archivedBinlogs(
     files.push({
       name,
       size: stat.size,
+      archivedAt: stat.mtime,
       open: async () => createReadStream(file),
       remove: async () => {
         await markShipped(spool, name);

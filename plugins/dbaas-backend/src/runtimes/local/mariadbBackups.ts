@@ -97,6 +97,24 @@ export class MariadbBackups implements LocalBackups {
     return archivedBinlogs(host.dir);
   }
 
+  /** Rotates the binary log when anything was written since the last rotation. */
+  async closeLog(host: LocalHost, secrets: EngineSecrets) {
+    if (!this.server.binlog || !(await this.server.runningPid(host))) return;
+    await this.server.asRoot(host, secrets, async conn => {
+      const position = async () => {
+        const [rows] = await conn.query('SHOW MASTER STATUS');
+        const row = (rows as Array<{ File: string; Position: number }>)[0];
+        return row ? `${row.File}:${row.Position}` : undefined;
+      };
+      const marker = path.join(host.dir, 'binlog-closed-at');
+      const before = await position();
+      const closed = await fs.readFile(marker, 'utf8').catch(() => undefined);
+      if (!before || before === closed) return;
+      await conn.query('FLUSH BINARY LOGS');
+      await fs.writeFile(marker, (await position()) ?? '');
+    });
+  }
+
   /**
    * Into a new host: extract, `--prepare`, `--move-back`, start privately (socket only, root's
    * new password from an init file), replay the shipped binary log up to the target, restart.
@@ -144,7 +162,10 @@ export class MariadbBackups implements LocalBackups {
       const scan = files.length
         ? await scanBinlog(tools.binlog, files, position!.position)
         : { lastEvent: undefined, transactions: [] as Date[] };
-      const latest = scan.lastEvent ?? earliest;
+      // the log may reach further than its last event says: to where the Manager saw it end
+      const latest = [scan.lastEvent ?? earliest, request.logEndsAt]
+        .filter((t): t is Date => t !== undefined)
+        .reduce<Date | undefined>((a, b) => (a && a > b ? a : b), undefined);
       if (targetTime && (!latest || second(targetTime) > second(latest))) {
         throw new RecoveryWindowFault(targetTime, earliest, latest);
       }

@@ -96,6 +96,7 @@ export async function startMariadbBackup(options: {
         stopWalFile: binlog?.[1] ?? '',
         startedAt,
         stoppedAt,
+        selfContained: true,
       });
     });
   });

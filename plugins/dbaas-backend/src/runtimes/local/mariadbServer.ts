@@ -149,6 +149,25 @@ export class MariadbServer implements LocalServer {
     throw new Error('root access denied with the stored admin password');
   }
 
+  /** Runs `fn` on a connection as root over the socket. */
+  async asRoot<T>(
+    host: LocalHost,
+    secrets: EngineSecrets,
+    fn: (conn: mysql.Connection) => Promise<T>,
+  ): Promise<T> {
+    const conn = await mysql.createConnection({
+      socketPath: mariadbPaths(host).socket,
+      user: 'root',
+      password: secrets.adminPassword,
+      connectTimeout: 5000,
+    });
+    try {
+      return await fn(conn);
+    } finally {
+      await conn.end().catch(() => {});
+    }
+  }
+
   async ensureApplicationDatabase(
     host: LocalHost,
     spec: EngineSpec,

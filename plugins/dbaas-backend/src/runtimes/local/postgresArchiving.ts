@@ -59,7 +59,7 @@ export async function configureArchiving(
     [
       '# Written by the DBaaS local runtime before each start',
       'archive_mode = on',
-      'archive_timeout = 60s',
+      'archive_timeout = 30s',
       `archive_command = ${confString(archiveCommand(spool))}`,
     ],
     runAs,
@@ -86,6 +86,7 @@ export async function archivedWal(
     files.push({
       name,
       size: stat.size,
+      archivedAt: stat.mtime,
       open: async () => createReadStream(file),
       remove: () => fs.rm(file, { force: true }),
     });

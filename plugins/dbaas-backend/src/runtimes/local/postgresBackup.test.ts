@@ -209,7 +209,7 @@ describe('PostgreSQL backups and point-in-time recovery on the local runtime', (
       'admin',
     );
     expect(settings.mode).toBe('on');
-    expect(settings.timeout).toBe('1min');
+    expect(settings.timeout).toBe('30s');
     expect(settings.command).toContain(
       path.join(String(instance.host.data.dir), 'wal-spool'),
     );

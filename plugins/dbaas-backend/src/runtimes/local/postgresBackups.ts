@@ -55,6 +55,18 @@ export class PostgresBackups implements LocalBackups {
     return archivedWal(host.dir);
   }
 
+  /** Switches to a new WAL segment; the server does nothing when the current one is empty. */
+  async closeLog(host: LocalHost, secrets: EngineSecrets) {
+    if (!(await this.server.runningPid(host))) return;
+    const client = this.server.adminClient(host, secrets, 'template1');
+    await client.connect();
+    try {
+      await client.query('SELECT pg_switch_wal()');
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   /** Into a new host: extract, recover until promoted, set the new admin password, restart. */
   async restore(
     host: LocalHost,
@@ -126,10 +138,21 @@ export class PostgresBackups implements LocalBackups {
     let done = false;
     try {
       try {
-        await this.server.start(host, spec, secrets);
-        await this.untilPromoted(host, socketDir, signal);
+        await this.recover(host, spec, secrets, socketDir, signal);
       } catch (error) {
-        throw await failure(error);
+        const cause = await failure(error);
+        if (!pastLastCommit(cause, request)) throw cause;
+        // nothing was committed between the log's last commit and the target: recover to the end
+        await configureRecovery(
+          data,
+          { walDir, socketDir },
+          await this.server.user(),
+        );
+        await this.recover(host, spec, secrets, socketDir, signal).catch(
+          async e => {
+            throw await failure(e);
+          },
+        );
       }
       await this.superuser(host, socketDir, async client => {
         await client.query(
@@ -148,6 +171,18 @@ export class PostgresBackups implements LocalBackups {
     }
     await this.server.start(host, spec, secrets);
     return { lastTransactionAt: lastTransaction(await newLog()) };
+  }
+
+  private async recover(
+    host: LocalHost,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    socketDir: string,
+    signal: AbortSignal,
+  ) {
+    await this.server.stop(host);
+    await this.server.start(host, spec, secrets);
+    await this.untilPromoted(host, socketDir, signal);
   }
 
   private async untilPromoted(
@@ -196,6 +231,18 @@ export class PostgresBackups implements LocalBackups {
       await client.end().catch(() => {});
     }
   }
+}
+
+/** A target the log's commits end before, though the log itself reaches it. */
+function pastLastCommit(error: unknown, request: RestoreRequest) {
+  return (
+    error instanceof RecoveryWindowFault &&
+    request.targetTime !== undefined &&
+    request.logEndsAt !== undefined &&
+    error.latest !== undefined &&
+    request.targetTime > error.latest &&
+    request.targetTime <= request.logEndsAt
+  );
 }
 
 /** The WAL files into the instance's folder, where the server's user can read them. */

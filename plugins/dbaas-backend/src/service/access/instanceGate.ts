@@ -26,19 +26,26 @@ export class InstanceGate {
     id: string,
     credentials: BackstageCredentials,
     permission: ResourcePermission,
+    /** A deleted instance too: its backups outlive it. */
+    options: { includeDeleted?: boolean } = {},
   ): Promise<StoredInstance> {
     const instance = await this.store.getInstance(id);
-    if (!instance || instance.status === 'deleted') {
+    if (
+      !instance ||
+      (instance.status === 'deleted' && !options.includeDeleted)
+    ) {
       throw new NotFoundError(`No database instance with id ${id}`);
     }
-    if (
-      !(await this.access.allowsOn(
-        credentials,
-        permission,
-        toPublicInstance(instance),
-      ))
-    ) {
-      if (permission === dbaasInstanceReadPermission) {
+    const resource = toPublicInstance(instance);
+    if (!(await this.access.allowsOn(credentials, permission, resource))) {
+      if (
+        permission === dbaasInstanceReadPermission ||
+        !(await this.access.allowsOn(
+          credentials,
+          dbaasInstanceReadPermission,
+          resource,
+        ))
+      ) {
         throw new NotFoundError(`No database instance with id ${id}`);
       }
       throw new NotAllowedError(

@@ -3,6 +3,7 @@ import { ApiRouter as SpecRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../../schema/openapi/generated/router';
 import { AdminService } from '../admin/AdminService';
 import { InstanceService } from '../InstanceService';
+import { BackupService } from '../BackupService';
 
 /** The router generated from the spec: its routes are typed by it. */
 export type ApiRouter = SpecRouter<typeof spec>;
@@ -12,4 +13,6 @@ export interface RouteDeps {
   admin: AdminService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
+  /** None: the backup routes answer 404 (a Manager without a backup store, in tests). */
+  backups?: BackupService;
 }

@@ -595,6 +595,150 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/backups': {
+      post: {
+        operationId: 'createBackup',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary: 'Take a full backup of a running instance now',
+        description:
+          'Needs dbaas.instance.backup. The backup streams into the backup store in the background: poll `GET /backups/{id}` until `completed` (or `failed`, with a fault).',
+        responses: {
+          '202': {
+            description: 'Accepted; the backup is `running`',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Backup',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+      get: {
+        operationId: 'listBackups',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+        ],
+        summary:
+          "The instance's backups, newest first (also of a deleted instance, while they are kept)",
+        responses: {
+          '200': {
+            description: 'Backups',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ListBackupsResponse',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/instances/{id}/recovery-window': {
+      get: {
+        operationId: 'getRecoveryWindow',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+        ],
+        summary: 'The moments the instance can be restored to',
+        description:
+          'From the end of the oldest completed backup to the last log file shipped to the backup store; `restoreFrom: { instanceId, pointInTime }` takes any second inside it. Both null while no backup has completed.',
+        responses: {
+          '200': {
+            description: 'The window',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RecoveryWindow',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/backups/{backupId}': {
+      get: {
+        operationId: 'getBackup',
+        parameters: [
+          {
+            $ref: '#/components/parameters/BackupId',
+          },
+        ],
+        summary: 'One backup',
+        responses: {
+          '200': {
+            description: 'The backup',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Backup',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      delete: {
+        operationId: 'deleteBackup',
+        parameters: [
+          {
+            $ref: '#/components/parameters/BackupId',
+          },
+        ],
+        summary: 'Delete a backup and its object in the backup store',
+        description:
+          "Needs dbaas.instance.backup. A running backup cannot be deleted (409); nor the only completed backup a live instance's recovery window starts from.",
+        responses: {
+          '204': {
+            description: 'Deleted',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/admin/reseal': {
       post: {
         operationId: 'resealSecrets',
@@ -670,6 +814,14 @@ export const spec = {
     parameters: {
       InstanceId: {
         name: 'id',
+        in: 'path',
+        required: true,
+        schema: {
+          type: 'string',
+        },
+      },
+      BackupId: {
+        name: 'backupId',
         in: 'path',
         required: true,
         schema: {
@@ -813,6 +965,9 @@ export const spec = {
           'PROVISION_TIMEOUT',
           'TIMEOUT',
           'SECRET_UNREADABLE',
+          'RESTORE_OUTSIDE_WINDOW',
+          'BACKUP_STORE_UNAVAILABLE',
+          'BACKUP_INTERRUPTED',
           'INTERNAL',
         ],
       },
@@ -980,7 +1135,42 @@ export const spec = {
             default: false,
             description: 'Stop at host_ready until POST /instances/{id}/deploy',
           },
+          restoreFrom: {
+            $ref: '#/components/schemas/RestoreFrom',
+          },
         },
+      },
+      RestoreFrom: {
+        description:
+          "Make the new database from a backup (the data as that backup ended), or from an instance's backups and log as of a moment inside its recovery window. The flavor must have the source's engine and version; the new database keeps the source's database and user names, with new passwords. Needs dbaas.instance.restore on the source.",
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['backupId'],
+            properties: {
+              backupId: {
+                type: 'string',
+                minLength: 1,
+              },
+            },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['instanceId', 'pointInTime'],
+            properties: {
+              instanceId: {
+                type: 'string',
+                minLength: 1,
+              },
+              pointInTime: {
+                type: 'string',
+                format: 'date-time',
+              },
+            },
+          },
+        ],
       },
       UpdateInstanceRequest: {
         type: 'object',
@@ -1321,6 +1511,121 @@ export const spec = {
           },
           lastError: {
             type: ['string', 'null'],
+          },
+        },
+      },
+      BackupFault: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: {
+            $ref: '#/components/schemas/FaultCode',
+          },
+          message: {
+            type: 'string',
+          },
+        },
+      },
+      Backup: {
+        type: 'object',
+        required: [
+          'id',
+          'instanceId',
+          'kind',
+          'trigger',
+          'status',
+          'size',
+          'sha256',
+          'startedAt',
+          'completedAt',
+          'restorableFrom',
+          'requestedBy',
+          'fault',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          instanceId: {
+            type: 'string',
+            description: 'Kept after the instance is deleted',
+          },
+          kind: {
+            type: 'string',
+            enum: ['full'],
+            description:
+              'A full physical backup; point-in-time coverage comes from the shipped log',
+          },
+          trigger: {
+            type: 'string',
+            enum: ['manual', 'scheduled', 'final'],
+          },
+          status: {
+            type: 'string',
+            enum: ['running', 'completed', 'failed'],
+          },
+          size: {
+            type: ['integer', 'null'],
+            description: 'Bytes in the backup store',
+          },
+          sha256: {
+            type: ['string', 'null'],
+            description: 'Of the stored object; every restore verifies it',
+          },
+          startedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          completedAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+          },
+          restorableFrom: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description:
+              'The earliest moment this backup restores to (when it ended): the start of the window it opens',
+          },
+          requestedBy: {
+            type: 'string',
+            description:
+              'A user entity ref, or `dbaas` for scheduled and final backups',
+          },
+          fault: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/BackupFault',
+              },
+              {
+                type: 'null',
+              },
+            ],
+          },
+        },
+      },
+      ListBackupsResponse: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Backup',
+            },
+          },
+        },
+      },
+      RecoveryWindow: {
+        type: 'object',
+        required: ['earliest', 'latest'],
+        properties: {
+          earliest: {
+            type: ['string', 'null'],
+            format: 'date-time',
+          },
+          latest: {
+            type: ['string', 'null'],
+            format: 'date-time',
           },
         },
       },

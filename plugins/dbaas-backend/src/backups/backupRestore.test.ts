@@ -1,0 +1,255 @@
+import { Backup, Credentials, Flavor } from '@dbaas/plugin-dbaas-common';
+import {
+  mariadbFlavor,
+  postgresFlavor,
+  until,
+} from '@dbaas/plugin-dbaas-node/testUtils';
+import fs from 'fs';
+import path from 'path';
+import request from 'supertest';
+import {
+  as,
+  deleteAndWait,
+  getCredentials,
+  postInstance,
+  Server,
+  waitForInstance,
+} from '../__testUtils__/managerApi';
+import { appSql } from '../__testUtils__/appSql';
+import { makeDataDir } from '../__testUtils__/fixtures';
+import { ownerRulePermissions } from '../__testUtils__/ownerPolicy';
+import { startTestManager, TestManager } from '../testUtils';
+
+jest.setTimeout(300_000);
+
+const asAlice = as('alice');
+const asBob = as('bob');
+
+const sql = (engine: Flavor['engine'], c: Credentials, text: string) =>
+  appSql(engine, c, text);
+
+/** Every row of `events` in order, and an md5 over them: what a restore must give back. */
+async function snapshot(engine: Flavor['engine'], c: Credentials) {
+  const rows = await sql(engine, c, 'SELECT id, note FROM events ORDER BY id');
+  const text = rows.map(r => `${r.id}:${r.note}`).join('\n');
+  return {
+    ids: rows.map(r => Number(r.id)),
+    md5: require('crypto').createHash('md5').update(text).digest('hex'),
+  };
+}
+
+async function created(server: Server, body: object) {
+  const res = await postInstance(server, asAlice, {
+    owner: 'team-a',
+    ...body,
+  });
+  expect(res.status).toBe(202);
+  const instance = await waitForInstance(
+    server,
+    asAlice,
+    res.body.id,
+    'running or failed',
+    i => ['running', 'failed'].includes(i?.status ?? ''),
+    { timeoutMs: 120_000 },
+  );
+  expect(instance).toMatchObject({ status: 'running', fault: null });
+  const creds = (await getCredentials(server, asAlice, res.body.id)).body;
+  return { id: res.body.id as string, creds: creds as Credentials };
+}
+
+async function backUp(server: Server, id: string): Promise<Backup> {
+  const res = await request(server)
+    .post(`/api/dbaas/instances/${id}/backups`)
+    .set('Authorization', asAlice);
+  expect(res.status).toBe(202);
+  expect(res.body).toMatchObject({ status: 'running', trigger: 'manual' });
+  return until(
+    `backup ${res.body.id} to end`,
+    async () =>
+      (
+        await request(server)
+          .get(`/api/dbaas/backups/${res.body.id}`)
+          .set('Authorization', asAlice)
+      ).body as Backup,
+    b => b.status !== 'running',
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
+}
+
+describe.each([
+  ['postgresql', postgresFlavor],
+  ['mariadb', mariadbFlavor],
+] as const)(
+  'backups and restores of %s on the local runtime',
+  (engine, flavor) => {
+    let manager: TestManager;
+    let dataDir: string;
+    const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+    beforeAll(async () => {
+      dataDir = makeDataDir(`backups-${engine}`);
+      manager = await startTestManager({
+        dataDir,
+        features: [ownerRulePermissions().factory],
+        dbaas: {
+          flavors: [flavor],
+          runtimes: { local: { dataDir, walArchiving: true } },
+          backups: {
+            store: {
+              type: 'filesystem',
+              directory: path.join(dataDir, 'store'),
+            },
+          },
+        },
+      });
+    });
+
+    afterAll(async () => {
+      const { body } = await request(manager.server)
+        .get('/api/dbaas/instances?limit=500')
+        .set('Authorization', asAlice);
+      for (const { id } of body.items ?? []) {
+        await deleteAndWait(manager.server, asAlice, id);
+      }
+      await manager.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('backs up, restores a backup exactly, and restores to a moment between two commits', async () => {
+      const { server } = manager;
+      const source = await created(server, {
+        name: `${engine.slice(0, 5)}-src`,
+        flavorId: flavor.id,
+      });
+      await sql(
+        engine,
+        source.creds,
+        'CREATE TABLE events (id INT PRIMARY KEY, note TEXT)',
+      );
+      await sql(
+        engine,
+        source.creds,
+        "INSERT INTO events VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+      );
+      const atFirst = await snapshot(engine, source.creds);
+
+      const first = await backUp(server, source.id);
+      expect(first).toMatchObject({
+        status: 'completed',
+        kind: 'full',
+        instanceId: source.id,
+        requestedBy: 'user:default/alice',
+        fault: null,
+      });
+      expect(first.size).toBeGreaterThan(0);
+      expect(first.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+      // t4 and t5, seconds apart; the second backup closes and ships the log holding them
+      await sql(engine, source.creds, "INSERT INTO events VALUES (4, 'four')");
+      const t4 = Date.now();
+      await sleep(2100);
+      await sql(engine, source.creds, "INSERT INTO events VALUES (5, 'five')");
+      if (engine === 'mariadb') {
+        // the binary log ships once the server rotates it
+        await sleep(1100);
+      }
+      const second = await backUp(server, source.id);
+      expect(second.status).toBe('completed');
+      const atSecond = await snapshot(engine, source.creds);
+      expect(atSecond.ids).toEqual([1, 2, 3, 4, 5]);
+
+      const window = (
+        await request(server)
+          .get(`/api/dbaas/instances/${source.id}/recovery-window`)
+          .set('Authorization', asAlice)
+      ).body;
+      expect(window.earliest).toBe(first.restorableFrom);
+      expect(Date.parse(window.latest)).toBeGreaterThanOrEqual(
+        Date.parse(second.restorableFrom!),
+      );
+
+      const listed = await request(server)
+        .get(`/api/dbaas/instances/${source.id}/backups`)
+        .set('Authorization', asAlice);
+      expect(listed.body.items.map((b: Backup) => b.id)).toEqual([
+        second.id,
+        first.id,
+      ]);
+
+      // a backup alone: exactly the rows it held, in a new database with its own credentials
+      const fromFirst = await created(server, {
+        name: `${engine.slice(0, 5)}-copy`,
+        flavorId: flavor.id,
+        restoreFrom: { backupId: first.id },
+      });
+      expect(fromFirst.creds.password).not.toBe(source.creds.password);
+      expect(fromFirst.creds.database).toBe(source.creds.database);
+      expect(await snapshot(engine, fromFirst.creds)).toEqual(atFirst);
+
+      // between t4 and t5: exactly the rows up to t4
+      const pitr = await created(server, {
+        name: `${engine.slice(0, 5)}-pitr`,
+        flavorId: flavor.id,
+        restoreFrom: {
+          instanceId: source.id,
+          pointInTime: new Date(t4 + 1000).toISOString(),
+        },
+      });
+      expect((await snapshot(engine, pitr.creds)).ids).toEqual([1, 2, 3, 4]);
+      // the restored database is a database of its own
+      await sql(engine, pitr.creds, "INSERT INTO events VALUES (6, 'six')");
+      expect((await snapshot(engine, source.creds)).ids).toEqual([
+        1, 2, 3, 4, 5,
+      ]);
+
+      // outside the window: refused at once, naming it
+      const hourAhead = new Date(Date.now() + 3_600_000).toISOString();
+      const late = await postInstance(server, asAlice, {
+        name: `${engine.slice(0, 5)}-late`,
+        owner: 'team-a',
+        flavorId: flavor.id,
+        restoreFrom: { instanceId: source.id, pointInTime: hourAhead },
+      });
+      expect(late.status).toBe(400);
+      expect(late.body.error.message).toContain(
+        `restoreFrom.pointInTime: ${hourAhead} is outside the recovery window of ${engine.slice(
+          0,
+          5,
+        )}-src: ${window.earliest} ..`,
+      );
+    });
+
+    it('keeps backups to their owners: others see none and may neither take nor restore them', async () => {
+      const { server } = manager;
+      const { body: items } = await request(server)
+        .get('/api/dbaas/instances?limit=500')
+        .set('Authorization', asAlice);
+      const source = items.items.find((i: any) => i.name.endsWith('-src'));
+      const { body: backups } = await request(server)
+        .get(`/api/dbaas/instances/${source.id}/backups`)
+        .set('Authorization', asAlice);
+      const [backup] = backups.items;
+
+      for (const [method, url] of [
+        ['get', `/api/dbaas/instances/${source.id}/backups`],
+        ['post', `/api/dbaas/instances/${source.id}/backups`],
+        ['get', `/api/dbaas/backups/${backup.id}`],
+        ['delete', `/api/dbaas/backups/${backup.id}`],
+        ['get', `/api/dbaas/instances/${source.id}/recovery-window`],
+      ] as const) {
+        const res = await (request(server) as any)
+          [method](url)
+          .set('Authorization', asBob);
+        expect([url, res.status]).toEqual([url, 404]);
+      }
+      const restore = await postInstance(server, asBob, {
+        name: 'bobs-copy',
+        owner: 'team-b',
+        flavorId: flavor.id,
+        restoreFrom: { backupId: backup.id },
+      });
+      expect(restore.status).toBe(404);
+      expect(restore.body.error.message).toContain('restoreFrom.backupId');
+    });
+  },
+);
