@@ -1,3 +1,4 @@
+import { Backup, RecoveryWindow } from '../schemas/backup';
 import { Flavor } from '../schemas/flavor';
 import {
   CreateInstanceRequest,
@@ -68,4 +69,15 @@ export interface DbaasApi {
   resealSecrets(options?: DbaasRequestOptions): Promise<ResealReport>;
   /** Failed creates whose server or host could not be removed yet (needs `dbaas.admin`). */
   listLeaks(options?: DbaasRequestOptions): Promise<LeakReport[]>;
+  /** Starts a full backup of a running instance (answered `running`; poll getBackup). */
+  createBackup(id: string, options?: DbaasRequestOptions): Promise<Backup>;
+  /** The instance's backups, newest first (a deleted instance's too, while they are kept). */
+  listBackups(id: string, options?: DbaasRequestOptions): Promise<Backup[]>;
+  getBackup(backupId: string, options?: DbaasRequestOptions): Promise<Backup>;
+  deleteBackup(backupId: string, options?: DbaasRequestOptions): Promise<void>;
+  /** The moments the instance can be restored to (`restoreFrom: { instanceId, pointInTime }`). */
+  getRecoveryWindow(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<RecoveryWindow>;
 }

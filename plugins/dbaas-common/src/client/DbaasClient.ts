@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import { DbaasApiPaths, DbaasApiQuery } from '../schemas/api';
+import { Backup, RecoveryWindow } from '../schemas/backup';
 import { Flavor } from '../schemas/flavor';
 import {
   CreateInstanceRequest,
@@ -183,6 +184,61 @@ export class DbaasClient implements DbaasApi {
 
   async listLeaks(options?: DbaasRequestOptions): Promise<LeakReport[]> {
     return (await this.call('get', '/admin/leaks', {}, options)).items;
+  }
+
+  createBackup(id: string, options?: DbaasRequestOptions): Promise<Backup> {
+    return this.call(
+      'post',
+      '/instances/{id}/backups',
+      { path: { id } },
+      options,
+    );
+  }
+
+  async listBackups(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Backup[]> {
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/backups',
+      { path: { id } },
+      options,
+    );
+    return answer.items;
+  }
+
+  getBackup(backupId: string, options?: DbaasRequestOptions): Promise<Backup> {
+    return this.call(
+      'get',
+      '/backups/{backupId}',
+      { path: { backupId } },
+      options,
+    );
+  }
+
+  async deleteBackup(
+    backupId: string,
+    options?: DbaasRequestOptions,
+  ): Promise<void> {
+    await this.send(
+      'delete',
+      '/backups/{backupId}',
+      { path: { backupId } },
+      options,
+    );
+  }
+
+  getRecoveryWindow(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<RecoveryWindow> {
+    return this.call(
+      'get',
+      '/instances/{id}/recovery-window',
+      { path: { id } },
+      options,
+    );
   }
 
   /** Calls a route of the spec; its parameters, body and JSON answer are typed by the spec. */
