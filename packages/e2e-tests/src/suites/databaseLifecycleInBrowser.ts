@@ -80,6 +80,18 @@ export function databaseLifecycleInBrowserTests(portal: () => Portal) {
     await client.end();
     expect(rows).toEqual([{ n: 42 }]);
 
+    // a backup now, and the recovery window it opens
+    await page.getByRole('tab', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'manual' })
+      .getByText('completed')
+      .waitFor({ timeout: 120_000 });
+    await page.getByTestId('dbaas-window-latest').waitFor();
+    await screenshot(page, 'backups-tab');
+    await page.getByRole('tab', { name: 'Overview' }).click();
+
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByLabel('Type the database name to confirm').fill(name);
     await page

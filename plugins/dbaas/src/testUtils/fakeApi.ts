@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  Backup,
   DbaasApi,
   Flavor,
   Instance,
@@ -79,6 +80,24 @@ export function leak(overrides: Partial<LeakReport> = {}): LeakReport {
   };
 }
 
+export function backup(overrides: Partial<Backup> = {}): Backup {
+  return {
+    id: 'b-1',
+    instanceId: 'i-1',
+    kind: 'full',
+    trigger: 'manual',
+    status: 'completed',
+    size: 5 * 1024 * 1024,
+    sha256: 'ab'.repeat(32),
+    startedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
+    completedAt: new Date(Date.now() - 2 * 3600_000 + 60_000).toISOString(),
+    restorableFrom: '2026-03-01T10:00:00.000Z',
+    requestedBy: 'user:default/alice',
+    fault: null,
+    ...overrides,
+  };
+}
+
 /** What the Manager answers a caller without the permission: a 403 as the client throws it. */
 export function forbidden(): Promise<ResponseError> {
   return ResponseError.fromResponse(
@@ -138,6 +157,21 @@ export function fakeApi(
     listLeaks: jest.fn(async () => {
       throw await forbidden();
     }),
+    createBackup: jest.fn(async () =>
+      backup({
+        id: 'b-new',
+        status: 'running',
+        size: null,
+        restorableFrom: null,
+      }),
+    ),
+    listBackups: jest.fn(async () => [backup()]),
+    getBackup: jest.fn(async () => backup()),
+    deleteBackup: jest.fn(async () => undefined),
+    getRecoveryWindow: jest.fn(async () => ({
+      earliest: '2026-03-01T10:00:00.000Z',
+      latest: '2026-03-02T10:00:00.000Z',
+    })),
     ...overrides,
   } as jest.Mocked<DbaasApi>;
 }

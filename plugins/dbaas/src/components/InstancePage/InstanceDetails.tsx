@@ -13,22 +13,34 @@ import {
   FormControlLabel,
   Grid,
   Switch,
+  Tab,
+  Tabs,
   Typography,
 } from '@material-ui/core';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { dbaasApiRef } from '../../api';
 import { useInstance } from '../../hooks/useInstance';
+import { BackupsTab } from '../BackupsTab';
 import { HealthChip, LifecycleStatusChip } from '../StatusChips';
 import { ConnectionPanel } from './ConnectionPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { EventTimeline } from './EventTimeline';
 
-/** Everything about one instance: status, connection, timeline and actions. */
+type InstanceTab = 'overview' | 'backups';
+
+/**
+ * Everything about one instance: status, connection, timeline and actions on the Overview
+ * tab; its backups and restores on the Backups tab (`?tab=backups`).
+ */
 export const InstanceDetails = ({ id }: { id: string }) => {
   const api = useApi(dbaasApiRef);
   const alerts = useApi(alertApiRef);
   const { instance, events, gone, error, loading, refresh } = useInstance(id);
   const [deleting, setDeleting] = useState(false);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const tab: InstanceTab =
+    searchParams.get('tab') === 'backups' ? 'backups' : 'overview';
 
   if (loading) return <Progress />;
   if (gone) {
@@ -70,82 +82,109 @@ export const InstanceDetails = ({ id }: { id: string }) => {
           />
         </Grid>
       )}
-      <Grid item xs={12} md={6}>
-        <InfoCard
-          title={instance.name}
-          subheader={`${instance.engine} ${instance.version}`}
-        >
-          <Box display="flex" mb={2} style={{ gap: 24 }}>
-            <Typography component="span">
-              Status: <LifecycleStatusChip status={instance.status} />
-              {instance.phase ? ` (${instance.phase})` : ''}
-            </Typography>
-            <Typography component="span">
-              Health: <HealthChip health={instance.health} />
-            </Typography>
-          </Box>
-          <StructuredMetadataTable
-            metadata={{
-              id: instance.id,
-              owner: (
-                <EntityRefLink entityRef={instance.owner} defaultKind="group" />
-              ),
-              serves: instance.component ? (
-                <EntityRefLink entityRef={instance.component} />
-              ) : (
-                '—'
-              ),
-              flavor: instance.flavorId,
-              runtime: instance.runtime,
-              storage: `${instance.storageGiB} GiB`,
-              'created by': instance.createdBy,
-              created: new Date(instance.createdAt).toLocaleString(),
-              ready: instance.readyAt
-                ? new Date(instance.readyAt).toLocaleString()
-                : '—',
-            }}
-          />
-          <Box
-            display="flex"
-            alignItems="center"
-            justifyContent="space-between"
-            mt={2}
-          >
-            <FormControlLabel
-              control={
-                <Switch
-                  checked={instance.deletionProtection}
-                  onChange={(_e, checked) =>
-                    act('change deletion protection', () =>
-                      api.updateInstance(instance.id, {
-                        deletionProtection: checked,
-                      }),
-                    )
-                  }
-                  color="primary"
-                />
-              }
-              label="Deletion protection"
-            />
-            <Button
-              variant="outlined"
-              color="secondary"
-              disabled={
-                instance.deletionProtection || instance.status === 'deleting'
-              }
-              onClick={() => setDeleting(true)}
-            >
-              Delete
-            </Button>
-          </Box>
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <ConnectionPanel instance={instance} />
-      </Grid>
       <Grid item xs={12}>
-        <EventTimeline events={events} />
+        <Tabs
+          value={tab}
+          onChange={(_e, value: InstanceTab) =>
+            setSearchParams(value === 'overview' ? {} : { tab: value }, {
+              replace: true,
+            })
+          }
+          indicatorColor="primary"
+          textColor="primary"
+        >
+          <Tab label="Overview" value="overview" />
+          <Tab label="Backups" value="backups" />
+        </Tabs>
       </Grid>
+      {tab === 'backups' ? (
+        <Grid item xs={12}>
+          <BackupsTab instance={instance} />
+        </Grid>
+      ) : (
+        <>
+          <Grid item xs={12} md={6}>
+            <InfoCard
+              title={instance.name}
+              subheader={`${instance.engine} ${instance.version}`}
+            >
+              <Box display="flex" mb={2} style={{ gap: 24 }}>
+                <Typography component="span">
+                  Status: <LifecycleStatusChip status={instance.status} />
+                  {instance.phase ? ` (${instance.phase})` : ''}
+                </Typography>
+                <Typography component="span">
+                  Health: <HealthChip health={instance.health} />
+                </Typography>
+              </Box>
+              <StructuredMetadataTable
+                metadata={{
+                  id: instance.id,
+                  owner: (
+                    <EntityRefLink
+                      entityRef={instance.owner}
+                      defaultKind="group"
+                    />
+                  ),
+                  serves: instance.component ? (
+                    <EntityRefLink entityRef={instance.component} />
+                  ) : (
+                    '—'
+                  ),
+                  flavor: instance.flavorId,
+                  runtime: instance.runtime,
+                  storage: `${instance.storageGiB} GiB`,
+                  'created by': instance.createdBy,
+                  created: new Date(instance.createdAt).toLocaleString(),
+                  ready: instance.readyAt
+                    ? new Date(instance.readyAt).toLocaleString()
+                    : '—',
+                }}
+              />
+              <Box
+                display="flex"
+                alignItems="center"
+                justifyContent="space-between"
+                mt={2}
+              >
+                <FormControlLabel
+                  control={
+                    <Switch
+                      checked={instance.deletionProtection}
+                      onChange={(_e, checked) =>
+                        act('change deletion protection', () =>
+                          api.updateInstance(instance.id, {
+                            deletionProtection: checked,
+                          }),
+                        )
+                      }
+                      color="primary"
+                    />
+                  }
+                  label="Deletion protection"
+                />
+                <Button
+                  variant="outlined"
+                  color="secondary"
+                  disabled={
+                    instance.deletionProtection ||
+                    instance.status === 'deleting'
+                  }
+                  onClick={() => setDeleting(true)}
+                >
+                  Delete
+                </Button>
+              </Box>
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <ConnectionPanel instance={instance} />
+          </Grid>
+          <Grid item xs={12}>
+            <EventTimeline events={events} />
+          </Grid>
+        </>
+      )}
       <DeleteDialog
         instance={instance}
         open={deleting}

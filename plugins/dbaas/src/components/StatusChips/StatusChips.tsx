@@ -6,7 +6,11 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { HealthState, LifecycleStatus } from '@dbaas/plugin-dbaas-common';
+import {
+  BackupStatus,
+  HealthState,
+  LifecycleStatus,
+} from '@dbaas/plugin-dbaas-common';
 
 const STATUS = {
   provisioning: StatusRunning,
@@ -26,6 +30,12 @@ const HEALTH = {
   unknown: StatusWarning,
 } as const;
 
+const BACKUP = {
+  running: StatusRunning,
+  completed: StatusOK,
+  failed: StatusError,
+} as const;
+
 export const LifecycleStatusChip = ({
   status,
 }: {
@@ -38,4 +48,9 @@ export const LifecycleStatusChip = ({
 export const HealthChip = ({ health }: { health: HealthState }) => {
   const Icon = HEALTH[health];
   return <Icon>{health}</Icon>;
+};
+
+export const BackupStatusChip = ({ status }: { status: BackupStatus }) => {
+  const Icon = BACKUP[status];
+  return <Icon>{status}</Icon>;
 };

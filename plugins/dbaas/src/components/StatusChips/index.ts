@@ -1,1 +1,5 @@
-export { LifecycleStatusChip, HealthChip } from './StatusChips';
+export {
+  LifecycleStatusChip,
+  HealthChip,
+  BackupStatusChip,
+} from './StatusChips';

@@ -1,0 +1,1 @@
+export { BackupsTab } from './BackupsTab';
