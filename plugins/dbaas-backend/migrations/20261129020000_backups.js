@@ -55,6 +55,10 @@ exports.up = async function up(knex) {
       .comment(
         "A restored instance keeps its source's database and user names",
       );
+    table
+      .string('final_backup', 64)
+      .nullable()
+      .comment("A deletion's final backup: 'pending' until taken, then its id");
   });
 };
 
@@ -65,6 +69,7 @@ exports.down = async function down(knex) {
   await knex.schema.alterTable('dbaas_instances', table => {
     table.dropColumn('restore_from');
     table.dropColumn('database_name');
+    table.dropColumn('final_backup');
   });
   await knex.schema.dropTable('dbaas_archived_logs');
   await knex.schema.dropTable('dbaas_backups');

@@ -146,7 +146,11 @@ export const dbaasPlugin = createBackendPlugin({
           leaseMs: config.leaseMs,
           stepTimeoutMs: config.stepTimeoutMs,
           certificates,
-          backups: { store: backupStore, records: backupRecords },
+          backups: {
+            store: backupStore,
+            records: backupRecords,
+            runner: backupRunner,
+          },
         });
 
         deps.permissionsRegistry.addResourceType({

@@ -219,6 +219,62 @@ describe.each([
       );
     });
 
+    it('deletes after a final backup that restores the last committed rows; skipFinalBackup takes none', async () => {
+      const { server } = manager;
+      const name = (suffix: string) => `${engine.slice(0, 5)}-${suffix}`;
+      const doomed = await created(server, {
+        name: name('gone'),
+        flavorId: flavor.id,
+      });
+      await sql(
+        engine,
+        doomed.creds,
+        'CREATE TABLE events (id INT PRIMARY KEY, note TEXT)',
+      );
+      await sql(
+        engine,
+        doomed.creds,
+        "INSERT INTO events VALUES (1, 'one'), (2, 'two')",
+      );
+      await sql(engine, doomed.creds, "INSERT INTO events VALUES (3, 'last')");
+      const last = await snapshot(engine, doomed.creds);
+
+      await deleteAndWait(server, asAlice, doomed.id);
+      const { body: kept } = await request(server)
+        .get(`/api/dbaas/instances/${doomed.id}/backups`)
+        .set('Authorization', asAlice);
+      expect(kept.items).toEqual([
+        expect.objectContaining({
+          trigger: 'final',
+          status: 'completed',
+          requestedBy: 'dbaas',
+        }),
+      ]);
+      const { body: deleted } = await request(server)
+        .get('/api/dbaas/instances?status=deleted')
+        .set('Authorization', asAlice);
+      expect(deleted.items.map((i: { id: string }) => i.id)).toContain(
+        doomed.id,
+      );
+
+      const back = await created(server, {
+        name: name('back'),
+        flavorId: flavor.id,
+        restoreFrom: { backupId: kept.items[0].id },
+      });
+      expect(await snapshot(engine, back.creds)).toEqual(last);
+
+      const res = await request(server)
+        .delete(`/api/dbaas/instances/${back.id}?skipFinalBackup=true`)
+        .set('Authorization', asAlice);
+      expect(res.status).toBe(202);
+      await waitForInstance(server, asAlice, back.id, 'deleted', i => !i);
+      const { body: none } = await request(server)
+        .get(`/api/dbaas/instances/${back.id}/backups`)
+        .set('Authorization', asAlice);
+      expect(none.items).toEqual([]);
+    });
+
     it('keeps backups to their owners: others see none and may neither take nor restore them', async () => {
       const { server } = manager;
       const { body: items } = await request(server)

@@ -24,6 +24,7 @@ describe('InstanceNotifier', () => {
       cleanupPending: false,
       retryAttempts: 0,
       lastError: null,
+      finalBackup: null,
     });
 
     await notifier.changed(instance);

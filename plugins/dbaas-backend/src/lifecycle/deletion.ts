@@ -1,3 +1,4 @@
+import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext, phaseEvent } from './lifecycleContext';
 import { Work } from './workerLease';
@@ -16,6 +17,10 @@ export async function deleteStep(
     const { runtime, flavor } = lc.resolve(instance);
     const hostRef = await lc.findHost(instance, runtime, work);
     if (instance.phase !== 'host_destroying') {
+      if (hostRef && instance.finalBackup === 'pending') {
+        await takeFinalBackup(lc, instance, work);
+        return true;
+      }
       if (hostRef) {
         await lc.call(instance, work, 'removing the server', ctx =>
           runtime.engine.remove(hostRef, lc.engineSpec(instance, flavor), ctx),
@@ -64,4 +69,45 @@ export async function deleteStep(
       .catch(() => {});
     return false;
   }
+}
+
+/**
+ * The backup a deletion takes before the server goes (unless asked to skip it): kept, with the
+ * instance's other backups, after the instance is deleted. A failure keeps the instance in
+ * `deleting` and is retried; `skipFinalBackup` deletes without one.
+ */
+async function takeFinalBackup(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+) {
+  const runner = lc.options.backups?.runner;
+  if (!runner) {
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      'this Manager takes no backups; delete with skipFinalBackup',
+    );
+  }
+  const started = await runner.start(instance, 'final', ACTOR);
+  await runner.settled(started.id);
+  const backup = await lc.options.backups!.records.get(started.id);
+  if (backup?.status !== 'completed') {
+    throw new RuntimeFault(
+      backup?.fault?.code ?? 'INTERNAL',
+      `the final backup ${started.id} failed (${
+        backup?.fault?.message ?? 'no record'
+      }); delete with skipFinalBackup to go on without one`,
+    );
+  }
+  await lc.update(
+    instance,
+    work,
+    { finalBackup: backup.id },
+    {
+      type: 'operation',
+      message: `final backup ${backup.id} completed (${backup.size} bytes); removing the server`,
+      actor: ACTOR,
+      data: { backupId: backup.id },
+    },
+  );
 }

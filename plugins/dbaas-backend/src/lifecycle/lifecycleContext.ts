@@ -12,6 +12,7 @@ import {
 import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
+import type { BackupRunner } from '../backups/BackupRunner';
 import {
   InstancePatch,
   InstanceStore,
@@ -40,7 +41,12 @@ export interface LifecycleOptions {
   /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
   certificates?: InstanceCertificates;
   /** Where restores read backups from; none: instances cannot be restored. */
-  backups?: { store: BackupStore; records: BackupRecords };
+  backups?: {
+    store: BackupStore;
+    records: BackupRecords;
+    /** Takes deletions' final backups; none: a final backup fails the deletion step. */
+    runner?: BackupRunner;
+  };
 }
 
 /** The name the Manager's own events are recorded under. */

@@ -218,9 +218,11 @@ export class InstanceService {
     return toPublicInstance(updated);
   }
 
+  /** Starts the deletion; a running instance whose runtime backs up gets a final backup first. */
   async delete(
     id: string,
     credentials: BackstageCredentials,
+    options: { skipFinalBackup?: boolean } = {},
   ): Promise<Instance> {
     const instance = await this.gate.load(
       id,
@@ -235,12 +237,28 @@ export class InstanceService {
     if (instance.status === 'deleting') {
       return toPublicInstance(instance);
     }
+    const finalBackup =
+      !options.skipFinalBackup &&
+      instance.status === 'running' &&
+      this.deps.backupRecords !== undefined &&
+      Boolean(this.deps.runtimes.get(instance.runtime)?.engine.backups);
     const deleting = await this.deps.store.updateInstance(
       id,
-      { status: 'deleting', phase: 'engine_removing', deadlineAt: null },
+      {
+        status: 'deleting',
+        phase: 'engine_removing',
+        deadlineAt: null,
+        finalBackup: finalBackup ? 'pending' : null,
+      },
       {
         type: 'operation',
-        message: `delete requested by ${actorOf(credentials)}`,
+        message: `delete requested by ${actorOf(credentials)}${
+          finalBackup
+            ? '; a final backup is taken first'
+            : options.skipFinalBackup
+            ? ', without a final backup'
+            : ''
+        }`,
         actor: actorOf(credentials),
       },
     );

@@ -38,6 +38,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   restoreFrom: RestoreSource | null;
   /** The database (and `<name>_app` user) a restored instance keeps from its source. */
   databaseName: string | null;
+  /** A deletion's final backup: `pending` until it is taken, then its id; null: none. */
+  finalBackup: string | null;
 }
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
@@ -59,6 +61,7 @@ export type NewInstance = Omit<
   | 'cleanupPending'
   | 'retryAttempts'
   | 'lastError'
+  | 'finalBackup'
 >;
 
 export type InstancePatch = Partial<
@@ -79,6 +82,7 @@ export type InstancePatch = Partial<
     | 'retryAttempts'
     | 'lastError'
     | 'restoreFrom'
+    | 'finalBackup'
   >
 >;
 

@@ -19,7 +19,10 @@ import type {
 /** How instances and events map to table rows (snake_case columns, JSON in text columns). */
 
 export function toRow(
-  i: Omit<StoredInstance, 'cleanupPending' | 'retryAttempts' | 'lastError'>,
+  i: Omit<
+    StoredInstance,
+    'cleanupPending' | 'retryAttempts' | 'lastError' | 'finalBackup'
+  >,
 ) {
   return {
     id: i.id,
@@ -63,6 +66,7 @@ export function patchRow(p: InstancePatch) {
   }
   if (p.lastError !== undefined) row.last_error = p.lastError;
   if (p.restoreFrom !== undefined) row.restore_from = json(p.restoreFrom);
+  if (p.finalBackup !== undefined) row.final_backup = p.finalBackup;
   return row;
 }
 
@@ -98,6 +102,7 @@ export function fromRow(r: any): StoredInstance {
     lastError: r.last_error ?? null,
     restoreFrom: json<RestoreSource>(r.restore_from),
     databaseName: r.database_name ?? null,
+    finalBackup: r.final_backup ?? null,
   };
 }
 
@@ -124,6 +129,7 @@ export function toPublicInstance(i: StoredInstance): Instance {
     lastError: _e,
     restoreFrom: _r,
     databaseName: _n,
+    finalBackup: _f,
     ...instance
   } = i;
   return { ...instance, host: hostRef?.address ?? null };

@@ -86,9 +86,16 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
     (
       eventId: string,
       severityLevel: 'low' | 'medium',
-      run: (id: string, credentials: BackstageCredentials) => Promise<Instance>,
+      run: (
+        id: string,
+        credentials: BackstageCredentials,
+        query: Record<string, unknown>,
+      ) => Promise<Instance>,
     ) =>
-    async (req: AuditedRequest & { params: { id: string } }, res: Response) => {
+    async (
+      req: AuditedRequest & { params: { id: string }; query?: any },
+      res: Response,
+    ) => {
       const credentials = await httpAuth.credentials(req, anyPrincipal);
       res
         .status(202)
@@ -98,15 +105,19 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
             req,
             eventId,
             severityLevel,
-            () => run(req.params.id, credentials),
-            withInstance(),
+            () => run(req.params.id, credentials, req.query ?? {}),
+            withInstance(req.query ?? {}),
           ),
         );
     };
 
   api.delete(
     '/instances/:id',
-    accepted('instance-delete', 'medium', (id, c) => service.delete(id, c)),
+    accepted('instance-delete', 'medium', (id, c, query) =>
+      service.delete(id, c, {
+        skipFinalBackup: query.skipFinalBackup === true,
+      }),
+    ),
   );
   api.post(
     '/instances/:id/deploy',

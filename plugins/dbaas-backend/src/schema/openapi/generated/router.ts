@@ -371,8 +371,19 @@ export const spec = {
           {
             $ref: '#/components/parameters/InstanceId',
           },
+          {
+            name: 'skipFinalBackup',
+            in: 'query',
+            schema: {
+              type: 'boolean',
+              default: false,
+            },
+            description:
+              'Delete without the final backup a running instance otherwise gets first (its backups are kept either way, and the deleted instance stays listed with them)',
+          },
         ],
-        summary: 'Delete an instance, its data and its host',
+        summary:
+          'Delete an instance, its data and its host (after a final backup)',
         responses: {
           '202': {
             description: 'Accepted; the instance is `deleting`',
