@@ -7,6 +7,7 @@ import {
   TEST_ENCRYPTION_KEY,
 } from '@dbaas/plugin-dbaas-node/testUtils';
 import { AddressInfo } from 'net';
+import path from 'path';
 import { dbaasPlugin } from '../plugin';
 import { Memberships, testCatalogFactory } from './testOrg';
 
@@ -46,6 +47,13 @@ export async function startTestManager(options: TestManagerOptions = {}) {
           dbaas: {
             flavors: [postgresFlavor],
             encryption: { key: TEST_ENCRYPTION_KEY },
+            // inside the data folder, which the caller removes
+            backups: {
+              store: {
+                type: 'filesystem',
+                directory: path.join(dataDir, '.backups'),
+              },
+            },
             ...dbaas,
             runtimes: { local: { dataDir }, ...(runtimes as object) },
           },

@@ -14,7 +14,15 @@ import { LocalBackups, LocalServer } from './LocalServer';
 
 /** Runs each instance's database server as a local process, one server kind per engine. */
 export class LocalEngineRuntime implements EngineRuntime {
-  constructor(private readonly servers: Partial<Record<Engine, LocalServer>>) {}
+  /** Only with log archiving on: a base backup restores only with the log archived beside it. */
+  readonly backups?: EngineBackups;
+
+  constructor(
+    private readonly servers: Partial<Record<Engine, LocalServer>>,
+    options: { walArchiving?: boolean } = {},
+  ) {
+    if (options.walArchiving) this.backups = this.engineBackups();
+  }
 
   private server(spec: EngineSpec): LocalServer {
     const server = this.servers[spec.flavor.engine];
@@ -38,22 +46,24 @@ export class LocalEngineRuntime implements EngineRuntime {
     return backups;
   }
 
-  readonly backups: EngineBackups = {
-    baseBackup: (host, spec, secrets, ctx) =>
-      this.backupsOf(spec).baseBackup(localHost(host), secrets, ctx.signal),
-    archivedWal: (host, spec) =>
-      this.backupsOf(spec).archivedWal(localHost(host)),
-    closeLog: (host, spec, secrets) =>
-      this.backupsOf(spec).closeLog(localHost(host), secrets),
-    restore: (host, spec, secrets, request, ctx) =>
-      this.backupsOf(spec).restore(
-        localHost(host),
-        spec,
-        secrets,
-        request,
-        ctx.signal,
-      ),
-  };
+  private engineBackups(): EngineBackups {
+    return {
+      baseBackup: (host, spec, secrets, ctx) =>
+        this.backupsOf(spec).baseBackup(localHost(host), secrets, ctx.signal),
+      archivedWal: (host, spec) =>
+        this.backupsOf(spec).archivedWal(localHost(host)),
+      closeLog: (host, spec, secrets) =>
+        this.backupsOf(spec).closeLog(localHost(host), secrets),
+      restore: (host, spec, secrets, request, ctx) =>
+        this.backupsOf(spec).restore(
+          localHost(host),
+          spec,
+          secrets,
+          request,
+          ctx.signal,
+        ),
+    };
+  }
 
   async deploy(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
     const server = this.server(spec);

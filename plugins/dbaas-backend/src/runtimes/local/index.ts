@@ -44,6 +44,7 @@ export function createLocalRuntime(
       Object.fromEntries(
         Object.entries(available).map(([engine, a]) => [engine, a.server]),
       ),
+      { walArchiving: config.walArchiving },
     ),
     unsupportedReason(flavor: Flavor) {
       const found = available[flavor.engine];
