@@ -114,7 +114,7 @@ export interface paths {
     get: operations['getInstance'];
     put?: never;
     post?: never;
-    /** Delete an instance, its data and its host */
+    /** Delete an instance, its data and its host (after a final backup) */
     delete: operations['deleteInstance'];
     options?: never;
     head?: never;
@@ -830,7 +830,10 @@ export interface operations {
   };
   deleteInstance: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Delete without the final backup a running instance otherwise gets first (its backups are kept either way, and the deleted instance stays listed with them) */
+        skipFinalBackup?: boolean;
+      };
       header?: never;
       path: {
         id: components['parameters']['InstanceId'];
