@@ -1,6 +1,8 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { Backup } from '@dbaas/plugin-dbaas-common';
 import { startTestManager } from '@dbaas/plugin-dbaas-backend/testUtils';
 import {
+  makeDataDir,
   mariadbFlavor,
   postgresFlavor,
   until,
@@ -20,11 +22,17 @@ describe('dbaas CLI against a running backend', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    let baseUrl: string;
-    // alice may create databases for her team
-    ({ baseUrl, dataDir } = await startTestManager({
-      dbaas: { flavors: [postgresFlavor, mariadbFlavor] },
-    }));
+    dataDir = makeDataDir('cli');
+    // alice may create databases for her team; backups go to a store inside dataDir
+    const { baseUrl } = await startTestManager({
+      dataDir,
+      dbaas: {
+        flavors: [postgresFlavor, mariadbFlavor],
+        backups: {
+          store: { type: 'filesystem', directory: path.join(dataDir, 'store') },
+        },
+      },
+    });
     env = {
       ...process.env,
       DBAAS_URL: baseUrl,
@@ -210,6 +218,184 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'keep-db'], 'keep-db\n')).code).toBe(0);
   });
 
+  it('backs up with --wait, lists with the recovery window, restores from a backup and to a moment, and deletes backups', async () => {
+    const rows = async (name: string) =>
+      (await dbaas(['connect', name], 'SELECT v FROM t ORDER BY v;\n')).stdout
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => ['first', 'second', 'third'].includes(line));
+    const backupOf = async (name: string) => {
+      const taken = await dbaas([
+        'backup',
+        'create',
+        name,
+        '--wait',
+        '--output',
+        'json',
+      ]);
+      expect(taken.stderr).toMatch(
+        new RegExp(
+          `^${name}: backup \\S+ running \\.+\n${name}: backup \\S+ completed \\d+s\n$`,
+        ),
+      );
+      expect(taken.code).toBe(0);
+      return JSON.parse(taken.stdout) as Backup;
+    };
+
+    expect((await createForTeamA('bk-src', 'postgresql-17-small')).code).toBe(
+      0,
+    );
+    const empty = await dbaas(['backup', 'list', 'bk-src']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe(
+      'ID  STATUS  TRIGGER  SIZE  STARTED  RESTORABLE FROM\nRecovery window: no completed backup yet\n',
+    );
+
+    await dbaas(
+      ['connect', 'bk-src'],
+      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('first');\n",
+    );
+    const first = await backupOf('bk-src');
+    expect(first).toMatchObject({
+      status: 'completed',
+      trigger: 'manual',
+      fault: null,
+    });
+    // 'second', then seconds later 'third': a moment between them restores the first two
+    await dbaas(['connect', 'bk-src'], "INSERT INTO t VALUES ('second');\n");
+    const between = Date.now() + 1000;
+    await new Promise(r => setTimeout(r, 2100));
+    await dbaas(['connect', 'bk-src'], "INSERT INTO t VALUES ('third');\n");
+    const second = await backupOf('bk-src');
+
+    const table = await dbaas(['backup', 'list', 'bk-src']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^ID\s+STATUS\s+TRIGGER\s+SIZE\s+STARTED\s+RESTORABLE FROM$/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${second.id}\\s+completed\\s+manual\\s+\\d+(\\.\\d)? (B|KiB|MiB|GiB)\\s+${second.startedAt}\\s+${second.restorableFrom}$`,
+      ),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^${first.id}\\s+completed\\s+manual`));
+    const listed = JSON.parse(
+      (await dbaas(['backup', 'list', 'bk-src', '--output', 'json'])).stdout,
+    );
+    expect(listed.items.map((b: Backup) => b.id)).toEqual([
+      second.id,
+      first.id,
+    ]);
+    expect(listed.recoveryWindow.earliest).toBe(first.restorableFrom);
+    expect(lines[3]).toBe(
+      `Recovery window: ${listed.recoveryWindow.earliest} .. ${listed.recoveryWindow.latest}`,
+    );
+
+    // from a backup: its data, the source's owner and flavor
+    const copy = await dbaas([
+      'restore',
+      'bk-copy',
+      '--from-backup',
+      first.id,
+      '--wait',
+    ]);
+    expect(copy.stderr).toMatch(/bk-copy: running \d+s/);
+    expect(copy.code).toBe(0);
+    expect(
+      JSON.parse((await dbaas(['get', 'bk-copy', '--output', 'json'])).stdout),
+    ).toMatchObject({
+      owner: 'group:default/team-a',
+      flavorId: 'postgresql-17-small',
+    });
+    expect(await rows('bk-copy')).toEqual(['first']);
+
+    // to a moment, given with another offset: the data as of then
+    const at = new Date(between + 2 * 3600_000)
+      .toISOString()
+      .replace('Z', '+02:00');
+    const pitr = await dbaas([
+      'restore',
+      'bk-pitr',
+      '--from',
+      'bk-src',
+      '--at',
+      at,
+      '--owner',
+      'team-a',
+      '--wait',
+    ]);
+    expect(pitr.code).toBe(0);
+    expect(await rows('bk-pitr')).toEqual(['first', 'second']);
+
+    // a backup that fails: the store cannot take it
+    const incoming = path.join(dataDir, 'store', '.incoming');
+    fs.rmSync(incoming, { recursive: true, force: true });
+    fs.writeFileSync(incoming, 'not a folder');
+    let failedId = '';
+    try {
+      const failed = await dbaas([
+        'backup',
+        'create',
+        'bk-src',
+        '--wait',
+        '--output',
+        'json',
+      ]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/bk-src: backup \S+ failed \d+s\n/);
+      expect(failed.stderr).toMatch(/^error: [A-Z_]+: .+$/m);
+      expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'failed' });
+      failedId = JSON.parse(failed.stdout).id;
+    } finally {
+      fs.rmSync(incoming, { force: true });
+    }
+
+    for (const id of [failedId, first.id]) {
+      const deleted = await dbaas(['backup', 'delete', id]);
+      expect(deleted.code).toBe(0);
+      expect(deleted.stderr).toBe(`backup ${id}: deleted\n`);
+    }
+    const refused = await dbaas(['backup', 'delete', second.id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `error: 409 Conflict: Backup ${second.id} is the only completed backup of bk-src`,
+    );
+
+    // a deleted database's backups stay listed
+    for (const name of ['bk-copy', 'bk-pitr', 'bk-src']) {
+      expect((await dbaas(['delete', name, '--yes'])).code).toBe(0);
+    }
+    await until(
+      'bk-src to be gone',
+      async () => (await dbaas(['get', 'bk-src'])).code,
+      code => code === 2,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    const afterDelete = await dbaas(['backup', 'list', 'bk-src']);
+    expect(afterDelete.code).toBe(0);
+    expect(afterDelete.stdout).toContain(second.id);
+    // and restore: the deleted source's owner and flavor are the defaults still
+    const late = await dbaas([
+      'restore',
+      'bk-late',
+      '--from-backup',
+      second.id,
+      '--wait',
+      '--output',
+      'json',
+    ]);
+    expect(late.code).toBe(0);
+    expect(JSON.parse(late.stdout)).toMatchObject({
+      name: 'bk-late',
+      status: 'running',
+      owner: 'group:default/team-a',
+      flavorId: 'postgresql-17-small',
+    });
+    expect(await rows('bk-late')).toEqual(['first', 'second', 'third']);
+    expect((await dbaas(['delete', 'bk-late', '--yes'])).code).toBe(0);
+  });
+
   it.each([
     [
       ['create', 'x-db', '--flavor', 'postgresql-17-small'],
@@ -249,6 +435,53 @@ describe('dbaas CLI against a running backend', () => {
       ['get', 'no-such-db'],
       2,
       "error: No database named or with id 'no-such-db' that you can see",
+    ],
+    [
+      ['backup', 'list', 'no-such-db'],
+      2,
+      "error: No database named or with id 'no-such-db' that you can see",
+    ],
+    [
+      ['restore', 'x-db'],
+      2,
+      'error: Give exactly one of --from-backup <backup-id> or --from <name-or-id> --at <time>',
+    ],
+    [
+      ['restore', 'x-db', '--from-backup', 'b1', '--from', 'y-db'],
+      2,
+      'error: Give exactly one of --from-backup <backup-id> or --from <name-or-id> --at <time>',
+    ],
+    [
+      ['restore', 'x-db', '--from', 'y-db'],
+      2,
+      'error: --at <time> is required with --from: the moment to restore to',
+    ],
+    [
+      [
+        'restore',
+        'x-db',
+        '--from-backup',
+        'b1',
+        '--at',
+        '2026-11-29T10:15:00Z',
+      ],
+      2,
+      'error: --at goes with --from; a backup restores to the moment it ended',
+    ],
+    [
+      ['restore', 'x-db', '--from', 'y-db', '--at', 'yesterday'],
+      2,
+      "error: --at must be an ISO 8601 time, e.g. 2026-11-29T10:15:00Z (got 'yesterday')",
+    ],
+    [
+      ['restore', 'x-db', '--from', 'no-such-db', '--at', '2026-11-29T10:15Z'],
+      2,
+      "error: No database named or with id 'no-such-db' that you can see",
+    ],
+    [
+      ['backup', 'delete', 'no-such-backup'],
+      1,
+      'error: 404 Not Found: No backup with id no-such-backup',
     ],
   ])(
     '%j fails with exit code %i and one readable line',
@@ -356,6 +589,10 @@ describe('dbaas CLI against a running backend', () => {
       'ca',
       'connect',
       'delete',
+      'backup create',
+      'backup list',
+      'backup delete',
+      'restore',
       'login',
       'admin reseal',
       'admin leaks',

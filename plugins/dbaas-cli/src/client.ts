@@ -57,3 +57,33 @@ export async function findInstance(
     );
   }
 }
+
+/**
+ * An instance by its name or id, a deleted one too (its backups outlive it): the live one
+ * first, else the latest deleted one of that name or with that id.
+ */
+export async function findInstanceOrDeleted(
+  manager: Manager,
+  nameOrId: string,
+): Promise<Instance> {
+  try {
+    return await findInstance(manager, nameOrId);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const { items } = await manager.api.listInstances(
+      { name: nameOrId, status: ['deleted'], limit: 500 },
+      manager.options,
+    );
+    const byName = items
+      .filter(i => i.name === nameOrId)
+      .sort((a, b) => (b.deletedAt ?? '').localeCompare(a.deletedAt ?? ''));
+    if (byName[0]) return byName[0];
+    const deleted = await manager.api.listInstances(
+      { status: ['deleted'], limit: 500 },
+      manager.options,
+    );
+    const byId = deleted.items.find(i => i.id === nameOrId);
+    if (byId) return byId;
+    throw error;
+  }
+}

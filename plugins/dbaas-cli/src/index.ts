@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { managerClient } from './client';
 import { registerAccessCommands } from './commands/access';
 import { registerAdminCommands } from './commands/admin';
+import { registerBackupCommands } from './commands/backups';
 import { registerInstanceCommands } from './commands/instances';
 import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerLoginCommand } from './commands/login';
@@ -41,6 +42,7 @@ registerLoginCommand(program);
 registerInstanceCommands(program, ctx);
 registerLifecycleCommands(program, ctx);
 registerAccessCommands(program, ctx);
+registerBackupCommands(program, ctx);
 registerAdminCommands(program, ctx);
 
 program.parseAsync(process.argv).catch(error => {

@@ -1,3 +1,4 @@
+import { Instance } from '@dbaas/plugin-dbaas-common';
 import { Command } from 'commander';
 import readline from 'readline/promises';
 import { findInstance, Manager } from '../client';
@@ -5,6 +6,48 @@ import { Output, print } from '../output';
 import { UsageError } from '../settings';
 
 type Ctx = () => { manager: Manager; output: Output };
+
+/**
+ * Polls a new database every second until it is no longer provisioning, with a line on stderr
+ * per phase; one that did not end running sets exit code 1 and prints its fault.
+ */
+export async function waitForInstance(
+  manager: Manager,
+  created: Instance,
+): Promise<Instance> {
+  let instance = created;
+  const started = Date.now();
+  let last = '';
+  while (instance.status === 'provisioning') {
+    const line = `${instance.status}${
+      instance.phase ? ` (${instance.phase})` : ''
+    }`;
+    if (line !== last) {
+      process.stderr.write(
+        `${instance.name}: ${line} ${Math.round(
+          (Date.now() - started) / 1000,
+        )}s\n`,
+      );
+      last = line;
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    instance = await manager.api.getInstance(instance.id, manager.options);
+  }
+  process.stderr.write(
+    `${instance.name}: ${instance.status} ${Math.round(
+      (Date.now() - started) / 1000,
+    )}s\n`,
+  );
+  if (instance.status !== 'running') {
+    process.exitCode = 1;
+    process.stderr.write(
+      `error: ${instance.fault?.code ?? instance.status}: ${
+        instance.fault?.message ?? ''
+      }\n`,
+    );
+  }
+  return instance;
+}
 
 export function registerLifecycleCommands(program: Command, ctx: Ctx) {
   program
@@ -59,41 +102,7 @@ export function registerLifecycleCommands(program: Command, ctx: Ctx) {
           },
           manager.options,
         );
-        if (opts.wait) {
-          const started = Date.now();
-          let last = '';
-          while (instance.status === 'provisioning') {
-            const line = `${instance.status}${
-              instance.phase ? ` (${instance.phase})` : ''
-            }`;
-            if (line !== last) {
-              process.stderr.write(
-                `${instance.name}: ${line} ${Math.round(
-                  (Date.now() - started) / 1000,
-                )}s\n`,
-              );
-              last = line;
-            }
-            await new Promise(resolve => setTimeout(resolve, 1000));
-            instance = await manager.api.getInstance(
-              instance.id,
-              manager.options,
-            );
-          }
-          process.stderr.write(
-            `${instance.name}: ${instance.status} ${Math.round(
-              (Date.now() - started) / 1000,
-            )}s\n`,
-          );
-          if (instance.status !== 'running') {
-            process.exitCode = 1;
-            process.stderr.write(
-              `error: ${instance.fault?.code ?? instance.status}: ${
-                instance.fault?.message ?? ''
-              }\n`,
-            );
-          }
-        }
+        if (opts.wait) instance = await waitForInstance(manager, instance);
         print(output, instance, () => ({
           columns: ['NAME', 'ID', 'STATUS'],
           rows: [[instance.name, instance.id, instance.status]],
