@@ -202,6 +202,17 @@ describe.each([
         1, 2, 3, 4, 5,
       ]);
 
+      // the window's first moment is the first backup's end: that backup, exactly
+      const atStart = await created(server, {
+        name: `${engine.slice(0, 5)}-start`,
+        flavorId: flavor.id,
+        restoreFrom: {
+          instanceId: source.id,
+          pointInTime: first.restorableFrom,
+        },
+      });
+      expect(await snapshot(engine, atStart.creds)).toEqual(atFirst);
+
       // outside the window: refused at once, naming it
       const hourAhead = new Date(Date.now() + 3_600_000).toISOString();
       const late = await postInstance(server, asAlice, {

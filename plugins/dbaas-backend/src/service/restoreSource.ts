@@ -87,7 +87,10 @@ export async function resolveRestoreSource(
     source = {
       backupId: base.id,
       sourceInstanceId: instance.id,
-      targetTime: at.toISOString(),
+      // the moment a backup ended is that backup alone (recovery cannot stop before its end)
+      ...(at.getTime() > Date.parse(base.restorableFrom!)
+        ? { targetTime: at.toISOString() }
+        : {}),
     };
   }
   if (
