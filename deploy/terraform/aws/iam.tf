@@ -1,7 +1,8 @@
 # Two sides:
 #  - the policy the Backstage backend (DBaaS Manager) needs to run the `ec2` runtime: least
 #    privilege, creation only with the managed-by tag in the request, destruction only of
-#    resources carrying it (tag-scoped RunInstances written as AWS documents it);
+#    resources carrying it (tag-scoped RunInstances written as AWS documents it); plus its s3
+#    backup store: the backup bucket, objects under the prefix only;
 #  - the role and instance profile the database VMs get: no permissions by default.
 
 locals {
@@ -17,6 +18,7 @@ locals {
   )
 
   ec2_via_service = "ec2.${local.region}.amazonaws.com"
+  s3_via_service  = "s3.${local.region}.amazonaws.com"
 }
 
 data "aws_iam_policy_document" "backend" {
@@ -218,6 +220,49 @@ data "aws_iam_policy_document" "backend" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = [local.ec2_via_service]
+      }
+    }
+  }
+
+  # The s3 backup store (dbaas.backups.store, plugins/dbaas-backend-module-s3): listing the
+  # bucket — with no s3:prefix condition: S3 answers 404 rather than 403 for a missing object
+  # only to callers allowed to list the bucket, and the store tells "not found" from "denied" …
+  statement {
+    sid       = "BackupBucketList"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.backup.arn]
+  }
+
+  # … and the objects under the prefix only (multipart uploads are authorised as PutObject).
+  statement {
+    sid    = "BackupObjectsUnderPrefix"
+    effect = "Allow"
+    actions = [
+      "s3:PutObject",
+      "s3:GetObject",
+      "s3:DeleteObject",
+      "s3:AbortMultipartUpload",
+    ]
+    resources = ["${aws_s3_bucket.backup.arn}/${local.backup_prefix}/*"]
+  }
+
+  # A KMS key on the backup bucket: used only through S3 in this region.
+  dynamic "statement" {
+    for_each = local.use_backup_kms_key ? [var.backup_kms_key_arn] : []
+    content {
+      sid    = "BackupKeyUseViaS3"
+      effect = "Allow"
+      actions = [
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+      ]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.s3_via_service]
       }
     }
   }

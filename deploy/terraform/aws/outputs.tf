@@ -1,6 +1,7 @@
 # Outputs the Manager's app-config reads are named exactly after their keys under
-# dbaas.runtimes.ec2 (plugins/dbaas-backend-module-ec2/src/config.ts, EC2_CONFIG_KEYS);
-# a test (terraform.test.ts there) keeps the two in step.
+# dbaas.runtimes.ec2 (plugins/dbaas-backend-module-ec2/src/config.ts, EC2_CONFIG_KEYS), and
+# backup_<key> after the keys of dbaas.backups.store (plugins/dbaas-backend-module-s3/config.d.ts);
+# a test (plugins/dbaas-backend-module-ec2/src/terraform.test.ts) keeps them in step.
 
 output "region" {
   description = "dbaas.runtimes.ec2.region"
@@ -42,8 +43,23 @@ output "backendPolicyArn" {
   value       = aws_iam_policy.backend.arn
 }
 
+output "backup_bucket" {
+  description = "dbaas.backups.store.bucket: the bucket of the s3 backup store"
+  value       = aws_s3_bucket.backup.id
+}
+
+output "backup_prefix" {
+  description = "dbaas.backups.store.prefix: the key prefix the backend may write under"
+  value       = local.backup_prefix
+}
+
+output "backup_region" {
+  description = "dbaas.backups.store.region: the backup bucket's region"
+  value       = aws_s3_bucket.backup.region
+}
+
 output "appConfig" {
-  description = "The dbaas.runtimes.ec2 block made from the outputs above, ready to paste into app-config.production.yaml"
+  description = "The dbaas.runtimes.ec2 and dbaas.backups.store blocks made from the outputs above, ready to paste into app-config.production.yaml"
   value = yamlencode({
     dbaas = {
       runtimes = {
@@ -57,6 +73,14 @@ output "appConfig" {
             amiId               = var.ami_id
             kmsKeyId            = local.kms_key_arn
           } : key => value if value != null
+        }
+      }
+      backups = {
+        store = {
+          type   = "s3"
+          bucket = aws_s3_bucket.backup.id
+          prefix = local.backup_prefix
+          region = aws_s3_bucket.backup.region
         }
       }
     }

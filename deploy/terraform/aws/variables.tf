@@ -174,3 +174,51 @@ variable "kms_key_deletion_window_days" {
     error_message = "kms_key_deletion_window_days must be between 7 and 30."
   }
 }
+
+# ---------------------------------------------------------------------------
+# Backup bucket (dbaas.backups.store with type: s3)
+# ---------------------------------------------------------------------------
+
+variable "backup_bucket_name" {
+  description = "Name of the bucket created for the Manager's s3 backup store (app-config dbaas.backups.store.bucket). Null: <name>-backups-<account id>-<region>, lowercased, at most 63 characters."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.backup_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backup_bucket_name))
+    error_message = "backup_bucket_name must be 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit."
+  }
+}
+
+variable "backup_prefix" {
+  description = "Key prefix the backups go under (app-config dbaas.backups.store.prefix); the backend may touch objects only under <prefix>/."
+  type        = string
+  default     = "dbaas"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?$", var.backup_prefix))
+    error_message = "backup_prefix must be '/'-separated names of letters, digits, '.', '_' and '-', e.g. dbaas or dbaas/prod (not empty, no leading '/')."
+  }
+}
+
+variable "backup_kms_key_arn" {
+  description = "ARN of a KMS key the backup bucket encrypts with (SSE-KMS; the backend is then allowed kms:GenerateDataKey and kms:Decrypt on it through S3). Null: SSE-S3 (AES256)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.backup_kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:", var.backup_kms_key_arn))
+    error_message = "backup_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), or null for SSE-S3."
+  }
+}
+
+variable "backup_noncurrent_version_expiration_days" {
+  description = "Days a replaced or deleted backup object is kept as a noncurrent version before the lifecycle rule expires it. Current objects never expire: the Manager's retention deletes them."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.backup_noncurrent_version_expiration_days >= 1 && floor(var.backup_noncurrent_version_expiration_days) == var.backup_noncurrent_version_expiration_days
+    error_message = "backup_noncurrent_version_expiration_days must be a whole number of days, at least 1."
+  }
+}

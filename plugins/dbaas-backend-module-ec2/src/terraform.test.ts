@@ -7,19 +7,36 @@ import { MANAGED_BY, TAG_MANAGED_BY } from './tags';
 /**
  * deploy/terraform/aws, checked without terraform or AWS: every file parses (hcl2json, the HCL
  * parser compiled to wasm), every reference points at something declared, the outputs are
- * named after the app-config keys they fill, and the backend's IAM policy stays scoped by the
- * managed-by tag.
+ * named after the app-config keys they fill, the backend's IAM policy stays scoped by the
+ * managed-by tag, and the s3 backup store's bucket stays private, encrypted, versioned and
+ * housekept without expiring backups, with the backend's access limited to the prefix.
  */
 
 // the wasm parser starts on first use
 jest.setTimeout(60_000);
 
 const MODULE_DIR = path.resolve(__dirname, '../../../deploy/terraform/aws');
+// the s3 backup store's settings (dbaas.backups.store), which the backup_<key> outputs fill
+const S3_STORE_CONFIG = path.resolve(
+  __dirname,
+  '../../dbaas-backend-module-s3/config.d.ts',
+);
 
 // the tag the provider puts on everything it makes (tags.ts): the policy must key on it
 const MANAGED_BY_KEY = TAG_MANAGED_BY;
 const MANAGED_BY_VALUE = MANAGED_BY;
 const EXTRA_OUTPUTS = ['backendPolicyArn', 'appConfig'];
+const BACKUP_OUTPUTS = ['backup_bucket', 'backup_prefix', 'backup_region'];
+// exactly what the s3 store needs (plugins/dbaas-backend-module-s3/README.md)
+const BACKUP_OBJECT_ACTIONS = [
+  's3:PutObject',
+  's3:GetObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+];
+const BACKUP_KMS_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+const BACKUP_BUCKET = '${aws_s3_bucket.backup.id}';
+const BACKUP_BUCKET_ARN = '${aws_s3_bucket.backup.arn}';
 const DESTRUCTIVE_EC2_ACTIONS = [
   'ec2:TerminateInstances',
   'ec2:DeleteVolume',
@@ -196,6 +213,7 @@ describe('deploy/terraform/aws', () => {
         'security_group.tf',
         'iam.tf',
         'kms.tf',
+        'backup_bucket.tf',
         'outputs.tf',
       ]),
     );
@@ -244,7 +262,11 @@ describe('deploy/terraform/aws', () => {
 
   it('names its outputs after the app-config keys they fill', () => {
     const outputs = [...named('output').keys()];
-    const allowed = [...EC2_CONFIG_KEYS, ...EXTRA_OUTPUTS] as string[];
+    const allowed = [
+      ...EC2_CONFIG_KEYS,
+      ...EXTRA_OUTPUTS,
+      ...BACKUP_OUTPUTS,
+    ] as string[];
     expect(outputs.filter(o => !allowed.includes(o))).toEqual([]);
     expect(outputs).toEqual(
       expect.arrayContaining([
@@ -255,8 +277,135 @@ describe('deploy/terraform/aws', () => {
         'amiSsmParameter',
         'kmsKeyId',
         ...EXTRA_OUTPUTS,
+        ...BACKUP_OUTPUTS,
       ]),
     );
+  });
+
+  it('names the backup outputs backup_<key> after the keys of dbaas.backups.store', () => {
+    const source = fs.readFileSync(S3_STORE_CONFIG, 'utf8');
+    const store = source.slice(source.indexOf('store?: {'));
+    const storeKeys = [...store.matchAll(/^\s+(\w+)\??:/gm)].map(m => m[1]);
+    expect(storeKeys).toEqual(
+      expect.arrayContaining(['bucket', 'prefix', 'region']),
+    );
+    for (const output of BACKUP_OUTPUTS) {
+      expect(storeKeys).toContain(output.replace(/^backup_/, ''));
+    }
+    const outputs = named('output');
+    expect(outputs.get('backup_bucket')?.value).toBe(BACKUP_BUCKET);
+    expect(outputs.get('backup_prefix')?.value).toBe('${local.backup_prefix}');
+  });
+
+  describe('the backup bucket', () => {
+    const resource = (type: string) =>
+      labelled('resource').get(`${type}.backup`) as Json;
+
+    it('is one bucket, named by backup_bucket_name or derived from name', () => {
+      expect(resource('aws_s3_bucket').bucket).toBe(
+        '${local.backup_bucket_name}',
+      );
+      const name = String(locals().get('backup_bucket_name'));
+      expect(name).toContain('var.backup_bucket_name');
+      expect(String(locals().get('backup_bucket_name_base'))).toContain(
+        'var.name',
+      );
+      const settings = [
+        'aws_s3_bucket_versioning',
+        'aws_s3_bucket_server_side_encryption_configuration',
+        'aws_s3_bucket_public_access_block',
+        'aws_s3_bucket_ownership_controls',
+        'aws_s3_bucket_policy',
+        'aws_s3_bucket_lifecycle_configuration',
+      ];
+      expect(
+        settings.filter(t => resource(t)?.bucket !== BACKUP_BUCKET),
+      ).toEqual([]);
+    });
+
+    it('is versioned, encrypted, private and owner-enforced', () => {
+      expect(
+        resource('aws_s3_bucket_versioning').versioning_configuration[0].status,
+      ).toBe('Enabled');
+
+      const sse = resource('aws_s3_bucket_server_side_encryption_configuration')
+        .rule[0].apply_server_side_encryption_by_default[0];
+      expect(sse.sse_algorithm).toMatch(/"aws:kms"/);
+      expect(sse.sse_algorithm).toMatch(/"AES256"/);
+      expect(sse.kms_master_key_id).toBe('${var.backup_kms_key_arn}');
+      expect(named('variable').get('backup_kms_key_arn')?.default).toBeNull();
+
+      const block = resource('aws_s3_bucket_public_access_block');
+      for (const setting of [
+        'block_public_acls',
+        'block_public_policy',
+        'ignore_public_acls',
+        'restrict_public_buckets',
+      ]) {
+        expect([setting, block[setting]]).toEqual([setting, true]);
+      }
+
+      expect(
+        resource('aws_s3_bucket_ownership_controls').rule[0].object_ownership,
+      ).toBe('BucketOwnerEnforced');
+    });
+
+    it('denies every request without TLS', () => {
+      expect(resource('aws_s3_bucket_policy').policy).toBe(
+        '${data.aws_iam_policy_document.backup_bucket.json}',
+      );
+      const deny = policyStatements('backup_bucket').filter(s =>
+        s.conditions.some(
+          c =>
+            c.test === 'Bool' &&
+            c.variable === 'aws:SecureTransport' &&
+            JSON.stringify(c.values) === '["false"]',
+        ),
+      );
+      expect(deny).toHaveLength(1);
+      const body = labelled('data').get(
+        'aws_iam_policy_document.backup_bucket',
+      )!.statement[0];
+      expect(body.effect).toBe('Deny');
+      expect(body.actions).toEqual(['s3:*']);
+      expect(body.principals).toEqual([{ type: '*', identifiers: ['*'] }]);
+      expect(body.resources).toEqual([
+        BACKUP_BUCKET_ARN,
+        `${BACKUP_BUCKET_ARN}/*`,
+      ]);
+    });
+
+    it('aborts multipart uploads after a day, expires noncurrent versions, never current objects', () => {
+      const rules = resource('aws_s3_bucket_lifecycle_configuration')
+        .rule as Json[];
+      expect(rules.length).toBeGreaterThan(0);
+      expect(rules.every(r => r.status === 'Enabled')).toBe(true);
+      // nothing deletes or moves current objects: the Manager's retention does
+      expect(
+        rules.filter(r => r.expiration || r.transition).map(r => r.id),
+      ).toEqual([]);
+      // the rules apply to the whole bucket
+      expect(rules.every(r => JSON.stringify(r.filter) === '[{}]')).toBe(true);
+
+      expect(
+        rules.flatMap(r =>
+          (r.abort_incomplete_multipart_upload ?? []).map(
+            (a: Json) => a.days_after_initiation,
+          ),
+        ),
+      ).toEqual([1]);
+      expect(
+        rules.flatMap(r =>
+          (r.noncurrent_version_expiration ?? []).map(
+            (e: Json) => e.noncurrent_days,
+          ),
+        ),
+      ).toEqual(['${var.backup_noncurrent_version_expiration_days}']);
+      expect(
+        named('variable').get('backup_noncurrent_version_expiration_days')
+          ?.default,
+      ).toBe(30);
+    });
   });
 
   describe("the backend's IAM policy", () => {
@@ -339,6 +488,57 @@ describe('deploy/terraform/aws', () => {
           ),
         ).toBe(true);
       }
+    });
+
+    it('gives the s3 backup store exactly its actions, on the bucket and under the prefix', () => {
+      const s3 = statements().filter(s =>
+        actionsOf(s).some(a => a.startsWith('s3:')),
+      );
+      expect(s3.flatMap(actionsOf).sort()).toEqual(
+        ['s3:ListBucket', ...BACKUP_OBJECT_ACTIONS].sort(),
+      );
+      const listing = s3.filter(s => actionsOf(s).includes('s3:ListBucket'));
+      expect(listing.map(s => [actionsOf(s), s.resources])).toEqual([
+        [['s3:ListBucket'], [BACKUP_BUCKET_ARN]],
+      ]);
+      const objects = s3.filter(s => !actionsOf(s).includes('s3:ListBucket'));
+      expect(objects.map(s => s.resources)).toEqual([
+        [`${BACKUP_BUCKET_ARN}/\${local.backup_prefix}/*`],
+      ]);
+      expect(named('variable').get('backup_prefix')?.default).toBe('dbaas');
+      expect(String(locals().get('backup_prefix'))).toContain(
+        'var.backup_prefix',
+      );
+    });
+
+    it('uses the backup KMS key only through S3, and only when one is set', () => {
+      const body = labelled('data').get('aws_iam_policy_document.backend')!;
+      const gated = ((body.dynamic?.statement ?? []) as Json[]).filter(d =>
+        strings(d.content).some(v => v === 'kms:GenerateDataKey'),
+      );
+      expect(gated).toHaveLength(1);
+      expect(gated[0].for_each).toMatch(/local\.use_backup_kms_key/);
+      expect(gated[0].for_each).toMatch(/var\.backup_kms_key_arn/);
+      expect(String(locals().get('use_backup_kms_key'))).toBe(
+        '${var.backup_kms_key_arn != null}',
+      );
+
+      const kms = statements().filter(s =>
+        actionsOf(s).some(a => BACKUP_KMS_ACTIONS.includes(a)),
+      );
+      const viaS3 = kms.filter(s =>
+        s.conditions.some(
+          c =>
+            c.variable === 'kms:ViaService' &&
+            JSON.stringify(c.values) === '["${local.s3_via_service}"]',
+        ),
+      );
+      expect(locals().get('s3_via_service')).toBe(
+        's3.${local.region}.amazonaws.com',
+      );
+      expect(viaS3.flatMap(actionsOf).sort()).toEqual(
+        [...BACKUP_KMS_ACTIONS].sort(),
+      );
     });
   });
 });
