@@ -25,6 +25,8 @@ import {
 import { createBackupStore, readBackupStoreConfig } from './backups/config';
 import { BackupDeps } from './backups/backupDeps';
 import { BackupRunner } from './backups/BackupRunner';
+import { BackupScheduler } from './backups/BackupScheduler';
+import { checkFlavorBackupPolicies } from './backups/backupPolicy';
 import { LogShipper } from './backups/LogShipper';
 import { BackupService } from './service/BackupService';
 import { BackupRecords } from './store/BackupRecords';
@@ -74,6 +76,7 @@ export const dbaasPlugin = createBackendPlugin({
       async init(deps) {
         const { logger } = deps;
         const config = readDbaasConfig(deps.config);
+        checkFlavorBackupPolicies(config.flavors);
         const backupStore = await createBackupStore(
           readBackupStoreConfig(deps.config, config.runtimes.local.dataDir),
           { registrations: backupStores, logger },
@@ -246,6 +249,17 @@ export const dbaasPlugin = createBackendPlugin({
             await backupRecords.failAbandoned();
             await shipper.shipAll();
           },
+        });
+        const backupScheduler = new BackupScheduler({
+          ...backupDeps,
+          runner: backupRunner,
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-backup-schedules',
+          frequency: { seconds: 60 },
+          timeout: { minutes: 10 },
+          scope: 'global',
+          fn: () => backupScheduler.run(),
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-janitor',

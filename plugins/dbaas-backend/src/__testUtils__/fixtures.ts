@@ -53,6 +53,7 @@ export function newInstance(
     holdAtHost: false,
     restoreFrom: null,
     databaseName: null,
+    backupPolicy: null,
     ...overrides,
   };
 }

@@ -30,6 +30,7 @@ import {
 import { TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
 import { resolveRestoreSource } from './restoreSource';
+import { resolveBackupPolicy } from '../backups/backupPolicy';
 import { BackupRecords } from '../store/BackupRecords';
 
 /** Creating an instance: admission, the record, and the go-ahead for an instance held at its host. */
@@ -69,6 +70,7 @@ export class InstanceCreation {
     const storageGiB = resolveStorage(flavor, request.storageGiB);
     const runtimeName = request.runtime ?? config.defaultRuntime;
     checkRuntime(this.deps.runtimes, runtimeName, flavor);
+    const backupPolicy = resolveBackupPolicy(flavor, request.backup);
     const component = request.component
       ? normalizeRef(request.component, 'component', 'component')
       : null;
@@ -127,6 +129,7 @@ export class InstanceCreation {
         holdAtHost: request.holdAtHost ?? false,
         restoreFrom: restore?.source ?? null,
         databaseName: restore?.databaseName ?? null,
+        backupPolicy,
       },
       {
         type: 'created',

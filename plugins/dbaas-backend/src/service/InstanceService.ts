@@ -12,6 +12,7 @@ import {
   InstanceEvent,
   ListInstancesResponse,
   ListRuntimesResponse,
+  UpdateInstanceRequest,
 } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { SecretBox } from '../crypto/SecretBox';
@@ -28,6 +29,10 @@ import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf } from './access/principal';
 import { ConnectionInfo } from './connectionInfo';
 import { InstanceCreation } from './InstanceCreation';
+import {
+  describeBackupPolicy,
+  resolveBackupPolicy,
+} from '../backups/backupPolicy';
 
 export interface ListOptions {
   owners?: string[];
@@ -194,28 +199,60 @@ export class InstanceService {
     }
   }
 
+  /** Turns deletion protection on or off; changes the backup schedule and retention. */
   async update(
     id: string,
-    patch: { deletionProtection: boolean },
+    patch: UpdateInstanceRequest,
     credentials: BackstageCredentials,
   ): Promise<Instance> {
-    const instance = await this.gate.load(
+    let instance = await this.gate.load(
       id,
       credentials,
       dbaasInstanceUpdatePermission,
     );
-    if (instance.deletionProtection === patch.deletionProtection) {
-      return toPublicInstance(instance);
+    const actor = actorOf(credentials);
+    if (
+      patch.deletionProtection !== undefined &&
+      instance.deletionProtection !== patch.deletionProtection
+    ) {
+      instance = await this.deps.store.updateInstance(
+        id,
+        { deletionProtection: patch.deletionProtection },
+        {
+          type: 'operation',
+          message: `deletion protection turned ${
+            patch.deletionProtection ? 'on' : 'off'
+          }`,
+          actor,
+        },
+      );
+      await this.deps.notifier.changed(instance);
     }
-    const updated = await this.deps.store.updateInstance(id, patch, {
-      type: 'operation',
-      message: `deletion protection turned ${
-        patch.deletionProtection ? 'on' : 'off'
-      }`,
-      actor: actorOf(credentials),
-    });
-    await this.deps.notifier.changed(updated);
-    return toPublicInstance(updated);
+    if (patch.backup) {
+      const flavor = this.flavors.get(instance.flavorId);
+      if (!flavor) {
+        throw new ConflictError(
+          `flavor '${instance.flavorId}' of ${instance.name} is no longer configured`,
+        );
+      }
+      const policy = resolveBackupPolicy(
+        flavor,
+        patch.backup,
+        instance.backupPolicy ?? undefined,
+      );
+      instance = await this.deps.store.updateInstance(
+        id,
+        { backupPolicy: policy },
+        {
+          type: 'operation',
+          message: describeBackupPolicy(policy),
+          actor,
+          data: { backup: policy },
+        },
+      );
+      await this.deps.notifier.changed(instance);
+    }
+    return toPublicInstance(instance);
   }
 
   /** Starts the deletion; a running instance whose runtime backs up gets a final backup first. */
@@ -252,13 +289,10 @@ export class InstanceService {
       },
       {
         type: 'operation',
-        message: `delete requested by ${actorOf(credentials)}${
-          finalBackup
-            ? '; a final backup is taken first'
-            : options.skipFinalBackup
-            ? ', without a final backup'
-            : ''
-        }`,
+        message: `delete requested by ${actorOf(credentials)}${finalNote(
+          finalBackup,
+          options.skipFinalBackup,
+        )}`,
         actor: actorOf(credentials),
       },
     );
@@ -281,4 +315,9 @@ export class InstanceService {
   ): Promise<{ name: string; pem: string }> {
     return this.connection.caCertificate(id, credentials);
   }
+}
+
+function finalNote(finalBackup: boolean, skipped?: boolean) {
+  if (finalBackup) return '; a final backup is taken first';
+  return skipped ? ', without a final backup' : '';
 }

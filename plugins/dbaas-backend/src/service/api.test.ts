@@ -326,7 +326,29 @@ describe('DBaaS Manager API on the local runtime', () => {
         400,
         'owner: must be a User or Group of the catalog (got a component',
       ],
-
+      [
+        { ...valid, backup: { schedule: 'every night' } },
+        400,
+        "backup.schedule: 'every night' is not a cron expression (5 fields in UTC, e.g. '0 3 * * *', or @daily, @hourly)",
+      ],
+      [
+        { ...valid, backup: { retentionDays: 0 } },
+        400,
+        'backup.retentionDays: must be at least 1 day',
+      ],
+      [
+        { ...valid, restoreFrom: { backupId: 'no-such-backup' } },
+        404,
+        'restoreFrom.backupId: no backup with id no-such-backup',
+      ],
+      [
+        {
+          ...valid,
+          restoreFrom: { instanceId: 'x', pointInTime: 'yesterday' },
+        },
+        400,
+        'restoreFrom',
+      ],
       [{ name: 'valid-db' }, 400, 'owner: Required'],
     ])('%j → %i', async (body, status, message) => {
       const res = await create(body);
@@ -412,6 +434,35 @@ describe('DBaaS Manager API on the local runtime', () => {
       .set('Authorization', asAlice)
       .send({ deletionProtection: false });
     expect(unprotect.body.deletionProtection).toBe(false);
+
+    // the backup policy: the built-in default at create, changed field by field by PATCH
+    expect(first.body.backup).toEqual({
+      schedule: '@daily',
+      retentionDays: 7,
+      retentionCount: null,
+    });
+    const patch = (body: object) =>
+      request(server)
+        .patch(`/api/dbaas/instances/${first.body.id}`)
+        .set('Authorization', asAlice)
+        .send(body);
+    const scheduled = await patch({
+      backup: { schedule: '30 4 * * *', retentionCount: 3 },
+    });
+    expect(scheduled.status).toBe(200);
+    expect(scheduled.body.backup).toEqual({
+      schedule: '30 4 * * *',
+      retentionDays: 7,
+      retentionCount: 3,
+    });
+    const badCron = await patch({ backup: { schedule: '61 * * * *' } });
+    expect(badCron.status).toBe(400);
+    expect(badCron.body.error.message).toContain(
+      "backup.schedule: '61 * * * *' is not a cron expression",
+    );
+    expect((await patch({})).body.error.message).toContain(
+      'must change something: deletionProtection or backup',
+    );
     for (const id of [first.body.id]) {
       await waitFor(id, i => i?.status === 'running');
       expect(

@@ -158,6 +158,17 @@ export class BackupRecords {
     return failed;
   }
 
+  /** Every instance with a backup or a shipped log file on record (deleted instances too). */
+  async instanceIds(): Promise<string[]> {
+    const [backups, logs] = await Promise.all([
+      this.knex(BACKUPS).distinct('instance_id'),
+      this.knex(LOGS).distinct('instance_id'),
+    ]);
+    return [
+      ...new Set([...backups, ...logs].map(r => r.instance_id as string)),
+    ];
+  }
+
   async delete(id: string) {
     await this.knex(BACKUPS).where({ id }).delete();
   }

@@ -1,6 +1,7 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import {
+  BackupPolicy,
   Instance,
   InstanceEvent,
   InstanceEventType,
@@ -40,6 +41,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   databaseName: string | null;
   /** A deletion's final backup: `pending` until it is taken, then its id; null: none. */
   finalBackup: string | null;
+  /** When scheduled backups run and how long they are kept; null on instances older than it. */
+  backupPolicy: BackupPolicy | null;
 }
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
@@ -83,6 +86,7 @@ export type InstancePatch = Partial<
     | 'lastError'
     | 'restoreFrom'
     | 'finalBackup'
+    | 'backupPolicy'
   >
 >;
 

@@ -1,4 +1,5 @@
 import {
+  BackupPolicy,
   Endpoint,
   Engine,
   Fault,
@@ -67,6 +68,7 @@ export function patchRow(p: InstancePatch) {
   if (p.lastError !== undefined) row.last_error = p.lastError;
   if (p.restoreFrom !== undefined) row.restore_from = json(p.restoreFrom);
   if (p.finalBackup !== undefined) row.final_backup = p.finalBackup;
+  if (p.backupPolicy !== undefined) row.backup_policy = json(p.backupPolicy);
   return row;
 }
 
@@ -103,6 +105,7 @@ export function fromRow(r: any): StoredInstance {
     restoreFrom: json<RestoreSource>(r.restore_from),
     databaseName: r.database_name ?? null,
     finalBackup: r.final_backup ?? null,
+    backupPolicy: json<BackupPolicy>(r.backup_policy),
   };
 }
 
@@ -130,7 +133,12 @@ export function toPublicInstance(i: StoredInstance): Instance {
     restoreFrom: _r,
     databaseName: _n,
     finalBackup: _f,
+    backupPolicy,
     ...instance
   } = i;
-  return { ...instance, host: hostRef?.address ?? null };
+  return {
+    ...instance,
+    host: hostRef?.address ?? null,
+    ...(backupPolicy ? { backup: backupPolicy } : {}),
+  };
 }

@@ -406,6 +406,8 @@ export interface components {
           [key: string]: unknown;
         };
       };
+      /** @description The backup schedule and retention of its instances unless they set their own */
+      backup?: components['schemas']['BackupPolicyInput'];
       /** @description With `require`, the engine refuses plain-text connections too */
       tls?: {
         require: boolean;
@@ -442,6 +444,21 @@ export interface components {
        */
       holdAtHost?: boolean;
       restoreFrom?: components['schemas']['RestoreFrom'];
+      backup?: components['schemas']['BackupPolicyInput'];
+    };
+    /** @description When scheduled backups run and how long backups are kept; what is left out comes from the flavor's `backup`, else daily at 00:00 UTC, kept 7 days. */
+    BackupPolicyInput: {
+      /** @description A cron expression in UTC (5 fields, e.g. '0 3 * * *', or @daily, @hourly); null: no scheduled backups */
+      schedule?: string | null;
+      /** @description Backups older than this are deleted */
+      retentionDays?: number;
+      /** @description At most this many completed backups are kept; null: no limit */
+      retentionCount?: number | null;
+    };
+    BackupPolicy: {
+      schedule: string | null;
+      retentionDays: number;
+      retentionCount: number | null;
     };
     /** @description Make the new database from a backup (the data as that backup ended), or from an instance's backups and log as of a moment inside its recovery window. The flavor must have the source's engine and version; the new database keeps the source's database and user names, with new passwords. Needs dbaas.instance.restore on the source. */
     RestoreFrom:
@@ -454,7 +471,8 @@ export interface components {
           pointInTime: string;
         };
     UpdateInstanceRequest: {
-      deletionProtection: boolean;
+      deletionProtection?: boolean;
+      backup?: components['schemas']['BackupPolicyInput'];
     };
     /** @description Where to connect; never holds the password */
     Endpoint: {
@@ -498,6 +516,8 @@ export interface components {
       readyAt: string | null;
       /** Format: date-time */
       deletedAt: string | null;
+      /** @description Its backup schedule and retention, where its runtime backs up */
+      backup?: components['schemas']['BackupPolicy'];
     };
     ListInstancesResponse: {
       items: components['schemas']['Instance'][];

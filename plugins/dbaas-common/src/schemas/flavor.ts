@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backupPolicyInputSchema } from './backup';
 import { DbaasApiSchemas } from './api';
 
 /** Database engines a flavor can run. */
@@ -50,6 +51,8 @@ export const flavorSchema = z.object({
    * `require_secure_transport`).
    */
   tls: z.object({ require: z.boolean() }).strict().optional(),
+  /** The backup schedule and retention of its instances unless they set their own. */
+  backup: backupPolicyInputSchema.optional(),
 }) satisfies z.ZodType<Flavor, z.ZodTypeDef, unknown>;
 
 /** A flavor as the API answers it; `flavorSchema` checks one in the app-config. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backupPolicyInputSchema } from './backup';
 import { DbaasApiOperations, DbaasApiQuery, DbaasApiSchemas } from './api';
 import { engineSchema } from './flavor';
 
@@ -168,14 +169,21 @@ export const createInstanceRequestSchema = z
     /** Stop at host_ready until `POST /instances/{id}/deploy` (two-step templates). */
     holdAtHost: z.boolean().optional(),
     restoreFrom: restoreFromSchema.optional(),
+    backup: backupPolicyInputSchema.optional(),
   })
   .strict() satisfies z.ZodType<CreateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** The body of `PATCH /instances/{id}`. */
 export type UpdateInstanceRequest = DbaasApiSchemas['UpdateInstanceRequest'];
 export const updateInstanceRequestSchema = z
-  .object({ deletionProtection: z.boolean() })
-  .strict() satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
+  .object({
+    deletionProtection: z.boolean().optional(),
+    backup: backupPolicyInputSchema.optional(),
+  })
+  .strict()
+  .refine(patch => Object.keys(patch).length > 0, {
+    message: 'must change something: deletionProtection or backup',
+  }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */
 export type ListInstancesQuery = DbaasApiQuery<

@@ -130,7 +130,9 @@ export function fakeApi(
       totalCount: 1,
     })),
     getInstance: jest.fn(async () => instance()),
-    updateInstance: jest.fn(async (_id, patch) => instance(patch)),
+    updateInstance: jest.fn(async (_id, patch) =>
+      instance(patch as Parameters<typeof instance>[0]),
+    ),
     deleteInstance: jest.fn(async () => instance({ status: 'deleting' })),
     listEvents: jest.fn(async () => [
       {

@@ -72,7 +72,7 @@ export class FakeManager implements ManagerClientFactory {
     },
     updateInstance: async (id, request, options) => {
       this.record('updateInstance', [id, request], options);
-      return { ...this.base(), ...request };
+      return { ...this.base(), ...(request as object) };
     },
     deleteInstance: async (id, options) => {
       this.record('deleteInstance', [id], options);

@@ -1045,6 +1045,11 @@ export const spec = {
               additionalProperties: true,
             },
           },
+          backup: {
+            $ref: '#/components/schemas/BackupPolicyInput',
+            description:
+              'The backup schedule and retention of its instances unless they set their own',
+          },
           tls: {
             type: 'object',
             description:
@@ -1149,6 +1154,51 @@ export const spec = {
           restoreFrom: {
             $ref: '#/components/schemas/RestoreFrom',
           },
+          backup: {
+            $ref: '#/components/schemas/BackupPolicyInput',
+          },
+        },
+      },
+      BackupPolicyInput: {
+        type: 'object',
+        description:
+          "When scheduled backups run and how long backups are kept; what is left out comes from the flavor's `backup`, else daily at 00:00 UTC, kept 7 days.",
+        additionalProperties: false,
+        properties: {
+          schedule: {
+            type: ['string', 'null'],
+            maxLength: 100,
+            description:
+              "A cron expression in UTC (5 fields, e.g. '0 3 * * *', or @daily, @hourly); null: no scheduled backups",
+          },
+          retentionDays: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 3650,
+            description: 'Backups older than this are deleted',
+          },
+          retentionCount: {
+            type: ['integer', 'null'],
+            minimum: 1,
+            maximum: 1000,
+            description:
+              'At most this many completed backups are kept; null: no limit',
+          },
+        },
+      },
+      BackupPolicy: {
+        type: 'object',
+        required: ['schedule', 'retentionDays', 'retentionCount'],
+        properties: {
+          schedule: {
+            type: ['string', 'null'],
+          },
+          retentionDays: {
+            type: 'integer',
+          },
+          retentionCount: {
+            type: ['integer', 'null'],
+          },
         },
       },
       RestoreFrom: {
@@ -1186,10 +1236,13 @@ export const spec = {
       UpdateInstanceRequest: {
         type: 'object',
         additionalProperties: false,
-        required: ['deletionProtection'],
+        minProperties: 1,
         properties: {
           deletionProtection: {
             type: 'boolean',
+          },
+          backup: {
+            $ref: '#/components/schemas/BackupPolicyInput',
           },
         },
       },
@@ -1354,6 +1407,11 @@ export const spec = {
           deletedAt: {
             type: ['string', 'null'],
             format: 'date-time',
+          },
+          backup: {
+            $ref: '#/components/schemas/BackupPolicy',
+            description:
+              'Its backup schedule and retention, where its runtime backs up',
           },
         },
       },
