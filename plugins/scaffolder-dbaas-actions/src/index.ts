@@ -9,6 +9,7 @@ export {
   createProvisionVmAction,
   createDeployContainerAction,
   createDeleteInstanceAction,
+  createRestoreInstanceAction,
 } from './actions';
 export type { DbaasActionDeps } from './actions';
 export { createManagerClientFactory } from './managerClient';

@@ -3,6 +3,7 @@ import { ManagerClientFactory } from '../managerClient';
 import { createDeleteInstanceAction } from './deleteInstance';
 import { createDeployContainerAction } from './deployContainer';
 import { createProvisionVmAction } from './provisionVm';
+import { createRestoreInstanceAction } from './restoreInstance';
 
 export interface DbaasActionDeps {
   manager: ManagerClientFactory;
@@ -18,6 +19,7 @@ export function createDbaasActions(
     createProvisionVmAction(deps),
     createDeployContainerAction(deps),
     createDeleteInstanceAction(deps),
+    createRestoreInstanceAction(deps),
   ];
 }
 
@@ -25,4 +27,5 @@ export {
   createProvisionVmAction,
   createDeployContainerAction,
   createDeleteInstanceAction,
+  createRestoreInstanceAction,
 };

@@ -3,6 +3,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { ResponseError } from '@backstage/errors';
 import {
+  Backup,
   CreateInstanceRequest,
   DbaasApi,
   Instance,
@@ -14,6 +15,10 @@ export class FakeManager implements ManagerClientFactory {
   readonly calls: { method: string; args: unknown[]; token?: string }[] = [];
   /** The states getInstance walks through, the last one repeating. */
   states: (Partial<Instance> | 'gone')[] = [];
+  /** Other instances (e.g. a restore's source): read by id, listed by name, states untouched. */
+  others: Instance[] = [];
+  /** What listBackups answers, for any instance. */
+  backups: Backup[] = [];
   private reads = 0;
 
   base(request: Partial<CreateInstanceRequest> = {}): Instance {
@@ -49,22 +54,31 @@ export class FakeManager implements ManagerClientFactory {
     },
     getInstance: async (id, options) => {
       this.record('getInstance', [id], options);
+      const other = this.others.find(i => i.id === id);
+      if (other) return other;
+      // the instance the fake creates is i-1; no other id is known
+      if (id !== 'i-1') throw await notFound(id);
       const state = this.states[Math.min(this.reads++, this.states.length - 1)];
       if (state === 'gone' || state === undefined) {
-        throw await ResponseError.fromResponse(
-          new Response(
-            JSON.stringify({
-              error: {
-                name: 'NotFoundError',
-                message: `No database instance with id ${id}`,
-              },
-              response: { statusCode: 404 },
-            }),
-            { status: 404, headers: { 'Content-Type': 'application/json' } },
-          ),
-        );
+        throw await notFound(id);
       }
       return { ...this.base(), ...state };
+    },
+    listInstances: async (query, options) => {
+      this.record('listInstances', [query], options);
+      const statuses = query?.status ? [query.status].flat() : undefined;
+      const items = this.others.filter(
+        i =>
+          (query?.name === undefined || i.name === query.name) &&
+          (statuses
+            ? statuses.includes(i.status)
+            : i.status !== 'deleted'),
+      );
+      return { items, totalCount: items.length };
+    },
+    listBackups: async (id, options) => {
+      this.record('listBackups', [id], options);
+      return this.backups.filter(b => b.instanceId === id);
     },
     deployInstance: async (id, options) => {
       this.record('deployInstance', [id], options);
@@ -96,6 +110,21 @@ export class FakeManager implements ManagerClientFactory {
   called(method: string) {
     return this.calls.filter(c => c.method === method);
   }
+}
+
+function notFound(id: string) {
+  return ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({
+        error: {
+          name: 'NotFoundError',
+          message: `No database instance with id ${id}`,
+        },
+        response: { statusCode: 404 },
+      }),
+      { status: 404, headers: { 'Content-Type': 'application/json' } },
+    ),
+  );
 }
 
 /** A mock action context as alice, with a jest logger; other fields override the defaults. */
