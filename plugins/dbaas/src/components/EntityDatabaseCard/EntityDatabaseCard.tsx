@@ -15,6 +15,7 @@ import {
   dependedOnResources,
   DBAAS_INSTANCE_ID_ANNOTATION,
 } from './entityFilters';
+import { LastBackup } from './LastBackup';
 
 const InstanceSummary = ({ id }: { id: string }) => {
   const { instance, gone, loading } = useInstance(id);
@@ -40,13 +41,14 @@ const InstanceSummary = ({ id }: { id: string }) => {
         endpoint: e
           ? `${e.host}:${e.port}/${e.database} (user ${e.user})`
           : '—',
+        backup: <LastBackup instance={instance} />,
       }}
     />
   );
 };
 
 /**
- * On a database Resource: its status, health, engine and endpoint. On a component that
+ * On a database Resource: its status, health, engine, endpoint and last backup. On a component that
  * depends on databases: the same for each of them.
  */
 export const EntityDatabaseCard = () => {
