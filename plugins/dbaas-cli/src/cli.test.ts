@@ -362,8 +362,18 @@ describe('dbaas CLI against a running backend', () => {
       `error: 409 Conflict: Backup ${second.id} is the only completed backup of bk-src`,
     );
 
-    // a deleted database's backups stay listed
-    for (const name of ['bk-copy', 'bk-pitr', 'bk-src']) {
+    // a deleted database's backups stay listed, with its final backup unless skipped
+    const skipped = await dbaas([
+      'delete',
+      'bk-copy',
+      '--yes',
+      '--skip-final-backup',
+    ]);
+    expect(skipped).toMatchObject({
+      code: 0,
+      stderr: 'bk-copy: deleting without a final backup\n',
+    });
+    for (const name of ['bk-pitr', 'bk-src']) {
       expect((await dbaas(['delete', name, '--yes'])).code).toBe(0);
     }
     await until(
@@ -375,6 +385,16 @@ describe('dbaas CLI against a running backend', () => {
     const afterDelete = await dbaas(['backup', 'list', 'bk-src']);
     expect(afterDelete.code).toBe(0);
     expect(afterDelete.stdout).toContain(second.id);
+    expect(afterDelete.stdout).toMatch(/completed +final/);
+    await until(
+      'bk-copy to be gone',
+      async () => (await dbaas(['get', 'bk-copy'])).code,
+      code => code === 2,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect((await dbaas(['backup', 'list', 'bk-copy'])).stdout).toContain(
+      'no completed backup yet',
+    );
     // and restore: the deleted source's owner and flavor are the defaults still
     const late = await dbaas([
       'restore',

@@ -113,26 +113,41 @@ export function registerLifecycleCommands(program: Command, ctx: Ctx) {
   program
     .command('delete')
     .argument('<name-or-id>')
-    .description('Delete a database and its data')
+    .description(
+      'Delete a database and its data, after a final backup where its runtime backs up',
+    )
     .option('--yes', 'do not ask to type the name')
+    .option('--skip-final-backup', 'delete without the final backup')
     .addHelpText('after', '\nExample:\n  dbaas delete orders-db --yes')
-    .action(async (nameOrId: string, opts: { yes?: boolean }) => {
-      const { manager } = ctx();
-      const instance = await findInstance(manager, nameOrId);
-      if (!opts.yes) {
-        const rl = readline.createInterface({
-          input: process.stdin,
-          output: process.stderr,
-        });
-        const typed = await rl.question(
-          `Type ${instance.name} to delete it and its data: `,
-        );
-        rl.close();
-        if (typed.trim() !== instance.name) {
-          throw new UsageError('Not deleted: the name did not match');
+    .action(
+      async (
+        nameOrId: string,
+        opts: { yes?: boolean; skipFinalBackup?: boolean },
+      ) => {
+        const { manager } = ctx();
+        const instance = await findInstance(manager, nameOrId);
+        if (!opts.yes) {
+          const rl = readline.createInterface({
+            input: process.stdin,
+            output: process.stderr,
+          });
+          const typed = await rl.question(
+            `Type ${instance.name} to delete it and its data: `,
+          );
+          rl.close();
+          if (typed.trim() !== instance.name) {
+            throw new UsageError('Not deleted: the name did not match');
+          }
         }
-      }
-      await manager.api.deleteInstance(instance.id, manager.options);
-      process.stderr.write(`${instance.name}: deleting\n`);
-    });
+        await manager.api.deleteInstance(instance.id, {
+          ...manager.options,
+          skipFinalBackup: opts.skipFinalBackup,
+        });
+        process.stderr.write(
+          `${instance.name}: deleting${
+            opts.skipFinalBackup ? ' without a final backup' : ''
+          }\n`,
+        );
+      },
+    );
 }

@@ -48,7 +48,11 @@ export interface DbaasApi {
     request: UpdateInstanceRequest,
     options?: DbaasRequestOptions,
   ): Promise<Instance>;
-  deleteInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /** Deletes after a final backup where the runtime backs up, unless `skipFinalBackup`. */
+  deleteInstance(
+    id: string,
+    options?: DbaasRequestOptions & { skipFinalBackup?: boolean },
+  ): Promise<Instance>;
   listEvents(
     id: string,
     options?: DbaasRequestOptions,

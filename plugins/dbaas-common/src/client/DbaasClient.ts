@@ -122,8 +122,19 @@ export class DbaasClient implements DbaasApi {
     );
   }
 
-  deleteInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
-    return this.call('delete', '/instances/{id}', { path: { id } }, options);
+  deleteInstance(
+    id: string,
+    options?: DbaasRequestOptions & { skipFinalBackup?: boolean },
+  ): Promise<Instance> {
+    return this.call(
+      'delete',
+      '/instances/{id}',
+      {
+        path: { id },
+        query: options?.skipFinalBackup ? { skipFinalBackup: true } : {},
+      },
+      options,
+    );
   }
 
   async listEvents(

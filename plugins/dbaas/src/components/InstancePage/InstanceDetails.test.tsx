@@ -96,14 +96,14 @@ describe('InstanceDetails', () => {
 
   it('shows the MariaDB client verifying the server', async () => {
     await renderInstance({
-            engine: 'mariadb',
-            endpoint: {
-              host: 'db.example.net',
-              port: 3306,
-              database: 'orders_db',
-              user: 'orders_db_app',
-            },
-          });
+      engine: 'mariadb',
+      endpoint: {
+        host: 'db.example.net',
+        port: 3306,
+        database: 'orders_db',
+        user: 'orders_db_app',
+      },
+    });
     expect(
       await screen.findByText(
         'mariadb -h db.example.net -P 3306 -u orders_db_app -p --ssl-verify-server-cert --ssl-ca=orders-db-ca.crt orders_db',
@@ -159,7 +159,42 @@ describe('InstanceDetails', () => {
     expect(confirm).toBeEnabled();
     fireEvent.click(confirm);
 
-    await waitFor(() => expect(api.deleteInstance).toHaveBeenCalledWith('i-1'));
+    await waitFor(() =>
+      expect(api.deleteInstance).toHaveBeenCalledWith('i-1', {
+        skipFinalBackup: false,
+      }),
+    );
+  });
+
+  it('says a backed-up database gets a final backup, and can delete without one', async () => {
+    const policy = {
+      schedule: '@daily',
+      retentionDays: 7,
+      retentionCount: null,
+    };
+    const api = fakeApi({
+      getInstance: jest.fn(async () => instance({ backup: policy })),
+    });
+    await render(api);
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete' }));
+    expect(
+      screen.getByText(/after a final backup, which is kept/),
+    ).toBeInTheDocument();
+    fireEvent.click(
+      screen.getByRole('checkbox', { name: 'Delete without a final backup' }),
+    );
+    expect(screen.getByText(/for good/)).toBeInTheDocument();
+    fireEvent.change(
+      screen.getByLabelText('Type the database name to confirm'),
+      { target: { value: 'orders-db' } },
+    );
+    fireEvent.click(screen.getAllByRole('button', { name: 'Delete' }).pop()!);
+    await waitFor(() =>
+      expect(api.deleteInstance).toHaveBeenCalledWith('i-1', {
+        skipFinalBackup: true,
+      }),
+    );
   });
 
   it('turns deletion protection on, and then offers no delete', async () => {
@@ -179,15 +214,15 @@ describe('InstanceDetails', () => {
 
   it('shows the typed fault of a failed instance', async () => {
     await renderInstance({
-            status: 'failed',
-            health: 'unknown',
-            endpoint: null,
-            fault: {
-              phase: 'engine_deploying',
-              code: 'ENGINE_START_FAILED',
-              message: 'port in use',
-            },
-          });
+      status: 'failed',
+      health: 'unknown',
+      endpoint: null,
+      fault: {
+        phase: 'engine_deploying',
+        code: 'ENGINE_START_FAILED',
+        message: 'port in use',
+      },
+    });
 
     expect(
       await screen.findByText(
@@ -215,14 +250,14 @@ describe('InstanceDetails', () => {
 
   it('shows the fault of a database whose server could not be started again', async () => {
     await renderInstance({
-            status: 'failed',
-            health: 'unhealthy',
-            fault: {
-              phase: null,
-              code: 'ENGINE_START_FAILED',
-              message: 'PostgreSQL did not start on port 5433',
-            },
-          });
+      status: 'failed',
+      health: 'unhealthy',
+      fault: {
+        phase: null,
+        code: 'ENGINE_START_FAILED',
+        message: 'PostgreSQL did not start on port 5433',
+      },
+    });
 
     expect(
       await screen.findByText(/Error: Failed: ENGINE_START_FAILED/),

@@ -189,9 +189,11 @@ export const InstanceDetails = ({ id }: { id: string }) => {
         instance={instance}
         open={deleting}
         onClose={() => setDeleting(false)}
-        onConfirm={() => {
+        onConfirm={({ skipFinalBackup }) => {
           setDeleting(false);
-          act('delete the database', () => api.deleteInstance(instance.id));
+          act('delete the database', () =>
+            api.deleteInstance(instance.id, { skipFinalBackup }),
+          );
         }}
       />
     </Grid>
