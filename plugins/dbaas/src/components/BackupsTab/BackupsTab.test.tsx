@@ -276,6 +276,57 @@ describe('BackupsTab', () => {
       ),
     );
   });
+  it('shows the schedule and retention, and changes them (a refusal names the field)', async () => {
+    const policy = {
+      schedule: '@daily',
+      retentionDays: 7,
+      retentionCount: null,
+    };
+    const api = fakeApi({
+      updateInstance: jest
+        .fn()
+        .mockRejectedValueOnce(
+          await refused(
+            400,
+            "backup.schedule: 'nightly' is not a cron expression",
+          ),
+        )
+        .mockImplementation(async (_id, patch) =>
+          instance({ backup: { ...policy, ...patch.backup } }),
+        ),
+    });
+    await render(api, { backup: policy });
+
+    expect(
+      await screen.findByText("Scheduled backups '@daily' (UTC); kept 7 days"),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Change' }));
+    fireEvent.change(screen.getByLabelText('Schedule'), {
+      target: { value: 'nightly' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(
+      await screen.findByText(
+        "backup.schedule: 'nightly' is not a cron expression",
+      ),
+    ).toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('Schedule'), {
+      target: { value: '0 3 * * *' },
+    });
+    fireEvent.change(screen.getByLabelText('Keep at most (backups)'), {
+      target: { value: '5' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(
+      await screen.findByText(
+        "Scheduled backups '0 3 * * *' (UTC); kept 7 days, at most 5",
+      ),
+    ).toBeInTheDocument();
+    expect(api.updateInstance).toHaveBeenLastCalledWith('i-1', {
+      backup: { schedule: '0 3 * * *', retentionDays: 7, retentionCount: 5 },
+    });
+  });
 });
 
 describe('formatBytes', () => {

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { useBackups } from '../../hooks/useBackups';
 import { apiErrorMessage } from './apiErrorMessage';
+import { BackupPolicyPanel } from './BackupPolicyPanel';
 import { BackupsTable } from './BackupsTable';
 import { DeleteBackupDialog } from './DeleteBackupDialog';
 import { RecoveryWindowBar } from './RecoveryWindowBar';
@@ -70,8 +71,11 @@ export const BackupsTab = ({ instance }: { instance: Instance }) => {
           </Button>
         </Box>
       </Grid>
-      <Grid item xs={12}>
+      <Grid item xs={12} md={8}>
         <RecoveryWindowBar window={window} />
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <BackupPolicyPanel instance={instance} />
       </Grid>
       <Grid item xs={12}>
         <BackupsTable backups={backups} onDelete={setDeleting} />
