@@ -15,7 +15,7 @@ const templates = fs
 
 const actions = new Map(
   createDbaasActions({
-    manager: { forCredentials: async () => ({}) as any },
+    manager: { forCredentials: async () => ({} as any) },
     appBaseUrl: 'http://localhost:3000',
   }).map(a => [a.id, a]),
 );
@@ -56,7 +56,9 @@ describe.each(templates)('template %s', (_dir, template) => {
       const schema = action!.schema!.input as any;
       const inputs = Object.keys(step.input ?? {});
       expect(
-        inputs.filter(k => !(k in schema.properties)).map(k => `${step.id}.${k}`),
+        inputs
+          .filter(k => !(k in schema.properties))
+          .map(k => `${step.id}.${k}`),
       ).toEqual([]);
       expect(
         (schema.required ?? []).filter((k: string) => !inputs.includes(k)),

@@ -58,8 +58,7 @@ describe('dbaas:instance:restore examples', () => {
       restoreFrom: input.pointInTime
         ? { instanceId: 'src-1', pointInTime: input.pointInTime }
         : {
-            backupId:
-              input.backupId === 'latest' ? 'b-latest' : input.backupId,
+            backupId: input.backupId === 'latest' ? 'b-latest' : input.backupId,
           },
     });
     expect(ctx.output).toHaveBeenCalledWith('port', 5433);

@@ -25,7 +25,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Restore one given backup into a new database for another team',
+    description:
+      'Restore one given backup into a new database for another team',
     example: restoreStep({
       name: '${{ parameters.name }}',
       owner: 'group:default/team-b',

@@ -236,9 +236,7 @@ describe('dbaas:instance:restore', () => {
 
     await action.handler(context({ ...input, backupId: 'latest' }));
 
-    expect(manager.called('listBackups').map(c => c.args)).toEqual([
-      ['src-1'],
-    ]);
+    expect(manager.called('listBackups').map(c => c.args)).toEqual([['src-1']]);
     expect(manager.called('createInstance')[0].args[0]).toMatchObject({
       restoreFrom: { backupId: 'b-new' },
     });

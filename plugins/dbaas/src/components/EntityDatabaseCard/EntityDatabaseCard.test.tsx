@@ -124,7 +124,9 @@ describe('EntityDatabaseCard', () => {
             },
           }),
         ),
-        listBackups: jest.fn(async () => [backup({ completedAt: hoursAgo(3) })]),
+        listBackups: jest.fn(async () => [
+          backup({ completedAt: hoursAgo(3) }),
+        ]),
       }),
     );
 

@@ -13,10 +13,11 @@ import { backupFreshness } from './backupAge';
  */
 export const LastBackup = ({ instance }: { instance: Instance }) => {
   const api = useApi(dbaasApiRef);
-  const { value: backups, loading, error } = useAsync(
-    () => api.listBackups(instance.id),
-    [api, instance.id],
-  );
+  const {
+    value: backups,
+    loading,
+    error,
+  } = useAsync(() => api.listBackups(instance.id), [api, instance.id]);
   if (loading) return <Progress />;
   if (error) {
     return (

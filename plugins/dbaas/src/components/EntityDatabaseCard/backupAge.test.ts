@@ -36,7 +36,11 @@ describe('backupIntervalMs', () => {
     expect(
       backupIntervalMs(
         {
-          backup: { schedule: 'nonsense', retentionDays: 7, retentionCount: null },
+          backup: {
+            schedule: 'nonsense',
+            retentionDays: 7,
+            retentionCount: null,
+          },
         },
         now,
       ),
@@ -67,11 +71,8 @@ describe('backupFreshness', () => {
       overdue: false,
     });
     expect(
-      backupFreshness(
-        instance(),
-        [backup({ completedAt: hoursAgo(49) })],
-        now,
-      ).overdue,
+      backupFreshness(instance(), [backup({ completedAt: hoursAgo(49) })], now)
+        .overdue,
     ).toBe(true);
   });
 
@@ -91,8 +92,8 @@ describe('backupFreshness', () => {
     expect(
       backupFreshness(instance({ readyAt: hoursAgo(50) }), [], now).overdue,
     ).toBe(true);
-    expect(
-      backupFreshness(instance({ readyAt: null }), [], now).overdue,
-    ).toBe(false);
+    expect(backupFreshness(instance({ readyAt: null }), [], now).overdue).toBe(
+      false,
+    );
   });
 });

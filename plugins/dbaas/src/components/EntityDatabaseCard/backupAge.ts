@@ -100,7 +100,8 @@ export function cronIntervalMs(
         for (const m of minuteList) {
           runs++;
           const at = date.getTime() + h * HOUR + m * MINUTE;
-          if (previous !== undefined) longest = Math.max(longest, at - previous);
+          if (previous !== undefined)
+            longest = Math.max(longest, at - previous);
           previous = at;
         }
       }

@@ -70,9 +70,7 @@ export class FakeManager implements ManagerClientFactory {
       const items = this.others.filter(
         i =>
           (query?.name === undefined || i.name === query.name) &&
-          (statuses
-            ? statuses.includes(i.status)
-            : i.status !== 'deleted'),
+          (statuses ? statuses.includes(i.status) : i.status !== 'deleted'),
       );
       return { items, totalCount: items.length };
     },
@@ -103,7 +101,11 @@ export class FakeManager implements ManagerClientFactory {
     return { api: this.api as DbaasApi, token: 'token-for-alice' };
   }
 
-  private record(method: string, args: unknown[], options?: { token?: string }) {
+  private record(
+    method: string,
+    args: unknown[],
+    options?: { token?: string },
+  ) {
     this.calls.push({ method, args, token: options?.token });
   }
 
