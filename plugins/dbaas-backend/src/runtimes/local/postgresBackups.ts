@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import {
   EngineSecrets,
   EngineSpec,
+  pastLastCommit,
   RecoveryWindowFault,
   RestoreRequest,
   RestoreResult,
@@ -25,6 +26,9 @@ import {
 } from './postgresRestore';
 import { chownTo, pathExists, RunAs, waitUntil } from './processes';
 
+/** How long a base backup waits for the server to archive the WAL it needs. */
+const ARCHIVE_WAIT_MS = 120_000;
+
 /** Where a restore puts the WAL for the server to read (beside the data directory). */
 const RESTORE_WAL = 'restore-wal';
 
@@ -43,11 +47,24 @@ export class PostgresBackups implements LocalBackups {
         'the PostgreSQL server is not running: a base backup needs it running',
       );
     }
+    const { data } = this.server.paths(host);
     return startBaseBackup({
       client: this.server.adminClient(host, secrets, 'template1'),
-      data: this.server.paths(host).data,
+      data,
       label: `dbaas ${new Date().toISOString()}`,
       signal,
+      // the archiver marks a file done at once; pg_backup_stop looks only once a second
+      untilArchived: async wal => {
+        const done = path.join(data, 'pg_wal', 'archive_status', `${wal}.done`);
+        if (!(await waitUntil(() => pathExists(done), ARCHIVE_WAIT_MS, 20))) {
+          throw new RuntimeFault(
+            'ENGINE_UNAVAILABLE',
+            `WAL file ${wal} was not archived within ${
+              ARCHIVE_WAIT_MS / 1000
+            } s: check the server's archive_command in its log`,
+          );
+        }
+      },
     });
   }
 
@@ -231,18 +248,6 @@ export class PostgresBackups implements LocalBackups {
       await client.end().catch(() => {});
     }
   }
-}
-
-/** A target the log's commits end before, though the log itself reaches it. */
-function pastLastCommit(error: unknown, request: RestoreRequest) {
-  return (
-    error instanceof RecoveryWindowFault &&
-    request.targetTime !== undefined &&
-    request.logEndsAt !== undefined &&
-    error.latest !== undefined &&
-    request.targetTime > error.latest &&
-    request.targetTime <= request.logEndsAt
-  );
 }
 
 /** The WAL files into the instance's folder, where the server's user can read them. */

@@ -48,7 +48,7 @@ function skipped(relative: string, name: string) {
 
 /**
  * A base backup through the server's low-level API: pg_backup_start on `client` (a superuser
- * session that stays open throughout), a tar of `data`, then pg_backup_stop, which waits until
+ * session that stays open throughout), a tar of `data`, then pg_backup_stop and a wait until
  * the WAL the backup needs is archived, and its backup_label as the last entry. Any failure
  * (the session or server gone, a read error, `signal`) errors the stream instead of ending it.
  */
@@ -57,8 +57,13 @@ export async function startBaseBackup(options: {
   data: string;
   label: string;
   signal: AbortSignal;
+  /**
+   * Resolves once the server has archived the WAL file; without it, pg_backup_stop waits
+   * itself, in whole seconds.
+   */
+  untilArchived?: (walFile: string) => Promise<void>;
 }): Promise<BaseBackup> {
-  const { client, data, label, signal } = options;
+  const { client, data, label, signal, untilArchived } = options;
   const pack = tar.pack();
   let broken: Error | undefined;
   const fail = (error: Error) => {
@@ -105,8 +110,10 @@ export async function startBaseBackup(options: {
         rows: [stop],
       } = await client.query(
         'SELECT lsn::text AS lsn, pg_walfile_name(lsn) AS wal, labelfile, spcmapfile, ' +
-          'clock_timestamp() AS at FROM pg_backup_stop(wait_for_archive => true)',
+          'clock_timestamp() AS at FROM pg_backup_stop(wait_for_archive => $1)',
+        [!untilArchived],
       );
+      await untilArchived?.(stop.wal);
       await addBuffer(pack, 'backup_label', Buffer.from(stop.labelfile), check);
       if (stop.spcmapfile) {
         await addBuffer(
