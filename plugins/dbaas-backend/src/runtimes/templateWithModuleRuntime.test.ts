@@ -10,6 +10,7 @@ import yaml from 'yaml';
 import { postgresFlavor, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { getCredentials, SHARED_SERVER } from '../__testUtils__/managerApi';
 import { clientQuery } from '../__testUtils__/tlsClients';
+import { appSql } from '../__testUtils__/appSql';
 import { startTestManager } from '../testUtils';
 import { sharedPostgresRuntimeModule } from './__testUtils__/sharedPostgresRuntimeModule';
 
@@ -56,6 +57,7 @@ async function startPortal() {
     entities: [
       templateEntity('create-database'),
       templateEntity('delete-database'),
+      templateEntity('restore-database'),
     ],
     config: { app: { baseUrl: 'http://localhost:3000' } },
     dbaas: { runtimes: { 'shared-postgres': { url: SHARED_SERVER } } },
@@ -169,5 +171,83 @@ describe('the Create Database template with a runtime from another module', () =
     );
     await admin.end();
     expect(left.rows).toEqual([]);
+  });
+});
+
+describe('the Restore Database template', () => {
+  it("restores a database's latest backup into a new database with the same rows", async () => {
+    const server = await startPortal();
+    const api = (method: 'get' | 'post' | 'delete', url: string) =>
+      request(server)[method](`/api/dbaas${url}`).set('Authorization', asAlice);
+    const created = await api('post', '/instances').send({
+      name: 'template-src-db',
+      owner: 'group:default/team-a',
+      flavorId: postgresFlavor.id,
+      runtime: 'local',
+    });
+    expect(created.status).toBe(202);
+    const running = (id: string) =>
+      until(
+        `${id} to run`,
+        async () => (await api('get', `/instances/${id}`)).body,
+        i => i.status !== 'provisioning',
+        { timeoutMs: 50_000, intervalMs: 250 },
+      );
+    expect(await running(created.body.id)).toMatchObject({
+      status: 'running',
+    });
+    const creds = (await getCredentials(server, asAlice, created.body.id)).body;
+    await appSql(
+      'postgresql',
+      creds,
+      'CREATE TABLE orders (id INT PRIMARY KEY, item TEXT)',
+    );
+    await appSql(
+      'postgresql',
+      creds,
+      "INSERT INTO orders VALUES (1, 'espresso'), (2, 'flat white')",
+    );
+    const backup = await api('post', `/instances/${created.body.id}/backups`);
+    expect(backup.status).toBe(202);
+    await until(
+      'the backup to end',
+      async () => (await api('get', `/backups/${backup.body.id}`)).body,
+      b => b.status !== 'running',
+      { timeoutMs: 50_000, intervalMs: 250 },
+    );
+
+    const restored = await runTemplate(
+      server,
+      'template:default/restore-database',
+      {
+        source: 'template-src-db',
+        mode: 'latest',
+        name: 'template-copy-db',
+        owner: 'group:default/team-a',
+      },
+    );
+
+    expect(restored).toEqual(expect.objectContaining({ status: 'completed' }));
+    const { body: list } = await api('get', '/instances?name=template-copy-db');
+    const [copy] = list.items;
+    expect(copy).toMatchObject({ status: 'running', runtime: 'local' });
+    const copyCreds = (await getCredentials(server, asAlice, copy.id)).body;
+    expect(
+      await appSql(
+        'postgresql',
+        copyCreds,
+        'SELECT item FROM orders ORDER BY id',
+      ),
+    ).toEqual([{ item: 'espresso' }, { item: 'flat white' }]);
+
+    for (const id of [copy.id, created.body.id]) {
+      await api('delete', `/instances/${id}?skipFinalBackup=true`);
+      await until(
+        `${id} to be deleted`,
+        async () => (await api('get', `/instances/${id}`)).status,
+        status => status === 404,
+        { timeoutMs: 50_000, intervalMs: 250 },
+      );
+    }
   });
 });
