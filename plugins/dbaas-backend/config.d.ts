@@ -87,6 +87,15 @@ export interface Config {
        * require: true it also refuses plain-text connections. Default: false.
        */
       tls?: { require: boolean };
+      /**
+       * Backup schedule and retention of its instances, unless a create or PATCH sets them.
+       * Default: schedule '@daily' (a cron expression in UTC; null: none), 7 days, no count.
+       */
+      backup?: {
+        schedule?: string | null;
+        retentionDays?: number;
+        retentionCount?: number | null;
+      };
     }>;
 
     /**
