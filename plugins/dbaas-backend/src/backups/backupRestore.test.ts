@@ -284,6 +284,13 @@ describe.each([
         .get(`/api/dbaas/instances/${back.id}/backups`)
         .set('Authorization', asAlice);
       expect(none.items).toEqual([]);
+      // listed as deleted only while it has backups to restore
+      const { body: restorable } = await request(server)
+        .get('/api/dbaas/instances?status=deleted')
+        .set('Authorization', asAlice);
+      const ids = restorable.items.map((i: { id: string }) => i.id);
+      expect(ids).toContain(doomed.id);
+      expect(ids).not.toContain(back.id);
     });
 
     it('keeps backups to their owners: others see none and may neither take nor restore them', async () => {

@@ -129,8 +129,13 @@ export class InstanceService {
       flavorId: options.flavorId,
       name: options.name,
     });
+    // a deleted instance is listed while it has backups to restore
+    const restorable = all.some(i => i.status === 'deleted')
+      ? new Set(await this.deps.backupRecords?.instanceIds())
+      : new Set<string>();
     const search = options.search?.toLowerCase();
     const visible = all
+      .filter(i => i.status !== 'deleted' || restorable.has(i.id))
       .map(toPublicInstance)
       .filter(i => !options.engines || options.engines.includes(i.engine))
       .filter(

@@ -758,7 +758,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of instances, newest first; deleted ones only when asked for by status */
+      /** @description A page of instances, newest first; deleted ones only when asked for by status, and only while they have backups */
       200: {
         headers: {
           [name: string]: unknown;

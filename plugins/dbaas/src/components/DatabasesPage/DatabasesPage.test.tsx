@@ -63,6 +63,39 @@ describe('DatabasesPage', () => {
     expect(screen.getByText('2–100 (default 10)')).toBeInTheDocument();
   });
 
+  it('lists deleted databases that still have backups, and restores one from there', async () => {
+    const api = fakeApi({
+      listInstances: jest.fn(async query => ({
+        items:
+          query?.status === 'deleted'
+            ? [instance({ id: 'i-9', name: 'gone-db', status: 'deleted' })]
+            : [instance()],
+        totalCount: 1,
+      })),
+    });
+    await render(api);
+    expect(
+      await screen.findByText('orders-db', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+
+    fireEvent.mouseDown(screen.getByLabelText('Status'));
+    fireEvent.click(
+      within(screen.getByRole('listbox')).getByText('deleted, with backups'),
+    );
+    expect(
+      await screen.findByText('gone-db', undefined, { timeout: 5000 }),
+    ).toBeInTheDocument();
+    expect(api.listInstances).toHaveBeenLastCalledWith(
+      expect.objectContaining({ status: 'deleted' }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Restore…' }));
+    expect(
+      await screen.findByText('Restore to a new database'),
+    ).toBeInTheDocument();
+    expect(api.listBackups).toHaveBeenCalledWith('i-9');
+    expect(screen.getByDisplayValue('gone-db-restore')).toBeInTheDocument();
+  });
+
   it('explains what to do when there is no database yet', async () => {
     await render(
       fakeApi({

@@ -21,6 +21,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
 import { HealthChip, LifecycleStatusChip } from '../StatusChips';
 import { InstanceLink } from './InstanceLink';
+import { RestoreDeleted } from './RestoreDeleted';
 
 export function age(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 1000));
@@ -41,6 +42,8 @@ const FilterSelect = (props: {
   label: string;
   value: string;
   options: readonly string[];
+  /** What an option shows, where it is not the value itself. */
+  labels?: Record<string, string>;
   onChange: (value: string) => void;
 }) => (
   <FormControl style={{ minWidth: 160 }} size="small">
@@ -54,7 +57,7 @@ const FilterSelect = (props: {
       <MenuItem value="">Any</MenuItem>
       {props.options.map(o => (
         <MenuItem key={o} value={o}>
-          {o}
+          {props.labels?.[o] ?? o}
         </MenuItem>
       ))}
     </Select>
@@ -82,7 +85,12 @@ export const InstancesTable = () => {
     {
       title: 'Name',
       field: 'name',
-      render: i => <InstanceLink id={i.id} name={i.name} />,
+      render: i =>
+        i.status === 'deleted' ? (
+          i.name
+        ) : (
+          <InstanceLink id={i.id} name={i.name} />
+        ),
     },
     {
       title: 'Owner',
@@ -94,6 +102,14 @@ export const InstancesTable = () => {
     { title: 'Runtime', field: 'runtime' },
     { title: 'Storage', render: i => `${i.storageGiB} GiB` },
     { title: 'Age', render: i => age(i.createdAt) },
+    ...(filters.status === 'deleted'
+      ? [
+          {
+            title: 'Backups',
+            render: (i: Instance) => <RestoreDeleted instance={i} />,
+          },
+        ]
+      : []),
   ];
 
   const query = (base: ListInstancesQuery): ListInstancesQuery => ({
@@ -125,7 +141,8 @@ export const InstancesTable = () => {
               id="status"
               label="Status"
               value={filters.status}
-              options={LIFECYCLE_STATUSES.filter(s => s !== 'deleted')}
+              options={LIFECYCLE_STATUSES}
+              labels={{ deleted: 'deleted, with backups' }}
               onChange={status => setFilters({ ...filters, status })}
             />
           </Grid>

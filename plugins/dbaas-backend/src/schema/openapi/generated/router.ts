@@ -285,7 +285,7 @@ export const spec = {
         responses: {
           '200': {
             description:
-              'A page of instances, newest first; deleted ones only when asked for by status',
+              'A page of instances, newest first; deleted ones only when asked for by status, and only while they have backups',
             content: {
               'application/json': {
                 schema: {
