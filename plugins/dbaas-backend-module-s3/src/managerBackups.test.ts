@@ -5,6 +5,7 @@
  */
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { Backup, Credentials, Instance } from '@dbaas/plugin-dbaas-common';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports -- the test starts the Manager with this module
 import {
   startTestManager,
   TestManager,
