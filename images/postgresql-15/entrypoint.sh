@@ -79,4 +79,12 @@ if [ "$1" = 'postgres' ] && [ -n "${DBAAS_TLS_CERT_FILE:-}" ]; then
     -c ssl_min_protocol_version=TLSv1.2
 fi
 
+# WAL archiving, on every start, when the runtime mounted a spool (a volume outside PGDATA):
+# each finished file is copied there by dbaas-archive-wal.sh, for the Manager to ship
+if [ "$1" = 'postgres' ] && [ -n "${DBAAS_WAL_SPOOL:-}" ]; then
+  mkdir -p "$DBAAS_WAL_SPOOL"
+  set -- "$@" -c archive_mode=on -c archive_timeout=30s \
+    -c "archive_command=dbaas-archive-wal.sh %p %f"
+fi
+
 exec "$@"

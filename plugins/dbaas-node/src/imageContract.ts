@@ -26,6 +26,11 @@ export const LABEL_FLAVOR = 'dbaas.backstage.io/flavor';
 
 export const containerName = (instanceId: string) => `dbaas-${instanceId}`;
 export const volumeName = (instanceId: string) => `dbaas-${instanceId}-data`;
+/** A PostgreSQL container's second volume: the WAL spool, outside PGDATA (see images/README.md). */
+export const walVolumeName = (instanceId: string) => `dbaas-${instanceId}-wal`;
+
+/** Where the PostgreSQL image's archive_command copies finished WAL files, when set as DBAAS_WAL_SPOOL. */
+export const WAL_SPOOL_PATH = '/var/lib/dbaas/wal-spool';
 
 /** Labels that tie a container, volume or VM to its instance. */
 export function instanceLabels(spec: {

@@ -1,3 +1,4 @@
 export * from './BackupStore';
 export * from './errors';
 export * from './FilesystemBackupStore';
+export * from './postgresRecovery';

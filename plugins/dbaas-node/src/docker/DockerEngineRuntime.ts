@@ -1,8 +1,17 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import Docker from 'dockerode';
-import { containerName, SECRETS_DIR } from '../imageContract';
+import {
+  containerName,
+  LABEL_FLAVOR,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  SECRETS_DIR,
+  walVolumeName,
+} from '../imageContract';
 import { engineAnswers } from '../probe';
 import {
+  EngineBackups,
   EngineHealth,
   EngineRuntime,
   EngineSecrets,
@@ -13,7 +22,13 @@ import {
 } from '../runtime';
 import { tarFiles } from '../tarFiles';
 import { sleep } from '../waitFor';
-import { containerSpec, publishedEndpoint, secretFiles } from './containerSpec';
+import {
+  archives,
+  containerSpec,
+  publishedEndpoint,
+  secretFiles,
+} from './containerSpec';
+import { DockerPostgresBackups } from './postgresBackups';
 import { ensureImage } from './ensureImage';
 import { isConnectionError, isNotFound } from './errors';
 import { demux } from './logStream';
@@ -25,8 +40,13 @@ export type DockerClientFor = (host: HostRef) => Docker;
  * Each instance's engine as a container of the flavor's image, with its data on the
  * host's volume (`host.data.volume`). With `host.data.publishStandardPort` the engine's
  * own port is published (one database per VM); otherwise Docker picks a free one.
+ * PostgreSQL archives its WAL into a second volume (`dbaas-<id>-wal`), made and removed with
+ * the container, and `backups` takes base backups, ships that WAL and restores, all through
+ * the Docker API (so the same over SSH to a VM).
  */
 export class DockerEngineRuntime implements EngineRuntime {
+  readonly backups: EngineBackups = new DockerPostgresBackups(this);
+
   constructor(
     private readonly clientFor: DockerClientFor,
     private readonly options: {
@@ -37,8 +57,67 @@ export class DockerEngineRuntime implements EngineRuntime {
     },
   ) {}
 
-  private container(host: HostRef, instanceId: string) {
+  /** @internal The instance's container on its host (which may not exist). */
+  container(host: HostRef, instanceId: string) {
     return this.clientFor(host).getContainer(containerName(instanceId));
+  }
+
+  /**
+   * @internal Creates the instance's container (not started) with its secrets, and its WAL
+   * spool volume labelled like the data volume; a restore asks for no restarts until done.
+   */
+  async createContainer(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+    options: { restart?: boolean } = {},
+  ) {
+    const docker = this.clientFor(host);
+    await ensureImage(docker, spec.flavor.image, hostLabel(host), ctx);
+    if (archives(spec)) await this.createSpoolVolume(host, spec);
+    const create = containerSpec(
+      host,
+      spec,
+      secrets,
+      this.options.bindAddress?.(host),
+    );
+    if (options.restart === false) {
+      create.HostConfig = {
+        ...create.HostConfig,
+        RestartPolicy: { Name: 'no' },
+      };
+    }
+    const container = await docker.createContainer(create);
+    // secrets go in as files, never as environment variables that `docker inspect` shows
+    await container.putArchive(tarFiles(secretFiles(secrets)), {
+      path: SECRETS_DIR,
+    });
+    ctx.logger.info(
+      `Container ${containerName(spec.instanceId)} created from ${
+        spec.flavor.image
+      }`,
+    );
+    return container;
+  }
+
+  private async createSpoolVolume(host: HostRef, spec: EngineSpec) {
+    const docker = this.clientFor(host);
+    const labels = await docker
+      .getVolume(String(host.data.volume))
+      .inspect()
+      .then(v => v.Labels ?? {})
+      .catch(() => ({}));
+    // creating a volume that exists is no error: Docker returns it
+    await docker.createVolume({
+      Name: walVolumeName(spec.instanceId),
+      Labels: {
+        [LABEL_MANAGED_BY]: MANAGED_BY,
+        [LABEL_INSTANCE]: spec.instanceId,
+        [LABEL_FLAVOR]: spec.flavor.id,
+        ...labels,
+      },
+    });
   }
 
   async deploy(
@@ -47,22 +126,9 @@ export class DockerEngineRuntime implements EngineRuntime {
     secrets: EngineSecrets,
     ctx: StepContext,
   ): Promise<Endpoint> {
-    const docker = this.clientFor(host);
     let info = await this.inspect(host, spec.instanceId);
     if (!info) {
-      await ensureImage(docker, spec.flavor.image, hostLabel(host), ctx);
-      const container = await docker.createContainer(
-        containerSpec(host, spec, secrets, this.options.bindAddress?.(host)),
-      );
-      // secrets go in as files, never as environment variables that `docker inspect` shows
-      await container.putArchive(tarFiles(secretFiles(secrets)), {
-        path: SECRETS_DIR,
-      });
-      ctx.logger.info(
-        `Container ${containerName(spec.instanceId)} created from ${
-          spec.flavor.image
-        }`,
-      );
+      const container = await this.createContainer(host, spec, secrets, ctx);
       info = await container.inspect();
     }
     if (!info.State.Running) {
@@ -88,8 +154,8 @@ export class DockerEngineRuntime implements EngineRuntime {
     return endpoint;
   }
 
-  /** Until Docker's healthcheck, the image's own check, or `answers` says the engine is up. */
-  private async waitHealthy(
+  /** @internal Until Docker's healthcheck, the image's own check, or `answers` says the engine is up. */
+  async waitHealthy(
     host: HostRef,
     spec: EngineSpec,
     signal: AbortSignal,
@@ -165,7 +231,8 @@ export class DockerEngineRuntime implements EngineRuntime {
     return false;
   }
 
-  private async inspect(host: HostRef, instanceId: string) {
+  /** @internal The container's state; undefined when there is none. */
+  async inspect(host: HostRef, instanceId: string) {
     try {
       return await this.container(host, instanceId).inspect();
     } catch (error) {
@@ -259,6 +326,13 @@ export class DockerEngineRuntime implements EngineRuntime {
       .catch(error => {
         if (!isNotFound(error)) throw error;
       });
+    // the WAL spool goes with the container (shipped files are in the backup store)
+    await this.clientFor(host)
+      .getVolume(walVolumeName(spec.instanceId))
+      .remove()
+      .catch(error => {
+        if (!isNotFound(error)) throw error;
+      });
   }
 
   async logs(host: HostRef, spec: EngineSpec, tail: number): Promise<string> {
@@ -267,6 +341,16 @@ export class DockerEngineRuntime implements EngineRuntime {
       stdout: true,
       stderr: true,
       tail,
+      follow: false,
+    })) as Buffer;
+    return demux(raw);
+  }
+
+  /** @internal The container's whole log. */
+  async allLogs(host: HostRef, instanceId: string): Promise<string> {
+    const raw = (await this.container(host, instanceId).logs({
+      stdout: true,
+      stderr: true,
       follow: false,
     })) as Buffer;
     return demux(raw);

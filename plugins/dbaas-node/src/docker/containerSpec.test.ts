@@ -39,7 +39,7 @@ const tls = {
 };
 
 describe('containerSpec', () => {
-  it("runs the flavor's image with its data on the host's volume, limits, labels and a free port", () => {
+  it("runs the flavor's image with its data on the host's volume, its WAL spool on a second, limits, labels and a free port", () => {
     expect(containerSpec(host, spec, secrets, '127.0.0.1')).toEqual({
       name: 'dbaas-abc',
       Image: 'dbaas/postgresql:17',
@@ -49,6 +49,7 @@ describe('containerSpec', () => {
         'DBAAS_PASSWORD_FILE=/run/dbaas/password',
         'DBAAS_ADMIN_PASSWORD_FILE=/run/dbaas/admin-password',
         'DBAAS_MEMORY_MIB=256',
+        'DBAAS_WAL_SPOOL=/var/lib/dbaas/wal-spool',
       ],
       Labels: {
         'app.kubernetes.io/managed-by': 'backstage-dbaas',
@@ -63,6 +64,11 @@ describe('containerSpec', () => {
             Type: 'volume',
             Source: 'dbaas-abc-data',
             Target: '/var/lib/postgresql/data',
+          },
+          {
+            Type: 'volume',
+            Source: 'dbaas-abc-wal',
+            Target: '/var/lib/dbaas/wal-spool',
           },
         ],
         PortBindings: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
@@ -89,6 +95,8 @@ describe('containerSpec', () => {
       '3306/tcp': [{ HostIp: '', HostPort: '3306' }],
     });
     expect(created.HostConfig!.Mounts![0].Target).toBe('/var/lib/mysql');
+    // MariaDB archives no log into a spool
+    expect(created.HostConfig!.Mounts).toHaveLength(1);
     expect(created.Env).toEqual(
       expect.arrayContaining([
         'DBAAS_TLS_CERT_FILE=/run/dbaas/tls.crt',

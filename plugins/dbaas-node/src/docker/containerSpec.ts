@@ -9,6 +9,8 @@ import {
   LABEL_MANAGED_BY,
   MANAGED_BY,
   SECRETS_DIR,
+  WAL_SPOOL_PATH,
+  walVolumeName,
 } from '../imageContract';
 import { EngineSecrets, EngineSpec, HostRef } from '../runtime';
 
@@ -17,7 +19,8 @@ import { EngineSecrets, EngineSpec, HostRef } from '../runtime';
  * its data on the host's volume (`host.data.volume`), the engine's port published on
  * `bindAddress` (all interfaces when undefined), and environment that names secret files
  * but never holds a secret. With `host.data.publishStandardPort` the engine's own port is
- * published (one database per VM); otherwise Docker picks a free one.
+ * published (one database per VM); otherwise Docker picks a free one. A PostgreSQL container
+ * also mounts its WAL spool volume and archives into it (DBAAS_WAL_SPOOL).
  */
 export function containerSpec(
   host: HostRef,
@@ -37,6 +40,7 @@ export function containerSpec(
       `DBAAS_ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin-password`,
       `DBAAS_MEMORY_MIB=${spec.flavor.memoryMiB}`,
       ...tlsEnv(spec, secrets),
+      ...(archives(spec) ? [`DBAAS_WAL_SPOOL=${WAL_SPOOL_PATH}`] : []),
     ],
     Labels: {
       [LABEL_MANAGED_BY]: MANAGED_BY,
@@ -52,6 +56,15 @@ export function containerSpec(
           Source: String(host.data.volume),
           Target: layout.dataPath,
         },
+        ...(archives(spec)
+          ? [
+              {
+                Type: 'volume' as const,
+                Source: walVolumeName(spec.instanceId),
+                Target: WAL_SPOOL_PATH,
+              },
+            ]
+          : []),
       ],
       PortBindings: {
         [port]: [
@@ -66,6 +79,11 @@ export function containerSpec(
       RestartPolicy: { Name: 'unless-stopped' },
     },
   };
+}
+
+/** Whether the runtime archives the engine's log into a spool volume (PostgreSQL's WAL). */
+export function archives(spec: EngineSpec) {
+  return spec.flavor.engine === 'postgresql';
 }
 
 /**

@@ -275,7 +275,11 @@ describe('Docker runtime', () => {
         .set('Authorization', asAlice);
       expect(logs.body.text).toMatch(/ready (to accept|for) connections/);
 
-      expect(await ours(id)).toEqual({ containers: 1, volumes: 1 });
+      // PostgreSQL's WAL spool is a second volume
+      expect(await ours(id)).toEqual({
+        containers: 1,
+        volumes: engine === 'postgresql' ? 2 : 1,
+      });
       await deleteAndWait(server, asAlice, id);
       expect(await ours(id)).toEqual({ containers: 0, volumes: 0 });
     },

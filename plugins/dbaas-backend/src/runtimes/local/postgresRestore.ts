@@ -2,9 +2,15 @@ import fs from 'fs/promises';
 import path from 'path';
 import { Readable } from 'stream';
 import * as tar from 'tar-stream';
-import { RecoveryWindowFault, RuntimeFault } from '@dbaas/plugin-dbaas-node';
+import { postgresTime, RuntimeFault } from '@dbaas/plugin-dbaas-node';
 import { confString, shellWord, writeIncludedConf } from './postgresConf';
 import { chownTo, RunAs } from './processes';
+
+export {
+  labelStartTime,
+  lastTransaction,
+  recoveryFailure,
+} from '@dbaas/plugin-dbaas-node';
 
 export const RECOVERY_CONF = 'dbaas-recovery.conf';
 /** Lets the runtime in as the superuser over a private socket while the old password holds. */
@@ -115,65 +121,4 @@ export async function removeRecovery(data: string) {
   const hba = path.join(data, 'pg_hba.conf');
   const lines = (await fs.readFile(hba, 'utf8')).split('\n');
   await fs.writeFile(hba, lines.filter(l => l !== RESTORE_HBA).join('\n'));
-}
-
-/**
- * Why a recovery stopped, from the server's log: the target outside what the base backup and
- * the archived WAL cover (a RecoveryWindowFault naming the window), or the WAL short of the
- * backup's end; undefined when the log does not say.
- */
-export function recoveryFailure(
-  log: string,
-  targetTime: Date | undefined,
-  earliest: Date | undefined,
-): RuntimeFault | undefined {
-  if (
-    targetTime &&
-    /requested recovery stop point is before consistent recovery point/.test(
-      log,
-    )
-  ) {
-    return new RecoveryWindowFault(targetTime, earliest);
-  }
-  if (
-    targetTime &&
-    /recovery ended before configured recovery target was reached/.test(log)
-  ) {
-    return new RecoveryWindowFault(targetTime, earliest, lastTransaction(log));
-  }
-  if (
-    /WAL ends before (end of online backup|consistent recovery point)/.test(log)
-  ) {
-    return new RuntimeFault(
-      'ENGINE_START_FAILED',
-      'the archived WAL ends before the end of the base backup: files from its startWalFile on are missing',
-    );
-  }
-  return undefined;
-}
-
-/** The commit time of the last transaction the recovery replayed, as the server logs it. */
-export function lastTransaction(log: string): Date | undefined {
-  const matches = [
-    ...log.matchAll(
-      /last completed transaction was at log time (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?/g,
-    ),
-  ];
-  const last = matches[matches.length - 1];
-  if (!last) return undefined;
-  const [, day, time, hours, minutes = '00'] = last;
-  return new Date(`${day}T${time}${hours}:${minutes}`);
-}
-
-/** The START TIME of a backup_label, when written in UTC (the runtime's servers log in UTC). */
-export function labelStartTime(label: string): Date | undefined {
-  const match = label.match(
-    /^START TIME: (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) (UTC|GMT)$/m,
-  );
-  return match ? new Date(`${match[1]}T${match[2]}Z`) : undefined;
-}
-
-/** `2024-05-01 12:00:00.123+00`: the form recovery_target_time accepts (no ISO `T`/`Z`). */
-function postgresTime(time: Date) {
-  return time.toISOString().replace('T', ' ').replace('Z', '+00');
 }
