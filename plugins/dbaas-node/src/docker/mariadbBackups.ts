@@ -15,6 +15,7 @@ import {
 } from '../runtime';
 import type { DockerEngineRuntime } from './DockerEngineRuntime';
 import { execIn, execOk } from './dockerExec';
+import { putTar } from './restoreTar';
 
 /** Where dbaas-dump.sh writes the dump in the container; the archive API's tar names it so. */
 const DUMP_DIR = '/tmp/dbaas-backup';
@@ -155,7 +156,7 @@ export class DockerMariadbBackups {
     try {
       await container.start();
       await this.runtime.waitHealthy(host, spec, ctx.signal);
-      await container.putArchive(request.backup, { path: '/tmp' });
+      await putTar(container, request.backup, '/tmp', Promise.resolve());
       await execOk(container, ['dbaas-load.sh', `/tmp/${DUMP_NAME}`]);
       await container.update({ RestartPolicy: { Name: 'unless-stopped' } });
       return {};

@@ -28,6 +28,7 @@ import { execIn, execOk, execStream } from './dockerExec';
 import { DockerMariadbBackups } from './mariadbBackups';
 import {
   file,
+  putTar,
   recoveryConf,
   RECOVERY_CONF,
   restoreTar,
@@ -217,22 +218,18 @@ export class DockerPostgresBackups implements EngineBackups {
     );
     try {
       const backup = restoreTar(request.backup, targetTime);
-      const label = await container
-        .putArchive(backup.tar, { path: PGDATA })
-        .then(
-          () => backup.label,
-          async error => {
-            await backup.label; // its own failure explains it better
-            throw error;
-          },
-        );
+      await putTar(container, backup.tar, PGDATA, backup.label);
+      const label = await backup.label;
       const earliest = backupStoppedAt ?? labelStartTime(label);
       if (targetTime && earliest && targetTime < earliest) {
         throw new RecoveryWindowFault(targetTime, earliest);
       }
-      await container.putArchive(walTar(request.walDir), {
-        path: '/var/lib/dbaas',
-      });
+      await putTar(
+        container,
+        walTar(request.walDir),
+        '/var/lib/dbaas',
+        Promise.resolve(),
+      );
 
       let logFrom = 0;
       const newLog = async () =>

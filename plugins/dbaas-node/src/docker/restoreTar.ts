@@ -1,3 +1,4 @@
+import Docker from 'dockerode';
 import path from 'path';
 import fs from 'fs';
 import { Readable } from 'stream';
@@ -43,7 +44,7 @@ export function restoreTar(
 ): { tar: Readable; label: Promise<string> } {
   const extract = tar.extract();
   const pack = tar.pack();
-  backup.on('error', error => pack.destroy(error));
+  backup.on('error', error => extract.destroy(error));
   backup.pipe(extract as unknown as NodeJS.WritableStream);
   const fail = (error: Error) => {
     pack.destroy(error);
@@ -185,8 +186,43 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 /** A tar-stream pack as a Node stream, for Docker's putArchive. */
 function asReadable(pack: tar.Pack): Readable {
+  pack.on('error', () => {}); // reaches the stream below through the iterator
   const stream = Readable.from(pack as unknown as AsyncIterable<Buffer>, {
     objectMode: false,
   });
+  // the reader learns of a failure from the promise it awaits (see putTar), never as an
+  // unhandled 'error' event
+  stream.on('error', () => {});
   return stream;
+}
+
+/**
+ * Puts a tar into the container at `target` through the archive API; when `archive` fails
+ * (`failed` rejects), the upload is aborted and that failure is the one thrown.
+ */
+export async function putTar(
+  container: { putArchive: Docker.Container['putArchive'] },
+  archive: Readable,
+  target: string,
+  failed: Promise<unknown>,
+): Promise<void> {
+  const abort = new AbortController();
+  let failure: unknown;
+  failed.catch(error => {
+    failure = error;
+    abort.abort();
+  });
+  archive.on('error', error => {
+    failure ??= error;
+    abort.abort();
+  });
+  try {
+    await container.putArchive(archive, {
+      path: target,
+      abortSignal: abort.signal,
+    });
+  } catch (error) {
+    throw failure ?? error;
+  }
+  if (failure) throw failure;
 }

@@ -8,6 +8,7 @@ import {
   RuntimeFault,
   StepContext,
   volumeName,
+  walVolumeName,
 } from '@dbaas/plugin-dbaas-node';
 import { DockerHosts } from './DockerHosts';
 
@@ -60,10 +61,17 @@ export class DockerHostProvider implements HostProvider {
   }
 
   async destroy(ref: HostRef): Promise<void> {
-    try {
-      await this.volume(ref).remove();
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+    const docker = this.hosts.client(String(ref.data.host));
+    // the data volume, and the WAL spool the engine runtime made beside it (if still there)
+    for (const volume of [
+      this.volume(ref),
+      docker.getVolume(walVolumeName(ref.instanceId)),
+    ]) {
+      try {
+        await volume.remove();
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
     }
   }
 
