@@ -46,6 +46,19 @@ export class DockerMariadbBackups {
       );
     }
     const container = this.runtime.container(host, spec.instanceId);
+    const tool = await execIn(container, [
+      'sh',
+      '-c',
+      'command -v dbaas-dump.sh',
+    ]);
+    if (tool.exitCode !== 0) {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `container ${containerName(spec.instanceId)} runs ${
+          spec.flavor.image
+        } from before backups (no dbaas-dump.sh): rebuild the image (images/build.sh) and recreate the container`,
+      );
+    }
     const stream = new PassThrough();
     let complete = false;
     let archive: Readable | undefined;

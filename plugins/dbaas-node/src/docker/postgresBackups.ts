@@ -74,6 +74,19 @@ export class DockerPostgresBackups implements EngineBackups {
       );
     }
     const container = this.runtime.container(host, spec.instanceId);
+    const tool = await execIn(container, [
+      'sh',
+      '-c',
+      'command -v dbaas-basebackup.sh',
+    ]);
+    if (tool.exitCode !== 0) {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `container ${containerName(spec.instanceId)} runs ${
+          spec.flavor.image
+        } from before backups (no dbaas-basebackup.sh): rebuild the image (images/build.sh) and recreate the container`,
+      );
+    }
     const label = `dbaas ${new Date().toISOString()}`;
     const exec = await execStream(container, ['dbaas-basebackup.sh', label]);
     let log = '';
