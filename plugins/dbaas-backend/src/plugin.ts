@@ -29,7 +29,8 @@ import { BackupScheduler } from './backups/BackupScheduler';
 import { checkFlavorBackupPolicies } from './backups/backupPolicy';
 import { LogShipper } from './backups/LogShipper';
 import { BackupService } from './service/BackupService';
-import { BackupRecords } from './store/BackupRecords';
+import { BackupRecords, StoredBackup } from './store/BackupRecords';
+import { baseBackupKey } from './backups/objectKeys';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
 import { OwnerCheck } from './service/access/OwnerCheck';
@@ -137,7 +138,18 @@ export const dbaasPlugin = createBackendPlugin({
         const shipper = new LogShipper(backupDeps);
         const backupRunner = new BackupRunner(backupDeps, shipper);
         // backups this replica was taking when it stopped did not finish
-        await backupRecords.failAbandoned(replicaId);
+        const removeAbandoned = async (failed: StoredBackup[]) => {
+          for (const backup of failed) {
+            await backupStore
+              .delete(baseBackupKey(backup.instanceId, backup.id))
+              .catch(error =>
+                logger.warn(
+                  `Removing what backup ${backup.id} left in the store failed: ${error}`,
+                ),
+              );
+          }
+        };
+        await removeAbandoned(await backupRecords.failAbandoned(replicaId));
         const controller = new LifecycleController({
           store,
           runtimes,
@@ -201,6 +213,7 @@ export const dbaasPlugin = createBackendPlugin({
           store: backupStore,
           gate,
           runtimes,
+          instances: store,
         });
         const admin = new AdminService({
           store,
@@ -246,7 +259,7 @@ export const dbaasPlugin = createBackendPlugin({
           timeout: { minutes: 10 },
           scope: 'global',
           fn: async () => {
-            await backupRecords.failAbandoned();
+            await removeAbandoned(await backupRecords.failAbandoned());
             await shipper.shipAll();
           },
         });

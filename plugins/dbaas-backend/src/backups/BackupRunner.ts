@@ -113,7 +113,6 @@ export class BackupRunner {
       secretBox.open(instance.sealedSecrets),
       { logger: logger.child({ instanceId: instance.id }), signal },
     );
-    let stored: Awaited<ReturnType<typeof store.put>> | undefined;
     try {
       base.result.catch(() => {}); // awaited below; the put carries a failure first
       const [info, result] = await Promise.all([
@@ -123,7 +122,6 @@ export class BackupRunner {
         }),
         base.result,
       ]);
-      stored = info;
       // the log up to the backup's end: what it needs to restore, and what PITR starts from
       await this.shipper.closeLog(instance);
       await this.shipper.ship(instance);
@@ -141,7 +139,8 @@ export class BackupRunner {
       if (!completed) throw new Error('the backup was failed meanwhile');
     } catch (error) {
       base.stream.destroy();
-      if (stored) await store.delete(key).catch(() => {});
+      // the put may have completed before the failure: nothing of a failed backup stays
+      await store.delete(key).catch(() => {});
       throw error;
     }
   }

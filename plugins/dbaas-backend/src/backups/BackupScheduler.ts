@@ -4,7 +4,7 @@ import { StoredInstance } from '../store/InstanceStore';
 import { BackupDeps } from './backupDeps';
 import { nextScheduledRun } from './backupPolicy';
 import { BackupRunner } from './BackupRunner';
-import { logKey } from './objectKeys';
+import { baseBackupKey, logKey } from './objectKeys';
 import { prunable } from './retention';
 
 /** A scheduled backup that failed is tried again after this long, not only at the next slot. */
@@ -61,6 +61,7 @@ export class BackupScheduler {
   /** Deletes, for every instance with backups, what its retention no longer keeps. */
   async prune() {
     const { instances, records, store, logger } = this.deps;
+    const pinned = await restoresInProgress(instances);
     for (const id of await records.instanceIds()) {
       const instance = await instances.getInstance(id);
       const policy = instance?.backupPolicy ?? DEFAULT_BACKUP_POLICY;
@@ -69,11 +70,14 @@ export class BackupScheduler {
         policy,
         await records.list(id),
         await records.logs(id),
-        { live, now: this.now() },
+        { live, now: this.now(), pinned },
       );
       try {
         for (const backup of gone.backups) {
-          if (backup.objectKey) await store.delete(backup.objectKey);
+          // a failed backup's object, should one have been left, goes too
+          await store.delete(
+            backup.objectKey ?? baseBackupKey(backup.instanceId, backup.id),
+          );
           await records.delete(backup.id);
         }
         for (const log of gone.logs) {
@@ -109,4 +113,16 @@ function dueAt(
   }
   const since = newest?.startedAt ?? instance.readyAt ?? instance.createdAt;
   return nextScheduledRun(schedule, new Date(since));
+}
+
+/** The backups that creates still to restore read: retention and deletes leave them alone. */
+export async function restoresInProgress(
+  instances: BackupDeps['instances'],
+): Promise<Set<string>> {
+  const pending = await instances.listInstances({ statuses: ['provisioning'] });
+  return new Set(
+    pending
+      .filter(i => i.restoreFrom && !i.restoreFrom.restoredAt)
+      .map(i => i.restoreFrom!.backupId),
+  );
 }

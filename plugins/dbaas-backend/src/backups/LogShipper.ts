@@ -1,10 +1,13 @@
-import { BackupStoreError } from '@dbaas/plugin-dbaas-node';
+import { ArchivedWalFile, BackupStoreError } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
 import { BackupDeps, backupTarget, KeyedQueue } from './backupDeps';
 import { logKey } from './objectKeys';
 
 /** How often a running server's log file is finished: the recovery point is at most this old. */
 const CLOSE_EVERY_MS = 30_000;
+
+/** One instance's shipping may hold up the others' no longer than this (it goes on meanwhile). */
+const SHIP_TIMEOUT_MS = 120_000;
 
 /** Statuses whose server may have finished log files waiting in its spool. */
 const SHIPPING = ['running', 'recovering', 'stopped', 'deleting'] as const;
@@ -29,17 +32,19 @@ export class LogShipper {
     for (const instance of instances) {
       const runtime = this.deps.runtimes.get(instance.runtime);
       if (!runtime?.engine.backups || !instance.hostRef) continue;
-      await this.closeLogIfDue(instance)
-        .then(() => this.ship(instance))
-        .catch(error =>
-          this.deps.logger.warn(
-            `Shipping the log of ${
-              instance.name
-            } to the backup store failed; trying again later: ${
-              (error as Error).message
-            }`,
-          ),
-        );
+      await withTimeout(
+        this.closeLogIfDue(instance).then(() => this.ship(instance)),
+        SHIP_TIMEOUT_MS,
+        `shipping took longer than ${SHIP_TIMEOUT_MS / 1000} s`,
+      ).catch(error =>
+        this.deps.logger.warn(
+          `Shipping the log of ${
+            instance.name
+          } to the backup store failed; trying again later: ${
+            (error as Error).message
+          }`,
+        ),
+      );
     }
   }
 
@@ -62,26 +67,46 @@ export class LogShipper {
     );
   }
 
+  private async store(instance: StoredInstance, file: ArchivedWalFile) {
+    const archivedAt = (file.archivedAt ?? new Date()).toISOString();
+    const info = await this.deps.store.put(
+      logKey(instance.id, file.name),
+      await file.open(),
+      { metadata: { 'archived-at': archivedAt, instance: instance.id } },
+    );
+    await this.deps.records.recordLog({
+      instanceId: instance.id,
+      name: file.name,
+      size: info.size,
+      sha256: info.sha256,
+      archivedAt,
+    });
+    await file.remove();
+  }
+
   /** Ships one instance's finished log files; returns their names. */
   ship(instance: StoredInstance): Promise<string[]> {
     return this.queue.run(instance.id, async () => {
       const { backups, host, spec } = backupTarget(this.deps, instance);
       const files = await backups.archivedWal(host, spec);
-      for (const file of files) {
-        const archivedAt = (file.archivedAt ?? new Date()).toISOString();
-        const info = await this.deps.store.put(
-          logKey(instance.id, file.name),
-          await file.open(),
-          { metadata: { 'archived-at': archivedAt, instance: instance.id } },
+      const shipped = async () =>
+        new Map(
+          (await this.deps.records.logs(instance.id)).map(l => [l.name, l]),
         );
-        await this.deps.records.recordLog({
-          instanceId: instance.id,
-          name: file.name,
-          size: info.size,
-          sha256: info.sha256,
-          archivedAt,
-        });
-        await file.remove();
+      let stored = await shipped();
+      for (const file of files) {
+        // stored by another replica (or before a crash): never put again over a good object
+        if (stored.get(file.name)?.size === file.size) {
+          await file.remove();
+          continue;
+        }
+        try {
+          await this.store(instance, file);
+        } catch (error) {
+          // another replica shipped and removed it meanwhile
+          stored = await shipped();
+          if (!stored.has(file.name)) throw error;
+        }
       }
       return files.map(f => f.name);
     });
@@ -93,4 +118,12 @@ export function isStoreOutage(error: unknown) {
     error instanceof BackupStoreError &&
     ['UNREACHABLE', 'PERMISSION'].includes(error.code)
   );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

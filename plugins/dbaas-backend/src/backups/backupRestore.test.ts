@@ -322,8 +322,11 @@ describe.each([
         flavorId: flavor.id,
         restoreFrom: { backupId: backup.id },
       });
-      expect(restore.status).toBe(404);
-      expect(restore.body.error.message).toContain('restoreFrom.backupId');
+      // a backup of a database they may not see does not exist for them
+      expect(restore.status).toBe(400);
+      expect(restore.body.error.message).toBe(
+        `restoreFrom.backupId: no backup with id ${backup.id}`,
+      );
     });
   },
 );

@@ -50,13 +50,14 @@ export async function restoreInstance(
   const walDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-restore-log-'));
   try {
     for (const log of logs) {
-      const { body } = await deps.store.get(
-        logKey(backup.instanceId, log.name),
-      );
+      const key = logKey(backup.instanceId, log.name);
+      const { info, body } = await deps.store.get(key);
+      recorded(key, info.sha256, log.sha256, body);
       await pipeline(body, fs.createWriteStream(path.join(walDir, log.name)));
       ctx.signal.throwIfAborted();
     }
-    const { body } = await deps.store.get(backup.objectKey);
+    const { info, body } = await deps.store.get(backup.objectKey);
+    recorded(backup.objectKey, info.sha256, backup.sha256, body);
     return await target.backups.restore(
       target.host,
       target.spec,
@@ -106,4 +107,20 @@ function lastArchived(logs: ArchivedLog[]): Date | undefined {
     .sort()
     .pop();
   return last ? new Date(last) : undefined;
+}
+
+/** The object is the one the Manager recorded (the store checks the bytes against it as they stream). */
+function recorded(
+  key: string,
+  stored: string,
+  expected: string | null,
+  body: { destroy(): void },
+) {
+  if (expected && stored !== expected) {
+    body.destroy();
+    throw new RuntimeFault(
+      'ENGINE_START_FAILED',
+      `backup object '${key}' is not the one recorded: SHA-256 ${stored}, recorded ${expected}`,
+    );
+  }
 }

@@ -19,7 +19,12 @@ export function prunable(
   policy: BackupPolicy,
   backups: StoredBackup[],
   logs: ArchivedLog[],
-  options: { live: boolean; now: Date },
+  options: {
+    live: boolean;
+    now: Date;
+    /** Backups a restore in progress reads: kept, with the log from them on. */
+    pinned?: Set<string>;
+  },
 ): Prunable {
   const cutoff = options.now.getTime() - policy.retentionDays * DAY_MS;
   const old = (b: StoredBackup) =>
@@ -30,6 +35,7 @@ export function prunable(
   const kept = completed.filter(
     (b, i) =>
       (options.live && i === 0) ||
+      options.pinned?.has(b.id) ||
       (!old(b) && (!policy.retentionCount || i < policy.retentionCount)),
   );
   const gone = [

@@ -88,9 +88,18 @@ async function takeFinalBackup(
       'this Manager takes no backups; delete with skipFinalBackup',
     );
   }
+  const records = lc.options.backups!.records;
+  const [running] = await records.list(instance.id, ['running']);
+  if (running) {
+    // retried with backoff: the final backup starts once this one has ended
+    throw new Error(
+      `backup ${running.id} is still running; the final backup follows it`,
+    );
+  }
+  if (!work.held()) return;
   const started = await runner.start(instance, 'final', ACTOR);
   await runner.settled(started.id);
-  const backup = await lc.options.backups!.records.get(started.id);
+  const backup = await records.get(started.id);
   if (backup?.status !== 'completed') {
     throw new RuntimeFault(
       backup?.fault?.code ?? 'INTERNAL',

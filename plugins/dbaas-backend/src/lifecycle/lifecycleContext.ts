@@ -114,8 +114,11 @@ export class LifecycleContext {
     work: Work,
     what: string,
     fn: (ctx: StepContext) => Promise<T>,
+    /** `deadlineOnly`: a call that grows with the data (a restore) has only the deadline. */
+    limit: 'step' | 'deadlineOnly' = 'step',
   ): Promise<T> {
-    const stepMs = this.options.stepTimeoutMs ?? 300_000;
+    const stepMs =
+      limit === 'step' ? this.options.stepTimeoutMs ?? 300_000 : Infinity;
     const deadlineMs =
       instance.status === 'provisioning' && instance.deadlineAt
         ? new Date(instance.deadlineAt).getTime() - Date.now()

@@ -157,18 +157,23 @@ async function restoreData(
     data: { ...source },
   });
   const { flavor } = lc.resolve(instance);
-  const result = await lc.call(instance, work, 'restoring the backup', ctx =>
-    restoreInstance(
-      backups,
-      source,
-      {
-        backups: runtime.engine.backups!,
-        host: instance.hostRef!,
-        spec: lc.engineSpec(instance, flavor),
-        secrets,
-      },
-      ctx,
-    ),
+  const result = await lc.call(
+    instance,
+    work,
+    'restoring the backup',
+    ctx =>
+      restoreInstance(
+        backups,
+        source,
+        {
+          backups: runtime.engine.backups!,
+          host: instance.hostRef!,
+          spec: lc.engineSpec(instance, flavor),
+          secrets,
+        },
+        ctx,
+      ),
+    'deadlineOnly',
   );
   const last = result.lastTransactionAt?.toISOString();
   await lc.update(

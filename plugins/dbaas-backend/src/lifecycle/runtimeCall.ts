@@ -32,7 +32,10 @@ export async function callRuntime<T>(
     throw new WorkAbortedError();
   }
   const limit = new AbortController();
-  const timer = setTimeout(() => limit.abort(), Math.max(0, options.timeoutMs));
+  // no limit at all (a restore without a deadline); setTimeout takes Infinity as 1 ms
+  const timer = Number.isFinite(options.timeoutMs)
+    ? setTimeout(() => limit.abort(), Math.max(0, options.timeoutMs))
+    : undefined;
   const signal = AbortSignal.any([options.signal, limit.signal]);
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {

@@ -16,6 +16,8 @@ import {
   toPublicBackup,
 } from '../store/BackupRecords';
 import { InstanceGate } from './access/instanceGate';
+import { restoresInProgress } from '../backups/BackupScheduler';
+import { InstanceStore } from '../store/InstanceStore';
 import { actorOf } from './access/principal';
 
 /**
@@ -30,6 +32,7 @@ export class BackupService {
       store: BackupStore;
       gate: InstanceGate;
       runtimes: RuntimeRegistry;
+      instances: InstanceStore;
     },
   ) {}
 
@@ -87,6 +90,11 @@ export class BackupService {
     if (backup.status === 'running') {
       throw new ConflictError(
         `Backup ${backup.id} is still running; delete it once it has ended`,
+      );
+    }
+    if ((await restoresInProgress(this.deps.instances)).has(backup.id)) {
+      throw new ConflictError(
+        `Backup ${backup.id} is being restored into a new database; delete it once that is done`,
       );
     }
     if (backup.status === 'completed' && instance.status !== 'deleted') {

@@ -277,7 +277,23 @@ export class InstanceService {
       );
     }
     if (instance.status === 'deleting') {
-      return toPublicInstance(instance);
+      if (!options.skipFinalBackup || instance.finalBackup !== 'pending') {
+        return toPublicInstance(instance);
+      }
+      // a final backup that keeps failing must not hold the deletion for good
+      const skipped = await this.deps.store.updateInstance(
+        id,
+        { finalBackup: null },
+        {
+          type: 'operation',
+          message: `${actorOf(
+            credentials,
+          )} chose to go on without the final backup`,
+          actor: actorOf(credentials),
+        },
+      );
+      this.deps.lifecycle.kick(id);
+      return toPublicInstance(skipped);
     }
     const finalBackup =
       !options.skipFinalBackup &&

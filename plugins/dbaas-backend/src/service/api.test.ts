@@ -338,7 +338,7 @@ describe('DBaaS Manager API on the local runtime', () => {
       ],
       [
         { ...valid, restoreFrom: { backupId: 'no-such-backup' } },
-        404,
+        400,
         'restoreFrom.backupId: no backup with id no-such-backup',
       ],
       [
@@ -348,6 +348,17 @@ describe('DBaaS Manager API on the local runtime', () => {
         },
         400,
         'restoreFrom',
+      ],
+      [
+        {
+          ...valid,
+          restoreFrom: {
+            instanceId: 'no-such-db',
+            pointInTime: '2026-11-29T10:00:00Z',
+          },
+        },
+        400,
+        'restoreFrom.instanceId: no database instance with id no-such-db',
       ],
       [{ name: 'valid-db' }, 400, 'owner: Required'],
     ])('%j → %i', async (body, status, message) => {

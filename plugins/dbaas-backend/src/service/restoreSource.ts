@@ -44,7 +44,7 @@ export async function resolveRestoreSource(
   let instance: StoredInstance;
   if ('backupId' in restoreFrom) {
     const backup = await deps.records.get(restoreFrom.backupId);
-    const missing = new NotFoundError(
+    const missing = new InputError(
       `restoreFrom.backupId: no backup with id ${restoreFrom.backupId}`,
     );
     if (!backup) throw missing;
@@ -62,12 +62,20 @@ export async function resolveRestoreSource(
     }
     source = { backupId: backup.id, sourceInstanceId: instance.id };
   } else {
-    instance = await deps.gate.load(
-      restoreFrom.instanceId,
-      credentials,
-      dbaasInstanceRestorePermission,
-      { includeDeleted: true },
-    );
+    instance = await deps.gate
+      .load(
+        restoreFrom.instanceId,
+        credentials,
+        dbaasInstanceRestorePermission,
+        { includeDeleted: true },
+      )
+      .catch(error => {
+        throw error instanceof NotFoundError
+          ? new InputError(
+              `restoreFrom.instanceId: no database instance with id ${restoreFrom.instanceId}`,
+            )
+          : error;
+      });
     const at = new Date(restoreFrom.pointInTime);
     const backups = await deps.records.list(instance.id, ['completed']);
     const window = recoveryWindow(

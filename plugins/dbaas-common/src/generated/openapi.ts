@@ -911,6 +911,15 @@ export interface operations {
       400: components['responses']['Error'];
       403: components['responses']['Error'];
       404: components['responses']['Error'];
+      /** @description The instance's flavor is no longer configured (a backup policy needs it) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   deployInstance: {

@@ -66,12 +66,14 @@ export function labelStartTime(label: string): Date | undefined {
  * recovers to the end of the log (nothing was committed in between).
  */
 export function pastLastCommit(error: unknown, request: RestoreRequest) {
+  if (!(error instanceof RecoveryWindowFault)) return false;
+  // no commit replayed at all: the log's commits end before the backup's end
+  const lastCommit = error.latest ?? request.backupStoppedAt;
   return (
-    error instanceof RecoveryWindowFault &&
     request.targetTime !== undefined &&
     request.logEndsAt !== undefined &&
-    error.latest !== undefined &&
-    request.targetTime > error.latest &&
+    lastCommit !== undefined &&
+    request.targetTime > lastCommit &&
     request.targetTime <= request.logEndsAt
   );
 }

@@ -363,6 +363,17 @@ export const spec = {
           '404': {
             $ref: '#/components/responses/Error',
           },
+          '409': {
+            description:
+              "The instance's flavor is no longer configured (a backup policy needs it)",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
       delete: {
