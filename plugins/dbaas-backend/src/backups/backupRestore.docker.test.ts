@@ -287,6 +287,18 @@ describe('backups and restores on the Docker runtime', () => {
     });
     expect(copy.creds.password).not.toBe(source.creds.password);
     expect(await snapshot(copy.creds, 'mariadb')).toEqual(atFirst);
+    // a Docker backup (a logical dump) restores on Docker only
+    const elsewhere = await postInstance(server, asAlice, {
+      name: 'mdbelsewhere',
+      owner: 'team-a',
+      flavorId: mariadb.id,
+      runtime: 'local',
+      restoreFrom: { backupId: first.id },
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.message).toMatch(
+      /^runtime: .*'s backups were taken on the docker runtime and restore only there \(got local\)$/,
+    );
     await my(copy.creds, "INSERT INTO events VALUES (5, 'five')");
 
     // deleted (each after a final backup), nothing of theirs is left on Docker

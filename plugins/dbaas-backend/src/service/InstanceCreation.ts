@@ -68,7 +68,11 @@ export class InstanceCreation {
     const { config, store, secretBox } = this.deps;
     const flavor = resolveFlavor(this.flavors, request.flavorId);
     const storageGiB = resolveStorage(flavor, request.storageGiB);
-    const runtimeName = request.runtime ?? config.defaultRuntime;
+    // a restore goes to its source's runtime unless told otherwise
+    const runtimeName =
+      request.runtime ??
+      (await this.sourceRuntime(request.restoreFrom)) ??
+      config.defaultRuntime;
     checkRuntime(this.deps.runtimes, runtimeName, flavor);
     const backupPolicy = resolveBackupPolicy(flavor, request.backup);
     const component = request.component
@@ -207,6 +211,19 @@ export class InstanceCreation {
       );
     }
     return dryRunInstance(p);
+  }
+
+  /** The runtime of a restore's source, when it can be found (the checks come later). */
+  private async sourceRuntime(restoreFrom: RestoreFrom | undefined) {
+    const records = this.deps.backupRecords;
+    if (!restoreFrom || !records) return undefined;
+    const instanceId =
+      'backupId' in restoreFrom
+        ? (await records.get(restoreFrom.backupId))?.instanceId
+        : restoreFrom.instanceId;
+    return instanceId
+      ? (await this.deps.store.getInstance(instanceId))?.runtime
+      : undefined;
   }
 
   private restoreSource(

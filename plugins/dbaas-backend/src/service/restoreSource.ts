@@ -101,6 +101,11 @@ export async function resolveRestoreSource(
         : {}),
     };
   }
+  if (instance.runtime !== target.runtimeName) {
+    throw new InputError(
+      `runtime: ${instance.name}'s backups were taken on the ${instance.runtime} runtime and restore only there (got ${target.runtimeName})`,
+    );
+  }
   if (
     target.flavor.engine !== instance.engine ||
     target.flavor.version !== instance.version
