@@ -62,6 +62,13 @@ export const dbaasInstanceRestorePermission = createPermission({
   resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
 });
 
+/** Stopping, starting and restarting an instance (day-2 operations). */
+export const dbaasInstanceOperatePermission = createPermission({
+  name: 'dbaas.instance.operate',
+  attributes: {},
+  resourceType: DBAAS_INSTANCE_RESOURCE_TYPE,
+});
+
 /** Operating the Manager itself: re-sealing secrets under a new key. */
 export const dbaasAdminPermission = createPermission({
   name: 'dbaas.admin',
@@ -77,5 +84,6 @@ export const dbaasPermissions = [
   dbaasInstanceCredentialsReadPermission,
   dbaasInstanceBackupPermission,
   dbaasInstanceRestorePermission,
+  dbaasInstanceOperatePermission,
   dbaasAdminPermission,
 ];

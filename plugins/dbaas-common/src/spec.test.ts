@@ -6,6 +6,8 @@ import {
   BackupTrigger,
   createInstanceRequestSchema,
   CreateInstanceRequest,
+  OPERATION_TYPES,
+  OperationType,
   DELETING_PHASES,
   ENGINES,
   Engine,
@@ -74,6 +76,10 @@ const agreements: Record<string, true> = {
   'BACKUP_TRIGGERS lists BackupTrigger': true as Same<
     (typeof BACKUP_TRIGGERS)[number],
     BackupTrigger
+  >,
+  'OPERATION_TYPES lists OperationType': true as Same<
+    (typeof OPERATION_TYPES)[number],
+    OperationType
   >,
   'EVENT_TYPES lists InstanceEventType': true as Same<
     (typeof EVENT_TYPES)[number],

@@ -112,12 +112,16 @@ export interface EngineRuntime {
     secrets: EngineSecrets,
   ): Promise<EngineHealth>;
   stop(host: HostRef, spec: EngineSpec, ctx: StepContext): Promise<void>;
+  /**
+   * Starts a stopped server on the same data. Returns its endpoint when starting may have
+   * moved it (e.g. a new published port), so the Manager records the new one.
+   */
   start(
     host: HostRef,
     spec: EngineSpec,
     secrets: EngineSecrets,
     ctx: StepContext,
-  ): Promise<void>;
+  ): Promise<Endpoint | void>;
   /** Stops and removes the server; a server already gone is success. */
   remove(host: HostRef, spec: EngineSpec, ctx: StepContext): Promise<void>;
   /** The server's last log lines, where the runtime can read them. */

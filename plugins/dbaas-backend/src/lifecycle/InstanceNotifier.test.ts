@@ -25,6 +25,7 @@ describe('InstanceNotifier', () => {
       retryAttempts: 0,
       lastError: null,
       finalBackup: null,
+      operation: null,
     });
 
     await notifier.changed(instance);

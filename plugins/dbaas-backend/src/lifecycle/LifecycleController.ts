@@ -7,6 +7,7 @@ import { reconcileHealth } from './healthReconcile';
 import { LifecycleContext, LifecycleOptions } from './lifecycleContext';
 import { provisionStep } from './provisioning';
 import { recoverStep } from './recovery';
+import { operationStep } from './operations';
 import { withLease, Work } from './workerLease';
 
 export type { LifecycleOptions } from './lifecycleContext';
@@ -140,6 +141,12 @@ export class LifecycleController {
     }
     if (instance.status === 'failed' && instance.cleanupPending) {
       return cleanUpStep(this.lc, instance, work);
+    }
+    if (
+      instance.operation &&
+      ['running', 'stopped'].includes(instance.status)
+    ) {
+      return operationStep(this.lc, instance, work);
     }
     return Promise.resolve(false);
   }

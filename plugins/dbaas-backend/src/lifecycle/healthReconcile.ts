@@ -19,7 +19,8 @@ export async function reconcileHealth(
   const running = await lc.options.store.listInstances({
     statuses: ['running'],
   });
-  for (const instance of running) {
+  // an instance with an operation under way is its worker's to watch (a stop looks like a crash)
+  for (const instance of running.filter(i => !i.operation)) {
     // one instance's failure (an unreadable secret, a throwing runtime) never stops the rest
     if (signal.aborted) return;
     await reconcileOne(lc, instance, signal, recover).catch(error =>

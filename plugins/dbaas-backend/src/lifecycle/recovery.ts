@@ -75,15 +75,19 @@ export async function recoverStep(
     }
     const spec = lc.engineSpec(instance, flavor);
     const secrets = await secretsWithTls(lc, instance, runtime, flavor);
-    await startServer(lc, instance, work, { runtime, hostRef, spec, secrets });
+    const moved = await startServer(lc, instance, work, {
+      runtime,
+      hostRef,
+      spec,
+      secrets,
+    });
     await awaitHealthy(lc, instance, work, { runtime, hostRef, spec, secrets });
-    const at = instance.endpoint
-      ? ` on ${instance.endpoint.host}:${instance.endpoint.port}`
-      : '';
+    const endpoint = moved || instance.endpoint;
+    const at = endpoint ? ` on ${endpoint.host}:${endpoint.port}` : '';
     await lc.update(
       instance,
       work,
-      { status: 'running', health: 'healthy' },
+      { status: 'running', health: 'healthy', ...(moved ? { endpoint } : {}) },
       {
         type: 'status',
         message: `recovered: ${flavor.engine} started again${at} with its data; running`,
@@ -114,10 +118,9 @@ async function startServer(
 ) {
   for (let attempt = 1; ; attempt++) {
     try {
-      await lc.call(instance, work, 'starting the server', ctx =>
+      return await lc.call(instance, work, 'starting the server', ctx =>
         s.runtime.engine.start(s.hostRef, s.spec, s.secrets, ctx),
       );
-      return;
     } catch (error) {
       if (!(error instanceof RuntimeFault) || attempt >= START_ATTEMPTS) {
         throw error;

@@ -12,14 +12,20 @@ import {
   InstanceEvent,
   ListInstancesResponse,
   ListRuntimesResponse,
+  OperationType,
   UpdateInstanceRequest,
+  dbaasInstanceOperatePermission,
 } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
 import { SecretBox } from '../crypto/SecretBox';
 import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
-import { InstanceStore, toPublicInstance } from '../store/InstanceStore';
+import {
+  InstanceStore,
+  StaleInstanceError,
+  toPublicInstance,
+} from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
@@ -260,6 +266,61 @@ export class InstanceService {
     return toPublicInstance(instance);
   }
 
+  /**
+   * Asks for a stop, start or restart, done in the background (durably: a restarted backend
+   * finishes it). 409 naming the state when it does not fit, or while another is pending.
+   */
+  async operate(
+    id: string,
+    type: OperationType,
+    credentials: BackstageCredentials,
+  ): Promise<Instance> {
+    const instance = await this.gate.load(
+      id,
+      credentials,
+      dbaasInstanceOperatePermission,
+    );
+    if (instance.operation) {
+      throw new ConflictError(
+        `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy} at ${instance.operation.requestedAt}); try again once it is done`,
+      );
+    }
+    const needs = type === 'start' ? 'stopped' : 'running';
+    if (instance.status !== needs) {
+      throw new ConflictError(
+        `Only a ${needs} database can be ${
+          { stop: 'stopped', start: 'started', restart: 'restarted' }[type]
+        }; ${instance.name} is ${instance.status}`,
+      );
+    }
+    const actor = actorOf(credentials);
+    let updated;
+    try {
+      updated = await this.deps.store.updateInstance(
+        id,
+        {
+          operation: {
+            type,
+            requestedBy: actor,
+            requestedAt: new Date().toISOString(),
+          },
+        },
+        { type: 'operation', message: `${type} requested by ${actor}`, actor },
+        { status: needs },
+      );
+    } catch (error) {
+      if (error instanceof StaleInstanceError) {
+        throw new ConflictError(
+          `${instance.name} changed meanwhile; look again and retry`,
+        );
+      }
+      throw error;
+    }
+    this.deps.lifecycle.kick(id);
+    await this.deps.notifier.changed(updated);
+    return toPublicInstance(updated);
+  }
+
   /** Starts the deletion; a running instance whose runtime backs up gets a final backup first. */
   async delete(
     id: string,
@@ -306,6 +367,8 @@ export class InstanceService {
         status: 'deleting',
         phase: 'engine_removing',
         deadlineAt: null,
+        // a pending stop or start gives way to the deletion
+        operation: null,
         finalBackup: finalBackup ? 'pending' : null,
       },
       {

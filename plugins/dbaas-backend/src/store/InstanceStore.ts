@@ -3,6 +3,7 @@ import { ConflictError } from '@backstage/errors';
 import {
   BackupPolicy,
   Instance,
+  PendingOperation,
   InstanceEvent,
   InstanceEventType,
   LifecycleStatus,
@@ -43,6 +44,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   finalBackup: string | null;
   /** When scheduled backups run and how long they are kept; null on instances older than it. */
   backupPolicy: BackupPolicy | null;
+  /** The day-2 operation asked for and not done yet. */
+  operation: PendingOperation | null;
 }
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
@@ -65,6 +68,7 @@ export type NewInstance = Omit<
   | 'retryAttempts'
   | 'lastError'
   | 'finalBackup'
+  | 'operation'
 >;
 
 export type InstancePatch = Partial<
@@ -87,6 +91,7 @@ export type InstancePatch = Partial<
     | 'restoreFrom'
     | 'finalBackup'
     | 'backupPolicy'
+    | 'operation'
   >
 >;
 

@@ -25,7 +25,7 @@ export class WorkQueue {
   constructor(private readonly knex: Knex) {}
 
   /**
-   * Instances with work to do (provisioning, recovering, deleting) and no live lease but
+   * Instances with work to do (provisioning, recovering, deleting, an operation) and no live lease but
    * `ownLeases`.
    */
   async listPending(
@@ -36,7 +36,16 @@ export class WorkQueue {
     const at = new Date().toISOString();
     const dbNow = dbNowMs(this.knex);
     const rows = await this.knex(INSTANCES)
-      .whereIn('status', ['provisioning', 'recovering', 'deleting'])
+      .where(q =>
+        q
+          .whereIn('status', ['provisioning', 'recovering', 'deleting'])
+          // a day-2 operation asked of a running or stopped instance
+          .orWhere(o =>
+            o
+              .whereIn('status', ['running', 'stopped'])
+              .whereNotNull('operation'),
+          ),
+      )
       // held at their host until a deploy is asked for, unless their deadline passed
       .whereNot(q =>
         q

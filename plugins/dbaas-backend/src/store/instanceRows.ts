@@ -1,6 +1,7 @@
 import {
   BackupPolicy,
   Endpoint,
+  PendingOperation,
   Engine,
   Fault,
   HealthState,
@@ -22,7 +23,11 @@ import type {
 export function toRow(
   i: Omit<
     StoredInstance,
-    'cleanupPending' | 'retryAttempts' | 'lastError' | 'finalBackup'
+    | 'cleanupPending'
+    | 'retryAttempts'
+    | 'lastError'
+    | 'finalBackup'
+    | 'operation'
   >,
 ) {
   return {
@@ -69,6 +74,7 @@ export function patchRow(p: InstancePatch) {
   if (p.restoreFrom !== undefined) row.restore_from = json(p.restoreFrom);
   if (p.finalBackup !== undefined) row.final_backup = p.finalBackup;
   if (p.backupPolicy !== undefined) row.backup_policy = json(p.backupPolicy);
+  if (p.operation !== undefined) row.operation = json(p.operation);
   return row;
 }
 
@@ -106,6 +112,7 @@ export function fromRow(r: any): StoredInstance {
     databaseName: r.database_name ?? null,
     finalBackup: r.final_backup ?? null,
     backupPolicy: json<BackupPolicy>(r.backup_policy),
+    operation: json<PendingOperation>(r.operation),
   };
 }
 

@@ -142,6 +142,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Stop a running database
+     * @description Needs dbaas.instance.operate. The server stops (on EC2 the VM stays up for now); the data stays. It stays stopped until someone starts it, and does not count as unhealthy. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.
+     */
+    post: operations['stopInstance'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a stopped database
+     * @description Needs dbaas.instance.operate. The server starts on the same data; the instance is `running` once it is healthy again. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.
+     */
+    post: operations['startInstance'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/restart': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restart a running database
+     * @description Needs dbaas.instance.operate. Stops and starts the server on the same data. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.
+     */
+    post: operations['restartInstance'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/logs': {
     parameters: {
       query?: never;
@@ -518,6 +578,15 @@ export interface components {
       deletedAt: string | null;
       /** @description Its backup schedule and retention, where its runtime backs up */
       backup?: components['schemas']['BackupPolicy'];
+      /** @description The day-2 operation under way, if any */
+      operation?: components['schemas']['PendingOperation'] | null;
+    };
+    PendingOperation: {
+      /** @enum {string} */
+      type: 'stop' | 'start' | 'restart';
+      requestedBy: string;
+      /** Format: date-time */
+      requestedAt: string;
     };
     ListInstancesResponse: {
       items: components['schemas']['Instance'][];
@@ -946,6 +1015,93 @@ export interface operations {
         };
       };
       404: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  stopInstance: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  startInstance: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  restartInstance: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
       422: components['responses']['IdempotencyKeyReused'];
     };
   };

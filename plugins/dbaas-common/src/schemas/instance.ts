@@ -149,6 +149,15 @@ const restoreFromSchema = z.union(
   },
 ) satisfies z.ZodType<RestoreFrom, z.ZodTypeDef, unknown>;
 
+/** A day-2 operation under way: stop, start, restart. */
+export type PendingOperation = DbaasApiSchemas['PendingOperation'];
+export type OperationType = PendingOperation['type'];
+export const OPERATION_TYPES = [
+  'stop',
+  'start',
+  'restart',
+] as const satisfies readonly OperationType[];
+
 /** The body of `POST /instances`. */
 export type CreateInstanceRequest = DbaasApiSchemas['CreateInstanceRequest'];
 

@@ -312,12 +312,13 @@ export class DockerEngineRuntime implements EngineRuntime {
     _secrets: EngineSecrets,
     ctx: StepContext,
   ) {
-    await this.container(host, spec.instanceId)
-      .start()
-      .catch(error => {
-        if ((error as { statusCode?: number }).statusCode !== 304) throw error;
-      });
+    const container = this.container(host, spec.instanceId);
+    await container.start().catch(error => {
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+    });
     await this.waitHealthy(host, spec, ctx.signal);
+    // a started container may publish its port anew: Docker picks the host port again
+    return publishedEndpoint(host, spec, await container.inspect());
   }
 
   async remove(host: HostRef, spec: EngineSpec) {

@@ -1,4 +1,5 @@
 import {
+  OPERATION_TYPES,
   createInstanceRequestSchema,
   listInstancesQuerySchema,
   updateInstanceRequestSchema,
@@ -119,6 +120,14 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
       }),
     ),
   );
+  for (const type of OPERATION_TYPES) {
+    api.post(
+      `/instances/:id/${type}`,
+      accepted(`instance-${type}`, 'medium', (id, c) =>
+        service.operate(id, type, c),
+      ),
+    );
+  }
   api.post(
     '/instances/:id/deploy',
     accepted('instance-deploy', 'low', (id, c) => service.deploy(id, c)),

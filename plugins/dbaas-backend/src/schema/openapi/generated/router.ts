@@ -460,6 +460,126 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/stop': {
+      post: {
+        operationId: 'stopInstance',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary: 'Stop a running database',
+        description:
+          'Needs dbaas.instance.operate. The server stops (on EC2 the VM stays up for now); the data stays. It stays stopped until someone starts it, and does not count as unhealthy. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.',
+        responses: {
+          '202': {
+            description: 'Accepted',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
+    '/instances/{id}/start': {
+      post: {
+        operationId: 'startInstance',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary: 'Start a stopped database',
+        description:
+          'Needs dbaas.instance.operate. The server starts on the same data; the instance is `running` once it is healthy again. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.',
+        responses: {
+          '202': {
+            description: 'Accepted',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
+    '/instances/{id}/restart': {
+      post: {
+        operationId: 'restartInstance',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary: 'Restart a running database',
+        description:
+          'Needs dbaas.instance.operate. Stops and starts the server on the same data. Answered at once; the instance carries the pending `operation` until it is done (a backend restarted meanwhile finishes it), and its timeline says how it went. 409 when the state does not allow it or another operation is pending.',
+        responses: {
+          '202': {
+            description: 'Accepted',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
     '/instances/{id}/logs': {
       get: {
         operationId: 'getLogs',
@@ -1423,6 +1543,34 @@ export const spec = {
             $ref: '#/components/schemas/BackupPolicy',
             description:
               'Its backup schedule and retention, where its runtime backs up',
+          },
+          operation: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/PendingOperation',
+              },
+              {
+                type: 'null',
+              },
+            ],
+            description: 'The day-2 operation under way, if any',
+          },
+        },
+      },
+      PendingOperation: {
+        type: 'object',
+        required: ['type', 'requestedBy', 'requestedAt'],
+        properties: {
+          type: {
+            type: 'string',
+            enum: ['stop', 'start', 'restart'],
+          },
+          requestedBy: {
+            type: 'string',
+          },
+          requestedAt: {
+            type: 'string',
+            format: 'date-time',
           },
         },
       },
