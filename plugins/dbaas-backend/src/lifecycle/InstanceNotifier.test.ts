@@ -26,6 +26,7 @@ describe('InstanceNotifier', () => {
       lastError: null,
       finalBackup: null,
       operation: null,
+      pendingSecrets: null,
     });
 
     await notifier.changed(instance);

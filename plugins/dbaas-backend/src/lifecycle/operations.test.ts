@@ -85,7 +85,7 @@ describe.each([
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('stops (port closed, data kept), refuses what does not fit the state, starts with the same rows, and restarts', async () => {
+    it('stops (port closed, data kept), refuses what does not fit the state, starts with the same rows, restarts, and rotates the credentials', async () => {
       const created = await api('post', '/instances').send({
         name: `ops-${runtime}-${engine.slice(0, 5)}`,
         owner: 'team-a',
@@ -143,7 +143,28 @@ describe.each([
       expect(await appSql(engine, await fresh(), 'SELECT v FROM kept')).toEqual(
         [{ v: 'across a stop' }],
       );
+      // new credentials: the old password refused, the new one accepted, neither in the timeline
+      const before = await fresh();
+      const rotate = await api('post', `/instances/${id}/rotate-credentials`);
+      expect(rotate.status).toBe(202);
+      expect(rotate.body.operation).toMatchObject({
+        type: 'rotate-credentials',
+      });
+      expect(await settled(id)).toMatchObject({ status: 'running' });
+      const after = await fresh();
+      expect(after.password).not.toBe(before.password);
+      await expect(appSql(engine, before, 'SELECT 1')).rejects.toThrow();
+      expect(await appSql(engine, after, 'SELECT v FROM kept')).toEqual([
+        { v: 'across a stop' },
+      ]);
+
       const events = (await api('get', `/instances/${id}/events`)).body.items;
+      const timeline = JSON.stringify(events);
+      expect(timeline).toContain(
+        'credentials rotated as user:default/alice asked',
+      );
+      expect(timeline).not.toContain(after.password);
+      expect(timeline).not.toContain(before.password);
       expect(
         events
           .filter((e: { type: string }) => e.type === 'status')

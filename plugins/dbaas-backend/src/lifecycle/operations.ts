@@ -1,5 +1,6 @@
 import { Endpoint, PendingOperation } from '@dbaas/plugin-dbaas-common';
-import { RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
+import { EngineSecrets, RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
+import { rotateOwnPassword } from './passwordRotation';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
@@ -28,6 +29,10 @@ export async function operationStep(
     }
     const spec = lc.engineSpec(instance, flavor);
     const secrets = lc.secrets(instance);
+    if (operation.type === 'rotate-credentials') {
+      await rotateCredentials(lc, instance, work);
+      return false;
+    }
     if (operation.type !== 'start') {
       await lc.call(instance, work, 'stopping the server', ctx =>
         runtime.engine.stop(host, spec, ctx),
@@ -54,7 +59,7 @@ export async function operationStep(
       await lc.update(
         instance,
         work,
-        { operation: null },
+        { operation: null, pendingSecrets: null },
         {
           type: 'fault',
           message: `${operation.type} failed: ${fault.message}`,
@@ -70,6 +75,51 @@ export async function operationStep(
   }
 }
 
+/** Puts the pending secrets in place on the engine, then makes them the instance's. */
+async function rotateCredentials(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+) {
+  const operation = instance.operation!;
+  if (!instance.pendingSecrets || !instance.endpoint) {
+    throw new RuntimeFault(
+      'INTERNAL',
+      'the rotation has no new password or the instance no endpoint',
+    );
+  }
+  const current = lc.secrets(instance);
+  const next = lc.options.secretBox.open<EngineSecrets>(
+    instance.pendingSecrets,
+  );
+  await lc.call(instance, work, 'setting the new password', () =>
+    rotateOwnPassword({
+      engine: instance.engine,
+      endpoint: instance.endpoint!,
+      tls: current.tls,
+      current: current.password,
+      next: next.password,
+    }),
+  );
+  const updated = await lc.update(
+    instance,
+    work,
+    {
+      sealedSecrets: instance.pendingSecrets,
+      pendingSecrets: null,
+      operation: null,
+    },
+    {
+      type: 'operation',
+      // who asked, never the secret
+      message: `credentials rotated as ${operation.requestedBy} asked: the old password no longer works`,
+      actor: ACTOR,
+      data: { operation: operation.type },
+    },
+  );
+  await lc.options.notifier.changed(updated);
+}
+
 async function done(
   lc: LifecycleContext,
   instance: StoredInstance,
@@ -79,7 +129,12 @@ async function done(
   health: 'healthy' | 'unknown',
   endpoint?: Endpoint | void,
 ) {
-  const words = { stop: 'stopped', start: 'started', restart: 'restarted' };
+  const words: Record<PendingOperation['type'], string> = {
+    stop: 'stopped',
+    start: 'started',
+    restart: 'restarted',
+    'rotate-credentials': 'rotated',
+  };
   const updated = await lc.update(
     instance,
     work,

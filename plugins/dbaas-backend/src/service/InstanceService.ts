@@ -17,7 +17,8 @@ import {
   dbaasInstanceOperatePermission,
 } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
-import { SecretBox } from '../crypto/SecretBox';
+import { generatePassword, SecretBox } from '../crypto/SecretBox';
+import { EngineSecrets } from '@dbaas/plugin-dbaas-node';
 import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
@@ -289,10 +290,23 @@ export class InstanceService {
     if (instance.status !== needs) {
       throw new ConflictError(
         `Only a ${needs} database can be ${
-          { stop: 'stopped', start: 'started', restart: 'restarted' }[type]
+          {
+            stop: 'stopped',
+            start: 'started',
+            restart: 'restarted',
+            'rotate-credentials': 'given new credentials',
+          }[type]
         }; ${instance.name} is ${instance.status}`,
       );
     }
+    // the new password, sealed before anything changes, so a crash cannot lose it
+    const pendingSecrets =
+      type === 'rotate-credentials'
+        ? this.deps.secretBox.seal({
+            ...this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets),
+            password: generatePassword(),
+          })
+        : null;
     const actor = actorOf(credentials);
     let updated;
     try {
@@ -304,6 +318,7 @@ export class InstanceService {
             requestedBy: actor,
             requestedAt: new Date().toISOString(),
           },
+          pendingSecrets,
         },
         { type: 'operation', message: `${type} requested by ${actor}`, actor },
         { status: needs },

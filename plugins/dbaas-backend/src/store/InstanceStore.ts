@@ -46,6 +46,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   backupPolicy: BackupPolicy | null;
   /** The day-2 operation asked for and not done yet. */
   operation: PendingOperation | null;
+  /** Sealed: the secrets a credential rotation is putting in place. */
+  pendingSecrets: string | null;
 }
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
@@ -69,6 +71,7 @@ export type NewInstance = Omit<
   | 'lastError'
   | 'finalBackup'
   | 'operation'
+  | 'pendingSecrets'
 >;
 
 export type InstancePatch = Partial<
@@ -92,6 +95,8 @@ export type InstancePatch = Partial<
     | 'finalBackup'
     | 'backupPolicy'
     | 'operation'
+    | 'pendingSecrets'
+    | 'sealedSecrets'
   >
 >;
 

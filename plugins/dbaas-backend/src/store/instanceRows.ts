@@ -28,6 +28,7 @@ export function toRow(
     | 'lastError'
     | 'finalBackup'
     | 'operation'
+    | 'pendingSecrets'
   >,
 ) {
   return {
@@ -75,6 +76,8 @@ export function patchRow(p: InstancePatch) {
   if (p.finalBackup !== undefined) row.final_backup = p.finalBackup;
   if (p.backupPolicy !== undefined) row.backup_policy = json(p.backupPolicy);
   if (p.operation !== undefined) row.operation = json(p.operation);
+  if (p.pendingSecrets !== undefined) row.pending_secrets = p.pendingSecrets;
+  if (p.sealedSecrets !== undefined) row.secrets = p.sealedSecrets;
   return row;
 }
 
@@ -113,6 +116,7 @@ export function fromRow(r: any): StoredInstance {
     finalBackup: r.final_backup ?? null,
     backupPolicy: json<BackupPolicy>(r.backup_policy),
     operation: json<PendingOperation>(r.operation),
+    pendingSecrets: r.pending_secrets ?? null,
   };
 }
 
@@ -141,6 +145,7 @@ export function toPublicInstance(i: StoredInstance): Instance {
     databaseName: _n,
     finalBackup: _f,
     backupPolicy,
+    pendingSecrets: _p,
     ...instance
   } = i;
   return {

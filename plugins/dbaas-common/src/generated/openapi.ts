@@ -202,6 +202,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/rotate-credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give the application user a new password
+     * @description Needs dbaas.instance.operate; audited. A new password is generated and set on the running database (the old one stops working); GET /instances/{id}/credentials gives the new one once the pending `operation` is done. Durable like the other operations; 409 when the database is not running or another operation is under way.
+     */
+    post: operations['rotateCredentials'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/logs': {
     parameters: {
       query?: never;
@@ -583,7 +603,7 @@ export interface components {
     };
     PendingOperation: {
       /** @enum {string} */
-      type: 'stop' | 'start' | 'restart';
+      type: 'stop' | 'start' | 'restart' | 'rotate-credentials';
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
@@ -1077,6 +1097,35 @@ export interface operations {
     };
   };
   restartInstance: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  rotateCredentials: {
     parameters: {
       query?: never;
       header?: {

@@ -156,6 +156,7 @@ export const OPERATION_TYPES = [
   'stop',
   'start',
   'restart',
+  'rotate-credentials',
 ] as const satisfies readonly OperationType[];
 
 /** The body of `POST /instances`. */

@@ -580,6 +580,46 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/rotate-credentials': {
+      post: {
+        operationId: 'rotateCredentials',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary: 'Give the application user a new password',
+        description:
+          'Needs dbaas.instance.operate; audited. A new password is generated and set on the running database (the old one stops working); GET /instances/{id}/credentials gives the new one once the pending `operation` is done. Durable like the other operations; 409 when the database is not running or another operation is under way.',
+        responses: {
+          '202': {
+            description: 'Accepted',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
     '/instances/{id}/logs': {
       get: {
         operationId: 'getLogs',
@@ -1563,7 +1603,7 @@ export const spec = {
         properties: {
           type: {
             type: 'string',
-            enum: ['stop', 'start', 'restart'],
+            enum: ['stop', 'start', 'restart', 'rotate-credentials'],
           },
           requestedBy: {
             type: 'string',

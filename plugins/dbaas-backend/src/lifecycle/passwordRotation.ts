@@ -1,0 +1,96 @@
+import { Endpoint, Engine } from '@dbaas/plugin-dbaas-common';
+import {
+  engineAnswers,
+  EngineTls,
+  mysqlSsl,
+  postgresSsl,
+  RuntimeFault,
+} from '@dbaas/plugin-dbaas-node';
+import crypto from 'crypto';
+import mysql from 'mysql2/promise';
+import { Client } from 'pg';
+
+/**
+ * Gives the application user `next` as its password, as the user itself over the engine's
+ * verified TLS connection, so it works the same on every runtime. Idempotent: when `next`
+ * already works (a rotation that was cut short), nothing is changed. PostgreSQL gets a SCRAM
+ * verifier computed here, so the password itself never reaches the server's statement log.
+ */
+export async function rotateOwnPassword(options: {
+  engine: Engine;
+  endpoint: Endpoint;
+  tls?: EngineTls;
+  current: string;
+  next: string;
+}) {
+  const { engine, endpoint, tls, current, next } = options;
+  if (await engineAnswers(engine, endpoint, next, 5000, tls)) return;
+  const { host, port, database, user } = endpoint;
+  try {
+    if (engine === 'postgresql') {
+      const client = new Client({
+        host,
+        port,
+        database,
+        user,
+        password: current,
+        connectionTimeoutMillis: 10_000,
+        ssl: postgresSsl(tls),
+      });
+      await client.connect();
+      try {
+        await client.query(
+          `ALTER ROLE CURRENT_USER WITH PASSWORD ${client.escapeLiteral(
+            scramVerifier(next),
+          )}`,
+        );
+      } finally {
+        await client.end().catch(() => {});
+      }
+    } else {
+      const conn = await mysql.createConnection({
+        host,
+        port,
+        database,
+        user,
+        password: current,
+        connectTimeout: 10_000,
+        ssl: mysqlSsl(tls, host),
+      });
+      try {
+        // any account may set its own password so (ALTER USER needs CREATE USER)
+        await conn.query('SET PASSWORD = PASSWORD(?)', [next]);
+      } finally {
+        await conn.end().catch(() => {});
+      }
+    }
+  } catch (error) {
+    // the driver's message names no password; keep only it
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      `setting the new password failed: ${(error as Error).message}`,
+    );
+  }
+  if (!(await engineAnswers(engine, endpoint, next, 5000, tls))) {
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      'the new password was set but the database does not accept it',
+    );
+  }
+}
+
+/** `SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`, as PostgreSQL stores a password (RFC 5802). */
+export function scramVerifier(password: string, iterations = 4096): string {
+  const salt = crypto.randomBytes(16);
+  const salted = crypto.pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const hmac = (key: Buffer, text: string) =>
+    crypto.createHmac('sha256', key).update(text).digest();
+  const storedKey = crypto
+    .createHash('sha256')
+    .update(hmac(salted, 'Client Key'))
+    .digest();
+  const serverKey = hmac(salted, 'Server Key');
+  return `SCRAM-SHA-256$${iterations}:${salt.toString(
+    'base64',
+  )}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
