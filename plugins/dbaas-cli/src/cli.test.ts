@@ -392,9 +392,12 @@ describe('dbaas CLI against a running backend', () => {
       code => code === 2,
       { timeoutMs: 30_000, intervalMs: 500 },
     );
-    expect((await dbaas(['backup', 'list', 'bk-copy'])).stdout).toContain(
-      'no completed backup yet',
-    );
+    // deleted without a backup to restore: gone from every list
+    expect(await dbaas(['backup', 'list', 'bk-copy'])).toMatchObject({
+      code: 2,
+      stderr:
+        "error: No database named or with id 'bk-copy' that you can see\n",
+    });
     // and restore: the deleted source's owner and flavor are the defaults still
     const late = await dbaas([
       'restore',

@@ -10,7 +10,11 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { Knex } from 'knex';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
-import { isUniqueViolation, madeMeanwhile } from './raceErrors';
+import {
+  isUniqueViolation,
+  madeMeanwhile,
+  migrationLocked,
+} from './raceErrors';
 import { fenced, Lease, WorkQueue } from './WorkQueue';
 import { lockOwner, Usage, usageOf } from './ownerUsage';
 import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
@@ -154,8 +158,12 @@ export class InstanceStore {
           await knex.migrate.latest({ directory });
           break;
         } catch (error) {
-          if (attempt >= 3 || !madeMeanwhile(error)) throw error;
-          await new Promise(resolve => setTimeout(resolve, 500 * attempt));
+          // the winner migrates meanwhile; the others wait their turn (a minute at most)
+          const retry =
+            (madeMeanwhile(error) && attempt < 3) ||
+            (migrationLocked(error) && attempt < 60);
+          if (!retry) throw error;
+          await new Promise(resolve => setTimeout(resolve, 1000));
         }
       }
     }

@@ -19,3 +19,8 @@ export function madeMeanwhile(error: unknown) {
     e.code === 'ER_TABLE_EXISTS_ERROR'
   );
 }
+
+/** Another replica holds knex's migration lock: it is migrating the same store right now. */
+export function migrationLocked(error: unknown) {
+  return (error as { name?: string })?.name === 'MigrationLocked';
+}
