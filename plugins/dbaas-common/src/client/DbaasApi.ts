@@ -38,6 +38,16 @@ export interface DbaasApi {
   ): Promise<Instance>;
   /** Continues an instance held at its host (created with `holdAtHost`). */
   deployInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /**
+   * Stops a running database; the data stays (needs `dbaas.instance.operate`). Answered at once
+   * with the instance carrying the pending `operation`; it ends `stopped` once that is cleared.
+   * 409 when the instance is not running or another operation is under way.
+   */
+  stopInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /** Starts a stopped database on the same data; it ends `running`. 409 as for stopInstance. */
+  startInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /** Stops and starts a running database on the same data; it ends `running`. */
+  restartInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
   listInstances(
     query?: ListInstancesQuery,
     options?: DbaasRequestOptions,

@@ -17,6 +17,22 @@ describe('DbaasClient', () => {
         );
         return;
       }
+      const operation =
+        /^\/api\/dbaas\/instances\/i-1\/(stop|start|restart)$/.exec(
+          req.url ?? '',
+        );
+      if (operation && req.method === 'POST') {
+        res.statusCode = 202;
+        res.setHeader('Content-Type', 'application/json');
+        res.end(
+          JSON.stringify({
+            id: 'i-1',
+            status: 'running',
+            operation: { type: operation[1] },
+          }),
+        );
+        return;
+      }
       if (req.url === '/api/dbaas/flavors') {
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ items: [{ id: 'postgresql-17-small' }] }));
@@ -59,6 +75,23 @@ describe('DbaasClient', () => {
     );
     expect(requests.at(-1)!.headers.authorization).toBe('Bearer abc');
   });
+
+  it.each(['stop', 'start', 'restart'] as const)(
+    'asks for a %s with the idempotency key and answers the instance carrying it',
+    async type => {
+      const client = new DbaasClient({ discoveryApi });
+
+      const accepted = await client[`${type}Instance`]('i-1', {
+        token: 'abc',
+        idempotencyKey: 'task-1/step-1',
+      });
+
+      expect(accepted.operation?.type).toBe(type);
+      expect(requests.at(-1)!.method).toBe('POST');
+      expect(requests.at(-1)!.url).toBe(`/api/dbaas/instances/i-1/${type}`);
+      expect(requests.at(-1)!.headers['idempotency-key']).toBe('task-1/step-1');
+    },
+  );
 
   it("turns an error response into a ResponseError with the Manager's message", async () => {
     const client = new DbaasClient({

@@ -98,6 +98,31 @@ export class DbaasClient implements DbaasApi {
     );
   }
 
+  stopInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
+    return this.call('post', '/instances/{id}/stop', { path: { id } }, options);
+  }
+
+  startInstance(id: string, options?: DbaasRequestOptions): Promise<Instance> {
+    return this.call(
+      'post',
+      '/instances/{id}/start',
+      { path: { id } },
+      options,
+    );
+  }
+
+  restartInstance(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.call(
+      'post',
+      '/instances/{id}/restart',
+      { path: { id } },
+      options,
+    );
+  }
+
   listInstances(
     query: ListInstancesQuery = {},
     options?: DbaasRequestOptions,

@@ -125,6 +125,35 @@ export function fakeApi(
     })),
     createInstance: jest.fn(),
     deployInstance: jest.fn(),
+    stopInstance: jest.fn(async () =>
+      instance({
+        operation: {
+          type: 'stop',
+          requestedBy: 'user:default/alice',
+          requestedAt: new Date().toISOString(),
+        },
+      }),
+    ),
+    startInstance: jest.fn(async () =>
+      instance({
+        status: 'stopped',
+        health: 'unknown',
+        operation: {
+          type: 'start',
+          requestedBy: 'user:default/alice',
+          requestedAt: new Date().toISOString(),
+        },
+      }),
+    ),
+    restartInstance: jest.fn(async () =>
+      instance({
+        operation: {
+          type: 'restart',
+          requestedBy: 'user:default/alice',
+          requestedAt: new Date().toISOString(),
+        },
+      }),
+    ),
     listInstances: jest.fn(async () => ({
       items: [instance()],
       totalCount: 1,
