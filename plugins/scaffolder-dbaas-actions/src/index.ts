@@ -10,6 +10,7 @@ export {
   createDeployContainerAction,
   createDeleteInstanceAction,
   createRestoreInstanceAction,
+  createOperateInstanceAction,
 } from './actions';
 export type { DbaasActionDeps } from './actions';
 export { createManagerClientFactory } from './managerClient';

@@ -2,6 +2,7 @@ import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ManagerClientFactory } from '../managerClient';
 import { createDeleteInstanceAction } from './deleteInstance';
 import { createDeployContainerAction } from './deployContainer';
+import { createOperateInstanceAction } from './operateInstance';
 import { createProvisionVmAction } from './provisionVm';
 import { createRestoreInstanceAction } from './restoreInstance';
 
@@ -20,6 +21,7 @@ export function createDbaasActions(
     createDeployContainerAction(deps),
     createDeleteInstanceAction(deps),
     createRestoreInstanceAction(deps),
+    createOperateInstanceAction(deps),
   ];
 }
 
@@ -28,4 +30,5 @@ export {
   createDeployContainerAction,
   createDeleteInstanceAction,
   createRestoreInstanceAction,
+  createOperateInstanceAction,
 };

@@ -91,7 +91,9 @@ async function poll(options: WaitOptions): Promise<Instance | undefined> {
     signal?.throwIfAborted();
     const instance = await getOrUndefined(session, instanceId);
     const state = instance
-      ? `${instance.status}/${instance.phase ?? '-'}/${instance.health}`
+      ? `${instance.status}/${instance.phase ?? '-'}/${instance.health}/${
+          instance.operation?.type ?? '-'
+        }`
       : 'gone';
     const now = Date.now();
     if (state !== lastState || now - lastLog >= progressEveryMs) {
@@ -100,7 +102,9 @@ async function poll(options: WaitOptions): Promise<Instance | undefined> {
         instance
           ? `${instance.name}: ${instance.status}${
               instance.phase ? `, phase ${instance.phase}` : ''
-            }, health ${instance.health} (${elapsed} s)`
+            }, health ${instance.health}${
+              instance.operation ? `, ${instance.operation.type} under way` : ''
+            } (${elapsed} s)`
           : `instance ${instanceId} is gone (${elapsed} s)`,
       );
       lastLog = now;

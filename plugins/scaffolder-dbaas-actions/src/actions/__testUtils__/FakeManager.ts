@@ -7,6 +7,8 @@ import {
   CreateInstanceRequest,
   DbaasApi,
   Instance,
+  InstanceEvent,
+  OperationType,
 } from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../../managerClient';
 
@@ -19,6 +21,10 @@ export class FakeManager implements ManagerClientFactory {
   others: Instance[] = [];
   /** What listBackups answers, for any instance. */
   backups: Backup[] = [];
+  /** What listEvents answers, for any instance. */
+  events: InstanceEvent[] = [];
+  /** When the operations the fake accepts were asked. */
+  readonly requestedAt = '2026-11-26T10:00:00.000Z';
   private reads = 0;
 
   base(request: Partial<CreateInstanceRequest> = {}): Instance {
@@ -82,6 +88,14 @@ export class FakeManager implements ManagerClientFactory {
       this.record('deployInstance', [id], options);
       return this.base();
     },
+    stopInstance: async (id, options) => this.operate('stop', id, options),
+    startInstance: async (id, options) => this.operate('start', id, options),
+    restartInstance: async (id, options) =>
+      this.operate('restart', id, options),
+    listEvents: async (id, options) => {
+      this.record('listEvents', [id], options);
+      return this.events.filter(e => e.instanceId === id);
+    },
     updateInstance: async (id, request, options) => {
       this.record('updateInstance', [id, request], options);
       return { ...this.base(), ...(request as object) };
@@ -99,6 +113,25 @@ export class FakeManager implements ManagerClientFactory {
       throw new Error(`expected the task initiator's credentials, got ${user}`);
     }
     return { api: this.api as DbaasApi, token: 'token-for-alice' };
+  }
+
+  /** Accepts any operation: the instance answered carries it as pending. */
+  private async operate(
+    type: OperationType,
+    id: string,
+    options?: { token?: string; idempotencyKey?: string },
+  ): Promise<Instance> {
+    this.record(`${type}Instance`, [id, options?.idempotencyKey], options);
+    return {
+      ...this.base(),
+      id,
+      status: type === 'start' ? 'stopped' : 'running',
+      operation: {
+        type,
+        requestedBy: 'user:default/alice',
+        requestedAt: this.requestedAt,
+      },
+    };
   }
 
   private record(
