@@ -12,7 +12,8 @@ import { Portal } from '../portal';
 
 /**
  * A user's whole path in the browser: create a database through the template form, watch
- * it become ready, open it, reveal the password, connect with it, delete it, see it gone.
+ * it become ready, open it, reveal the password, connect with it, stop it (connections
+ * refused) and start it again (the data still there), delete it, see it gone.
  */
 export function databaseLifecycleInBrowserTests(portal: () => Portal) {
   let browser: Browser;
@@ -66,17 +67,45 @@ export function databaseLifecycleInBrowserTests(portal: () => Portal) {
         .getByText(label, { exact: true })
         .locator('xpath=following-sibling::*[1]')
         .textContent())!;
-    const client = new Client({
-      host: await text('Host'),
-      port: Number(await text('Port')),
-      database: await text('Database'),
-      user: await text('User'),
-      password,
-    });
-    await client.connect();
+    // the connection details as the page shows them now (a start may move the port)
+    const connect = async () => {
+      const client = new Client({
+        host: await text('Host'),
+        port: Number(await text('Port')),
+        database: await text('Database'),
+        user: await text('User'),
+        password,
+      });
+      await client.connect();
+      return client;
+    };
+    let client = await connect();
     await client.query('CREATE TABLE visits (n INT)');
     await client.query('INSERT INTO visits VALUES (42)');
-    const rows = (await client.query('SELECT n FROM visits')).rows;
+    let rows = (await client.query('SELECT n FROM visits')).rows;
+    await client.end();
+    expect(rows).toEqual([{ n: 42 }]);
+
+    // stopped, it refuses connections; started again, it has kept its data
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Stop' })
+      .click();
+    await page.getByTestId('status-stopped').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Start' }).waitFor();
+    await screenshot(page, 'instance-stopped');
+    await expect(connect()).rejects.toThrow();
+    // click waits until the button is enabled: the stop is done
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page
+      .getByRole('button', { name: 'Stop' })
+      .waitFor({ timeout: 120_000 });
+    await page
+      .getByText(/^(Starting|Stopping)…/)
+      .waitFor({ state: 'detached' });
+    client = await connect();
+    rows = (await client.query('SELECT n FROM visits')).rows;
     await client.end();
     expect(rows).toEqual([{ n: 42 }]);
 

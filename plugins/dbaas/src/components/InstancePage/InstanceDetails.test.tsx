@@ -1,11 +1,12 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ResponseError } from '@backstage/errors';
 import { Instance } from '@dbaas/plugin-dbaas-common';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { rootRouteRef } from '../../routes';
 import { CA_PEM, fakeApi, instance } from '../../testUtils/fakeApi';
+import { PendingOperation } from '@dbaas/plugin-dbaas-common';
 import { InstanceDetails } from './InstanceDetails';
 
 function render(api = fakeApi()) {
@@ -265,5 +266,164 @@ describe('InstanceDetails', () => {
     expect(
       screen.getByText('PostgreSQL did not start on port 5433'),
     ).toBeInTheDocument();
+  });
+
+  describe('day-2 operations', () => {
+    const operation = (type: PendingOperation['type']): PendingOperation => ({
+      type,
+      requestedBy: 'user:default/bob',
+      requestedAt: new Date().toISOString(),
+    });
+
+    it('stops a running database only after confirming', async () => {
+      const api = fakeApi();
+      await render(api);
+
+      fireEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+      expect(
+        screen.getByText(/refuses connections until it is started again/),
+      ).toBeInTheDocument();
+      expect(screen.getByText(/keeps its data/)).toBeInTheDocument();
+      expect(api.stopInstance).not.toHaveBeenCalled();
+
+      fireEvent.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Stop',
+        }),
+      );
+      await waitFor(() => expect(api.stopInstance).toHaveBeenCalledWith('i-1'));
+    });
+
+    it('does not stop when the confirmation is cancelled', async () => {
+      const api = fakeApi();
+      await render(api);
+
+      fireEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
+      expect(api.stopInstance).not.toHaveBeenCalled();
+    });
+
+    it('restarts after confirming a short outage', async () => {
+      const api = fakeApi();
+      await render(api);
+
+      fireEvent.click(await screen.findByRole('button', { name: 'Restart' }));
+      expect(screen.getByText(/a short outage/)).toBeInTheDocument();
+      fireEvent.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Restart',
+        }),
+      );
+      await waitFor(() =>
+        expect(api.restartInstance).toHaveBeenCalledWith('i-1'),
+      );
+    });
+
+    it('offers only Start for a stopped database, with a neutral status', async () => {
+      const api = fakeApi({
+        getInstance: jest.fn(async () =>
+          instance({ status: 'stopped', health: 'unknown' }),
+        ),
+      });
+      await render(api);
+
+      fireEvent.click(await screen.findByRole('button', { name: 'Start' }));
+      expect(
+        screen.queryByRole('button', { name: 'Stop' }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Restart' }),
+      ).not.toBeInTheDocument();
+      expect(screen.getByTestId('status-stopped')).toBeInTheDocument();
+      expect(screen.getByText('stopped')).toBeInTheDocument();
+      await waitFor(() =>
+        expect(api.startInstance).toHaveBeenCalledWith('i-1'),
+      );
+    });
+
+    it('offers no operation while the database is provisioning', async () => {
+      await renderInstance({ status: 'provisioning', endpoint: null });
+
+      expect(await screen.findByText('provisioning')).toBeInTheDocument();
+      for (const name of ['Stop', 'Start', 'Restart']) {
+        expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
+      }
+    });
+
+    it('disables the buttons and says what is under way, and by whom', async () => {
+      await renderInstance({ operation: operation('stop') });
+
+      expect(
+        await screen.findByText('Stopping… (asked by user:default/bob)'),
+      ).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: 'Stop' })).toBeDisabled();
+      expect(screen.getByRole('button', { name: 'Restart' })).toBeDisabled();
+    });
+
+    it('shows starting and restarting too', async () => {
+      const { unmount } = await renderInstance({
+        status: 'stopped',
+        operation: operation('start'),
+      });
+      expect(
+        await screen.findByText('Starting… (asked by user:default/bob)'),
+      ).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: 'Start' })).toBeDisabled();
+      unmount();
+
+      await renderInstance({ operation: operation('restart') });
+      expect(
+        await screen.findByText('Restarting… (asked by user:default/bob)'),
+      ).toBeInTheDocument();
+    });
+
+    it('refreshes while an operation is under way, until it is done', async () => {
+      const api = fakeApi({
+        getInstance: jest
+          .fn()
+          .mockResolvedValueOnce(instance({ operation: operation('stop') }))
+          .mockResolvedValue(
+            instance({ status: 'stopped', health: 'unknown', operation: null }),
+          ),
+      });
+      await render(api);
+
+      // polled after 2 s (idle pages every 15 s), the stop has finished
+      expect(
+        await screen.findByRole('button', { name: 'Start' }, { timeout: 4000 }),
+      ).toBeEnabled();
+      expect(screen.queryByText(/Stopping…/)).not.toBeInTheDocument();
+    });
+
+    it("shows the Manager's message when it refuses", async () => {
+      const message =
+        'orders-db is being restarted (by user:default/bob): wait until it is done';
+      const conflict = await ResponseError.fromResponse(
+        new Response(
+          JSON.stringify({
+            error: { name: 'ConflictError', message },
+            response: { statusCode: 409 },
+          }),
+          { status: 409, headers: { 'Content-Type': 'application/json' } },
+        ),
+      );
+      const api = fakeApi();
+      api.stopInstance.mockRejectedValueOnce(conflict);
+      await render(api);
+
+      fireEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+      fireEvent.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Stop',
+        }),
+      );
+
+      expect(
+        await screen.findByText(`Could not stop the database: ${message}`),
+      ).toBeInTheDocument();
+    });
   });
 });

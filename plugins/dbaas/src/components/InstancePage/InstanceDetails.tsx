@@ -22,10 +22,13 @@ import { useSearchParams } from 'react-router-dom';
 import { dbaasApiRef } from '../../api';
 import { useInstance } from '../../hooks/useInstance';
 import { BackupsTab } from '../BackupsTab';
+import { apiErrorMessage } from '../BackupsTab/apiErrorMessage';
 import { HealthChip, LifecycleStatusChip } from '../StatusChips';
 import { ConnectionPanel } from './ConnectionPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { EventTimeline } from './EventTimeline';
+import { OperationButtons } from './OperationButtons';
+import { useRefreshWhile } from './useRefreshWhile';
 
 type InstanceTab = 'overview' | 'backups';
 
@@ -41,6 +44,7 @@ export const InstanceDetails = ({ id }: { id: string }) => {
   const [searchParams, setSearchParams] = useSearchParams();
   const tab: InstanceTab =
     searchParams.get('tab') === 'backups' ? 'backups' : 'overview';
+  useRefreshWhile(!!instance?.operation, refresh);
 
   if (loading) return <Progress />;
   if (gone) {
@@ -62,7 +66,7 @@ export const InstanceDetails = ({ id }: { id: string }) => {
       await refresh();
     } catch (e) {
       alerts.post({
-        message: `Could not ${what}: ${(e as Error).message}`,
+        message: `Could not ${what}: ${apiErrorMessage(e)}`,
         severity: 'error',
       });
     }
@@ -117,6 +121,7 @@ export const InstanceDetails = ({ id }: { id: string }) => {
                   Health: <HealthChip health={instance.health} />
                 </Typography>
               </Box>
+              <OperationButtons instance={instance} act={act} />
               <StructuredMetadataTable
                 metadata={{
                   id: instance.id,

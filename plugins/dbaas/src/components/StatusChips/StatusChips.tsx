@@ -11,13 +11,15 @@ import {
   HealthState,
   LifecycleStatus,
 } from '@dbaas/plugin-dbaas-common';
+import { StatusStopped } from './StatusStopped';
 
 const STATUS = {
   provisioning: StatusRunning,
   running: StatusOK,
   // its server is being started again (after a host restart): busy, like provisioning
   recovering: StatusRunning,
-  stopped: StatusAborted,
+  // stopped on purpose, until someone starts it: neutral, not an error
+  stopped: StatusStopped,
   deleting: StatusPending,
   deleted: StatusAborted,
   failed: StatusError,
