@@ -97,6 +97,13 @@ describe('dbaas CLI against a running backend', () => {
       '--wait',
     ]);
 
+  /** The rows 'first', 'second' and 'third' of table t, as `dbaas connect` reads them. */
+  const rows = async (name: string) =>
+    (await dbaas(['connect', name], 'SELECT v FROM t ORDER BY v;\n')).stdout
+      .split('\n')
+      .map(line => line.trim())
+      .filter(line => ['first', 'second', 'third'].includes(line));
+
   it('creates with --wait, keeps a row through connect, lists, and deletes', async () => {
     const caFilesBefore = fs
       .readdirSync(os.tmpdir())
@@ -218,12 +225,68 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'keep-db'], 'keep-db\n')).code).toBe(0);
   });
 
+  it('stops, starts and restarts with --wait, keeping the data, and refuses what the state does not allow', async () => {
+    expect((await createForTeamA('op-db', 'postgresql-17-small')).code).toBe(0);
+    await dbaas(
+      ['connect', 'op-db'],
+      "CREATE TABLE t (v TEXT);\nINSERT INTO t VALUES ('first');\n",
+    );
+
+    const refused = await dbaas(['start', 'op-db']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: 409 Conflict: Only a stopped database can be started; op-db is running\n',
+    );
+
+    const stopped = await dbaas(['stop', 'op-db', '--wait']);
+    expect(stopped.stderr).toMatch(
+      /^op-db: running \(stop under way\) 0s\n(.+\n)*op-db: stopped \d+s\n$/,
+    );
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/^op-db\s+\S+\s+stopped\s+-$/m);
+    const get = await dbaas(['get', 'op-db']);
+    expect(get.stdout.split('\n')[1]).toMatch(
+      /^op-db\s+group:default\/team-a\s+postgresql 17\s+stopped\s/,
+    );
+
+    const started = await dbaas(['start', 'op-db', '--wait']);
+    expect(started.stderr).toMatch(/op-db: running \d+s\n$/);
+    expect(started.code).toBe(0);
+    expect(await rows('op-db')).toEqual(['first']);
+
+    const restarted = await dbaas([
+      'restart',
+      'op-db',
+      '--wait',
+      '--output',
+      'json',
+    ]);
+    expect(restarted.stderr).toMatch(
+      /^op-db: running \(restart under way\) 0s\n(.+\n)*op-db: running \d+s\n$/,
+    );
+    expect(restarted.code).toBe(0);
+    expect(JSON.parse(restarted.stdout)).toMatchObject({
+      status: 'running',
+      operation: null,
+    });
+    expect(await rows('op-db')).toEqual(['first']);
+
+    const events = JSON.parse(
+      (await dbaas(['events', 'op-db', '--output', 'json'])).stdout,
+    );
+    expect(
+      events
+        .filter((e: any) => e.type === 'operation')
+        .map((e: any) => e.message),
+    ).toEqual([
+      'stop requested by user:default/alice',
+      'start requested by user:default/alice',
+      'restart requested by user:default/alice',
+    ]);
+    expect((await dbaas(['delete', 'op-db', '--yes'])).code).toBe(0);
+  });
+
   it('backs up with --wait, lists with the recovery window, restores from a backup and to a moment, and deletes backups', async () => {
-    const rows = async (name: string) =>
-      (await dbaas(['connect', name], 'SELECT v FROM t ORDER BY v;\n')).stdout
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => ['first', 'second', 'third'].includes(line));
     const backupOf = async (name: string) => {
       const taken = await dbaas([
         'backup',
@@ -612,6 +675,9 @@ describe('dbaas CLI against a running backend', () => {
       'ca',
       'connect',
       'delete',
+      'stop',
+      'start',
+      'restart',
       'backup create',
       'backup list',
       'backup delete',

@@ -12,6 +12,7 @@ import { registerBackupCommands } from './commands/backups';
 import { registerInstanceCommands } from './commands/instances';
 import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerLoginCommand } from './commands/login';
+import { registerOperationCommands } from './commands/operations';
 import { Output, OUTPUTS } from './output';
 import { resolveSettings, UsageError } from './settings';
 
@@ -41,6 +42,7 @@ const ctx = () => {
 registerLoginCommand(program);
 registerInstanceCommands(program, ctx);
 registerLifecycleCommands(program, ctx);
+registerOperationCommands(program, ctx);
 registerAccessCommands(program, ctx);
 registerBackupCommands(program, ctx);
 registerAdminCommands(program, ctx);

@@ -8,6 +8,34 @@ import { UsageError } from '../settings';
 type Ctx = () => { manager: Manager; output: Output };
 
 /**
+ * Polls an instance every second while `pending` holds, with a line on stderr per state (the
+ * status, its phase, the operation under way) and a last one with the state it ended in.
+ */
+export async function pollInstance(
+  manager: Manager,
+  start: Instance,
+  pending: (instance: Instance) => boolean,
+): Promise<Instance> {
+  let instance = start;
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  let last = '';
+  while (pending(instance)) {
+    const line = `${instance.status}${
+      instance.phase ? ` (${instance.phase})` : ''
+    }${instance.operation ? ` (${instance.operation.type} under way)` : ''}`;
+    if (line !== last) {
+      process.stderr.write(`${instance.name}: ${line} ${seconds()}s\n`);
+      last = line;
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    instance = await manager.api.getInstance(instance.id, manager.options);
+  }
+  process.stderr.write(`${instance.name}: ${instance.status} ${seconds()}s\n`);
+  return instance;
+}
+
+/**
  * Polls a new database every second until it is no longer provisioning, with a line on stderr
  * per phase; one that did not end running sets exit code 1 and prints its fault.
  */
@@ -15,28 +43,10 @@ export async function waitForInstance(
   manager: Manager,
   created: Instance,
 ): Promise<Instance> {
-  let instance = created;
-  const started = Date.now();
-  let last = '';
-  while (instance.status === 'provisioning') {
-    const line = `${instance.status}${
-      instance.phase ? ` (${instance.phase})` : ''
-    }`;
-    if (line !== last) {
-      process.stderr.write(
-        `${instance.name}: ${line} ${Math.round(
-          (Date.now() - started) / 1000,
-        )}s\n`,
-      );
-      last = line;
-    }
-    await new Promise(resolve => setTimeout(resolve, 1000));
-    instance = await manager.api.getInstance(instance.id, manager.options);
-  }
-  process.stderr.write(
-    `${instance.name}: ${instance.status} ${Math.round(
-      (Date.now() - started) / 1000,
-    )}s\n`,
+  const instance = await pollInstance(
+    manager,
+    created,
+    i => i.status === 'provisioning',
   );
   if (instance.status !== 'running') {
     process.exitCode = 1;

@@ -1,0 +1,100 @@
+import { Instance, OperationType } from '@dbaas/plugin-dbaas-common';
+import { Command } from 'commander';
+import { findInstance, Manager } from '../client';
+import { Output, print } from '../output';
+import { pollInstance } from './lifecycle';
+
+type Ctx = () => { manager: Manager; output: Output };
+
+/** The operations these commands ask for (the Manager may know others). */
+type Operation = Extract<OperationType, 'stop' | 'start' | 'restart'>;
+
+const OPERATIONS: Record<
+  Operation,
+  {
+    description: string;
+    ends: Instance['status'];
+    call: 'stopInstance' | 'startInstance' | 'restartInstance';
+  }
+> = {
+  stop: {
+    description:
+      'Stop a running database; its data stays, and it stays stopped until started',
+    ends: 'stopped',
+    call: 'stopInstance',
+  },
+  start: {
+    description: 'Start a stopped database on the same data',
+    ends: 'running',
+    call: 'startInstance',
+  },
+  restart: {
+    description: 'Stop and start a running database on the same data',
+    ends: 'running',
+    call: 'restartInstance',
+  },
+};
+
+/**
+ * Polls until the operation is no longer under way; one that did not end in `ends` sets exit
+ * code 1 and prints the fault its timeline has ("<type> failed: ...").
+ */
+export async function waitForOperation(
+  manager: Manager,
+  accepted: Instance,
+  type: OperationType,
+  ends: Instance['status'],
+): Promise<Instance> {
+  const instance = await pollInstance(manager, accepted, i => !!i.operation);
+  if (instance.status !== ends) {
+    process.exitCode = 1;
+    const since = accepted.operation?.requestedAt ?? '';
+    const events = await manager.api.listEvents(instance.id, manager.options);
+    const fault = events
+      .filter(e => e.type === 'fault' && e.at >= since)
+      .sort((a, b) => a.id - b.id)
+      .at(-1);
+    process.stderr.write(
+      `error: ${
+        fault?.message ??
+        `${type} did not end ${ends}; ${instance.name} is ${instance.status}`
+      }\n`,
+    );
+  }
+  return instance;
+}
+
+export function registerOperationCommands(program: Command, ctx: Ctx) {
+  for (const [type, { description, ends, call }] of Object.entries(
+    OPERATIONS,
+  ) as [Operation, (typeof OPERATIONS)[Operation]][]) {
+    program
+      .command(type)
+      .argument('<name-or-id>')
+      .description(description)
+      .option(
+        '--wait',
+        `wait until the ${type} is done (exit code 1 if it failed), with progress`,
+      )
+      .addHelpText('after', `\nExample:\n  dbaas ${type} orders-db --wait`)
+      .action(async (nameOrId: string, opts: { wait?: boolean }) => {
+        const { manager, output } = ctx();
+        const found = await findInstance(manager, nameOrId);
+        let instance = await manager.api[call](found.id, manager.options);
+        if (opts.wait) {
+          instance = await waitForOperation(manager, instance, type, ends);
+        }
+        print(output, instance, () => ({
+          columns: ['NAME', 'ID', 'STATUS', 'OPERATION'],
+          rows: [
+            [
+              instance.name,
+              instance.id,
+              instance.status,
+              instance.operation?.type ?? '-',
+            ],
+          ],
+        }));
+      });
+  }
+}
