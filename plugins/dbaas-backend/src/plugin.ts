@@ -30,6 +30,7 @@ import { checkFlavorBackupPolicies } from './backups/backupPolicy';
 import { LogShipper } from './backups/LogShipper';
 import { BackupService } from './service/BackupService';
 import { BackupRecords, StoredBackup } from './store/BackupRecords';
+import { MetricsStore } from './store/MetricsStore';
 import { baseBackupKey } from './backups/objectKeys';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
@@ -124,6 +125,7 @@ export const dbaasPlugin = createBackendPlugin({
         });
         const replicaId = config.replicaId ?? replicaIdentity('.dbaas');
         const backupRecords = new BackupRecords(knex);
+        const metrics = new MetricsStore(knex);
         const backupDeps: BackupDeps = {
           store: backupStore,
           records: backupRecords,
@@ -166,6 +168,7 @@ export const dbaasPlugin = createBackendPlugin({
             records: backupRecords,
             runner: backupRunner,
           },
+          metrics,
         });
 
         deps.permissionsRegistry.addResourceType({
@@ -205,6 +208,7 @@ export const dbaasPlugin = createBackendPlugin({
           settings,
           certificates,
           backupRecords,
+          metrics,
         });
         const gate = new InstanceGate(store, access);
         const backups = new BackupService({

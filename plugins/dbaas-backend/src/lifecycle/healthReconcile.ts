@@ -1,8 +1,12 @@
-import { EngineHealth } from '@dbaas/plugin-dbaas-node';
+import { EngineHealth, EngineSecrets } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
+import { sampleMetrics } from './metricsSampling';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { markRecovering } from './recovery';
 import { callRuntime } from './runtimeCall';
+
+/** A day of samples, for the instance page's charts. */
+const METRICS_KEPT_MS = 24 * 3600 * 1000;
 
 /** A health check that takes longer than this answers `unknown`. */
 const HEALTH_CHECK_MS = 30_000;
@@ -16,6 +20,9 @@ export async function reconcileHealth(
   signal: AbortSignal,
   recover: (id: string) => void,
 ) {
+  await lc.options.metrics
+    ?.prune(Date.now() - METRICS_KEPT_MS)
+    .catch(error => lc.options.logger.warn(`Pruning metrics failed: ${error}`));
   const running = await lc.options.store.listInstances({
     statuses: ['running'],
   });
@@ -65,6 +72,7 @@ async function reconcileOne(
     if (await markRecovering(lc, instance, health)) recover(instance.id);
     return;
   }
+  if (health.state === 'healthy') await recordMetrics(lc, instance, secrets);
   if (health.state === instance.health) return;
   const updated = await lc.options.store.updateInstance(
     instance.id,
@@ -79,4 +87,27 @@ async function reconcileOne(
     { status: 'running' },
   );
   await lc.options.notifier.changed(updated);
+}
+
+/** One sample of a healthy instance; a failure is logged, never the instance's problem. */
+async function recordMetrics(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  secrets: EngineSecrets,
+) {
+  const { metrics, logger } = lc.options;
+  if (!metrics || !instance.endpoint) return;
+  try {
+    const sample = await sampleMetrics({
+      engine: instance.engine,
+      endpoint: instance.endpoint,
+      password: secrets.password,
+      tls: secrets.tls,
+    });
+    await metrics.record(instance.id, Date.now(), sample);
+  } catch (error) {
+    logger.debug(
+      `Sampling metrics of instance ${instance.id} failed: ${error}`,
+    );
+  }
 }

@@ -12,6 +12,7 @@ import {
 import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
+import { MetricsStore } from '../store/MetricsStore';
 import type { BackupRunner } from '../backups/BackupRunner';
 import {
   InstancePatch,
@@ -40,6 +41,8 @@ export interface LifecycleOptions {
   stepTimeoutMs?: number;
   /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
   certificates?: InstanceCertificates;
+  /** Where the health reconcile keeps its samples of running instances; none: no metrics. */
+  metrics?: MetricsStore;
   /** Where restores read backups from; none: instances cannot be restored. */
   backups?: {
     store: BackupStore;

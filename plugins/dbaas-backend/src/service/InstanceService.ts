@@ -12,6 +12,7 @@ import {
   InstanceEvent,
   ListInstancesResponse,
   ListRuntimesResponse,
+  MetricsResponse,
   OperationType,
   UpdateInstanceRequest,
   dbaasInstanceOperatePermission,
@@ -29,6 +30,7 @@ import {
 } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
+import { MetricsStore } from '../store/MetricsStore';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { AccessControl } from './access/AccessControl';
 import { InstanceGate } from './access/instanceGate';
@@ -75,6 +77,7 @@ export class InstanceService {
       settings?: SettingsStore;
       certificates?: InstanceCertificates;
       backupRecords?: BackupRecords;
+      metrics?: MetricsStore;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
@@ -334,6 +337,35 @@ export class InstanceService {
     this.deps.lifecycle.kick(id);
     await this.deps.notifier.changed(updated);
     return toPublicInstance(updated);
+  }
+
+  /** What the reconcile sampled of the instance in the last `hours`, with transactions per second. */
+  async metrics(
+    id: string,
+    hours: number,
+    credentials: BackstageCredentials,
+  ): Promise<MetricsResponse> {
+    await this.gate.load(id, credentials, dbaasInstanceReadPermission);
+    const samples =
+      (await this.deps.metrics?.list(id, Date.now() - hours * 3600_000)) ?? [];
+    return {
+      items: samples.map((sample, i) => {
+        const before = samples[i - 1];
+        const seconds = before ? (sample.atMs - before.atMs) / 1000 : 0;
+        const delta = before ? sample.transactions - before.transactions : -1;
+        return {
+          at: new Date(sample.atMs).toISOString(),
+          connections: sample.connections,
+          sizeBytes: sample.sizeBytes,
+          // a restart starts the count again: no rate across it
+          transactionsPerSecond:
+            seconds > 0 && delta >= 0
+              ? Math.round((delta / seconds) * 100) / 100
+              : null,
+          uptimeSeconds: sample.uptimeSeconds,
+        };
+      }),
+    };
   }
 
   /** Starts the deletion; a running instance whose runtime backs up gets a final backup first. */

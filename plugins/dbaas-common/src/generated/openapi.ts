@@ -222,6 +222,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What the Manager sampled of the running database, oldest first
+     * @description One sample per health reconcile (dbaas.reconcile.intervalSeconds) while the database is running and healthy, kept 24 h.
+     */
+    get: operations['getMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/logs': {
     parameters: {
       query?: never;
@@ -607,6 +627,20 @@ export interface components {
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
+    };
+    MetricsSample: {
+      /** Format: date-time */
+      at: string;
+      /** @description Sessions on the application database */
+      connections: number;
+      /** @description The application database's size */
+      sizeBytes: number;
+      /** @description Commits and rollbacks per second since the sample before (null for the first, or after a restart) */
+      transactionsPerSecond: number | null;
+      uptimeSeconds: number;
+    };
+    MetricsResponse: {
+      items: components['schemas']['MetricsSample'][];
     };
     ListInstancesResponse: {
       items: components['schemas']['Instance'][];
@@ -1152,6 +1186,32 @@ export interface operations {
       404: components['responses']['Error'];
       409: components['responses']['Error'];
       422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  getMetrics: {
+    parameters: {
+      query?: {
+        /** @description How far back */
+        hours?: number;
+      };
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Samples */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MetricsResponse'];
+        };
+      };
+      404: components['responses']['Error'];
     };
   };
   getLogs: {

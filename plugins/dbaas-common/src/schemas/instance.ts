@@ -149,6 +149,10 @@ const restoreFromSchema = z.union(
   },
 ) satisfies z.ZodType<RestoreFrom, z.ZodTypeDef, unknown>;
 
+/** What the Manager sampled of a running database (GET /instances/{id}/metrics). */
+export type MetricsSample = DbaasApiSchemas['MetricsSample'];
+export type MetricsResponse = DbaasApiSchemas['MetricsResponse'];
+
 /** A day-2 operation under way: stop, start, restart. */
 export type PendingOperation = DbaasApiSchemas['PendingOperation'];
 export type OperationType = PendingOperation['type'];

@@ -139,6 +139,12 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
     res.json({ text: await service.logs(req.params.id, tail, credentials) });
   });
 
+  api.get('/instances/:id/metrics', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    const hours = Number(req.query.hours ?? 24);
+    res.json(await service.metrics(req.params.id, hours, credentials));
+  });
+
   api.get('/instances/:id/events', async (req, res) => {
     const credentials = await httpAuth.credentials(req, anyPrincipal);
     res.json({ items: await service.events(req.params.id, credentials) });

@@ -620,6 +620,46 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/metrics': {
+      get: {
+        operationId: 'getMetrics',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            name: 'hours',
+            in: 'query',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 24,
+              default: 24,
+            },
+            description: 'How far back',
+          },
+        ],
+        summary:
+          'What the Manager sampled of the running database, oldest first',
+        description:
+          'One sample per health reconcile (dbaas.reconcile.intervalSeconds) while the database is running and healthy, kept 24 h.',
+        responses: {
+          '200': {
+            description: 'Samples',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MetricsResponse',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/instances/{id}/logs': {
       get: {
         operationId: 'getLogs',
@@ -1611,6 +1651,50 @@ export const spec = {
           requestedAt: {
             type: 'string',
             format: 'date-time',
+          },
+        },
+      },
+      MetricsSample: {
+        type: 'object',
+        required: [
+          'at',
+          'connections',
+          'sizeBytes',
+          'transactionsPerSecond',
+          'uptimeSeconds',
+        ],
+        properties: {
+          at: {
+            type: 'string',
+            format: 'date-time',
+          },
+          connections: {
+            type: 'integer',
+            description: 'Sessions on the application database',
+          },
+          sizeBytes: {
+            type: 'integer',
+            description: "The application database's size",
+          },
+          transactionsPerSecond: {
+            type: ['number', 'null'],
+            description:
+              'Commits and rollbacks per second since the sample before (null for the first, or after a restart)',
+          },
+          uptimeSeconds: {
+            type: 'integer',
+          },
+        },
+      },
+      MetricsResponse: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MetricsSample',
+            },
           },
         },
       },
