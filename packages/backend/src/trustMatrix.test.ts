@@ -18,6 +18,7 @@ import path from 'path';
 import request from 'supertest';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import dbaasPlugin from '@dbaas/plugin-dbaas-backend';
+import { dbaasPermissions } from '@dbaas/plugin-dbaas-common';
 import permissionPolicyModule from './permissionPolicyModule';
 
 /**
@@ -44,15 +45,7 @@ const SERVICE_PRINCIPALS: Record<string, BackstageCredentials> = {
   }),
 };
 
-const ALL_DBAAS_PERMISSIONS = [
-  'dbaas.instance.create',
-  'dbaas.instance.create.any-owner',
-  'dbaas.instance.read',
-  'dbaas.instance.update',
-  'dbaas.instance.delete',
-  'dbaas.instance.credentials.read',
-  'dbaas.admin',
-];
+const ALL_DBAAS_PERMISSIONS = dbaasPermissions.map(p => p.name);
 
 function orgEntities(): Entity[] {
   const entity = (kind: string, ref: string, relations: string[] = []) => ({
@@ -221,6 +214,11 @@ const ROUTES: Route[] = [
         .post('/api/dbaas/instances?dryRun=true')
         .send({ name: 'matrix-new', owner, flavorId: 'postgresql-17-small' }),
   },
+  // the target runs: a start that passes the checks answers 409
+  {
+    name: 'start',
+    call: (s, id) => request(s).post(`/api/dbaas/instances/${id}/start`),
+  },
   {
     name: 'backups',
     call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/backups`),
@@ -250,6 +248,7 @@ const OWNER: Record<string, Cell> = {
   deploy: 202,
   delete: 409,
   create: 200,
+  start: 409,
   backups: 200,
   window: 200,
   reseal: 403,
@@ -268,6 +267,7 @@ const STRANGER: Record<string, Cell> = {
   deploy: 404,
   delete: 404,
   create: 403,
+  start: 404,
   backups: 404,
   window: 404,
   reseal: 403,
@@ -275,6 +275,7 @@ const STRANGER: Record<string, Cell> = {
 };
 const READ_ONLY_SERVICE: Record<string, Cell> = {
   ...OWNER,
+  start: 403,
   credentials: 403,
   patch: 403,
   deploy: 403,
