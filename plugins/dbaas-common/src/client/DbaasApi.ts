@@ -10,6 +10,7 @@ import {
   ListRuntimesResponse,
   Principal,
   LeakReport,
+  MetricsSample,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -48,6 +49,15 @@ export interface DbaasApi {
   startInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
   /** Stops and starts a running database on the same data; it ends `running`. */
   restartInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /**
+   * Sets a new password for the application user (needs `dbaas.instance.operate`). Answered at
+   * once with the instance carrying the pending `rotate-credentials` operation; once it is cleared,
+   * getCredentials has the new password. 409 as for stopInstance.
+   */
+  rotateCredentials(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance>;
   listInstances(
     query?: ListInstancesQuery,
     options?: DbaasRequestOptions,
@@ -77,6 +87,15 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<Credentials>;
+  /**
+   * The samples of the last `hours` (1 to 24, the Manager's default when left out), oldest first:
+   * one per health reconcile while the database runs and is healthy.
+   */
+  getMetrics(
+    id: string,
+    hours?: number,
+    options?: DbaasRequestOptions,
+  ): Promise<MetricsSample[]>;
   /** The CA certificate (PEM) clients verify the instance's server with. */
   getCaCertificate(id: string, options?: DbaasRequestOptions): Promise<string>;
   /** Seals every stored secret under the newest key (needs `dbaas.admin`). */

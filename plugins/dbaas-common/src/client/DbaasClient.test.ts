@@ -18,7 +18,7 @@ describe('DbaasClient', () => {
         return;
       }
       const operation =
-        /^\/api\/dbaas\/instances\/i-1\/(stop|start|restart)$/.exec(
+        /^\/api\/dbaas\/instances\/i-1\/(stop|start|restart|rotate-credentials)$/.exec(
           req.url ?? '',
         );
       if (operation && req.method === 'POST') {
@@ -29,6 +29,23 @@ describe('DbaasClient', () => {
             id: 'i-1',
             status: 'running',
             operation: { type: operation[1] },
+          }),
+        );
+        return;
+      }
+      if (req.url?.startsWith('/api/dbaas/instances/i-1/metrics')) {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(
+          JSON.stringify({
+            items: [
+              {
+                at: '2025-01-01T10:00:00.000Z',
+                connections: 3,
+                sizeBytes: 7_654_321,
+                transactionsPerSecond: null,
+                uptimeSeconds: 60,
+              },
+            ],
           }),
         );
         return;
@@ -92,6 +109,45 @@ describe('DbaasClient', () => {
       expect(requests.at(-1)!.headers['idempotency-key']).toBe('task-1/step-1');
     },
   );
+
+  it('asks for a credential rotation with the idempotency key', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    const accepted = await client.rotateCredentials('i-1', {
+      token: 'abc',
+      idempotencyKey: 'rotate-1',
+    });
+
+    expect(accepted.operation?.type).toBe('rotate-credentials');
+    expect(requests.at(-1)!.method).toBe('POST');
+    expect(requests.at(-1)!.url).toBe(
+      '/api/dbaas/instances/i-1/rotate-credentials',
+    );
+    expect(requests.at(-1)!.headers['idempotency-key']).toBe('rotate-1');
+  });
+
+  it('reads the metrics samples, with the hours when given', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    const samples = await client.getMetrics('i-1', 6, { token: 'abc' });
+
+    expect(samples).toEqual([
+      {
+        at: '2025-01-01T10:00:00.000Z',
+        connections: 3,
+        sizeBytes: 7_654_321,
+        transactionsPerSecond: null,
+        uptimeSeconds: 60,
+      },
+    ]);
+    expect(requests.at(-1)!.url).toBe(
+      '/api/dbaas/instances/i-1/metrics?hours=6',
+    );
+    expect(requests.at(-1)!.headers.authorization).toBe('Bearer abc');
+
+    await client.getMetrics('i-1');
+    expect(requests.at(-1)!.url).toBe('/api/dbaas/instances/i-1/metrics');
+  });
 
   it("turns an error response into a ResponseError with the Manager's message", async () => {
     const client = new DbaasClient({

@@ -12,6 +12,7 @@ import {
   ListRuntimesResponse,
   Principal,
   LeakReport,
+  MetricsSample,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
@@ -123,6 +124,18 @@ export class DbaasClient implements DbaasApi {
     );
   }
 
+  rotateCredentials(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.call(
+      'post',
+      '/instances/{id}/rotate-credentials',
+      { path: { id } },
+      options,
+    );
+  }
+
   listInstances(
     query: ListInstancesQuery = {},
     options?: DbaasRequestOptions,
@@ -199,6 +212,20 @@ export class DbaasClient implements DbaasApi {
       { path: { id } },
       options,
     );
+  }
+
+  async getMetrics(
+    id: string,
+    hours?: number,
+    options?: DbaasRequestOptions,
+  ): Promise<MetricsSample[]> {
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/metrics',
+      { path: { id }, query: hours === undefined ? {} : { hours } },
+      options,
+    );
+    return answer.items;
   }
 
   async getCaCertificate(

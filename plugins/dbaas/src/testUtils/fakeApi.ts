@@ -5,6 +5,7 @@ import {
   Flavor,
   Instance,
   LeakReport,
+  MetricsSample,
 } from '@dbaas/plugin-dbaas-common';
 
 export const flavors: Flavor[] = [
@@ -98,6 +99,21 @@ export function backup(overrides: Partial<Backup> = {}): Backup {
   };
 }
 
+/** A metrics sample taken `minutesAgo` minutes ago. */
+export function metricsSample(
+  minutesAgo: number,
+  overrides: Partial<MetricsSample> = {},
+): MetricsSample {
+  return {
+    at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+    connections: 2,
+    sizeBytes: 8 * 1024 * 1024,
+    transactionsPerSecond: 1.5,
+    uptimeSeconds: 3600,
+    ...overrides,
+  };
+}
+
 /** What the Manager answers a caller without the permission: a 403 as the client throws it. */
 export function forbidden(): Promise<ResponseError> {
   return ResponseError.fromResponse(
@@ -154,6 +170,15 @@ export function fakeApi(
         },
       }),
     ),
+    rotateCredentials: jest.fn(async () =>
+      instance({
+        operation: {
+          type: 'rotate-credentials',
+          requestedBy: 'user:default/alice',
+          requestedAt: new Date().toISOString(),
+        },
+      }),
+    ),
     listInstances: jest.fn(async () => ({
       items: [instance()],
       totalCount: 1,
@@ -184,6 +209,30 @@ export function fakeApi(
       ca: CA_PEM,
     })),
     getCaCertificate: jest.fn(async () => CA_PEM),
+    getLogs: jest.fn(
+      async () =>
+        '2026-03-02 10:00:00 UTC LOG:  database system is ready to accept connections\n',
+    ),
+    getMetrics: jest.fn(async () => [
+      metricsSample(20, {
+        connections: 1,
+        sizeBytes: 7 * 1024 * 1024,
+        transactionsPerSecond: null,
+        uptimeSeconds: 2400,
+      }),
+      metricsSample(10, {
+        connections: 5,
+        sizeBytes: 9 * 1024 * 1024,
+        transactionsPerSecond: 4.25,
+        uptimeSeconds: 3000,
+      }),
+      metricsSample(0, {
+        connections: 3,
+        sizeBytes: 12 * 1024 * 1024,
+        transactionsPerSecond: 2.5,
+        uptimeSeconds: 3600,
+      }),
+    ]),
     // a user who is no platform admin, as most are
     listLeaks: jest.fn(async () => {
       throw await forbidden();

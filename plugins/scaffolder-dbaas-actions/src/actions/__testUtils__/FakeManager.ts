@@ -8,6 +8,7 @@ import {
   DbaasApi,
   Instance,
   InstanceEvent,
+  MetricsSample,
   OperationType,
 } from '@dbaas/plugin-dbaas-common';
 import { ManagerClientFactory } from '../../managerClient';
@@ -23,6 +24,8 @@ export class FakeManager implements ManagerClientFactory {
   backups: Backup[] = [];
   /** What listEvents answers, for any instance. */
   events: InstanceEvent[] = [];
+  /** What getMetrics answers, for any instance. */
+  metrics: MetricsSample[] = [];
   /** When the operations the fake accepts were asked. */
   readonly requestedAt = '2026-11-26T10:00:00.000Z';
   private reads = 0;
@@ -92,6 +95,23 @@ export class FakeManager implements ManagerClientFactory {
     startInstance: async (id, options) => this.operate('start', id, options),
     restartInstance: async (id, options) =>
       this.operate('restart', id, options),
+    rotateCredentials: async (id, options) => {
+      this.record('rotateCredentials', [id, options?.idempotencyKey], options);
+      return {
+        ...this.base(),
+        id,
+        status: 'running',
+        operation: {
+          type: 'rotate-credentials',
+          requestedBy: 'user:default/alice',
+          requestedAt: this.requestedAt,
+        },
+      };
+    },
+    getMetrics: async (id, hours, options) => {
+      this.record('getMetrics', [id, hours], options);
+      return this.metrics;
+    },
     listEvents: async (id, options) => {
       this.record('listEvents', [id], options);
       return this.events.filter(e => e.instanceId === id);
