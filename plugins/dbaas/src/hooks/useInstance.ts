@@ -17,7 +17,11 @@ export interface InstanceState {
   refresh: () => Promise<void>;
 }
 
-/** An instance and its timeline, refreshed every 2 s while it is changing, else every 15 s. */
+/**
+ * An instance and its timeline, refreshed every 2 s while it is changing (provisioning,
+ * recovering, deleting, or a day-2 operation under way, which its status does not show), else
+ * every 15 s.
+ */
 export function useInstance(id: string): InstanceState {
   const api = useApi(dbaasApiRef);
   const [state, setState] = useState<Omit<InstanceState, 'refresh'>>({
@@ -47,9 +51,10 @@ export function useInstance(id: string): InstanceState {
     }
   }, [api, id]);
 
-  const busy = ['provisioning', 'recovering', 'deleting'].includes(
-    state.instance?.status ?? '',
-  );
+  const busy =
+    ['provisioning', 'recovering', 'deleting'].includes(
+      state.instance?.status ?? '',
+    ) || !!state.instance?.operation;
   useEffect(() => {
     if (state.gone) return undefined;
     refresh();

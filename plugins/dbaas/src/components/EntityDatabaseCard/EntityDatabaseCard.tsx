@@ -36,7 +36,9 @@ const InstanceSummary = ({ id }: { id: string }) => {
           </Link>
         ),
         status: <LifecycleStatusChip status={instance.status} />,
-        health: <HealthChip health={instance.health} />,
+        health: (
+          <HealthChip health={instance.health} status={instance.status} />
+        ),
         engine: `${instance.engine} ${instance.version}`,
         endpoint: e
           ? `${e.host}:${e.port}/${e.database} (user ${e.user})`

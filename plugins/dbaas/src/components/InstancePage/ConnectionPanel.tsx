@@ -7,6 +7,7 @@ import { Alert } from '@material-ui/lab';
 import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { caFileName, connectionStrings } from './connectionStrings';
+import { RotateCredentialsButton } from './RotateCredentialsButton';
 
 const Row = (props: {
   label: string;
@@ -29,9 +30,16 @@ const Row = (props: {
 
 /**
  * Where and how to connect, verifying the server with the instance's CA (downloadable); the
- * password only on Reveal (its own permission, audited).
+ * password only on Reveal (its own permission, audited), and a new one on Rotate credentials.
  */
-export const ConnectionPanel = ({ instance }: { instance: Instance }) => {
+export const ConnectionPanel = ({
+  instance,
+  act,
+}: {
+  instance: Instance;
+  /** Runs the call, refreshes the page, and shows the Manager's message if it refused. */
+  act: (what: string, fn: () => Promise<unknown>) => void;
+}) => {
   const api = useApi(dbaasApiRef);
   const [password, setPassword] = useState<string>();
   const [error, setError] = useState<string>();
@@ -114,6 +122,11 @@ export const ConnectionPanel = ({ instance }: { instance: Instance }) => {
             </Button>
           </>
         )}
+        <RotateCredentialsButton
+          instance={instance}
+          act={act}
+          onRotate={() => setPassword(undefined)}
+        />
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
       {connectionStrings(instance.engine, endpoint, caFile).map(c => (

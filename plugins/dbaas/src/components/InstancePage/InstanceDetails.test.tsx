@@ -5,7 +5,12 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { dbaasApiRef } from '../../api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { rootRouteRef } from '../../routes';
-import { CA_PEM, fakeApi, instance } from '../../testUtils/fakeApi';
+import {
+  CA_PEM,
+  fakeApi,
+  instance,
+  metricsSample,
+} from '../../testUtils/fakeApi';
 import { PendingOperation } from '@dbaas/plugin-dbaas-common';
 import { InstanceDetails } from './InstanceDetails';
 
@@ -424,6 +429,238 @@ describe('InstanceDetails', () => {
       expect(
         await screen.findByText(`Could not stop the database: ${message}`),
       ).toBeInTheDocument();
+    });
+  });
+
+  it('shows the health of a stopped database as neutral, not as a warning', async () => {
+    await renderInstance({ status: 'stopped', health: 'unknown' });
+
+    expect(await screen.findByText('stopped')).toBeInTheDocument();
+    expect(screen.queryByText('unknown')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Status warning')).not.toBeInTheDocument();
+    expect(
+      screen.getByTitle('Not checked while the database is stopped'),
+    ).toHaveTextContent('—');
+  });
+
+  it('polls every 2 s while an operation is under way, every 15 s otherwise', async () => {
+    const api = fakeApi({
+      getInstance: jest.fn(async () =>
+        instance({
+          operation: {
+            type: 'rotate-credentials',
+            requestedBy: 'user:default/bob',
+            requestedAt: new Date().toISOString(),
+          },
+        }),
+      ),
+    });
+    await render(api);
+
+    expect(
+      await screen.findByText(
+        'Rotating credentials… (asked by user:default/bob)',
+      ),
+    ).toBeInTheDocument();
+    const before = api.getInstance.mock.calls.length;
+    await waitFor(
+      () => expect(api.getInstance.mock.calls.length).toBeGreaterThan(before),
+      { timeout: 4000 },
+    );
+  });
+
+  describe('metrics', () => {
+    it('charts the last 24 h with the latest values, their min and max, and the uptime', async () => {
+      const api = fakeApi();
+      await render(api);
+      fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
+
+      expect(
+        await screen.findByTestId('metric-latest-Storage used'),
+      ).toHaveTextContent('12 MiB');
+      expect(screen.getByTestId('metric-latest-Connections')).toHaveTextContent(
+        '3',
+      );
+      expect(
+        screen.getByTestId('metric-latest-Transactions/s'),
+      ).toHaveTextContent('2.5');
+      expect(screen.getByTestId('metric-latest-Uptime')).toHaveTextContent(
+        '1 h',
+      );
+      expect(screen.getByText('min 7 MiB · max 12 MiB')).toBeInTheDocument();
+      expect(screen.getByText('min 1 · max 5')).toBeInTheDocument();
+      // the first sample has no rate: it is left out of the min
+      expect(screen.getByText('min 2.5 · max 4.25')).toBeInTheDocument();
+      expect(
+        screen.getByRole('img', {
+          name: 'Connections: latest 3, min 1, max 5',
+        }),
+      ).toBeInTheDocument();
+      expect(api.getMetrics).toHaveBeenCalledWith('i-1', 24);
+    });
+
+    it('draws a single sample too', async () => {
+      await render(
+        fakeApi({
+          getMetrics: jest.fn(async () => [
+            metricsSample(0, { transactionsPerSecond: null }),
+          ]),
+        }),
+      );
+      fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
+
+      expect(
+        await screen.findByTestId('metric-latest-Storage used'),
+      ).toHaveTextContent('8 MiB');
+      expect(
+        screen.getByTestId('metric-latest-Transactions/s'),
+      ).toHaveTextContent('—');
+    });
+
+    it('says when there are no samples yet', async () => {
+      await render(fakeApi({ getMetrics: jest.fn(async () => []) }));
+      fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
+
+      expect(
+        await screen.findByText(
+          'No samples yet: the Manager samples a running database every reconcile.',
+        ),
+      ).toBeInTheDocument();
+    });
+  });
+
+  describe('logs', () => {
+    it("shows the server's last 200 lines, and another tail when chosen", async () => {
+      const api = fakeApi();
+      await render(api);
+      fireEvent.click(await screen.findByRole('tab', { name: 'Logs' }));
+
+      expect(await screen.findByTestId('dbaas-logs')).toHaveTextContent(
+        'database system is ready to accept connections',
+      );
+      expect(api.getLogs).toHaveBeenCalledWith('i-1', 200);
+
+      fireEvent.change(screen.getByLabelText('Lines'), {
+        target: { value: '1000' },
+      });
+      await waitFor(() =>
+        expect(api.getLogs).toHaveBeenCalledWith('i-1', 1000),
+      );
+    });
+
+    it('follows: refreshes every 2 s and stays scrolled to the end', async () => {
+      let n = 0;
+      const api = fakeApi({
+        getLogs: jest.fn(async () => {
+          n++;
+          return Array.from({ length: n }, (_, i) => `line ${i + 1}`).join(
+            '\n',
+          );
+        }),
+      });
+      await render(api);
+      fireEvent.click(await screen.findByRole('tab', { name: 'Logs' }));
+      const logs = await screen.findByTestId('dbaas-logs');
+      expect(logs).toHaveTextContent('line 1');
+      Object.defineProperty(logs, 'scrollHeight', {
+        configurable: true,
+        get: () => 1000 + n,
+      });
+      const calls = api.getLogs.mock.calls.length;
+
+      fireEvent.click(screen.getByRole('checkbox', { name: 'Follow' }));
+
+      await waitFor(
+        () =>
+          expect(screen.getByTestId('dbaas-logs')).toHaveTextContent(
+            `line ${calls + 1}`,
+          ),
+        { timeout: 4000 },
+      );
+      expect(logs.scrollTop).toBe(1000 + n);
+
+      fireEvent.click(screen.getByRole('checkbox', { name: 'Follow' }));
+      const stopped = api.getLogs.mock.calls.length;
+      await new Promise(resolve => setTimeout(resolve, 2500));
+      expect(api.getLogs.mock.calls.length).toBe(stopped);
+    });
+
+    it("says why when the logs can't be read", async () => {
+      const api = fakeApi();
+      api.getLogs.mockRejectedValue(new Error('no server'));
+      await render(api);
+      fireEvent.click(await screen.findByRole('tab', { name: 'Logs' }));
+
+      expect(
+        await screen.findByText(/Could not read the logs: no server/),
+      ).toBeInTheDocument();
+    });
+  });
+
+  describe('rotate credentials', () => {
+    it('rotates only after confirming that applications must use the new password', async () => {
+      const api = fakeApi();
+      await render(api);
+
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Rotate credentials' }),
+      );
+      expect(
+        within(screen.getByRole('dialog')).getByText(
+          /Applications using the current password will fail to connect until they use the new one/,
+        ),
+      ).toBeInTheDocument();
+      expect(api.rotateCredentials).not.toHaveBeenCalled();
+
+      fireEvent.click(
+        within(screen.getByRole('dialog')).getByRole('button', {
+          name: 'Rotate',
+        }),
+      );
+      await waitFor(() =>
+        expect(api.rotateCredentials).toHaveBeenCalledWith('i-1'),
+      );
+    });
+
+    it('does not rotate when the confirmation is cancelled', async () => {
+      const api = fakeApi();
+      await render(api);
+
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Rotate credentials' }),
+      );
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
+      expect(api.rotateCredentials).not.toHaveBeenCalled();
+    });
+
+    it('is disabled while an operation is under way, which is shown', async () => {
+      await renderInstance({
+        operation: {
+          type: 'rotate-credentials',
+          requestedBy: 'user:default/bob',
+          requestedAt: new Date().toISOString(),
+        },
+      });
+
+      expect(
+        await screen.findByText(
+          'Rotating credentials… (asked by user:default/bob)',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Rotate credentials' }),
+      ).toBeDisabled();
+    });
+
+    it('is disabled unless the database is running', async () => {
+      await renderInstance({ status: 'stopped', health: 'unknown' });
+
+      expect(
+        await screen.findByRole('button', { name: 'Rotate credentials' }),
+      ).toBeDisabled();
     });
   });
 });

@@ -27,14 +27,17 @@ import { HealthChip, LifecycleStatusChip } from '../StatusChips';
 import { ConnectionPanel } from './ConnectionPanel';
 import { DeleteDialog } from './DeleteDialog';
 import { EventTimeline } from './EventTimeline';
+import { LogsTab } from './LogsTab';
+import { MetricsTab } from './MetricsTab';
 import { OperationButtons } from './OperationButtons';
-import { useRefreshWhile } from './useRefreshWhile';
 
-type InstanceTab = 'overview' | 'backups';
+const TABS = ['overview', 'metrics', 'logs', 'backups'] as const;
+type InstanceTab = (typeof TABS)[number];
 
 /**
  * Everything about one instance: status, connection, timeline and actions on the Overview
- * tab; its backups and restores on the Backups tab (`?tab=backups`).
+ * tab; what the Manager sampled of it on the Metrics tab (`?tab=metrics`), its server's log on
+ * the Logs tab (`?tab=logs`), its backups and restores on the Backups tab (`?tab=backups`).
  */
 export const InstanceDetails = ({ id }: { id: string }) => {
   const api = useApi(dbaasApiRef);
@@ -43,8 +46,7 @@ export const InstanceDetails = ({ id }: { id: string }) => {
   const [deleting, setDeleting] = useState(false);
   const [searchParams, setSearchParams] = useSearchParams();
   const tab: InstanceTab =
-    searchParams.get('tab') === 'backups' ? 'backups' : 'overview';
-  useRefreshWhile(!!instance?.operation, refresh);
+    TABS.find(t => t === searchParams.get('tab')) ?? 'overview';
 
   if (loading) return <Progress />;
   if (gone) {
@@ -98,14 +100,27 @@ export const InstanceDetails = ({ id }: { id: string }) => {
           textColor="primary"
         >
           <Tab label="Overview" value="overview" />
+          <Tab label="Metrics" value="metrics" />
+          <Tab label="Logs" value="logs" />
           <Tab label="Backups" value="backups" />
         </Tabs>
       </Grid>
-      {tab === 'backups' ? (
+      {tab === 'metrics' && (
+        <Grid item xs={12}>
+          <MetricsTab instance={instance} />
+        </Grid>
+      )}
+      {tab === 'logs' && (
+        <Grid item xs={12}>
+          <LogsTab instance={instance} />
+        </Grid>
+      )}
+      {tab === 'backups' && (
         <Grid item xs={12}>
           <BackupsTab instance={instance} />
         </Grid>
-      ) : (
+      )}
+      {tab === 'overview' && (
         <>
           <Grid item xs={12} md={6}>
             <InfoCard
@@ -118,7 +133,11 @@ export const InstanceDetails = ({ id }: { id: string }) => {
                   {instance.phase ? ` (${instance.phase})` : ''}
                 </Typography>
                 <Typography component="span">
-                  Health: <HealthChip health={instance.health} />
+                  Health:{' '}
+                  <HealthChip
+                    health={instance.health}
+                    status={instance.status}
+                  />
                 </Typography>
               </Box>
               <OperationButtons instance={instance} act={act} />
@@ -183,7 +202,7 @@ export const InstanceDetails = ({ id }: { id: string }) => {
             </InfoCard>
           </Grid>
           <Grid item xs={12} md={6}>
-            <ConnectionPanel instance={instance} />
+            <ConnectionPanel instance={instance} act={act} />
           </Grid>
           <Grid item xs={12}>
             <EventTimeline events={events} />

@@ -98,7 +98,10 @@ export const InstancesTable = () => {
     },
     { title: 'Engine', render: i => `${i.engine} ${i.version}` },
     { title: 'Status', render: i => <LifecycleStatusChip status={i.status} /> },
-    { title: 'Health', render: i => <HealthChip health={i.health} /> },
+    {
+      title: 'Health',
+      render: i => <HealthChip health={i.health} status={i.status} />,
+    },
     { title: 'Runtime', field: 'runtime' },
     { title: 'Storage', render: i => `${i.storageGiB} GiB` },
     { title: 'Age', render: i => age(i.createdAt) },

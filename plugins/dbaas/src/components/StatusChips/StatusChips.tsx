@@ -47,7 +47,24 @@ export const LifecycleStatusChip = ({
   return <Icon>{status}</Icon>;
 };
 
-export const HealthChip = ({ health }: { health: HealthState }) => {
+/**
+ * The health the Manager last saw; with the lifecycle `status` given, a stopped database shows a
+ * neutral "—" (nothing is checked while it is stopped on purpose), not a warning.
+ */
+export const HealthChip = ({
+  health,
+  status,
+}: {
+  health: HealthState;
+  status?: LifecycleStatus;
+}) => {
+  if (status === 'stopped') {
+    return (
+      <span title="Not checked while the database is stopped">
+        <StatusAborted>—</StatusAborted>
+      </span>
+    );
+  }
   const Icon = HEALTH[health];
   return <Icon>{health}</Icon>;
 };
