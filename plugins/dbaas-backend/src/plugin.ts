@@ -39,6 +39,7 @@ import { AdminService } from './service/admin/AdminService';
 import { InstanceGate } from './service/access/instanceGate';
 import { InstanceService } from './service/InstanceService';
 import { createRouter } from './service/router';
+import { rotateDue } from './service/rotationSchedule';
 import { InstanceStore, toPublicInstance } from './store/InstanceStore';
 import { IdempotencyStore } from './store/IdempotencyStore';
 import { SettingsStore } from './store/SettingsStore';
@@ -277,6 +278,20 @@ export const dbaasPlugin = createBackendPlugin({
           timeout: { minutes: 10 },
           scope: 'global',
           fn: () => backupScheduler.run(),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-credential-rotation',
+          frequency: { minutes: 10 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            await rotateDue({
+              store,
+              secretBox,
+              logger,
+              kick: id => controller.kick(id),
+            });
+          },
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-janitor',

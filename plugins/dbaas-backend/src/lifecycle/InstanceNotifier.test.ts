@@ -27,6 +27,8 @@ describe('InstanceNotifier', () => {
       finalBackup: null,
       operation: null,
       pendingSecrets: null,
+      rotationDays: null,
+      rotationRequestedAt: null,
     });
 
     await notifier.changed(instance);

@@ -18,16 +18,11 @@ import {
   dbaasInstanceOperatePermission,
 } from '@dbaas/plugin-dbaas-common';
 import { DbaasConfig } from '../config/readDbaasConfig';
-import { generatePassword, SecretBox } from '../crypto/SecretBox';
-import { EngineSecrets } from '@dbaas/plugin-dbaas-node';
+import { SecretBox } from '../crypto/SecretBox';
 import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
-import {
-  InstanceStore,
-  StaleInstanceError,
-  toPublicInstance,
-} from '../store/InstanceStore';
+import { InstanceStore, toPublicInstance } from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -37,6 +32,7 @@ import { InstanceGate } from './access/instanceGate';
 import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf } from './access/principal';
 import { ConnectionInfo } from './connectionInfo';
+import { requestOperation } from './operationRequest';
 import { InstanceCreation } from './InstanceCreation';
 import {
   describeBackupPolicy,
@@ -267,6 +263,21 @@ export class InstanceService {
       );
       await this.deps.notifier.changed(instance);
     }
+    if (patch.credentialRotation) {
+      const days = patch.credentialRotation.everyDays;
+      instance = await this.deps.store.updateInstance(
+        id,
+        { rotationDays: days },
+        {
+          type: 'operation',
+          message: days
+            ? `credentials rotated every ${days} days from now on`
+            : 'scheduled credential rotation turned off',
+          actor,
+        },
+      );
+      await this.deps.notifier.changed(instance);
+    }
     return toPublicInstance(instance);
   }
 
@@ -284,56 +295,12 @@ export class InstanceService {
       credentials,
       dbaasInstanceOperatePermission,
     );
-    if (instance.operation) {
-      throw new ConflictError(
-        `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy} at ${instance.operation.requestedAt}); try again once it is done`,
-      );
-    }
-    const needs = type === 'start' ? 'stopped' : 'running';
-    if (instance.status !== needs) {
-      throw new ConflictError(
-        `Only a ${needs} database can be ${
-          {
-            stop: 'stopped',
-            start: 'started',
-            restart: 'restarted',
-            'rotate-credentials': 'given new credentials',
-          }[type]
-        }; ${instance.name} is ${instance.status}`,
-      );
-    }
-    // the new password, sealed before anything changes, so a crash cannot lose it
-    const pendingSecrets =
-      type === 'rotate-credentials'
-        ? this.deps.secretBox.seal({
-            ...this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets),
-            password: generatePassword(),
-          })
-        : null;
-    const actor = actorOf(credentials);
-    let updated;
-    try {
-      updated = await this.deps.store.updateInstance(
-        id,
-        {
-          operation: {
-            type,
-            requestedBy: actor,
-            requestedAt: new Date().toISOString(),
-          },
-          pendingSecrets,
-        },
-        { type: 'operation', message: `${type} requested by ${actor}`, actor },
-        { status: needs },
-      );
-    } catch (error) {
-      if (error instanceof StaleInstanceError) {
-        throw new ConflictError(
-          `${instance.name} changed meanwhile; look again and retry`,
-        );
-      }
-      throw error;
-    }
+    const updated = await requestOperation(
+      this.deps,
+      instance,
+      type,
+      actorOf(credentials),
+    );
     this.deps.lifecycle.kick(id);
     await this.deps.notifier.changed(updated);
     return toPublicInstance(updated);

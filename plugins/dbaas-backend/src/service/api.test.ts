@@ -466,13 +466,23 @@ describe('DBaaS Manager API on the local runtime', () => {
       retentionDays: 7,
       retentionCount: 3,
     });
+    const rotated = await patch({ credentialRotation: { everyDays: 30 } });
+    expect(rotated.body.credentialRotation).toEqual({
+      everyDays: 30,
+      lastRequestedAt: null,
+    });
+    const badDays = await patch({ credentialRotation: { everyDays: 0 } });
+    expect(badDays.status).toBe(400);
+    expect(badDays.body.error.message).toContain(
+      'credentialRotation.everyDays: must be at least 1 day',
+    );
     const badCron = await patch({ backup: { schedule: '61 * * * *' } });
     expect(badCron.status).toBe(400);
     expect(badCron.body.error.message).toContain(
       "backup.schedule: '61 * * * *' is not a cron expression",
     );
     expect((await patch({})).body.error.message).toContain(
-      'must change something: deletionProtection or backup',
+      'must change something: deletionProtection, backup or credentialRotation',
     );
     for (const id of [first.body.id]) {
       await waitFor(id, i => i?.status === 'running');

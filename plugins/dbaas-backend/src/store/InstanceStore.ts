@@ -52,6 +52,10 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   operation: PendingOperation | null;
   /** Sealed: the secrets a credential rotation is putting in place. */
   pendingSecrets: string | null;
+  /** Rotate the credentials every this many days; null: only when asked. */
+  rotationDays: number | null;
+  /** When the last rotation was asked for. */
+  rotationRequestedAt: string | null;
 }
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
@@ -76,6 +80,8 @@ export type NewInstance = Omit<
   | 'finalBackup'
   | 'operation'
   | 'pendingSecrets'
+  | 'rotationDays'
+  | 'rotationRequestedAt'
 >;
 
 export type InstancePatch = Partial<
@@ -101,6 +107,8 @@ export type InstancePatch = Partial<
     | 'operation'
     | 'pendingSecrets'
     | 'sealedSecrets'
+    | 'rotationDays'
+    | 'rotationRequestedAt'
   >
 >;
 

@@ -29,6 +29,8 @@ export function toRow(
     | 'finalBackup'
     | 'operation'
     | 'pendingSecrets'
+    | 'rotationDays'
+    | 'rotationRequestedAt'
   >,
 ) {
   return {
@@ -78,6 +80,9 @@ export function patchRow(p: InstancePatch) {
   if (p.operation !== undefined) row.operation = json(p.operation);
   if (p.pendingSecrets !== undefined) row.pending_secrets = p.pendingSecrets;
   if (p.sealedSecrets !== undefined) row.secrets = p.sealedSecrets;
+  if (p.rotationDays !== undefined) row.rotation_days = p.rotationDays;
+  if (p.rotationRequestedAt !== undefined)
+    row.rotation_requested_at = p.rotationRequestedAt;
   return row;
 }
 
@@ -117,6 +122,11 @@ export function fromRow(r: any): StoredInstance {
     backupPolicy: json<BackupPolicy>(r.backup_policy),
     operation: json<PendingOperation>(r.operation),
     pendingSecrets: r.pending_secrets ?? null,
+    rotationDays:
+      r.rotation_days === null || r.rotation_days === undefined
+        ? null
+        : Number(r.rotation_days),
+    rotationRequestedAt: r.rotation_requested_at ?? null,
   };
 }
 
@@ -146,11 +156,17 @@ export function toPublicInstance(i: StoredInstance): Instance {
     finalBackup: _f,
     backupPolicy,
     pendingSecrets: _p,
+    rotationDays,
+    rotationRequestedAt,
     ...instance
   } = i;
   return {
     ...instance,
     host: hostRef?.address ?? null,
     ...(backupPolicy ? { backup: backupPolicy } : {}),
+    credentialRotation: {
+      everyDays: rotationDays,
+      lastRequestedAt: rotationRequestedAt,
+    },
   };
 }

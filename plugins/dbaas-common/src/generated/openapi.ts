@@ -573,6 +573,10 @@ export interface components {
     UpdateInstanceRequest: {
       deletionProtection?: boolean;
       backup?: components['schemas']['BackupPolicyInput'];
+      /** @description Rotate the application user's password every so many days (null stops it) */
+      credentialRotation?: {
+        everyDays: number | null;
+      };
     };
     /** @description Where to connect; never holds the password */
     Endpoint: {
@@ -620,6 +624,12 @@ export interface components {
       backup?: components['schemas']['BackupPolicy'];
       /** @description The day-2 operation under way, if any */
       operation?: components['schemas']['PendingOperation'] | null;
+      /** @description Scheduled credential rotation */
+      credentialRotation?: {
+        everyDays: number | null;
+        /** Format: date-time */
+        lastRequestedAt: string | null;
+      };
     };
     PendingOperation: {
       /** @enum {string} */

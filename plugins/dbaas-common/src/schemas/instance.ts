@@ -193,10 +193,22 @@ export const updateInstanceRequestSchema = z
   .object({
     deletionProtection: z.boolean().optional(),
     backup: backupPolicyInputSchema.optional(),
+    credentialRotation: z
+      .object({
+        everyDays: z
+          .number()
+          .int('must be a whole number of days')
+          .min(1, 'must be at least 1 day')
+          .max(365, 'must be at most 365 days')
+          .nullable(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine(patch => Object.keys(patch).length > 0, {
-    message: 'must change something: deletionProtection or backup',
+    message:
+      'must change something: deletionProtection, backup or credentialRotation',
   }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */

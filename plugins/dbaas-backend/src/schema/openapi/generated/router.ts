@@ -1455,6 +1455,20 @@ export const spec = {
           backup: {
             $ref: '#/components/schemas/BackupPolicyInput',
           },
+          credentialRotation: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['everyDays'],
+            description:
+              "Rotate the application user's password every so many days (null stops it)",
+            properties: {
+              everyDays: {
+                type: ['integer', 'null'],
+                minimum: 1,
+                maximum: 365,
+              },
+            },
+          },
         },
       },
       Endpoint: {
@@ -1634,6 +1648,20 @@ export const spec = {
               },
             ],
             description: 'The day-2 operation under way, if any',
+          },
+          credentialRotation: {
+            type: 'object',
+            description: 'Scheduled credential rotation',
+            required: ['everyDays', 'lastRequestedAt'],
+            properties: {
+              everyDays: {
+                type: ['integer', 'null'],
+              },
+              lastRequestedAt: {
+                type: ['string', 'null'],
+                format: 'date-time',
+              },
+            },
           },
         },
       },
