@@ -43,6 +43,11 @@ export interface HostRef {
 export interface HostState {
   exists: boolean;
   message?: string;
+  /**
+   * The host is stopped (or stopping), as `HostProvider.stop` leaves it: nothing on it can be
+   * reached until `start`. Only providers that implement `stop` report it.
+   */
+  stopped?: boolean;
 }
 
 export interface EngineSpec {
@@ -96,6 +101,18 @@ export interface HostProvider {
   find(instanceId: string): Promise<HostRef | undefined>;
   /** Removes the host and its storage; a host already gone is success. */
   destroy(ref: HostRef, ctx: StepContext): Promise<void>;
+  /**
+   * Stops the host, keeping its storage, so it costs nothing (but its storage) while its
+   * database is stopped; the Manager calls it after `EngineRuntime.stop`. A host already
+   * stopped is success. Runtimes whose hosts cost nothing idle leave it out.
+   */
+  stop?(host: HostRef, ctx: StepContext): Promise<void>;
+  /**
+   * Starts a stopped host again and waits until the engine runtime can reach it; the Manager
+   * calls it before `EngineRuntime.start`. A host already running is success. Returns the
+   * HostRef when it changed (e.g. a new address), which the Manager records and uses from then on.
+   */
+  start?(host: HostRef, ctx: StepContext): Promise<HostRef | void>;
 }
 
 export interface EngineRuntime {

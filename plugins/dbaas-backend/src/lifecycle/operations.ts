@@ -1,5 +1,12 @@
 import { Endpoint, PendingOperation } from '@dbaas/plugin-dbaas-common';
-import { EngineSecrets, RuntimeFault, sleep } from '@dbaas/plugin-dbaas-node';
+import {
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+  Runtime,
+  RuntimeFault,
+  sleep,
+} from '@dbaas/plugin-dbaas-node';
 import { rotateOwnPassword } from './passwordRotation';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
@@ -33,26 +40,46 @@ export async function operationStep(
       await rotateCredentials(lc, instance, work);
       return false;
     }
-    if (operation.type !== 'start') {
+    if (operation.type === 'stop') {
+      await stopServer(lc, instance, work, runtime, host, spec);
+      if (runtime.host.stop) {
+        await lc.call(instance, work, 'stopping the host', ctx =>
+          runtime.host.stop!(host, ctx),
+        );
+      }
+      await done(lc, instance, work, operation, 'stopped', 'unknown');
+      return false;
+    }
+    // a restart keeps the host running: only the server stops and starts
+    if (operation.type === 'restart') {
       await lc.call(instance, work, 'stopping the server', ctx =>
         runtime.engine.stop(host, spec, ctx),
       );
     }
-    if (operation.type === 'stop') {
-      await done(lc, instance, work, operation, 'stopped', 'unknown');
-      return false;
+    let started = host;
+    let hostRef: HostRef | undefined;
+    if (operation.type === 'start' && runtime.host.start) {
+      // a started host may come back changed (a new address): the engine uses the new one
+      hostRef =
+        (await lc.call(instance, work, 'starting the host', ctx =>
+          runtime.host.start!(host, ctx),
+        )) || undefined;
+      started = hostRef ?? host;
     }
     const endpoint = await lc.call(instance, work, 'starting the server', ctx =>
-      runtime.engine.start(host, spec, secrets, ctx),
+      runtime.engine.start(started, spec, secrets, ctx),
     );
     await lc.call(instance, work, 'waiting until healthy', async ctx => {
       for (;;) {
-        const health = await runtime.engine.health(host, spec, secrets);
+        const health = await runtime.engine.health(started, spec, secrets);
         if (health.state === 'healthy') return;
         await sleep(lc.options.healthPollMs ?? 500, ctx.signal);
       }
     });
-    await done(lc, instance, work, operation, 'running', 'healthy', endpoint);
+    await done(lc, instance, work, operation, 'running', 'healthy', {
+      endpoint,
+      hostRef,
+    });
     return false;
   } catch (error) {
     return handleStepError(lc, instance, work, error, async fault => {
@@ -73,6 +100,29 @@ export async function operationStep(
       );
     });
   }
+}
+
+/**
+ * Stops the server, unless the host is already stopped: a stop resumed after a crash that
+ * came after the host stopped cannot reach the server, and need not.
+ */
+async function stopServer(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+  runtime: Runtime,
+  host: HostRef,
+  spec: EngineSpec,
+) {
+  if (runtime.host.stop) {
+    const state = await lc.call(instance, work, 'looking at the host', () =>
+      runtime.host.describe(host),
+    );
+    if (state.stopped) return;
+  }
+  await lc.call(instance, work, 'stopping the server', ctx =>
+    runtime.engine.stop(host, spec, ctx),
+  );
 }
 
 /** Puts the pending secrets in place on the engine, then makes them the instance's. */
@@ -127,8 +177,9 @@ async function done(
   operation: PendingOperation,
   status: 'running' | 'stopped',
   health: 'healthy' | 'unknown',
-  endpoint?: Endpoint | void,
+  changed: { endpoint?: Endpoint | void; hostRef?: HostRef } = {},
 ) {
+  const { endpoint, hostRef } = changed;
   const words: Record<PendingOperation['type'], string> = {
     stop: 'stopped',
     start: 'started',
@@ -138,7 +189,13 @@ async function done(
   const updated = await lc.update(
     instance,
     work,
-    { status, health, operation: null, ...(endpoint ? { endpoint } : {}) },
+    {
+      status,
+      health,
+      operation: null,
+      ...(endpoint ? { endpoint } : {}),
+      ...(hostRef ? { hostRef } : {}),
+    },
     {
       type: 'status',
       message: `${status}: ${words[operation.type]} as ${
