@@ -11,6 +11,8 @@ import {
   InstanceStateName,
   RunInstancesCommand,
   RunInstancesCommandOutput,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -787,6 +789,143 @@ describe('Ec2HostProvider (EC2 API contract)', () => {
     expect(await provider().describe(recordedHost)).toEqual({
       exists: false,
       message: 'VM i-0abc is terminated',
+    });
+  });
+
+  describe('stop and start (the VM of a stopped database costs nothing)', () => {
+    /** The HostRef as provisioning left it: the VM's host key pinned. */
+    const pinnedHost: HostRef = {
+      ...recordedHost,
+      data: { ...recordedHost.data, sshHostKeySha256: 'fingerprint-of-the-vm' },
+    };
+    const statusOk = () =>
+      ec2.on(DescribeInstanceStatusCommand).resolves({
+        InstanceStatuses: [
+          { InstanceStatus: { Status: 'ok' }, SystemStatus: { Status: 'ok' } },
+        ],
+      });
+
+    it('stop asks StopInstances for the recorded VM and waits until it is stopped', async () => {
+      describeInstances(ec2, {
+        byId: [vm('running'), vm('stopping'), vm('stopped')],
+      });
+      ec2.on(StopInstancesCommand).resolves({});
+      await provider().stop(recordedHost, ctx());
+      expect(
+        ec2.commandCalls(StopInstancesCommand).map(c => c.args[0].input),
+      ).toEqual([{ InstanceIds: ['i-0abc'] }]);
+      expect(logLines).toContain('VM i-0abc is stopped');
+    });
+
+    it('a repeated stop asks nothing of a VM stopped or stopping, and a VM still starting is stopped once running', async () => {
+      describeInstances(ec2, { byId: [vm('stopping'), vm('stopped')] });
+      await provider().stop(recordedHost, ctx());
+      expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(0);
+
+      ec2.reset();
+      describeInstances(ec2, {
+        byId: [vm('pending'), vm('running'), vm('stopped')],
+      });
+      ec2.on(StopInstancesCommand).resolves({});
+      await provider().stop(recordedHost, ctx());
+      expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(1);
+    });
+
+    it('stop retries throttling, fails typed without the permission, and on a VM that is gone', async () => {
+      describeInstances(ec2, { byId: [vm('running'), vm('stopped')] });
+      ec2
+        .on(StopInstancesCommand)
+        .rejectsOnce(awsError('RequestLimitExceeded'))
+        .resolves({});
+      await provider().stop(recordedHost, ctx());
+      expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(2);
+
+      ec2.reset();
+      describeInstances(ec2, { byId: [vm('running')] });
+      ec2.on(StopInstancesCommand).rejects(awsError('UnauthorizedOperation'));
+      await expect(provider().stop(recordedHost, ctx())).rejects.toMatchObject({
+        code: 'HOST_PERMISSION',
+        message: expect.stringContaining(
+          'EC2 StopInstances failed: UnauthorizedOperation',
+        ),
+      });
+      expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(1);
+
+      ec2.reset();
+      describeInstances(ec2, { byId: [vm('terminated')] });
+      await expect(provider().stop(recordedHost, ctx())).rejects.toMatchObject({
+        code: 'HOST_UNAVAILABLE',
+        message: expect.stringContaining('terminated'),
+      });
+      expect(ec2.commandCalls(StopInstancesCommand)).toHaveLength(0);
+    });
+
+    it('describe says a stopped VM is stopped', async () => {
+      ec2.on(DescribeInstancesCommand).resolves(vm('stopped'));
+      expect(await provider().describe(recordedHost)).toEqual({
+        exists: true,
+        stopped: true,
+        message: 'VM i-0abc is stopped',
+      });
+    });
+
+    it('start asks StartInstances, waits until running, its status checks and Docker over SSH, and returns the new address', async () => {
+      describeInstances(ec2, {
+        byId: [
+          vm('stopped'),
+          // EC2 may show the old state a moment after the request
+          vm('stopped'),
+          vm('pending', { PrivateIpAddress: undefined }),
+          vm('running', { PrivateIpAddress: '10.0.1.99' }),
+        ],
+      });
+      ec2.on(StartInstancesCommand).resolves({});
+      statusOk();
+      const started = await provider().start(pinnedHost, ctx());
+      expect(
+        ec2.commandCalls(StartInstancesCommand).map(c => c.args[0].input),
+      ).toEqual([{ InstanceIds: ['i-0abc'] }, { InstanceIds: ['i-0abc'] }]);
+      expect(ec2.commandCalls(DescribeInstanceStatusCommand)).not.toHaveLength(
+        0,
+      );
+      // Docker answered after a refused connection; the volume is there already
+      expect(docker.ping).toHaveBeenCalledTimes(2);
+      expect(docker.createVolume).not.toHaveBeenCalled();
+      expect(started).toEqual({ ...pinnedHost, address: '10.0.1.99' });
+    });
+
+    it('a repeated start asks nothing of a running VM and returns nothing when the host is unchanged', async () => {
+      describeInstances(ec2, { byId: [vm('running')] });
+      statusOk();
+      expect(await provider().start(pinnedHost, ctx())).toBeUndefined();
+      expect(ec2.commandCalls(StartInstancesCommand)).toHaveLength(0);
+    });
+
+    it('start waits for a VM still stopping, and fails typed without the permission or an address', async () => {
+      describeInstances(ec2, {
+        byId: [vm('stopping'), vm('stopped'), vm('running')],
+      });
+      ec2.on(StartInstancesCommand).resolves({});
+      statusOk();
+      expect(await provider().start(pinnedHost, ctx())).toBeUndefined();
+      expect(ec2.commandCalls(StartInstancesCommand)).toHaveLength(1);
+
+      ec2.reset();
+      describeInstances(ec2, { byId: [vm('stopped')] });
+      ec2.on(StartInstancesCommand).rejects(awsError('UnauthorizedOperation'));
+      await expect(provider().start(pinnedHost, ctx())).rejects.toMatchObject({
+        code: 'HOST_PERMISSION',
+      });
+
+      ec2.reset();
+      describeInstances(ec2, { byId: [vm('running')] });
+      statusOk();
+      await expect(
+        provider({ addressType: 'public' }).start(pinnedHost, ctx()),
+      ).rejects.toMatchObject({
+        code: 'HOST_UNAVAILABLE',
+        message: expect.stringContaining('no public IP address'),
+      });
     });
   });
 });

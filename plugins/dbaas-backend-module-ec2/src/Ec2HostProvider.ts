@@ -3,6 +3,8 @@ import {
   DeleteVolumeCommand,
   EC2Client,
   Instance,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -103,9 +105,12 @@ export class Ec2HostProvider implements HostProvider {
     if (!vm || state === 'terminated' || state === 'shutting-down') {
       return { exists: false, message: `VM ${id} is ${state ?? 'gone'}` };
     }
-    return state === 'running'
-      ? { exists: true }
-      : { exists: true, message: `VM ${id} is ${state}` };
+    if (state === 'running') return { exists: true };
+    return {
+      exists: true,
+      message: `VM ${id} is ${state}`,
+      ...(state === 'stopping' || state === 'stopped' ? { stopped: true } : {}),
+    };
   }
 
   async find(instanceId: string): Promise<HostRef | undefined> {
@@ -157,6 +162,83 @@ export class Ec2HostProvider implements HostProvider {
       );
       ctx.logger.info(`Deleted key pair ${keyPairName(ref.instanceId)}`);
     }
+  }
+
+  /** Stops the VM (StopInstances), keeping its volumes; a stopped VM is left as it is. */
+  async stop(ref: HostRef, ctx: StepContext): Promise<void> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const id = await this.vmId(ref, ctx);
+    await this.waits.untilAt(
+      id,
+      'stopped',
+      async () => {
+        await this.call('StopInstances', ctx, () =>
+          this.options.ec2.send(
+            new StopInstancesCommand({ InstanceIds: [id] }),
+          ),
+        );
+        ctx.logger.info(`Stopping VM ${id}`);
+      },
+      deadline,
+      ctx,
+    );
+  }
+
+  /**
+   * Starts the VM again (StartInstances), waits until it passes its status checks and Docker
+   * answers over SSH (the host key pinned at provisioning), and returns the HostRef with the
+   * VM's address read anew when it changed (a public IP does, without an Elastic IP).
+   */
+  async start(ref: HostRef, ctx: StepContext): Promise<HostRef | void> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const id = await this.vmId(ref, ctx);
+    const vm = await this.waits.untilAt(
+      id,
+      'running',
+      async () => {
+        await this.call('StartInstances', ctx, () =>
+          this.options.ec2.send(
+            new StartInstancesCommand({ InstanceIds: [id] }),
+          ),
+        );
+        ctx.logger.info(`Starting VM ${id}`);
+      },
+      deadline,
+      ctx,
+    );
+    await this.waits.untilStatusOk(id, deadline, ctx);
+    const address = this.ref(ref.instanceId, vm).address;
+    if (!address) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `VM ${id} has no ${this.config.addressType} IP address after starting (dbaas.runtimes.ec2.addressType)`,
+      );
+    }
+    const started: HostRef = {
+      ...ref,
+      address,
+      data: { ...ref.data, ec2InstanceId: id },
+    };
+    await this.waitDockerReady(started, undefined, deadline, ctx);
+    if (JSON.stringify(started) === JSON.stringify(ref)) return undefined;
+    if (address !== ref.address) {
+      ctx.logger.info(`VM ${id} is now at ${address} (was ${ref.address})`);
+    }
+    return started;
+  }
+
+  /** The recorded VM, or the one found by its tags for a HostRef without one. */
+  private async vmId(ref: HostRef, ctx: StepContext): Promise<string> {
+    const recorded = ref.data.ec2InstanceId;
+    if (recorded) return String(recorded);
+    const [vm] = await this.lookups.findVms(ref.instanceId, ctx);
+    if (!vm) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `No VM found for instance ${ref.instanceId}`,
+      );
+    }
+    return vm.InstanceId!;
   }
 
   /** Terminates a VM unless it is already gone, and waits until it is. */

@@ -22,13 +22,14 @@ export interface DockerReadyDeps {
 
 /**
  * Waits until cloud-init has installed Docker and it answers over SSH, pins the VM's host
- * key in `ref`, and makes the instance's volume; a connection that fails on the way (sshd
- * or Docker still starting) is asked again.
+ * key in `ref` (unless pinned already), and makes the instance's volume when given the
+ * instance's spec (at provisioning; a restarted VM has it); a connection that fails on the
+ * way (sshd or Docker still starting) is asked again.
  */
 export function createDockerReadyWait({ dockerFor, config }: DockerReadyDeps) {
   return async function waitDockerReady(
     ref: HostRef,
-    spec: HostSpec,
+    spec: HostSpec | undefined,
     deadline: number,
     ctx: StepContext,
   ) {
@@ -42,10 +43,12 @@ export function createDockerReadyWait({ dockerFor, config }: DockerReadyDeps) {
           }).ping();
           // the key the VM answered with is the one every later connection must see
           if (hostKey) ref.data.sshHostKeySha256 = hostKey;
-          await dockerFor(ref).createVolume({
-            Name: String(ref.data.volume),
-            Labels: instanceLabels(spec),
-          });
+          if (spec) {
+            await dockerFor(ref).createVolume({
+              Name: String(ref.data.volume),
+              Labels: instanceLabels(spec),
+            });
+          }
           return true;
         } catch (error) {
           lastError = (error as Error).message;

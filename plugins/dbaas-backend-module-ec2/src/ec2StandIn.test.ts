@@ -193,7 +193,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     await fakeEc2?.restore();
   });
 
-  it('boots a VM from the generated user-data, deploys over SSH, keeps a row, and leaves nothing when deleted', async () => {
+  it('boots a VM from the generated user-data, deploys over SSH, keeps a row across a stop and start of the VM, and leaves nothing when deleted', async () => {
     const { id, instance, vm } = await createAndWait(
       'orders-on-ec2',
       flavor.id,
@@ -269,6 +269,40 @@ describe('EC2 runtime on a stand-in VM', () => {
     await expect(
       dockerOverSsh(pinned('another-host-key'), secretBox).ping(),
     ).rejects.toThrow();
+
+    // stop: the server, then the VM (StopInstances: it costs nothing while stopped)
+    const operation = async (name: 'stop' | 'start') => {
+      const asked = await request(server)
+        .post(`/api/dbaas/instances/${id}/${name}`)
+        .set('Authorization', asAlice);
+      expect(asked.status).toBe(202);
+      return until(
+        `${id}'s ${name} to end`,
+        () => get(id),
+        i => !i?.operation,
+        { timeoutMs: 300_000, intervalMs: 1000 },
+      );
+    };
+    expect(await operation('stop')).toMatchObject({ status: 'stopped' });
+    expect(fakeEc2.calls).toContain('StopInstances');
+    expect(vm.state).toBe('stopped');
+    expect(await vm.vm.running()).toBe(false);
+
+    // start: the VM boots again (StartInstances), Docker answers over SSH with the pinned
+    // host key, and the database has the row written before
+    expect(await operation('start')).toMatchObject({
+      status: 'running',
+      health: 'healthy',
+      host: vm.vm.address,
+    });
+    expect(fakeEc2.calls).toContain('StartInstances');
+    expect(vm.state).toBe('running');
+    expect(await vm.vm.running()).toBe(true);
+    const restarted = new Client(verifiedConnection(await credentials(id)));
+    await restarted.connect();
+    const { rows: kept } = await restarted.query('SELECT v FROM kept');
+    await restarted.end();
+    expect(kept).toEqual([{ v: 'on a VM' }]);
 
     const logs = await request(server)
       .get(`/api/dbaas/instances/${id}/logs?tail=50`)

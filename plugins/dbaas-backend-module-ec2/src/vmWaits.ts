@@ -5,7 +5,7 @@ import {
   waitFor,
   WaitOptions,
 } from '@dbaas/plugin-dbaas-node';
-import { AwsCall } from './awsErrors';
+import { AwsCall, AwsFault } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
 import { VmLookups } from './vmLookups';
 
@@ -59,6 +59,49 @@ export function createVmWaits({ ec2, config, call, lookups }: VmWaitDeps) {
     return vm;
   }
 
+  /**
+   * Brings a VM to `target` (stopped or running), asking EC2 with `send` whenever it is at
+   * the opposite rest state, and waits until it is there; a VM on its way (pending,
+   * stopping) is waited for first. A VM gone (terminated) fails typed.
+   */
+  async function untilAt(
+    id: string,
+    target: 'stopped' | 'running',
+    send: () => Promise<void>,
+    deadline: number,
+    ctx: StepContext,
+  ) {
+    const vm = await waitFor(
+      async () => {
+        const found = await lookups.describeVm(id, ctx);
+        const state = found?.State?.Name;
+        if (!found || state === 'shutting-down' || state === 'terminated') {
+          throw new RuntimeFault(
+            'HOST_UNAVAILABLE',
+            `VM ${id} is ${state ?? 'gone'}: its data volume went with it`,
+          );
+        }
+        if (state === target) return found;
+        const opposite = target === 'stopped' ? 'running' : 'stopped';
+        if (state === opposite) {
+          try {
+            await send();
+          } catch (error) {
+            // it changed state between the look and the request: look again
+            if ((error as AwsFault).awsCode !== 'IncorrectInstanceState') {
+              throw error;
+            }
+          }
+        }
+        return undefined;
+      },
+      ctx,
+      ec2WaitOptions(config, deadline, `VM ${id} to be ${target}`),
+    );
+    ctx.logger.info(`VM ${id} is ${target}`);
+    return vm;
+  }
+
   async function untilStatusOk(id: string, deadline: number, ctx: StepContext) {
     await waitFor(
       async () => {
@@ -98,7 +141,7 @@ export function createVmWaits({ ec2, config, call, lookups }: VmWaitDeps) {
     ctx.logger.info(`VM ${id} terminated`);
   }
 
-  return { untilRunning, untilStatusOk, untilTerminated };
+  return { untilRunning, untilAt, untilStatusOk, untilTerminated };
 }
 
 export type VmWaits = ReturnType<typeof createVmWaits>;

@@ -9,6 +9,8 @@ import {
   ImportKeyPairCommand,
   Instance,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   Tag,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -19,15 +21,16 @@ interface FakeInstance {
   id: string;
   clientToken: string;
   tags: Tag[];
-  state: 'running' | 'terminated';
+  state: 'running' | 'stopped' | 'terminated';
   vm: StandInVm;
 }
 
 /**
  * The EC2 control plane for tests, in memory, with stand-in VMs behind it: RunInstances
  * boots a container from the generated user-data (as EC2 would hand it to cloud-init),
- * the imported public key goes into its meta-data (as IMDS would), and TerminateInstances
- * destroys it. Every EC2Client made while it is installed talks to it.
+ * the imported public key goes into its meta-data (as IMDS would), StopInstances and
+ * StartInstances stop and boot its container (disks kept; the address read anew), and
+ * TerminateInstances destroys it. Every EC2Client made while it is installed talks to it.
  */
 export function installStandInEc2() {
   const ec2 = mockClient(EC2Client);
@@ -141,6 +144,41 @@ export function installStandInEc2() {
         SystemStatus: { Status: 'ok' },
       })),
   }));
+  const inState = (ids: string[], operation: string) => {
+    const found = instances.filter(i => ids.includes(i.id));
+    if (found.length !== ids.length)
+      throw notFound('InvalidInstanceID.NotFound');
+    if (found.some(i => i.state === 'terminated')) {
+      throw notFound('IncorrectInstanceState');
+    }
+    calls.push(operation);
+    return found;
+  };
+  const stateChange = (i: FakeInstance, previous: string) => ({
+    InstanceId: i.id,
+    PreviousState: { Name: previous },
+    CurrentState: { Name: i.state },
+  });
+  ec2.on(StopInstancesCommand).callsFake(async input => {
+    const changes = [];
+    for (const i of inState(input.InstanceIds, 'StopInstances')) {
+      const previous = i.state;
+      await i.vm.stop();
+      i.state = 'stopped';
+      changes.push(stateChange(i, previous));
+    }
+    return { StoppingInstances: changes };
+  });
+  ec2.on(StartInstancesCommand).callsFake(async input => {
+    const changes = [];
+    for (const i of inState(input.InstanceIds, 'StartInstances')) {
+      const previous = i.state;
+      await i.vm.start();
+      i.state = 'running';
+      changes.push(stateChange(i, previous));
+    }
+    return { StartingInstances: changes };
+  });
   ec2.on(TerminateInstancesCommand).callsFake(async input => {
     calls.push('TerminateInstances');
     for (const i of instances.filter(x => input.InstanceIds.includes(x.id))) {

@@ -21,6 +21,12 @@ export interface StandInVm {
   dataDevice: string;
   /** /var/log/cloud-init-output.log */
   cloudInitOutput(): Promise<string>;
+  /** shuts the VM down (systemd halts on Docker's stop signal), keeping its disks */
+  stop(): Promise<void>;
+  /** boots the stopped VM again; `address` is read anew (the bridge may hand out another) */
+  start(): Promise<void>;
+  /** whether the VM's container is running */
+  running(): Promise<boolean>;
   /** removes the container, the loop device and its backing file; idempotent */
   destroy(): Promise<void>;
 }
@@ -146,6 +152,25 @@ async function readFromVm(name: string, path: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The address a just-started stand-in VM got on the Docker bridge. */
+async function bridgeAddress(name: string): Promise<string> {
+  const container = docker.getContainer(name);
+  for (let i = 0; i < 50; i++) {
+    const info = await container.inspect();
+    if (!info.State.Running) {
+      throw new Error(
+        `The stand-in VM ${name} stopped at boot: ${
+          info.State.Error || `exit ${info.State.ExitCode}`
+        }`,
+      );
+    }
+    const address = info.NetworkSettings.Networks.bridge?.IPAddress ?? '';
+    if (address) return address;
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  throw new Error(`The stand-in VM ${name} got no IP address`);
+}
+
 export async function startStandInVm(options: {
   name: string;
   userData: string;
@@ -166,6 +191,25 @@ export async function startStandInVm(options: {
     address: '',
     dataDevice: DATA_DEVICE,
     cloudInitOutput: () => readFromVm(name, '/var/log/cloud-init-output.log'),
+    stop: async () => {
+      await docker
+        .getContainer(name)
+        .stop({ t: 60 })
+        .catch(error => {
+          // 304: stopped already
+          if ((error as { statusCode?: number }).statusCode !== 304)
+            throw error;
+        });
+    },
+    start: async () => {
+      const container = docker.getContainer(name);
+      await container.start().catch(error => {
+        if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+      });
+      vm.address = await bridgeAddress(name);
+    },
+    running: async () =>
+      (await docker.getContainer(name).inspect()).State.Running,
     destroy: () => removeVm(name),
   };
   try {
@@ -221,20 +265,7 @@ export async function startStandInVm(options: {
       { path: '/var/lib/cloud/seed/nocloud' },
     );
     await container.start();
-    for (let i = 0; i < 50 && !vm.address; i++) {
-      const info = await container.inspect();
-      if (!info.State.Running) {
-        throw new Error(
-          `The stand-in VM ${name} stopped at boot: ${
-            info.State.Error || `exit ${info.State.ExitCode}`
-          }`,
-        );
-      }
-      vm.address = info.NetworkSettings.Networks.bridge?.IPAddress ?? '';
-      if (!vm.address) await new Promise(resolve => setTimeout(resolve, 100));
-    }
-    if (!vm.address)
-      throw new Error(`The stand-in VM ${name} got no IP address`);
+    vm.address = await bridgeAddress(name);
     return vm;
   } catch (error) {
     await removeVm(name).catch(() => undefined);
