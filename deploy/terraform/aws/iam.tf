@@ -135,6 +135,20 @@ data "aws_iam_policy_document" "backend" {
     resources = ["*"]
   }
 
+  # Stopping and starting a database's VM (day-2 stop/start): only what carries the managed-by tag.
+  statement {
+    sid       = "StopStartManagedOnly"
+    effect    = "Allow"
+    actions   = ["ec2:StopInstances", "ec2:StartInstances"]
+    resources = ["${local.ec2_arn_prefix}:instance/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.managed_by_tag_key}"
+      values   = [local.managed_by_tag_value]
+    }
+  }
+
   # Destruction: only what carries the managed-by tag.
   statement {
     sid    = "DestroyManagedOnly"

@@ -41,6 +41,9 @@ const DESTRUCTIVE_EC2_ACTIONS = [
   'ec2:TerminateInstances',
   'ec2:DeleteVolume',
   'ec2:DeleteKeyPair',
+  // a stopped database's VM is stopped (day-2 stop/start)
+  'ec2:StopInstances',
+  'ec2:StartInstances',
 ];
 
 type Json = Record<string, any>;

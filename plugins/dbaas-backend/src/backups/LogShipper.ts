@@ -32,6 +32,8 @@ export class LogShipper {
     for (const instance of instances) {
       const runtime = this.deps.runtimes.get(instance.runtime);
       if (!runtime?.engine.backups || !instance.hostRef) continue;
+      // a stopped database whose host stops too (an EC2 VM) cannot be reached: its spool waits
+      if (instance.status === 'stopped' && runtime.host.stop) continue;
       await withTimeout(
         this.closeLogIfDue(instance).then(() => this.ship(instance)),
         SHIP_TIMEOUT_MS,
