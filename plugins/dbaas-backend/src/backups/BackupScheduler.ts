@@ -42,6 +42,7 @@ export class BackupScheduler {
       if (!schedule || !runtimes.get(instance.runtime)?.engine.backups) {
         continue;
       }
+      if (instance.operation) continue; // a stop or restart: next run
       const backups = await records.list(instance.id);
       if (backups.some(b => b.status === 'running')) continue;
       const due = dueAt(schedule, instance, backups[0]);

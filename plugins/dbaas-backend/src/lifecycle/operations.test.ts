@@ -115,6 +115,12 @@ describe.each([
         operation: null,
       });
       expect(await listening(creds.host, creds.port)).toBe(false);
+      // a stopped database cannot get a final backup: the delete says so
+      const del = await api('delete', `/instances/${id}`);
+      expect(del.status).toBe(409);
+      expect(del.body.error.message).toContain(
+        'start it first, or delete with skipFinalBackup',
+      );
       const restart = await api('post', `/instances/${id}/restart`);
       expect(restart.status).toBe(409);
       expect(restart.body.error.message).toBe(

@@ -1,5 +1,6 @@
 import { Endpoint, PendingOperation } from '@dbaas/plugin-dbaas-common';
 import {
+  engineAnswers,
   EngineSecrets,
   EngineSpec,
   HostRef,
@@ -11,6 +12,7 @@ import { rotateOwnPassword } from './passwordRotation';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
+import { secretsWithTls } from './instanceTls';
 import { Work } from './workerLease';
 
 /**
@@ -25,6 +27,8 @@ export async function operationStep(
   work: Work,
 ): Promise<boolean> {
   const operation = instance.operation!;
+  // left to a replica that has the instance's runtime (resumePending hands it over)
+  if (!lc.options.runtimes.get(instance.runtime)) return false;
   try {
     const { runtime, flavor } = lc.resolve(instance);
     const host = instance.hostRef;
@@ -35,7 +39,11 @@ export async function operationStep(
       );
     }
     const spec = lc.engineSpec(instance, flavor);
-    const secrets = lc.secrets(instance);
+    // a start renews the certificate when due, as a deploy does
+    const secrets =
+      operation.type === 'stop'
+        ? lc.secrets(instance)
+        : await secretsWithTls(lc, instance, runtime, flavor);
     if (operation.type === 'rotate-credentials') {
       await rotateCredentials(lc, instance, work);
       return false;
@@ -142,15 +150,29 @@ async function rotateCredentials(
   const next = lc.options.secretBox.open<EngineSecrets>(
     instance.pendingSecrets,
   );
-  await lc.call(instance, work, 'setting the new password', () =>
-    rotateOwnPassword({
-      engine: instance.engine,
-      endpoint: instance.endpoint!,
-      tls: current.tls,
-      current: current.password,
-      next: next.password,
-    }),
-  );
+  const endpoint = instance.endpoint;
+  const works = (password: string) =>
+    engineAnswers(instance.engine, endpoint, password, 5000, current.tls);
+  try {
+    await lc.call(instance, work, 'setting the new password', () =>
+      rotateOwnPassword({
+        engine: instance.engine,
+        endpoint,
+        tls: current.tls,
+        current: current.password,
+        next: next.password,
+      }),
+    );
+  } catch (error) {
+    // the change may have landed (a lost answer, a time limit): which password works now?
+    if (!(await works(next.password))) {
+      if (await works(current.password)) throw error;
+      // neither answers (the server is away): keep both and try again later
+      throw new Error(
+        `neither the current nor the new password is accepted right now; trying again`,
+      );
+    }
+  }
   const updated = await lc.update(
     instance,
     work,

@@ -58,17 +58,24 @@ export async function rotateOwnPassword(options: {
         ssl: mysqlSsl(tls, host),
       });
       try {
-        // any account may set its own password so (ALTER USER needs CREATE USER)
-        await conn.query('SET PASSWORD = PASSWORD(?)', [next]);
+        // any MariaDB account may set its own password so (ALTER USER needs CREATE USER);
+        // MySQL 8 has no PASSWORD() and lets an account ALTER USER itself
+        await conn.query(
+          engine === 'mysql'
+            ? 'ALTER USER CURRENT_USER() IDENTIFIED BY ?'
+            : 'SET PASSWORD = PASSWORD(?)',
+          [next],
+        );
       } finally {
         await conn.end().catch(() => {});
       }
     }
   } catch (error) {
-    // the driver's message names no password; keep only it
+    // never the driver's message: a server may quote the statement, password and all
+    const e = error as { code?: string; errno?: number };
     throw new RuntimeFault(
       'ENGINE_UNAVAILABLE',
-      `setting the new password failed: ${(error as Error).message}`,
+      `setting the new password failed (${e.code ?? e.errno ?? 'error'})`,
     );
   }
   if (!(await engineAnswers(engine, endpoint, next, 5000, tls))) {

@@ -46,7 +46,8 @@ export async function markRecovering(
         }; starting it again`,
         actor: ACTOR,
       },
-      { status: 'running' },
+      // a server down because an operation stops it is that operation's
+      { status: 'running', noOperation: true },
     )
     .catch(error => {
       if (error instanceof StaleInstanceError) return undefined;
@@ -176,7 +177,14 @@ async function failRecovery(
     .update(
       instance,
       work,
-      { status: 'failed', health: 'unhealthy', fault, cleanupPending: false },
+      {
+        status: 'failed',
+        health: 'unhealthy',
+        fault,
+        cleanupPending: false,
+        operation: null,
+        pendingSecrets: null,
+      },
       {
         type: 'fault',
         message: `${fault.code}: recovering failed: ${fault.message} (the data is kept)`,

@@ -267,7 +267,8 @@ export class InstanceService {
       const days = patch.credentialRotation.everyDays;
       instance = await this.deps.store.updateInstance(
         id,
-        { rotationDays: days },
+        // the days count from now, not from the last rotation or the create
+        { rotationDays: days, rotationRequestedAt: new Date().toISOString() },
         {
           type: 'operation',
           message: days
@@ -369,6 +370,20 @@ export class InstanceService {
       );
       this.deps.lifecycle.kick(id);
       return toPublicInstance(skipped);
+    }
+    if (instance.operation) {
+      throw new ConflictError(
+        `${instance.name} has a ${instance.operation.type} under way; delete it once that is done`,
+      );
+    }
+    const backsUp = Boolean(
+      this.deps.backupRecords &&
+        this.deps.runtimes.get(instance.runtime)?.engine.backups,
+    );
+    if (instance.status === 'stopped' && backsUp && !options.skipFinalBackup) {
+      throw new ConflictError(
+        `${instance.name} is stopped, so it cannot get a final backup: start it first, or delete with skipFinalBackup`,
+      );
     }
     const finalBackup =
       !options.skipFinalBackup &&

@@ -467,9 +467,10 @@ describe('DBaaS Manager API on the local runtime', () => {
       retentionCount: 3,
     });
     const rotated = await patch({ credentialRotation: { everyDays: 30 } });
+    // the days count from now
     expect(rotated.body.credentialRotation).toEqual({
       everyDays: 30,
-      lastRequestedAt: null,
+      lastRequestedAt: expect.any(String),
     });
     const badDays = await patch({ credentialRotation: { everyDays: 0 } });
     expect(badDays.status).toBe(400);

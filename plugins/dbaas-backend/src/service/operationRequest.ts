@@ -54,7 +54,8 @@ export async function requestOperation(
         ...(rotation ? { rotationRequestedAt: requestedAt } : {}),
       },
       { type: 'operation', message: `${type} requested by ${actor}`, actor },
-      { status: needs },
+      // never over another request that came meanwhile (another replica, the scheduler)
+      { status: needs, noOperation: true },
     );
   } catch (error) {
     if (error instanceof StaleInstanceError) {

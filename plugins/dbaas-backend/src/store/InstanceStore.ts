@@ -257,7 +257,12 @@ export class InstanceStore {
     id: string,
     patch: InstancePatch,
     event?: NewEvent,
-    guard: { status?: LifecycleStatus; lease?: Lease } = {},
+    guard: {
+      status?: LifecycleStatus;
+      lease?: Lease;
+      /** Only while no day-2 operation is under way (else StaleInstanceError). */
+      noOperation?: boolean;
+    } = {},
   ): Promise<StoredInstance> {
     const expectedStatus = guard.status;
     const at = now();
@@ -270,6 +275,7 @@ export class InstanceStore {
       const query = tx(INSTANCES).where({ id });
       if (expectedStatus) query.andWhere('status', expectedStatus);
       if (guard.lease) query.andWhere(fenced(guard.lease));
+      if (guard.noOperation) query.whereNull('operation');
       if ((await query.update(row)) !== 1) {
         if (
           guard.lease &&
