@@ -15,7 +15,8 @@
  *    kill, then a restarted backend resumes them. Local runtime: real servers.
  *  - runtime: scripted faults in real runtimes (a wrapper, reliabilityRuntimes.ts): throttled,
  *    5xx, slower than the step limit, hung, half-created (work done, answer lost), on create and
- *    delete calls, on the local runtime and on shared-server schemas.
+ *    delete calls, on the local runtime and on shared-server schemas. Deletes skip the final
+ *    backup: the suite is about the lifecycle's faults (backups have their own tests).
  *  - docker: the Docker runtime behind a Docker API proxy that answers 500, hangs, or loses
  *    the answer of work it passed on.
  *  - store: the store's PostgreSQL cut for 10 s (a TCP proxy) mid-deploy and mid-delete.
@@ -342,7 +343,7 @@ async function sigkillClass() {
   }
   for (const [i, p] of phases.entries()) {
     if ((DELETING_PHASES as readonly string[]).includes(p)) {
-      await one.api('DELETE', `/instances/${ids[names[i]]}`);
+      await one.api('DELETE', `/instances/${ids[names[i]]}?skipFinalBackup=true`);
     } else {
       ids[names[i]] = await create(one, names[i], 'test-local');
     }
@@ -441,7 +442,7 @@ async function runtimeClass() {
     () => rowsNamed(deleters.map(([c]) => name(c))),
     rs => rs.every(r => r.status === 'running'),
   );
-  for (const [c] of deleters) await one.api('DELETE', `/instances/${ids[c]}`);
+  for (const [c] of deleters) await one.api('DELETE', `/instances/${ids[c]}?skipFinalBackup=true`);
   await check(
     'runtime',
     cases.map(([c]) => name(c)),
@@ -522,7 +523,7 @@ async function dockerClass() {
       () => rowsNamed([name('remove-5xx')]),
       rs => rs[0].status === 'running',
     );
-    await one.api('DELETE', `/instances/${ids['remove-5xx']}`);
+    await one.api('DELETE', `/instances/${ids['remove-5xx']}?skipFinalBackup=true`);
     await check(
       'docker',
       cases.map(([c]) => name(c)),
@@ -573,7 +574,7 @@ async function storeClass() {
     await sleep(10_500);
     // and again as a delete begins removing
     const mark = readJournal(journal).length;
-    await one.api('DELETE', `/instances/${del}`);
+    await one.api('DELETE', `/instances/${del}?skipFinalBackup=true`);
     await poll(
       'the removal to begin',
       async () => readJournal(journal).slice(mark),
@@ -660,7 +661,7 @@ async function deleteClass(
 ) {
   const rows = await rowsNamed(c.names);
   for (const r of rows.filter(x => x.status === 'running')) {
-    await replica.api('DELETE', `/instances/${r.id}`);
+    await replica.api('DELETE', `/instances/${r.id}?skipFinalBackup=true`);
   }
   await poll(
     'the class to be deleted',
