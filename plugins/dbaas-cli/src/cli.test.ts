@@ -271,6 +271,14 @@ describe('dbaas CLI against a running backend', () => {
     });
     expect(await rows('op-db')).toEqual(['first']);
 
+    // the server's log: the restart is in it
+    const logs = await dbaas(['logs', 'op-db', '--tail', '50']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.split('\n').length).toBeGreaterThan(2);
+    expect(logs.stdout).toMatch(
+      /database system is ready to accept connections/,
+    );
+
     const events = JSON.parse(
       (await dbaas(['events', 'op-db', '--output', 'json'])).stdout,
     );
@@ -671,6 +679,7 @@ describe('dbaas CLI against a running backend', () => {
       'list',
       'get',
       'events',
+      'logs',
       'credentials',
       'ca',
       'connect',

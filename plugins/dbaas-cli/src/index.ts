@@ -13,6 +13,7 @@ import { registerInstanceCommands } from './commands/instances';
 import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerLoginCommand } from './commands/login';
 import { registerOperationCommands } from './commands/operations';
+import { registerLogsCommand } from './commands/logs';
 import { Output, OUTPUTS } from './output';
 import { resolveSettings, UsageError } from './settings';
 
@@ -43,6 +44,7 @@ registerLoginCommand(program);
 registerInstanceCommands(program, ctx);
 registerLifecycleCommands(program, ctx);
 registerOperationCommands(program, ctx);
+registerLogsCommand(program, ctx);
 registerAccessCommands(program, ctx);
 registerBackupCommands(program, ctx);
 registerAdminCommands(program, ctx);

@@ -44,7 +44,7 @@ export function registerAdminCommands(program: Command, ctx: Ctx) {
     )
     .addHelpText(
       'after',
-      '\nExample:\n  dbaas admin leaks --output json\n\nEach still counts in its owner\'s quota until the janitor has removed it.',
+      "\nExample:\n  dbaas admin leaks --output json\n\nEach still counts in its owner's quota until the janitor has removed it.",
     )
     .action(async () => {
       const { manager, output } = ctx();
