@@ -95,14 +95,17 @@ export const ConnectionPanel = ({
       <Row label="Database" value={endpoint.database} />
       <Row label="User" value={endpoint.user} />
       <Box display="flex" alignItems="center" mb={2}>
-        <Typography variant="body2" style={{ width: 90, fontWeight: 600 }}>
+        <Typography
+          variant="body2"
+          style={{ width: 90, minWidth: 90, fontWeight: 600 }}
+        >
           Password
         </Typography>
         {password ? (
           <>
             <Typography
               variant="body2"
-              style={{ fontFamily: 'monospace' }}
+              style={{ fontFamily: 'monospace', wordBreak: 'break-all' }}
               data-testid="dbaas-password"
             >
               {password}
@@ -122,6 +125,8 @@ export const ConnectionPanel = ({
             </Button>
           </>
         )}
+      </Box>
+      <Box mt={-1} mb={2} ml="90px">
         <RotateCredentialsButton
           instance={instance}
           act={act}
