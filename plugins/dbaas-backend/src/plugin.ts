@@ -5,6 +5,8 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { ManagerMetrics } from './observability/ManagerMetrics';
 import { dbaasPermissions } from '@dbaas/plugin-dbaas-common';
 import { readDbaasConfig } from './config/readDbaasConfig';
 import { isProduction, resolveEncryptionKeys } from './crypto/encryptionKey';
@@ -75,6 +77,7 @@ export const dbaasPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         notifications: notificationService,
         signals: signalsServiceRef,
+        metrics: metricsServiceRef,
       },
       async init(deps) {
         const { logger } = deps;
@@ -127,6 +130,7 @@ export const dbaasPlugin = createBackendPlugin({
         const replicaId = config.replicaId ?? replicaIdentity('.dbaas');
         const backupRecords = new BackupRecords(knex);
         const metrics = new MetricsStore(knex);
+        const managerMetrics = new ManagerMetrics(deps.metrics, store);
         const backupDeps: BackupDeps = {
           store: backupStore,
           records: backupRecords,
@@ -137,6 +141,7 @@ export const dbaasPlugin = createBackendPlugin({
           logger,
           replicaId,
           leaseMs: config.leaseMs,
+          managerMetrics,
         };
         const shipper = new LogShipper(backupDeps);
         const backupRunner = new BackupRunner(backupDeps, shipper);
@@ -170,6 +175,7 @@ export const dbaasPlugin = createBackendPlugin({
             runner: backupRunner,
           },
           metrics,
+          managerMetrics,
         });
 
         deps.permissionsRegistry.addResourceType({

@@ -70,6 +70,7 @@ export class BackupRunner {
       try {
         await this.attempt(instance, backup, abort.signal);
         log.info(`Backup ${backup.id} of ${instance.name} completed`);
+        this.deps.managerMetrics?.backupEnded('completed', backup.startedAt);
         return;
       } catch (error) {
         if (isStoreOutage(error) && attempt < STORE_ATTEMPTS) {
@@ -87,6 +88,8 @@ export class BackupRunner {
         log.warn(
           `Backup ${backup.id} of ${instance.name} failed: ${fault.message}`,
         );
+        this.deps.managerMetrics?.backupEnded('failed', backup.startedAt);
+        this.deps.managerMetrics?.fault(fault.code, 'backup');
         await records
           .fail(backup.id, fault, replicaId)
           .catch(e =>

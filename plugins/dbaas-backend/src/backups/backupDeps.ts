@@ -9,6 +9,7 @@ import {
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import { SecretBox } from '../crypto/SecretBox';
+import type { ManagerMetrics } from '../observability/ManagerMetrics';
 import { engineSpec } from '../lifecycle/instanceSpecs';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
@@ -23,6 +24,8 @@ export interface BackupDeps {
   flavors: Flavor[];
   secretBox: SecretBox;
   logger: LoggerService;
+  /** The Manager's own metrics; none: not recorded. */
+  managerMetrics?: ManagerMetrics;
   /** Identifies this replica in the leases of running backups. */
   replicaId: string;
   leaseMs: number;

@@ -13,6 +13,7 @@ import { SecretBox } from '../crypto/SecretBox';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
+import type { ManagerMetrics } from '../observability/ManagerMetrics';
 import type { BackupRunner } from '../backups/BackupRunner';
 import {
   InstancePatch,
@@ -41,6 +42,8 @@ export interface LifecycleOptions {
   stepTimeoutMs?: number;
   /** Issues each instance's TLS certificate before its engine is deployed; none: no TLS. */
   certificates?: InstanceCertificates;
+  /** The Manager's own metrics (OpenTelemetry); none: not recorded. */
+  managerMetrics?: ManagerMetrics;
   /** Where the health reconcile keeps its samples of running instances; none: no metrics. */
   metrics?: MetricsStore;
   /** Where restores read backups from; none: instances cannot be restored. */

@@ -91,6 +91,14 @@ export async function operationStep(
     return false;
   } catch (error) {
     return handleStepError(lc, instance, work, error, async fault => {
+      const code =
+        fault instanceof RuntimeFault ? fault.code : 'SECRET_UNREADABLE';
+      lc.options.managerMetrics?.operationEnded(
+        operation.type,
+        'failed',
+        operation.requestedAt,
+      );
+      lc.options.managerMetrics?.fault(code, 'operation');
       await lc.update(
         instance,
         work,
@@ -189,6 +197,11 @@ async function rotateCredentials(
       data: { operation: operation.type },
     },
   );
+  lc.options.managerMetrics?.operationEnded(
+    operation.type,
+    'done',
+    operation.requestedAt,
+  );
   await lc.options.notifier.changed(updated);
 }
 
@@ -226,6 +239,11 @@ async function done(
       actor: ACTOR,
       data: { operation: operation.type },
     },
+  );
+  lc.options.managerMetrics?.operationEnded(
+    operation.type,
+    'done',
+    operation.requestedAt,
   );
   await lc.options.notifier.changed(updated);
 }

@@ -30,6 +30,7 @@ export async function failProvisioning(
   lc.options.logger.warn(
     `Instance ${instance.id} (${instance.name}) failed in ${fault.phase}: ${fault.code} ${fault.message}`,
   );
+  lc.options.managerMetrics?.fault(fault.code, 'provisioning');
   // a key that is missing today may be configured again tomorrow: keep the data
   const unreadable = error instanceof SecretUnreadableError;
   const failed = await lc
