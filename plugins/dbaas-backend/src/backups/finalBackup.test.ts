@@ -4,7 +4,7 @@ import fs from 'fs';
 import path from 'path';
 import request from 'supertest';
 import { makeDataDir } from '../__testUtils__/fixtures';
-import { as } from '../__testUtils__/managerApi';
+import { as, deleteAll } from '../__testUtils__/managerApi';
 import { startTestManager, TestManager } from '../testUtils';
 
 jest.setTimeout(120_000);
@@ -33,16 +33,7 @@ describe('a final backup that cannot be taken', () => {
 
   afterAll(async () => {
     // whatever a failed run left: deleted without a final backup, and waited for
-    const { body } = await api('get', '/instances');
-    for (const { id } of body.items ?? []) {
-      await api('delete', `/instances/${id}?skipFinalBackup=true`);
-      await until(
-        `${id} to be deleted`,
-        async () => (await api('get', `/instances/${id}`)).status,
-        status => status === 404,
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
-    }
+    await deleteAll(manager.server, 'alice');
     await manager.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

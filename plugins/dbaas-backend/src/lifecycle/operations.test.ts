@@ -9,7 +9,7 @@ import net from 'net';
 import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
 import { dockerFlavor, makeDataDir } from '../__testUtils__/fixtures';
-import { as, getCredentials } from '../__testUtils__/managerApi';
+import { as, deleteAll, getCredentials } from '../__testUtils__/managerApi';
 import { startTestManager, TestManager } from '../testUtils';
 
 jest.setTimeout(240_000);
@@ -71,16 +71,7 @@ describe.each([
     });
 
     afterAll(async () => {
-      const { body } = await api('get', '/instances');
-      for (const { id } of body.items ?? []) {
-        await api('delete', `/instances/${id}?skipFinalBackup=true`);
-        await until(
-          `${id} to be deleted`,
-          async () => (await api('get', `/instances/${id}`)).status,
-          status => status === 404,
-          { timeoutMs: 60_000, intervalMs: 200 },
-        );
-      }
+      await deleteAll(manager.server, 'alice');
       await manager.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
