@@ -91,6 +91,21 @@ describe.each([
       await appSql(engine, creds, 'CREATE TABLE kept (v TEXT)');
       await appSql(engine, creds, "INSERT INTO kept VALUES ('across a stop')");
 
+      // a running backup is not cut short by a stop
+      const backup = await api('post', `/instances/${id}/backups`);
+      expect(backup.status).toBe(202);
+      const refusedStop = await api('post', `/instances/${id}/stop`);
+      expect(refusedStop.status).toBe(409);
+      expect(refusedStop.body.error.message).toContain(
+        `A backup of ${created.body.name} is running`,
+      );
+      await until(
+        'the backup to end',
+        async () => (await api('get', `/backups/${backup.body.id}`)).body,
+        b => b.status !== 'running',
+        { timeoutMs: 120_000, intervalMs: 200 },
+      );
+
       const stop = await api('post', `/instances/${id}/stop`);
       expect(stop.status).toBe(202);
       expect(stop.body.operation).toMatchObject({

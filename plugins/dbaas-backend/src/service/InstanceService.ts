@@ -296,6 +296,15 @@ export class InstanceService {
       credentials,
       dbaasInstanceOperatePermission,
     );
+    if (type === 'stop' || type === 'restart') {
+      const [running] =
+        (await this.deps.backupRecords?.list(id, ['running'])) ?? [];
+      if (running) {
+        throw new ConflictError(
+          `A backup of ${instance.name} is running (${running.id}); ${type} it once the backup has ended`,
+        );
+      }
+    }
     const updated = await requestOperation(
       this.deps,
       instance,
