@@ -1,5 +1,4 @@
-import { Backup, Credentials, Engine } from '@dbaas/plugin-dbaas-common';
-import { until } from '@dbaas/plugin-dbaas-node/testUtils';
+import { Credentials, Engine } from '@dbaas/plugin-dbaas-common';
 import {
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
@@ -10,15 +9,10 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
-import {
-  as,
-  deleteAndWait,
-  getCredentials,
-  postInstance,
-  Server,
-  waitForInstance,
-} from '../__testUtils__/managerApi';
+import { as, deleteAndWait, postInstance } from '../__testUtils__/managerApi';
 import { appSql } from '../__testUtils__/appSql';
+import { backUp, runningInstance, snapshot } from '../__testUtils__/backupApi';
+import { containerOutput } from '../__testUtils__/containerOutput';
 import { dockerFlavor, mariadbFlavor } from '../__testUtils__/fixtures';
 import { ownerRulePermissions } from '../__testUtils__/ownerPolicy';
 import { startTestManager, TestManager } from '../testUtils';
@@ -42,73 +36,6 @@ const mariadb = {
 
 const sql = (c: Credentials, text: string, engine: Engine = 'postgresql') =>
   appSql(engine, c, text);
-
-/** Every row of `events` in order, and an md5 over them: what a restore must give back. */
-async function snapshot(c: Credentials, engine: Engine = 'postgresql') {
-  const rows = await sql(c, 'SELECT id, note FROM events ORDER BY id', engine);
-  const text = rows.map(r => `${r.id}:${r.note}`).join('\n');
-  return {
-    ids: rows.map(r => Number(r.id)),
-    md5: require('crypto').createHash('md5').update(text).digest('hex'),
-  };
-}
-
-async function created(server: Server, body: object) {
-  const res = await postInstance(server, asAlice, {
-    owner: 'team-a',
-    ...body,
-  });
-  expect(res.status).toBe(202);
-  const instance = await waitForInstance(
-    server,
-    asAlice,
-    res.body.id,
-    'running or failed',
-    i => ['running', 'failed'].includes(i?.status ?? ''),
-    { timeoutMs: 120_000 },
-  );
-  expect(instance).toMatchObject({ status: 'running', fault: null });
-  const creds = (await getCredentials(server, asAlice, res.body.id)).body;
-  return { id: res.body.id as string, creds: creds as Credentials };
-}
-
-async function backUp(server: Server, id: string): Promise<Backup> {
-  const res = await request(server)
-    .post(`/api/dbaas/instances/${id}/backups`)
-    .set('Authorization', asAlice);
-  expect(res.status).toBe(202);
-  return until(
-    `backup ${res.body.id} to end`,
-    async () =>
-      (
-        await request(server)
-          .get(`/api/dbaas/backups/${res.body.id}`)
-          .set('Authorization', asAlice)
-      ).body as Backup,
-    b => b.status !== 'running',
-    { timeoutMs: 120_000, intervalMs: 200 },
-  );
-}
-
-/** A command's output in the instance's container (Docker's 8-byte frame headers removed). */
-async function execIn(id: string, command: string[]) {
-  const exec = await docker.getContainer(`dbaas-${id}`).exec({
-    Cmd: command,
-    AttachStdout: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise(resolve => stream.on('end', resolve));
-  const raw = Buffer.concat(chunks);
-  const parts: Buffer[] = [];
-  for (let o = 0; o + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(o + 4);
-    parts.push(raw.subarray(o + 8, o + 8 + size));
-    o += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
 
 /** The Docker containers and volumes the runtime made for an instance. */
 async function ours(instanceId: string) {
@@ -169,7 +96,7 @@ describe('backups and restores on the Docker runtime', () => {
 
   it('PostgreSQL: backs up, restores a backup exactly, and restores to a moment between two commits', async () => {
     const { server } = manager;
-    const source = await created(server, {
+    const source = await runningInstance(server, {
       name: 'pgsrc',
       flavorId: flavor.id,
     });
@@ -187,7 +114,7 @@ describe('backups and restores on the Docker runtime', () => {
       source.creds,
       "INSERT INTO events VALUES (1, 'one'), (2, 'two'), (3, 'three')",
     );
-    const atFirst = await snapshot(source.creds);
+    const atFirst = await snapshot('postgresql', source.creds);
 
     const first = await backUp(server, source.id);
     expect(first).toMatchObject({
@@ -205,20 +132,22 @@ describe('backups and restores on the Docker runtime', () => {
     await sql(source.creds, "INSERT INTO events VALUES (5, 'five')");
     const second = await backUp(server, source.id);
     expect(second.status).toBe('completed');
-    expect((await snapshot(source.creds)).ids).toEqual([1, 2, 3, 4, 5]);
+    expect((await snapshot('postgresql', source.creds)).ids).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
 
     // a backup alone: exactly the rows it held, in a new database with its own credentials
-    const fromFirst = await created(server, {
+    const fromFirst = await runningInstance(server, {
       name: 'pgcopy',
       flavorId: flavor.id,
       restoreFrom: { backupId: first.id },
     });
     expect(fromFirst.creds.password).not.toBe(source.creds.password);
     expect(fromFirst.creds.database).toBe(source.creds.database);
-    expect(await snapshot(fromFirst.creds)).toEqual(atFirst);
+    expect(await snapshot('postgresql', fromFirst.creds)).toEqual(atFirst);
     // no recovery settings, restored WAL or trust rule left; restarted like any other
     expect(
-      await execIn(fromFirst.id, [
+      await containerOutput(fromFirst.id, [
         'bash',
         '-c',
         'ls $PGDATA /var/lib/dbaas; cat $PGDATA/pg_hba.conf',
@@ -230,7 +159,7 @@ describe('backups and restores on the Docker runtime', () => {
     ).toMatchObject({ Name: 'unless-stopped' });
 
     // between t4 and t5: exactly the rows up to t4
-    const pitr = await created(server, {
+    const pitr = await runningInstance(server, {
       name: 'pgpitr',
       flavorId: flavor.id,
       restoreFrom: {
@@ -238,20 +167,24 @@ describe('backups and restores on the Docker runtime', () => {
         pointInTime: new Date(t4 + 1000).toISOString(),
       },
     });
-    expect((await snapshot(pitr.creds)).ids).toEqual([1, 2, 3, 4]);
+    expect((await snapshot('postgresql', pitr.creds)).ids).toEqual([
+      1, 2, 3, 4,
+    ]);
     // the restored database is a database of its own, and archives its own WAL
     await sql(pitr.creds, "INSERT INTO events VALUES (6, 'six')");
-    expect((await snapshot(source.creds)).ids).toEqual([1, 2, 3, 4, 5]);
+    expect((await snapshot('postgresql', source.creds)).ids).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
     const ofPitr = await backUp(server, pitr.id);
     expect(ofPitr.status).toBe('completed');
 
     // the window's first moment is the first backup's end: that backup, exactly
-    const atStart = await created(server, {
+    const atStart = await runningInstance(server, {
       name: 'pgstart',
       flavorId: flavor.id,
       restoreFrom: { instanceId: source.id, pointInTime: first.restorableFrom },
     });
-    expect(await snapshot(atStart.creds)).toEqual(atFirst);
+    expect(await snapshot('postgresql', atStart.creds)).toEqual(atFirst);
 
     // deleted, nothing of theirs is left on Docker
     for (const { id } of [fromFirst, pitr, atStart, source]) {
@@ -262,7 +195,7 @@ describe('backups and restores on the Docker runtime', () => {
 
   it('MariaDB: backs up the application database and restores a backup exactly', async () => {
     const { server } = manager;
-    const source = await created(server, {
+    const source = await runningInstance(server, {
       name: 'mdbsrc',
       flavorId: mariadb.id,
     });
@@ -275,18 +208,18 @@ describe('backups and restores on the Docker runtime', () => {
       source.creds,
       "INSERT INTO events VALUES (1, 'one'), (2, 'two'), (3, 'three')",
     );
-    const atFirst = await snapshot(source.creds, 'mariadb');
+    const atFirst = await snapshot('mariadb', source.creds);
     const first = await backUp(server, source.id);
     expect(first).toMatchObject({ status: 'completed', fault: null });
     await my(source.creds, "INSERT INTO events VALUES (4, 'four')");
 
-    const copy = await created(server, {
+    const copy = await runningInstance(server, {
       name: 'mdbcopy',
       flavorId: mariadb.id,
       restoreFrom: { backupId: first.id },
     });
     expect(copy.creds.password).not.toBe(source.creds.password);
-    expect(await snapshot(copy.creds, 'mariadb')).toEqual(atFirst);
+    expect(await snapshot('mariadb', copy.creds)).toEqual(atFirst);
     // a Docker backup (a logical dump) restores on Docker only
     const elsewhere = await postInstance(server, asAlice, {
       name: 'mdbelsewhere',

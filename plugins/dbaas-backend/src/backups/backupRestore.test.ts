@@ -2,7 +2,6 @@ import { Backup, Credentials, Flavor } from '@dbaas/plugin-dbaas-common';
 import {
   mariadbFlavor,
   postgresFlavor,
-  until,
 } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import path from 'path';
@@ -10,12 +9,11 @@ import request from 'supertest';
 import {
   as,
   deleteAndWait,
-  getCredentials,
   postInstance,
-  Server,
   waitForInstance,
 } from '../__testUtils__/managerApi';
 import { appSql } from '../__testUtils__/appSql';
+import { backUp, runningInstance, snapshot } from '../__testUtils__/backupApi';
 import { makeDataDir } from '../__testUtils__/fixtures';
 import { ownerRulePermissions } from '../__testUtils__/ownerPolicy';
 import { startTestManager, TestManager } from '../testUtils';
@@ -27,54 +25,6 @@ const asBob = as('bob');
 
 const sql = (engine: Flavor['engine'], c: Credentials, text: string) =>
   appSql(engine, c, text);
-
-/** Every row of `events` in order, and an md5 over them: what a restore must give back. */
-async function snapshot(engine: Flavor['engine'], c: Credentials) {
-  const rows = await sql(engine, c, 'SELECT id, note FROM events ORDER BY id');
-  const text = rows.map(r => `${r.id}:${r.note}`).join('\n');
-  return {
-    ids: rows.map(r => Number(r.id)),
-    md5: require('crypto').createHash('md5').update(text).digest('hex'),
-  };
-}
-
-async function created(server: Server, body: object) {
-  const res = await postInstance(server, asAlice, {
-    owner: 'team-a',
-    ...body,
-  });
-  expect(res.status).toBe(202);
-  const instance = await waitForInstance(
-    server,
-    asAlice,
-    res.body.id,
-    'running or failed',
-    i => ['running', 'failed'].includes(i?.status ?? ''),
-    { timeoutMs: 120_000 },
-  );
-  expect(instance).toMatchObject({ status: 'running', fault: null });
-  const creds = (await getCredentials(server, asAlice, res.body.id)).body;
-  return { id: res.body.id as string, creds: creds as Credentials };
-}
-
-async function backUp(server: Server, id: string): Promise<Backup> {
-  const res = await request(server)
-    .post(`/api/dbaas/instances/${id}/backups`)
-    .set('Authorization', asAlice);
-  expect(res.status).toBe(202);
-  expect(res.body).toMatchObject({ status: 'running', trigger: 'manual' });
-  return until(
-    `backup ${res.body.id} to end`,
-    async () =>
-      (
-        await request(server)
-          .get(`/api/dbaas/backups/${res.body.id}`)
-          .set('Authorization', asAlice)
-      ).body as Backup,
-    b => b.status !== 'running',
-    { timeoutMs: 120_000, intervalMs: 200 },
-  );
-}
 
 describe.each([
   ['postgresql', postgresFlavor],
@@ -117,7 +67,7 @@ describe.each([
 
     it('backs up, restores a backup exactly, and restores to a moment between two commits', async () => {
       const { server } = manager;
-      const source = await created(server, {
+      const source = await runningInstance(server, {
         name: `${engine.slice(0, 5)}-src`,
         flavorId: flavor.id,
       });
@@ -177,7 +127,7 @@ describe.each([
       ]);
 
       // a backup alone: exactly the rows it held, in a new database with its own credentials
-      const fromFirst = await created(server, {
+      const fromFirst = await runningInstance(server, {
         name: `${engine.slice(0, 5)}-copy`,
         flavorId: flavor.id,
         restoreFrom: { backupId: first.id },
@@ -187,7 +137,7 @@ describe.each([
       expect(await snapshot(engine, fromFirst.creds)).toEqual(atFirst);
 
       // between t4 and t5: exactly the rows up to t4
-      const pitr = await created(server, {
+      const pitr = await runningInstance(server, {
         name: `${engine.slice(0, 5)}-pitr`,
         flavorId: flavor.id,
         restoreFrom: {
@@ -203,7 +153,7 @@ describe.each([
       ]);
 
       // the window's first moment is the first backup's end: that backup, exactly
-      const atStart = await created(server, {
+      const atStart = await runningInstance(server, {
         name: `${engine.slice(0, 5)}-start`,
         flavorId: flavor.id,
         restoreFrom: {
@@ -233,7 +183,7 @@ describe.each([
     it('deletes after a final backup that restores the last committed rows; skipFinalBackup takes none', async () => {
       const { server } = manager;
       const name = (suffix: string) => `${engine.slice(0, 5)}-${suffix}`;
-      const doomed = await created(server, {
+      const doomed = await runningInstance(server, {
         name: name('gone'),
         flavorId: flavor.id,
       });
@@ -268,7 +218,7 @@ describe.each([
         doomed.id,
       );
 
-      const back = await created(server, {
+      const back = await runningInstance(server, {
         name: name('back'),
         flavorId: flavor.id,
         restoreFrom: { backupId: kept.items[0].id },

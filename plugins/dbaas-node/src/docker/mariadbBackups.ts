@@ -14,6 +14,7 @@ import {
   StepContext,
 } from '../runtime';
 import type { DockerEngineRuntime } from './DockerEngineRuntime';
+import { backupContainer } from './backupTool';
 import { execIn, execOk } from './dockerExec';
 import { putTar } from './restoreTar';
 
@@ -37,28 +38,14 @@ export class DockerMariadbBackups {
     ctx: StepContext,
   ): Promise<BaseBackup> {
     const info = await this.runtime.inspect(host, spec.instanceId);
-    if (!info?.State.Running) {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `container ${containerName(
-          spec.instanceId,
-        )} is not running: a backup needs it running`,
-      );
-    }
-    const container = this.runtime.container(host, spec.instanceId);
-    const tool = await execIn(container, [
-      'sh',
-      '-c',
-      'command -v dbaas-dump.sh',
-    ]);
-    if (tool.exitCode !== 0) {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `container ${containerName(spec.instanceId)} runs ${
-          spec.flavor.image
-        } from before backups (no dbaas-dump.sh): rebuild the image (images/build.sh) and recreate the container`,
-      );
-    }
+    const container = await backupContainer(
+      this.runtime,
+      host,
+      spec,
+      info,
+      'dbaas-dump.sh',
+      'a backup',
+    );
     const stream = new PassThrough();
     let complete = false;
     let archive: Readable | undefined;

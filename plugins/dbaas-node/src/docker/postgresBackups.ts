@@ -24,6 +24,7 @@ import {
 } from '../runtime';
 import { sleep } from '../waitFor';
 import type { DockerEngineRuntime } from './DockerEngineRuntime';
+import { backupContainer } from './backupTool';
 import { execIn, execOk, execStream } from './dockerExec';
 import { DockerMariadbBackups } from './mariadbBackups';
 import {
@@ -65,28 +66,14 @@ export class DockerPostgresBackups implements EngineBackups {
       return this.mariadb.baseBackup(host, spec, ctx);
     }
     const info = await this.archiving(host, spec, 'a base backup');
-    if (!info.State.Running) {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `container ${containerName(
-          spec.instanceId,
-        )} is not running: a base backup needs it running`,
-      );
-    }
-    const container = this.runtime.container(host, spec.instanceId);
-    const tool = await execIn(container, [
-      'sh',
-      '-c',
-      'command -v dbaas-basebackup.sh',
-    ]);
-    if (tool.exitCode !== 0) {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `container ${containerName(spec.instanceId)} runs ${
-          spec.flavor.image
-        } from before backups (no dbaas-basebackup.sh): rebuild the image (images/build.sh) and recreate the container`,
-      );
-    }
+    const container = await backupContainer(
+      this.runtime,
+      host,
+      spec,
+      info,
+      'dbaas-basebackup.sh',
+      'a base backup',
+    );
     const label = `dbaas ${new Date().toISOString()}`;
     const exec = await execStream(container, ['dbaas-basebackup.sh', label]);
     let log = '';

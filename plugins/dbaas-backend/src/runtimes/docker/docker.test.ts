@@ -17,6 +17,7 @@ import {
 } from '../../__testUtils__/managerApi';
 import { clientQuery } from '../../__testUtils__/tlsClients';
 import { appSql } from '../../__testUtils__/appSql';
+import { containerOutput } from '../../__testUtils__/containerOutput';
 import { Engine } from '@dbaas/plugin-dbaas-common';
 import { createDockerRuntime } from '.';
 import {
@@ -90,28 +91,7 @@ async function ours(instanceId: string) {
 
 /** A file of the container's, e.g. the CA the Docker runtime wrote into its secrets dir. */
 function readFromContainer(id: string, file: string) {
-  return execIn(id, ['cat', file]);
-}
-
-/** A command's output in the instance's container. */
-async function execIn(id: string, command: string[]) {
-  const exec = await docker.getContainer(`dbaas-${id}`).exec({
-    Cmd: command,
-    AttachStdout: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise(resolve => stream.on('end', resolve));
-  const raw = Buffer.concat(chunks);
-  // Docker's multiplexed stream: 8-byte frame headers
-  const parts: Buffer[] = [];
-  for (let o = 0; o + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(o + 4);
-    parts.push(raw.subarray(o + 8, o + 8 + size));
-    o += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
+  return containerOutput(id, ['cat', file]);
 }
 
 async function keepRow(engine: Engine, c: any, create: boolean, ca: string) {
@@ -222,7 +202,7 @@ describe('Docker runtime', () => {
       ).toEqual(['127.0.0.1']);
       // only the accounts the image makes are left (MariaDB's install also makes
       // passwordless root@127.0.0.1, root@::1 and root@<host name>)
-      const accounts = await execIn(id, [
+      const accounts = await containerOutput(id, [
         'sh',
         '-c',
         engine === 'postgresql'
