@@ -5,18 +5,11 @@
  */
 import { Backup, Credentials, Instance } from '@dbaas/plugin-dbaas-common';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
-import crypto from 'crypto';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
-import { Client } from 'pg';
 import { appSql } from '../__testUtils__/appSql';
-import { makeDataDir, postgresFlavor } from '../__testUtils__/fixtures';
-import {
-  AS_ALICE,
-  ReplicaProcess,
-} from '../lifecycle/__testUtils__/replicaProcess';
-import { stopLocalServers } from '../lifecycle/__testUtils__/runtimeInventory';
+import { postgresFlavor } from '../__testUtils__/fixtures';
+import { killableReplica } from '../lifecycle/__testUtils__/killableReplica';
 
 jest.setTimeout(240_000);
 
@@ -24,58 +17,16 @@ const SERVER = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 const describeWithPostgres = SERVER ? describe : describe.skip;
 
 describeWithPostgres('a replica killed in the middle of a backup', () => {
-  const tag = crypto.randomBytes(3).toString('hex');
-  const prefix = `dbaas_bkill_${tag}_`;
-  const storeDb = `${prefix}dbaas`;
-  const adminUrl = `${SERVER!.replace(/\/$/, '')}/postgres`;
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-bkill-'));
-  const dataDir = makeDataDir('backup-kill');
-  const storeDir = path.join(workDir, 'store');
-  let replica: ReplicaProcess | undefined;
-
-  const start = () =>
-    ReplicaProcess.start(
-      {
-        replicaId: 'backup-a',
-        database: { client: 'pg', connection: SERVER, prefix },
-        dbaas: {
-          flavors: [postgresFlavor],
-          defaultRuntime: 'local',
-          runtimes: { local: { dataDir, walArchiving: true } },
-          backups: { store: { type: 'filesystem', directory: storeDir } },
-          encryption: { key: 'backup kill test key of sixteen or more' },
-        },
-      },
-      { logFile: path.join(workDir, 'replica.log') },
-    );
-
-  const api = async (method: string, url: string, body?: object) => {
-    const res = await fetch(`${replica!.url}${url}`, {
-      method,
-      headers: {
-        Authorization: AS_ALICE,
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: await res.json().catch(() => null) };
-  };
-
-  afterAll(async () => {
-    await ReplicaProcess.killAll();
-    await stopLocalServers(dataDir);
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin
-      .query(`DROP DATABASE IF EXISTS "${storeDb}" WITH (FORCE)`)
-      .catch(() => {});
-    await admin.end();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(workDir, { recursive: true, force: true });
+  const h = killableReplica({
+    name: 'bkill',
+    server: SERVER!,
+    local: { walArchiving: true },
   });
+  const { api, tag, storeDir } = h;
+  afterAll(() => h.cleanUp());
 
   it('fails that backup, keeps nothing of it, and takes the next one', async () => {
-    replica = await start();
+    await h.start();
     const created = await api('POST', '/instances', {
       name: `bkill-${tag}`,
       owner: 'team-a',
@@ -100,10 +51,9 @@ describeWithPostgres('a replica killed in the middle of a backup', () => {
 
     const started = await api('POST', `/instances/${id}/backups`);
     expect(started).toMatchObject({ status: 202, body: { status: 'running' } });
-    replica.child.kill('SIGKILL');
-    await ReplicaProcess.killAll();
+    await h.kill();
 
-    replica = await start();
+    await h.start();
     const interrupted = (await api('GET', `/backups/${started.body.id}`))
       .body as Backup;
     expect(interrupted).toMatchObject({

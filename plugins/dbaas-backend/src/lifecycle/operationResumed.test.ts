@@ -8,15 +8,9 @@ import {
   InstanceEvent,
 } from '@dbaas/plugin-dbaas-common';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
-import crypto from 'crypto';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { Client } from 'pg';
 import { appSql } from '../__testUtils__/appSql';
-import { makeDataDir, postgresFlavor } from '../__testUtils__/fixtures';
-import { AS_ALICE, ReplicaProcess } from './__testUtils__/replicaProcess';
-import { stopLocalServers } from './__testUtils__/runtimeInventory';
+import { postgresFlavor } from '../__testUtils__/fixtures';
+import { killableReplica } from './__testUtils__/killableReplica';
 
 jest.setTimeout(240_000);
 
@@ -26,58 +20,12 @@ const describeWithPostgres = SERVER ? describe : describe.skip;
 describeWithPostgres(
   'a replica killed right after it accepted an operation',
   () => {
-    const tag = crypto.randomBytes(3).toString('hex');
-    const prefix = `dbaas_opkill_${tag}_`;
-    const storeDb = `${prefix}dbaas`;
-    const adminUrl = `${SERVER!.replace(/\/$/, '')}/postgres`;
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-opkill-'));
-    const dataDir = makeDataDir('operation-kill');
-    const storeDir = path.join(workDir, 'store');
-    let replica: ReplicaProcess | undefined;
-
-    const start = () =>
-      ReplicaProcess.start(
-        {
-          replicaId: 'operations-a',
-          database: { client: 'pg', connection: SERVER, prefix },
-          dbaas: {
-            flavors: [postgresFlavor],
-            defaultRuntime: 'local',
-            runtimes: { local: { dataDir } },
-            backups: { store: { type: 'filesystem', directory: storeDir } },
-            encryption: { key: 'operation kill test key of sixteen or more' },
-          },
-        },
-        { logFile: path.join(workDir, 'replica.log') },
-      );
-
-    const api = async (method: string, url: string, body?: object) => {
-      const res = await fetch(`${replica!.url}${url}`, {
-        method,
-        headers: {
-          Authorization: AS_ALICE,
-          ...(body ? { 'Content-Type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    };
-
-    afterAll(async () => {
-      await ReplicaProcess.killAll();
-      await stopLocalServers(dataDir);
-      const admin = new Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin
-        .query(`DROP DATABASE IF EXISTS "${storeDb}" WITH (FORCE)`)
-        .catch(() => {});
-      await admin.end();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      fs.rmSync(workDir, { recursive: true, force: true });
-    });
+    const h = killableReplica({ name: 'opkill', server: SERVER! });
+    const { api, tag } = h;
+    afterAll(() => h.cleanUp());
 
     it('finishes the stop and the start it accepted before it was killed, once each', async () => {
-      replica = await start();
+      await h.start();
       const created = await api('POST', '/instances', {
         name: `opkill-${tag}`,
         owner: 'team-a',
@@ -104,9 +52,8 @@ describeWithPostgres(
       ] as const) {
         const accepted = await api('POST', `/instances/${id}/${operation}`);
         expect(accepted.status).toBe(202);
-        replica.child.kill('SIGKILL');
-        await ReplicaProcess.killAll();
-        replica = await start();
+        await h.kill();
+        await h.start();
         expect(await settled()).toMatchObject({ status, operation: null });
       }
       const fresh = (await api('GET', `/instances/${id}/credentials`))
