@@ -91,9 +91,15 @@ export class LogShipper {
     return this.queue.run(instance.id, async () => {
       const { backups, host, spec } = backupTarget(this.deps, instance);
       const files = await backups.archivedWal(host, spec);
+      // only the spool's names: an instance ships thousands of files a week
       const shipped = async () =>
         new Map(
-          (await this.deps.records.logs(instance.id)).map(l => [l.name, l]),
+          (
+            await this.deps.records.recordedLogs(
+              instance.id,
+              files.map(f => f.name),
+            )
+          ).map(l => [l.name, l]),
         );
       let stored = await shipped();
       for (const file of files) {

@@ -192,13 +192,19 @@ export class BackupRecords {
     const rows = await this.knex(LOGS)
       .where({ instance_id: instanceId })
       .orderBy('name', 'asc');
-    return rows.map(r => ({
-      instanceId: r.instance_id,
-      name: r.name,
-      size: Number(r.size),
-      sha256: r.sha256,
-      archivedAt: r.archived_at,
-    }));
+    return rows.map(logFromRow);
+  }
+
+  /** Those of `names` already recorded for the instance (not every file it ever shipped). */
+  async recordedLogs(
+    instanceId: string,
+    names: string[],
+  ): Promise<ArchivedLog[]> {
+    if (!names.length) return [];
+    const rows = await this.knex(LOGS)
+      .where({ instance_id: instanceId })
+      .whereIn('name', names);
+    return rows.map(logFromRow);
   }
 
   async deleteLogs(instanceId: string, names: string[]) {
@@ -208,6 +214,16 @@ export class BackupRecords {
       .whereIn('name', names)
       .delete();
   }
+}
+
+function logFromRow(r: any): ArchivedLog {
+  return {
+    instanceId: r.instance_id,
+    name: r.name,
+    size: Number(r.size),
+    sha256: r.sha256,
+    archivedAt: r.archived_at,
+  };
 }
 
 function fromRow(r: any): StoredBackup {
