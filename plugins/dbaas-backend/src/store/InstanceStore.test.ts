@@ -260,3 +260,30 @@ describe('replicas starting together on a fresh PostgreSQL store', () => {
     }
   });
 });
+
+describe('a fresh store whose migration lock two replicas both made', () => {
+  it('keeps one lock row and migrates (knex would wait for the lock for good)', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    await knex.schema.createTable('knex_migrations', table => {
+      table.increments('id');
+      table.string('name');
+      table.integer('batch');
+      table.timestamp('migration_time');
+    });
+    await knex.schema.createTable('knex_migrations_lock', table => {
+      table.increments('index');
+      table.integer('is_locked');
+    });
+    await knex('knex_migrations_lock').insert([
+      { is_locked: 0 },
+      { is_locked: 0 },
+    ]);
+
+    await InstanceStore.create(knex);
+    expect(await knex('knex_migrations_lock').count({ n: '*' })).toEqual([
+      { n: '1' },
+    ]);
+    const [{ count }] = await knex('knex_migrations').count({ count: '*' });
+    expect(Number(count)).toBeGreaterThan(0);
+  });
+});

@@ -151,6 +151,27 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * Replicas creating knex's lock table together can each insert its one row; with two, knex can
+ * never take the lock (it wants exactly one row updated) and every replica waits for good.
+ * Keeps the first row.
+ */
+async function dropDuplicateLockRows(knex: Knex) {
+  const table = 'knex_migrations_lock';
+  const rows: Array<{ index: number }> = await knex(table)
+    .select('index')
+    .orderBy('index')
+    .catch(() => []);
+  if (rows.length > 1) {
+    await knex(table)
+      .whereIn(
+        'index',
+        rows.slice(1).map(r => r.index),
+      )
+      .delete();
+  }
+}
+
 /** The Manager's state in the plugin's database (SQLite, PostgreSQL or MySQL via Knex). */
 export class InstanceStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
@@ -171,6 +192,7 @@ export class InstanceStore {
             (madeMeanwhile(error) && attempt < 3) ||
             (migrationLocked(error) && attempt < 60);
           if (!retry) throw error;
+          if (migrationLocked(error)) await dropDuplicateLockRows(knex);
           await new Promise(resolve => setTimeout(resolve, 1000));
         }
       }
