@@ -189,7 +189,7 @@ export class InstanceStore {
         } catch (error) {
           // the winner migrates meanwhile; the others wait their turn (a minute at most)
           const retry =
-            (madeMeanwhile(error) && attempt < 3) ||
+            (madeMeanwhile(error) && attempt < 10) ||
             (migrationLocked(error) && attempt < 60);
           if (!retry) throw error;
           if (migrationLocked(error)) await dropDuplicateLockRows(knex);

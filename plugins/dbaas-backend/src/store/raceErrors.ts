@@ -16,6 +16,7 @@ export function madeMeanwhile(error: unknown) {
   return (
     isUniqueViolation(error) ||
     e.code === '42P07' || // PostgreSQL duplicate_table
+    e.code === '42710' || // PostgreSQL duplicate_object (the table's row type)
     e.code === 'ER_TABLE_EXISTS_ERROR'
   );
 }
