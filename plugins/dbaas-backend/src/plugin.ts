@@ -175,6 +175,7 @@ export const dbaasPlugin = createBackendPlugin({
             runner: backupRunner,
           },
           metrics,
+          quotas: config.quotas,
           managerMetrics,
         });
 

@@ -7,7 +7,7 @@ import {
   createInstanceRequestSchema,
   CreateInstanceRequest,
   OPERATION_TYPES,
-  OperationType,
+  PendingOperationType,
   DELETING_PHASES,
   ENGINES,
   Engine,
@@ -77,10 +77,11 @@ const agreements: Record<string, true> = {
     (typeof BACKUP_TRIGGERS)[number],
     BackupTrigger
   >,
-  'OPERATION_TYPES lists OperationType': true as Same<
-    (typeof OPERATION_TYPES)[number],
-    OperationType
-  >,
+  'OPERATION_TYPES and the PATCH-only resize list PendingOperationType':
+    true as Same<
+      (typeof OPERATION_TYPES)[number] | 'resize-storage',
+      PendingOperationType
+    >,
   'EVENT_TYPES lists InstanceEventType': true as Same<
     (typeof EVENT_TYPES)[number],
     InstanceEventType

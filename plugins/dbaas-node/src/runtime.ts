@@ -113,6 +113,17 @@ export interface HostProvider {
    * HostRef when it changed (e.g. a new address), which the Manager records and uses from then on.
    */
   start?(host: HostRef, ctx: StepContext): Promise<HostRef | void>;
+  /**
+   * Grows the host's storage volume to `storageGiB`, and the file system on it (an EBS volume,
+   * a PVC); a volume that large already is success. Runtimes whose hosts have no volume of
+   * their own leave it out: the Manager then enforces the size itself, making the server
+   * read-only when it is full.
+   */
+  resizeStorage?(
+    host: HostRef,
+    storageGiB: number,
+    ctx: StepContext,
+  ): Promise<void>;
 }
 
 export interface EngineRuntime {
@@ -150,6 +161,33 @@ export interface EngineRuntime {
   tlsNames?(host: HostRef, spec: EngineSpec): string[];
   /** The engine side of backups and point-in-time recovery, where the runtime has it. */
   backups?: EngineBackups;
+  /** The administrator's access to the server, where the runtime has it. */
+  admin?: EngineAdmin;
+}
+
+/** A row of an admin query: each column as text, `null` for SQL NULL. */
+export type AdminRow = Array<string | null>;
+
+/**
+ * What the Manager does as the engine's administrator (PostgreSQL's `postgres`, MariaDB's
+ * `root`), which the application user may not: users and databases, server parameters,
+ * read-only when storage is full, and how much storage the server's files take.
+ */
+export interface EngineAdmin {
+  /**
+   * Runs one SQL statement as the administrator on the running server, in `database` (the
+   * application database when left out), and returns its rows. The statement may carry
+   * secrets: a runtime never puts it in a command line, a log or an error.
+   */
+  query(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    sql: string,
+    options?: { database?: string },
+  ): Promise<AdminRow[]>;
+  /** Bytes the server's files take on the instance's storage (data, WAL or binlog). */
+  usedBytes(host: HostRef, spec: EngineSpec): Promise<number>;
 }
 
 /**

@@ -54,6 +54,8 @@ export function newInstance(
     restoreFrom: null,
     databaseName: null,
     backupPolicy: null,
+    storageAutoGrow: false,
+    storageMaxGiB: null,
     ...overrides,
   };
 }

@@ -29,6 +29,10 @@ describe('InstanceNotifier', () => {
       pendingSecrets: null,
       rotationDays: null,
       rotationRequestedAt: null,
+      storageUsedBytes: null,
+      storageMeasuredAt: null,
+      storageState: 'ok',
+      storageReadOnly: false,
     });
 
     await notifier.changed(instance);

@@ -53,6 +53,21 @@ export class InstanceNotifier {
     });
   }
 
+  /** Storage that grew, needs growing, or filled up. */
+  async storage(
+    instance: Omit<Instance, 'host'>,
+    message: string,
+    severity: 'normal' | 'high',
+  ) {
+    await this.notify(instance, {
+      title: `Database ${instance.name}: ${
+        severity === 'high' ? 'storage full' : 'storage'
+      }`,
+      description: message,
+      severity,
+    });
+  }
+
   private async notify(
     instance: Omit<Instance, 'host'>,
     payload: {

@@ -1,6 +1,7 @@
 import { EngineHealth, EngineSecrets } from '@dbaas/plugin-dbaas-node';
 import { StoredInstance } from '../store/InstanceStore';
 import { sampleMetrics } from './metricsSampling';
+import { watchStorage } from './storageWatch';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { markRecovering } from './recovery';
 import { callRuntime } from './runtimeCall';
@@ -12,13 +13,14 @@ const METRICS_KEPT_MS = 24 * 3600 * 1000;
 const HEALTH_CHECK_MS = 30_000;
 
 /**
- * Refreshes the health of running instances and records every change. One whose server is
- * down (`stopped`) goes to `recovering` and is handed to `recover`.
+ * Refreshes the health of running instances and records every change, and measures and acts
+ * on their storage. One whose server is down (`stopped`) goes to `recovering` and is kicked
+ * (handed to a worker), as is a storage resize that auto-grow asks for.
  */
 export async function reconcileHealth(
   lc: LifecycleContext,
   signal: AbortSignal,
-  recover: (id: string) => void,
+  kick: (id: string) => void,
 ) {
   await lc.options.metrics
     ?.prune(Date.now() - METRICS_KEPT_MS)
@@ -30,7 +32,7 @@ export async function reconcileHealth(
   for (const instance of running.filter(i => !i.operation)) {
     // one instance's failure (an unreadable secret, a throwing runtime) never stops the rest
     if (signal.aborted) return;
-    await reconcileOne(lc, instance, signal, recover).catch(error =>
+    await reconcileOne(lc, instance, signal, kick).catch(error =>
       lc.options.logger.warn(
         `Health check of instance ${instance.id} failed: ${error}`,
       ),
@@ -42,7 +44,7 @@ async function reconcileOne(
   lc: LifecycleContext,
   instance: StoredInstance,
   signal: AbortSignal,
-  recover: (id: string) => void,
+  kick: (id: string) => void,
 ) {
   const runtime = lc.options.runtimes.get(instance.runtime);
   const flavor = lc.flavor(instance.flavorId);
@@ -69,10 +71,26 @@ async function reconcileOne(
     }),
   );
   if (health.reason === 'stopped') {
-    if (await markRecovering(lc, instance, health)) recover(instance.id);
+    if (await markRecovering(lc, instance, health)) kick(instance.id);
     return;
   }
-  if (health.state === 'healthy') await recordMetrics(lc, instance, secrets);
+  if (health.state === 'healthy') {
+    const usedBytes = await watchStorage(
+      lc,
+      instance,
+      runtime,
+      flavor,
+      hostRef,
+      secrets,
+      kick,
+    ).catch(error => {
+      lc.options.logger.warn(
+        `Measuring the storage of instance ${instance.id} failed: ${error}`,
+      );
+      return undefined;
+    });
+    await recordMetrics(lc, instance, secrets, usedBytes);
+  }
   if (health.state === instance.health) return;
   const updated = await lc.options.store.updateInstance(
     instance.id,
@@ -94,6 +112,7 @@ async function recordMetrics(
   lc: LifecycleContext,
   instance: StoredInstance,
   secrets: EngineSecrets,
+  usedBytes: number | undefined,
 ) {
   const { metrics, logger } = lc.options;
   if (!metrics || !instance.endpoint) return;
@@ -104,7 +123,10 @@ async function recordMetrics(
       password: secrets.password,
       tls: secrets.tls,
     });
-    await metrics.record(instance.id, Date.now(), sample);
+    await metrics.record(instance.id, Date.now(), {
+      ...sample,
+      usedBytes: usedBytes ?? null,
+    });
   } catch (error) {
     logger.debug(
       `Sampling metrics of instance ${instance.id} failed: ${error}`,

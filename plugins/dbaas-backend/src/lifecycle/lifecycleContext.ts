@@ -10,6 +10,7 @@ import {
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { SecretBox } from '../crypto/SecretBox';
+import type { Quota } from '../config/readDbaasConfig';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -46,6 +47,8 @@ export interface LifecycleOptions {
   managerMetrics?: ManagerMetrics;
   /** Where the health reconcile keeps its samples of running instances; none: no metrics. */
   metrics?: MetricsStore;
+  /** Owners' quotas: auto-grow stays within them; none: no limit but the flavor's. */
+  quotas?: { default: Quota; owners: Record<string, Quota> };
   /** Where restores read backups from; none: instances cannot be restored. */
   backups?: {
     store: BackupStore;

@@ -9,6 +9,7 @@ import {
   sleep,
 } from '@dbaas/plugin-dbaas-node';
 import { rotateOwnPassword } from './passwordRotation';
+import { resizeStorage } from './storageResize';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
@@ -46,6 +47,10 @@ export async function operationStep(
         : await secretsWithTls(lc, instance, runtime, flavor);
     if (operation.type === 'rotate-credentials') {
       await rotateCredentials(lc, instance, work);
+      return false;
+    }
+    if (operation.type === 'resize-storage') {
+      await resizeStorage(lc, instance, work, runtime, host, spec, secrets);
       return false;
     }
     if (operation.type === 'stop') {
@@ -220,6 +225,7 @@ async function done(
     start: 'started',
     restart: 'restarted',
     'rotate-credentials': 'rotated',
+    'resize-storage': 'resized',
   };
   const updated = await lc.update(
     instance,

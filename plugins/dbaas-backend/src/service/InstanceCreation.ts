@@ -31,6 +31,7 @@ import { TooManyRequestsError } from './errors';
 import { RateLimiter } from './RateLimiter';
 import { resolveRestoreSource } from './restoreSource';
 import { resolveBackupPolicy } from '../backups/backupPolicy';
+import { resolveStoragePolicy } from './storageUpdate';
 import { BackupRecords } from '../store/BackupRecords';
 
 /** Creating an instance: admission, the record, and the go-ahead for an instance held at its host. */
@@ -75,6 +76,11 @@ export class InstanceCreation {
       config.defaultRuntime;
     checkRuntime(this.deps.runtimes, runtimeName, flavor);
     const backupPolicy = resolveBackupPolicy(flavor, request.backup);
+    const storagePolicy = resolveStoragePolicy(
+      flavor,
+      storageGiB,
+      request.storage,
+    );
     const component = request.component
       ? normalizeRef(request.component, 'component', 'component')
       : null;
@@ -134,6 +140,7 @@ export class InstanceCreation {
         restoreFrom: restore?.source ?? null,
         databaseName: restore?.databaseName ?? null,
         backupPolicy,
+        ...storagePolicy,
       },
       {
         type: 'created',

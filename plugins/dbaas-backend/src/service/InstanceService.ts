@@ -22,7 +22,11 @@ import { SecretBox } from '../crypto/SecretBox';
 import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
-import { InstanceStore, toPublicInstance } from '../store/InstanceStore';
+import {
+  InstanceStore,
+  StoredInstance,
+  toPublicInstance,
+} from '../store/InstanceStore';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -33,6 +37,11 @@ import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf } from './access/principal';
 import { ConnectionInfo } from './connectionInfo';
 import { requestOperation } from './operationRequest';
+import {
+  checkGrowth,
+  requestStorageGrowth,
+  resolveStoragePolicy,
+} from './storageUpdate';
 import { InstanceCreation } from './InstanceCreation';
 import {
   describeBackupPolicy,
@@ -279,7 +288,66 @@ export class InstanceService {
       );
       await this.deps.notifier.changed(instance);
     }
+    if (patch.storage || patch.storageGiB !== undefined) {
+      instance = await this.updateStorage(instance, patch, actor);
+    }
     return toPublicInstance(instance);
+  }
+
+  /** Auto-grow settings, then a resize (in the background) when `storageGiB` grows. */
+  private async updateStorage(
+    instance: StoredInstance,
+    patch: UpdateInstanceRequest,
+    actor: string,
+  ) {
+    const flavor = this.flavors.get(instance.flavorId);
+    if (!flavor) {
+      throw new ConflictError(
+        `flavor '${instance.flavorId}' of ${instance.name} is no longer configured`,
+      );
+    }
+    const storageGiB = patch.storageGiB ?? instance.storageGiB;
+    const policy = resolveStoragePolicy(
+      flavor,
+      Math.max(storageGiB, instance.storageGiB),
+      patch.storage,
+      { autoGrow: instance.storageAutoGrow, maxGiB: instance.storageMaxGiB },
+    );
+    // checked before anything changes: a refused resize leaves the settings as they were
+    const grows = storageGiB !== instance.storageGiB;
+    if (grows) checkGrowth(instance, flavor, storageGiB);
+    let updated = instance;
+    if (
+      policy.storageAutoGrow !== instance.storageAutoGrow ||
+      policy.storageMaxGiB !== instance.storageMaxGiB
+    ) {
+      updated = await this.deps.store.updateInstance(instance.id, policy, {
+        type: 'operation',
+        message: policy.storageAutoGrow
+          ? `storage grows by itself at 80 % used, up to ${
+              policy.storageMaxGiB ?? flavor.storageGiB.max
+            } GiB`
+          : 'storage no longer grows by itself',
+        actor,
+        data: { storage: policy },
+      });
+    }
+    if (grows) {
+      const { quotas } = this.deps.config;
+      updated = await requestStorageGrowth(
+        {
+          store: this.deps.store,
+          quota: quotas.owners[instance.owner] ?? quotas.default,
+        },
+        updated,
+        flavor,
+        storageGiB,
+        actor,
+      );
+      this.deps.lifecycle.kick(instance.id);
+    }
+    await this.deps.notifier.changed(updated);
+    return updated;
   }
 
   /**
@@ -340,6 +408,7 @@ export class InstanceService {
               ? Math.round((delta / seconds) * 100) / 100
               : null,
           uptimeSeconds: sample.uptimeSeconds,
+          usedBytes: sample.usedBytes ?? null,
         };
       }),
     };

@@ -3,6 +3,7 @@ import { ConflictError } from '@backstage/errors';
 import {
   BackupPolicy,
   Instance,
+  InstanceStorage,
   PendingOperation,
   InstanceEvent,
   InstanceEventType,
@@ -56,7 +57,18 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   rotationDays: number | null;
   /** When the last rotation was asked for. */
   rotationRequestedAt: string | null;
+  /** Grow the storage by itself at 80 % used, up to `storageMaxGiB` (null: the flavor's max). */
+  storageAutoGrow: boolean;
+  storageMaxGiB: number | null;
+  /** The last measurement of what the server's files take. */
+  storageUsedBytes: number | null;
+  storageMeasuredAt: string | null;
+  storageState: StorageState;
+  /** The Manager made the server read-only because its storage is full. */
+  storageReadOnly: boolean;
 }
+
+export type StorageState = InstanceStorage['state'];
 
 /** The backup a restore starts from, and the moment it recovers to (else the backup's end). */
 export interface RestoreSource {
@@ -82,6 +94,10 @@ export type NewInstance = Omit<
   | 'pendingSecrets'
   | 'rotationDays'
   | 'rotationRequestedAt'
+  | 'storageUsedBytes'
+  | 'storageMeasuredAt'
+  | 'storageState'
+  | 'storageReadOnly'
 >;
 
 export type InstancePatch = Partial<
@@ -109,6 +125,11 @@ export type InstancePatch = Partial<
     | 'sealedSecrets'
     | 'rotationDays'
     | 'rotationRequestedAt'
+    | 'storageGiB'
+    | 'storageAutoGrow'
+    | 'storageMaxGiB'
+    | 'storageState'
+    | 'storageReadOnly'
   >
 >;
 
@@ -310,6 +331,16 @@ export class InstanceStore {
       if (event) await tx(EVENTS).insert(eventRow(id, at, event));
     });
     return (await this.getInstance(id))!;
+  }
+
+  /**
+   * Records what the instance's storage takes, without a timeline line or a new `updatedAt`:
+   * the health reconcile measures every running instance.
+   */
+  async recordStorageUse(id: string, usedBytes: number) {
+    await this.knex(INSTANCES)
+      .where({ id })
+      .update({ storage_used_bytes: usedBytes, storage_measured_at: now() });
   }
 
   /** Every instance's sealed values as stored (or one instance's), for re-sealing under a new key. */

@@ -9,6 +9,8 @@ export interface MetricsSample {
   /** Committed and rolled back since the server started. */
   transactions: number;
   uptimeSeconds: number;
+  /** What the server's files take on its storage; null where the runtime cannot tell. */
+  usedBytes?: number | null;
 }
 
 export interface StoredSample extends MetricsSample {
@@ -29,6 +31,7 @@ export class MetricsStore {
         size_bytes: sample.sizeBytes,
         transactions: sample.transactions,
         uptime_seconds: sample.uptimeSeconds,
+        used_bytes: sample.usedBytes ?? null,
       })
       .onConflict(['instance_id', 'at_ms'])
       .ignore();
@@ -47,6 +50,10 @@ export class MetricsStore {
       sizeBytes: Number(r.size_bytes),
       transactions: Number(r.transactions),
       uptimeSeconds: Number(r.uptime_seconds),
+      usedBytes:
+        r.used_bytes === null || r.used_bytes === undefined
+          ? null
+          : Number(r.used_bytes),
     }));
   }
 

@@ -12,11 +12,14 @@ import {
 } from '@dbaas/plugin-dbaas-common';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
 import type {
+  StorageState,
   InstancePatch,
   NewEvent,
   RestoreSource,
   StoredInstance,
 } from './InstanceStore';
+
+const GIB = 1024 ** 3;
 
 /** How instances and events map to table rows (snake_case columns, JSON in text columns). */
 
@@ -31,6 +34,10 @@ export function toRow(
     | 'pendingSecrets'
     | 'rotationDays'
     | 'rotationRequestedAt'
+    | 'storageUsedBytes'
+    | 'storageMeasuredAt'
+    | 'storageState'
+    | 'storageReadOnly'
   >,
 ) {
   return {
@@ -40,7 +47,6 @@ export function toRow(
     flavor_id: i.flavorId,
     engine: i.engine,
     version: i.version,
-    storage_gib: i.storageGiB,
     runtime: i.runtime,
     component: i.component,
     created_by: i.createdBy,
@@ -83,8 +89,18 @@ export function patchRow(p: InstancePatch) {
   if (p.rotationDays !== undefined) row.rotation_days = p.rotationDays;
   if (p.rotationRequestedAt !== undefined)
     row.rotation_requested_at = p.rotationRequestedAt;
+  if (p.storageGiB !== undefined) row.storage_gib = p.storageGiB;
+  if (p.storageAutoGrow !== undefined)
+    row.storage_auto_grow = p.storageAutoGrow;
+  if (p.storageMaxGiB !== undefined) row.storage_max_gib = p.storageMaxGiB;
+  if (p.storageState !== undefined) row.storage_state = p.storageState;
+  if (p.storageReadOnly !== undefined)
+    row.storage_read_only = p.storageReadOnly;
   return row;
 }
+
+const numberOrNull = (v: unknown) =>
+  v === null || v === undefined ? null : Number(v);
 
 export function fromRow(r: any): StoredInstance {
   const json = <T>(v: string | null): T | null => (v ? JSON.parse(v) : null);
@@ -127,6 +143,12 @@ export function fromRow(r: any): StoredInstance {
         ? null
         : Number(r.rotation_days),
     rotationRequestedAt: r.rotation_requested_at ?? null,
+    storageAutoGrow: Boolean(r.storage_auto_grow),
+    storageMaxGiB: numberOrNull(r.storage_max_gib),
+    storageUsedBytes: numberOrNull(r.storage_used_bytes),
+    storageMeasuredAt: r.storage_measured_at ?? null,
+    storageState: (r.storage_state ?? 'ok') as StorageState,
+    storageReadOnly: Boolean(r.storage_read_only),
   };
 }
 
@@ -158,10 +180,28 @@ export function toPublicInstance(i: StoredInstance): Instance {
     pendingSecrets: _p,
     rotationDays,
     rotationRequestedAt,
+    storageAutoGrow,
+    storageMaxGiB,
+    storageUsedBytes,
+    storageMeasuredAt,
+    storageState,
+    storageReadOnly,
     ...instance
   } = i;
   return {
     ...instance,
+    storage: {
+      autoGrow: storageAutoGrow,
+      maxGiB: storageMaxGiB,
+      usedBytes: storageUsedBytes,
+      usedPercent:
+        storageUsedBytes === null
+          ? null
+          : Math.round((storageUsedBytes / (i.storageGiB * GIB)) * 1000) / 10,
+      measuredAt: storageMeasuredAt,
+      state: storageState,
+      readOnly: storageReadOnly,
+    },
     host: hostRef?.address ?? null,
     ...(backupPolicy ? { backup: backupPolicy } : {}),
     credentialRotation: {

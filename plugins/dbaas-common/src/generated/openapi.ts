@@ -118,7 +118,10 @@ export interface paths {
     delete: operations['deleteInstance'];
     options?: never;
     head?: never;
-    /** Change an instance's settings */
+    /**
+     * Change an instance's settings
+     * @description A larger `storageGiB` grows the instance's storage in the background: the answer is the instance with the resize as its `operation`. Only a running instance, only up, within the flavor's bounds.
+     */
     patch: operations['updateInstance'];
     trace?: never;
   };
@@ -545,6 +548,30 @@ export interface components {
       holdAtHost?: boolean;
       restoreFrom?: components['schemas']['RestoreFrom'];
       backup?: components['schemas']['BackupPolicyInput'];
+      storage?: components['schemas']['StoragePolicyInput'];
+    };
+    /** @description Storage that grows by itself: once 80 % of it is used the Manager grows it by 10 % (at least 1 GiB) up to `maxGiB`, and tells the owner; at `maxGiB` it warns instead. */
+    StoragePolicyInput: {
+      autoGrow?: boolean;
+      /** @description At most this much, within the flavor's bounds and not below the instance's size; null: the flavor's maximum */
+      maxGiB?: number | null;
+    };
+    /** @description How much of its storage the instance uses, and how it grows */
+    InstanceStorage: {
+      autoGrow: boolean;
+      maxGiB: number | null;
+      /** @description What the server's files take (data, WAL or binlog); null until measured */
+      usedBytes: number | null;
+      usedPercent: number | null;
+      /** Format: date-time */
+      measuredAt: string | null;
+      /**
+       * @description warning: 80 % used and it cannot grow; full: all of it used
+       * @enum {string}
+       */
+      state: 'ok' | 'warning' | 'full';
+      /** @description The Manager set the server read-only because its storage is full (until it grows) */
+      readOnly: boolean;
     };
     /** @description When scheduled backups run and how long backups are kept; what is left out comes from the flavor's `backup`, else daily at 00:00 UTC, kept 7 days. */
     BackupPolicyInput: {
@@ -577,6 +604,9 @@ export interface components {
       credentialRotation?: {
         everyDays: number | null;
       };
+      /** @description Grow the storage to this size (only up, within the flavor's bounds); done in the background */
+      storageGiB?: number;
+      storage?: components['schemas']['StoragePolicyInput'];
     };
     /** @description Where to connect; never holds the password */
     Endpoint: {
@@ -630,13 +660,21 @@ export interface components {
         /** Format: date-time */
         lastRequestedAt: string | null;
       };
+      storage?: components['schemas']['InstanceStorage'];
     };
     PendingOperation: {
       /** @enum {string} */
-      type: 'stop' | 'start' | 'restart' | 'rotate-credentials';
+      type:
+        | 'stop'
+        | 'start'
+        | 'restart'
+        | 'rotate-credentials'
+        | 'resize-storage';
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
+      /** @description resize-storage: the new size */
+      storageGiB?: number;
     };
     MetricsSample: {
       /** Format: date-time */
@@ -648,6 +686,8 @@ export interface components {
       /** @description Commits and rollbacks per second since the sample before (null for the first, or after a restart) */
       transactionsPerSecond: number | null;
       uptimeSeconds: number;
+      /** @description What the server's files take on its storage (null where the runtime cannot tell) */
+      usedBytes?: number | null;
     };
     MetricsResponse: {
       items: components['schemas']['MetricsSample'][];
@@ -1044,7 +1084,7 @@ export interface operations {
       400: components['responses']['Error'];
       403: components['responses']['Error'];
       404: components['responses']['Error'];
-      /** @description The instance's flavor is no longer configured (a backup policy needs it) */
+      /** @description The instance's flavor is no longer configured (a backup policy needs it), or a storage resize does not fit its state (shrinking, not running, another operation under way) */
       409: {
         headers: {
           [name: string]: unknown;

@@ -153,15 +153,32 @@ const restoreFromSchema = z.union(
 export type MetricsSample = DbaasApiSchemas['MetricsSample'];
 export type MetricsResponse = DbaasApiSchemas['MetricsResponse'];
 
-/** A day-2 operation under way: stop, start, restart. */
+/** A day-2 operation under way: stop, start, restart, a rotation, a resize. */
 export type PendingOperation = DbaasApiSchemas['PendingOperation'];
-export type OperationType = PendingOperation['type'];
+export type PendingOperationType = PendingOperation['type'];
+/** The operations asked for with `POST /instances/{id}/<type>` (a resize is a PATCH). */
 export const OPERATION_TYPES = [
   'stop',
   'start',
   'restart',
   'rotate-credentials',
-] as const satisfies readonly OperationType[];
+] as const satisfies readonly PendingOperationType[];
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/** How an instance's storage grows by itself (create and PATCH). */
+export type StoragePolicyInput = DbaasApiSchemas['StoragePolicyInput'];
+export type InstanceStorage = DbaasApiSchemas['InstanceStorage'];
+const storagePolicyInputSchema = z
+  .object({
+    autoGrow: z.boolean().optional(),
+    maxGiB: z
+      .number()
+      .int('must be a whole number of GiB')
+      .positive('must be at least 1 GiB')
+      .nullable()
+      .optional(),
+  })
+  .strict() satisfies z.ZodType<StoragePolicyInput, z.ZodTypeDef, unknown>;
 
 /** The body of `POST /instances`. */
 export type CreateInstanceRequest = DbaasApiSchemas['CreateInstanceRequest'];
@@ -184,6 +201,7 @@ export const createInstanceRequestSchema = z
     holdAtHost: z.boolean().optional(),
     restoreFrom: restoreFromSchema.optional(),
     backup: backupPolicyInputSchema.optional(),
+    storage: storagePolicyInputSchema.optional(),
   })
   .strict() satisfies z.ZodType<CreateInstanceRequest, z.ZodTypeDef, unknown>;
 
@@ -204,11 +222,17 @@ export const updateInstanceRequestSchema = z
       })
       .strict()
       .optional(),
+    storageGiB: z
+      .number()
+      .int('must be a whole number of GiB')
+      .positive('must be at least 1 GiB')
+      .optional(),
+    storage: storagePolicyInputSchema.optional(),
   })
   .strict()
   .refine(patch => Object.keys(patch).length > 0, {
     message:
-      'must change something: deletionProtection, backup or credentialRotation',
+      'must change something: deletionProtection, backup, credentialRotation, storageGiB or storage',
   }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */

@@ -11,6 +11,7 @@ import {
 } from '../imageContract';
 import { engineAnswers } from '../probe';
 import {
+  EngineAdmin,
   EngineBackups,
   EngineHealth,
   EngineRuntime,
@@ -29,6 +30,7 @@ import {
   secretFiles,
 } from './containerSpec';
 import { DockerPostgresBackups } from './postgresBackups';
+import { DockerEngineAdmin } from './dockerAdmin';
 import { ensureImage } from './ensureImage';
 import { isConnectionError, isNotFound } from './errors';
 import { demux } from './logStream';
@@ -46,6 +48,7 @@ export type DockerClientFor = (host: HostRef) => Docker;
  */
 export class DockerEngineRuntime implements EngineRuntime {
   readonly backups: EngineBackups = new DockerPostgresBackups(this);
+  readonly admin: EngineAdmin = new DockerEngineAdmin(this);
 
   constructor(
     private readonly clientFor: DockerClientFor,

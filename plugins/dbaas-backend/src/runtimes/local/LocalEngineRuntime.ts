@@ -2,6 +2,7 @@ import fs from 'fs/promises';
 import path from 'path';
 import { Engine } from '@dbaas/plugin-dbaas-common';
 import {
+  EngineAdmin,
   EngineBackups,
   EngineRuntime,
   EngineSecrets,
@@ -11,11 +12,23 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { localHost } from './LocalHostProvider';
 import { LocalBackups, LocalServer } from './LocalServer';
+import { directorySize } from './directorySize';
 
 /** Runs each instance's database server as a local process, one server kind per engine. */
 export class LocalEngineRuntime implements EngineRuntime {
   /** Only with log archiving on: a base backup restores only with the log archived beside it. */
   readonly backups?: EngineBackups;
+  readonly admin: EngineAdmin = {
+    query: (host, spec, secrets, sql, options) =>
+      this.server(spec).adminQuery(
+        localHost(host),
+        secrets,
+        sql,
+        options?.database ?? spec.database,
+      ),
+    // the instance's folder: its data, log (WAL or binlog), archive spool and server log
+    usedBytes: async host => directorySize(localHost(host).dir),
+  };
 
   constructor(
     private readonly servers: Partial<Record<Engine, LocalServer>>,

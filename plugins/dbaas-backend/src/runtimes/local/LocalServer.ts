@@ -1,5 +1,6 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import {
+  AdminRow,
   ArchivedWalFile,
   BaseBackup,
   EngineHealth,
@@ -47,6 +48,13 @@ export interface LocalServer {
   /** The server's pid, when it runs. */
   runningPid(host: LocalHost): Promise<number | undefined>;
   stop(host: LocalHost): Promise<void>;
+  /** Runs one statement as the administrator (see EngineAdmin.query). */
+  adminQuery(
+    host: LocalHost,
+    secrets: EngineSecrets,
+    sql: string,
+    database: string,
+  ): Promise<AdminRow[]>;
   /** Where the engine's servers can be backed up (see EngineBackups). */
   backups?: LocalBackups;
 }
@@ -85,4 +93,14 @@ export function notRunning(engineName: string): EngineHealth {
     message: `the ${engineName} server process is not running`,
     reason: 'stopped',
   };
+}
+
+/** SQL values as the text an admin query returns them as (see AdminRow). */
+export function asAdminRow(values: unknown[]): AdminRow {
+  return values.map(value => {
+    if (value === null || value === undefined) return null;
+    if (value instanceof Date) return value.toISOString();
+    if (Buffer.isBuffer(value)) return value.toString('utf8');
+    return String(value);
+  });
 }

@@ -10,6 +10,7 @@ import {
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import {
+  asAdminRow,
   LocalHost,
   LocalServer,
   localEndpoint,
@@ -166,6 +167,19 @@ export class MariadbServer implements LocalServer {
     } finally {
       await conn.end().catch(() => {});
     }
+  }
+
+  async adminQuery(
+    host: LocalHost,
+    secrets: EngineSecrets,
+    sql: string,
+    database: string,
+  ) {
+    return this.asRoot(host, secrets, async conn => {
+      await conn.changeUser({ database });
+      const [rows] = await conn.query({ sql, rowsAsArray: true });
+      return Array.isArray(rows) ? (rows as unknown[][]).map(asAdminRow) : [];
+    });
   }
 
   async ensureApplicationDatabase(

@@ -10,6 +10,7 @@ import {
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
 import {
+  asAdminRow,
   LocalHost,
   LocalServer,
   localEndpoint,
@@ -216,6 +217,22 @@ export class PostgresServer implements LocalServer {
 
   adminClient(host: LocalHost, secrets: EngineSecrets, database: string) {
     return adminClient(host, secrets, database);
+  }
+
+  async adminQuery(
+    host: LocalHost,
+    secrets: EngineSecrets,
+    sql: string,
+    database: string,
+  ) {
+    const client = adminClient(host, secrets, database);
+    await client.connect();
+    try {
+      const result = await client.query({ text: sql, rowMode: 'array' });
+      return (result.rows as unknown[][]).map(asAdminRow);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async stop(host: LocalHost) {

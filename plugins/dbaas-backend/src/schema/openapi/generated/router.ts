@@ -333,6 +333,8 @@ export const spec = {
           },
         ],
         summary: "Change an instance's settings",
+        description:
+          "A larger `storageGiB` grows the instance's storage in the background: the answer is the instance with the resize as its `operation`. Only a running instance, only up, within the flavor's bounds.",
         requestBody: {
           required: true,
           content: {
@@ -365,7 +367,7 @@ export const spec = {
           },
           '409': {
             description:
-              "The instance's flavor is no longer configured (a backup policy needs it)",
+              "The instance's flavor is no longer configured (a backup policy needs it), or a storage resize does not fit its state (shrinking, not running, another operation under way)",
             content: {
               'application/json': {
                 schema: {
@@ -1368,6 +1370,71 @@ export const spec = {
           backup: {
             $ref: '#/components/schemas/BackupPolicyInput',
           },
+          storage: {
+            $ref: '#/components/schemas/StoragePolicyInput',
+          },
+        },
+      },
+      StoragePolicyInput: {
+        type: 'object',
+        description:
+          'Storage that grows by itself: once 80 % of it is used the Manager grows it by 10 % (at least 1 GiB) up to `maxGiB`, and tells the owner; at `maxGiB` it warns instead.',
+        additionalProperties: false,
+        properties: {
+          autoGrow: {
+            type: 'boolean',
+          },
+          maxGiB: {
+            type: ['integer', 'null'],
+            minimum: 1,
+            description:
+              "At most this much, within the flavor's bounds and not below the instance's size; null: the flavor's maximum",
+          },
+        },
+      },
+      InstanceStorage: {
+        type: 'object',
+        description:
+          'How much of its storage the instance uses, and how it grows',
+        required: [
+          'autoGrow',
+          'maxGiB',
+          'usedBytes',
+          'usedPercent',
+          'measuredAt',
+          'state',
+          'readOnly',
+        ],
+        properties: {
+          autoGrow: {
+            type: 'boolean',
+          },
+          maxGiB: {
+            type: ['integer', 'null'],
+          },
+          usedBytes: {
+            type: ['integer', 'null'],
+            description:
+              "What the server's files take (data, WAL or binlog); null until measured",
+          },
+          usedPercent: {
+            type: ['number', 'null'],
+          },
+          measuredAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+          },
+          state: {
+            type: 'string',
+            enum: ['ok', 'warning', 'full'],
+            description:
+              'warning: 80 % used and it cannot grow; full: all of it used',
+          },
+          readOnly: {
+            type: 'boolean',
+            description:
+              'The Manager set the server read-only because its storage is full (until it grows)',
+          },
         },
       },
       BackupPolicyInput: {
@@ -1468,6 +1535,15 @@ export const spec = {
                 maximum: 365,
               },
             },
+          },
+          storageGiB: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              "Grow the storage to this size (only up, within the flavor's bounds); done in the background",
+          },
+          storage: {
+            $ref: '#/components/schemas/StoragePolicyInput',
           },
         },
       },
@@ -1663,6 +1739,9 @@ export const spec = {
               },
             },
           },
+          storage: {
+            $ref: '#/components/schemas/InstanceStorage',
+          },
         },
       },
       PendingOperation: {
@@ -1671,7 +1750,13 @@ export const spec = {
         properties: {
           type: {
             type: 'string',
-            enum: ['stop', 'start', 'restart', 'rotate-credentials'],
+            enum: [
+              'stop',
+              'start',
+              'restart',
+              'rotate-credentials',
+              'resize-storage',
+            ],
           },
           requestedBy: {
             type: 'string',
@@ -1679,6 +1764,10 @@ export const spec = {
           requestedAt: {
             type: 'string',
             format: 'date-time',
+          },
+          storageGiB: {
+            type: 'integer',
+            description: 'resize-storage: the new size',
           },
         },
       },
@@ -1711,6 +1800,11 @@ export const spec = {
           },
           uptimeSeconds: {
             type: 'integer',
+          },
+          usedBytes: {
+            type: ['integer', 'null'],
+            description:
+              "What the server's files take on its storage (null where the runtime cannot tell)",
           },
         },
       },

@@ -1,0 +1,33 @@
+import {
+  EngineAdmin,
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+} from '@dbaas/plugin-dbaas-node';
+
+/**
+ * Makes the server refuse writes from the application and its users, or accept them again:
+ * what the Manager does when the storage it enforces is full. PostgreSQL's default (kept in
+ * postgresql.auto.conf, so across restarts) makes every new transaction read-only; MariaDB's
+ * `read_only` refuses writes from every account without an admin privilege, and is set again
+ * by each storage check while full (a restart clears it).
+ */
+export async function setReadOnly(
+  admin: EngineAdmin,
+  host: HostRef,
+  spec: EngineSpec,
+  secrets: EngineSecrets,
+  readOnly: boolean,
+) {
+  const run = (sql: string) => admin.query(host, spec, secrets, sql);
+  if (spec.flavor.engine === 'postgresql') {
+    await run(
+      readOnly
+        ? 'ALTER SYSTEM SET default_transaction_read_only = on'
+        : 'ALTER SYSTEM RESET default_transaction_read_only',
+    );
+    await run('SELECT pg_reload_conf()');
+    return;
+  }
+  await run(`SET GLOBAL read_only = ${readOnly ? 'ON' : 'OFF'}`);
+}
