@@ -228,6 +228,18 @@ const ROUTES: Route[] = [
     call: (s, id) =>
       request(s).get(`/api/dbaas/instances/${id}/recovery-window`),
   },
+  {
+    name: 'users',
+    call: (s, id) => request(s).get(`/api/dbaas/instances/${id}/users`),
+  },
+  // past the permission check the unknown database answers 400: nothing is made
+  {
+    name: 'user-create',
+    call: (s, id) =>
+      request(s)
+        .post(`/api/dbaas/instances/${id}/users`)
+        .send({ name: 'matrix', role: 'readonly', database: 'nope' }),
+  },
   { name: 'reseal', call: s => request(s).post('/api/dbaas/admin/reseal') },
   { name: 'leaks', call: s => request(s).get('/api/dbaas/admin/leaks') },
 ];
@@ -251,6 +263,8 @@ const OWNER: Record<string, Cell> = {
   start: 409,
   backups: 200,
   window: 200,
+  users: 200,
+  'user-create': 400,
   reseal: 403,
   leaks: 403,
 };
@@ -270,6 +284,8 @@ const STRANGER: Record<string, Cell> = {
   start: 404,
   backups: 404,
   window: 404,
+  users: 404,
+  'user-create': 404,
   reseal: 403,
   leaks: 403,
 };
@@ -281,6 +297,7 @@ const READ_ONLY_SERVICE: Record<string, Cell> = {
   deploy: 403,
   delete: 403,
   create: 403,
+  'user-create': 403,
 };
 
 const PRINCIPALS: Array<{

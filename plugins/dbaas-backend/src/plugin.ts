@@ -33,6 +33,9 @@ import { LogShipper } from './backups/LogShipper';
 import { BackupService } from './service/BackupService';
 import { BackupRecords, StoredBackup } from './store/BackupRecords';
 import { MetricsStore } from './store/MetricsStore';
+import { DatabaseObjects } from './store/DatabaseObjects';
+import { DatabaseObjectsService } from './service/DatabaseObjectsService';
+import { ConnectionInfo } from './service/connectionInfo';
 import { baseBackupKey } from './backups/objectKeys';
 import { createBuiltInRuntimes, RuntimeRegistry } from './runtimes';
 import { AccessControl } from './service/access/AccessControl';
@@ -130,6 +133,7 @@ export const dbaasPlugin = createBackendPlugin({
         const replicaId = config.replicaId ?? replicaIdentity('.dbaas');
         const backupRecords = new BackupRecords(knex);
         const metrics = new MetricsStore(knex);
+        const objects = new DatabaseObjects(knex);
         const managerMetrics = new ManagerMetrics(deps.metrics, store);
         const backupDeps: BackupDeps = {
           store: backupStore,
@@ -175,6 +179,7 @@ export const dbaasPlugin = createBackendPlugin({
             runner: backupRunner,
           },
           metrics,
+          objects,
           quotas: config.quotas,
           managerMetrics,
         });
@@ -227,6 +232,16 @@ export const dbaasPlugin = createBackendPlugin({
           runtimes,
           instances: store,
         });
+        const databaseObjects = new DatabaseObjectsService({
+          gate,
+          store,
+          objects,
+          secretBox,
+          runtimes,
+          connection: new ConnectionInfo({ gate, secretBox, certificates }),
+          notifier,
+          kick: id => controller.kick(id),
+        });
         const admin = new AdminService({
           store,
           secretBox,
@@ -241,6 +256,7 @@ export const dbaasPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
             backups,
+            objects: databaseObjects,
             idempotency: { store: idempotency, logger },
           }),
         );

@@ -10,3 +10,4 @@ export * from './client/DbaasApi';
 export * from './client/DbaasClient';
 export * from './schemas/instance';
 export * from './schemas/backup';
+export * from './schemas/databaseObjects';

@@ -79,7 +79,12 @@ const agreements: Record<string, true> = {
   >,
   'OPERATION_TYPES and the PATCH-only resize list PendingOperationType':
     true as Same<
-      (typeof OPERATION_TYPES)[number] | 'resize-storage',
+      | (typeof OPERATION_TYPES)[number]
+      | 'resize-storage'
+      | 'create-user'
+      | 'delete-user'
+      | 'create-database'
+      | 'delete-database',
       PendingOperationType
     >,
   'EVENT_TYPES lists InstanceEventType': true as Same<

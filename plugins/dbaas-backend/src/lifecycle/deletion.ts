@@ -39,6 +39,8 @@ export async function deleteStep(
         runtime.host.destroy(hostRef, ctx),
       );
     }
+    // the users and databases inside went with the server
+    await lc.options.objects?.removeAll(instance.id);
     await lc.update(
       instance,
       work,

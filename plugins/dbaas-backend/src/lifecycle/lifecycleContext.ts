@@ -14,6 +14,7 @@ import type { Quota } from '../config/readDbaasConfig';
 import { RuntimeRegistry } from '../runtimes';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
+import { DatabaseObjects } from '../store/DatabaseObjects';
 import type { ManagerMetrics } from '../observability/ManagerMetrics';
 import type { BackupRunner } from '../backups/BackupRunner';
 import {
@@ -47,6 +48,8 @@ export interface LifecycleOptions {
   managerMetrics?: ManagerMetrics;
   /** Where the health reconcile keeps its samples of running instances; none: no metrics. */
   metrics?: MetricsStore;
+  /** The users and databases made inside instances; none: they cannot be made. */
+  objects?: DatabaseObjects;
   /** Owners' quotas: auto-grow stays within them; none: no limit but the flavor's. */
   quotas?: { default: Quota; owners: Record<string, Quota> };
   /** Where restores read backups from; none: instances cannot be restored. */

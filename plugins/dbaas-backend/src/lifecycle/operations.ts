@@ -10,6 +10,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { rotateOwnPassword } from './passwordRotation';
 import { resizeStorage } from './storageResize';
+import { OBJECT_OPERATIONS, objectOperation } from './objectOperations';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
@@ -47,6 +48,10 @@ export async function operationStep(
         : await secretsWithTls(lc, instance, runtime, flavor);
     if (operation.type === 'rotate-credentials') {
       await rotateCredentials(lc, instance, work);
+      return false;
+    }
+    if ((OBJECT_OPERATIONS as readonly string[]).includes(operation.type)) {
+      await objectOperation(lc, instance, work, runtime, host, spec, secrets);
       return false;
     }
     if (operation.type === 'resize-storage') {
@@ -226,6 +231,10 @@ async function done(
     restart: 'restarted',
     'rotate-credentials': 'rotated',
     'resize-storage': 'resized',
+    'create-user': 'done',
+    'delete-user': 'done',
+    'create-database': 'done',
+    'delete-database': 'done',
   };
   const updated = await lc.update(
     instance,

@@ -6,6 +6,7 @@ import {
 } from '@backstage/errors';
 import {
   Credentials,
+  Endpoint,
   dbaasInstanceCredentialsReadPermission,
   dbaasInstanceReadPermission,
 } from '@dbaas/plugin-dbaas-common';
@@ -43,24 +44,23 @@ export class ConnectionInfo {
       );
     }
     const { password, tls } = this.openSecrets(instance);
-    const { host, port, database, user } = instance.endpoint;
-    const postgres = instance.engine === 'postgresql';
-    const scheme = postgres ? 'postgresql' : 'mysql';
-    // clients verify the server's certificate and name with the CA (GET /instances/{id}/ca)
-    let verify = '';
-    if (tls)
-      verify = postgres ? '?sslmode=verify-full' : '?ssl-mode=VERIFY_IDENTITY';
-    return {
-      host,
-      port,
-      database,
-      username: user,
+    return connectionCredentials(instance, instance.endpoint, {
+      user: instance.endpoint.user,
       password,
-      uri: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(
-        password,
-      )}@${host}:${port}/${database}${verify}`,
-      ...(tls ? { ca: tls.caPem } : {}),
-    };
+      caPem: tls?.caPem,
+    });
+  }
+
+  /** The instance's secrets; 503 when no configured key opens them. */
+  openSecrets(instance: StoredInstance): EngineSecrets {
+    try {
+      return this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
+    } catch (error) {
+      if (error instanceof SecretUnreadableError) {
+        throw new ServiceUnavailableError(error.message);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -86,15 +86,34 @@ export class ConnectionInfo {
     // not deployed yet: the CA that will sign its certificate
     return { name: instance.name, pem: await this.deps.certificates.caPem() };
   }
+}
 
-  private openSecrets(instance: StoredInstance): EngineSecrets {
-    try {
-      return this.deps.secretBox.open<EngineSecrets>(instance.sealedSecrets);
-    } catch (error) {
-      if (error instanceof SecretUnreadableError) {
-        throw new ServiceUnavailableError(error.message);
-      }
-      throw error;
-    }
-  }
+/**
+ * What a client connects with as `login.user` to `database` (the endpoint's unless given): a
+ * URI that asks for verification of the server's certificate and name when it serves TLS.
+ */
+export function connectionCredentials(
+  instance: StoredInstance,
+  endpoint: Endpoint,
+  login: { user: string; password: string; caPem?: string; database?: string },
+): Credentials {
+  const { host, port } = endpoint;
+  const database = login.database ?? endpoint.database;
+  const postgres = instance.engine === 'postgresql';
+  const scheme = postgres ? 'postgresql' : 'mysql';
+  // clients verify the server's certificate and name with the CA (GET /instances/{id}/ca)
+  let verify = '';
+  if (login.caPem)
+    verify = postgres ? '?sslmode=verify-full' : '?ssl-mode=VERIFY_IDENTITY';
+  return {
+    host,
+    port,
+    database,
+    username: login.user,
+    password: login.password,
+    uri: `${scheme}://${encodeURIComponent(login.user)}:${encodeURIComponent(
+      login.password,
+    )}@${host}:${port}/${database}${verify}`,
+    ...(login.caPem ? { ca: login.caPem } : {}),
+  };
 }

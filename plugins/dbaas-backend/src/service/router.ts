@@ -17,6 +17,8 @@ import { anyPrincipal } from './routes/audited';
 import { instanceRoutes } from './routes/instanceRoutes';
 import { backupRoutes } from './routes/backupRoutes';
 import { BackupService } from './BackupService';
+import { DatabaseObjectsService } from './DatabaseObjectsService';
+import { objectRoutes } from './routes/objectRoutes';
 
 export interface RouterOptions {
   service: InstanceService;
@@ -24,6 +26,7 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   backups?: BackupService;
+  objects?: DatabaseObjectsService;
   /** Keeps the first answers to Idempotency-Keys; none: the header is ignored. */
   idempotency?: { store: IdempotencyStore; logger: LoggerService };
 }
@@ -81,6 +84,7 @@ export async function createRouter(
   instanceRoutes(api, options);
   adminRoutes(api, options);
   backupRoutes(api, options);
+  objectRoutes(api, options);
 
   return router;
 }

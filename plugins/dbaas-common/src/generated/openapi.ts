@@ -299,6 +299,102 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The users made for the database besides its application user */
+    get: operations['listDatabaseUsers'];
+    put?: never;
+    /**
+     * Make a user that may read (readonly) or change (readwrite) a database's tables
+     * @description Needs dbaas.instance.update; audited. The Manager generates the password (GET .../users/{userName}/credentials reveals it) and makes the user on the running server in the background, as a durable operation (one at a time per instance: 409 while another runs). readonly may SELECT; readwrite may also INSERT, UPDATE and DELETE, on the tables there are and those the application user makes later.
+     */
+    post: operations['createDatabaseUser'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/users/{userName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a user (its sessions end); in the background */
+    delete: operations['deleteDatabaseUser'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/users/{userName}/credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A user's password and connection URI
+     * @description Needs `dbaas.instance.credentials.read`; every call is audited.
+     */
+    get: operations['getDatabaseUserCredentials'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/databases': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The databases on the server, the application database first */
+    get: operations['listDatabases'];
+    put?: never;
+    /**
+     * Make another database on the server, owned by the application user
+     * @description Needs dbaas.instance.update; audited. Made in the background as a durable operation (409 while another runs).
+     */
+    post: operations['createDatabase'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/instances/{id}/databases/{databaseName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Drop a database made with POST .../databases (not the application database), with its data */
+    delete: operations['deleteDatabase'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/ca': {
     parameters: {
       query?: never;
@@ -550,6 +646,47 @@ export interface components {
       backup?: components['schemas']['BackupPolicyInput'];
       storage?: components['schemas']['StoragePolicyInput'];
     };
+    /** @description 1–31 lower-case letters, digits and underscores, starting with a letter */
+    ObjectName: string;
+    CreateDatabaseUserRequest: {
+      name: components['schemas']['ObjectName'];
+      /** @enum {string} */
+      role: 'readonly' | 'readwrite';
+      /** @description The database the role applies to; default: the application database */
+      database?: string;
+    };
+    DatabaseUser: {
+      instanceId: string;
+      name: string;
+      /** @enum {string} */
+      role: 'readonly' | 'readwrite';
+      database: string;
+      /** @enum {string} */
+      status: 'creating' | 'ready' | 'deleting';
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    ListDatabaseUsersResponse: {
+      items: components['schemas']['DatabaseUser'][];
+    };
+    CreateDatabaseRequest: {
+      name: components['schemas']['ObjectName'];
+    };
+    Database: {
+      instanceId: string;
+      name: string;
+      /** @description The application database */
+      application: boolean;
+      /** @enum {string} */
+      status: 'creating' | 'ready' | 'deleting';
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    ListDatabasesResponse: {
+      items: components['schemas']['Database'][];
+    };
     /** @description Storage that grows by itself: once 80 % of it is used the Manager grows it by 10 % (at least 1 GiB) up to `maxGiB`, and tells the owner; at `maxGiB` it warns instead. */
     StoragePolicyInput: {
       autoGrow?: boolean;
@@ -669,12 +806,18 @@ export interface components {
         | 'start'
         | 'restart'
         | 'rotate-credentials'
-        | 'resize-storage';
+        | 'resize-storage'
+        | 'create-user'
+        | 'delete-user'
+        | 'create-database'
+        | 'delete-database';
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
       /** @description resize-storage: the new size */
       storageGiB?: number;
+      /** @description The user or database a create-/delete-user or -database is for */
+      target?: string;
     };
     MetricsSample: {
       /** Format: date-time */
@@ -817,6 +960,8 @@ export interface components {
   parameters: {
     InstanceId: string;
     BackupId: string;
+    UserName: string;
+    DatabaseName: string;
     /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
     IdempotencyKey: string;
   };
@@ -1353,6 +1498,198 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+    };
+  };
+  listDatabaseUsers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Users */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListDatabaseUsersResponse'];
+        };
+      };
+      404: components['responses']['Error'];
+    };
+  };
+  createDatabaseUser: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateDatabaseUserRequest'];
+      };
+    };
+    responses: {
+      /** @description Accepted; `status` is creating */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DatabaseUser'];
+        };
+      };
+      400: components['responses']['Error'];
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  deleteDatabaseUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+        userName: components['parameters']['UserName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted; `status` is deleting */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DatabaseUser'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+    };
+  };
+  getDatabaseUserCredentials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+        userName: components['parameters']['UserName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Credentials */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Credentials'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+    };
+  };
+  listDatabases: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Databases */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListDatabasesResponse'];
+        };
+      };
+      404: components['responses']['Error'];
+    };
+  };
+  createDatabase: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateDatabaseRequest'];
+      };
+    };
+    responses: {
+      /** @description Accepted; `status` is creating */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Database'];
+        };
+      };
+      400: components['responses']['Error'];
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  deleteDatabase: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+        databaseName: components['parameters']['DatabaseName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted; `status` is deleting */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Database'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
     };
   };
   getCaCertificate: {

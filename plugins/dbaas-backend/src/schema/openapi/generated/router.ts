@@ -780,6 +780,270 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/users': {
+      get: {
+        operationId: 'listDatabaseUsers',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+        ],
+        summary: 'The users made for the database besides its application user',
+        responses: {
+          '200': {
+            description: 'Users',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ListDatabaseUsersResponse',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      post: {
+        operationId: 'createDatabaseUser',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary:
+          "Make a user that may read (readonly) or change (readwrite) a database's tables",
+        description:
+          'Needs dbaas.instance.update; audited. The Manager generates the password (GET .../users/{userName}/credentials reveals it) and makes the user on the running server in the background, as a durable operation (one at a time per instance: 409 while another runs). readonly may SELECT; readwrite may also INSERT, UPDATE and DELETE, on the tables there are and those the application user makes later.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CreateDatabaseUserRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted; `status` is creating',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DatabaseUser',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
+    '/instances/{id}/users/{userName}': {
+      delete: {
+        operationId: 'deleteDatabaseUser',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/UserName',
+          },
+        ],
+        summary: 'Remove a user (its sessions end); in the background',
+        responses: {
+          '202': {
+            description: 'Accepted; `status` is deleting',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DatabaseUser',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/instances/{id}/users/{userName}/credentials': {
+      get: {
+        operationId: 'getDatabaseUserCredentials',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/UserName',
+          },
+        ],
+        summary: "A user's password and connection URI",
+        description:
+          'Needs `dbaas.instance.credentials.read`; every call is audited.',
+        responses: {
+          '200': {
+            description: 'Credentials',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Credentials',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/instances/{id}/databases': {
+      get: {
+        operationId: 'listDatabases',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+        ],
+        summary: 'The databases on the server, the application database first',
+        responses: {
+          '200': {
+            description: 'Databases',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ListDatabasesResponse',
+                },
+              },
+            },
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      post: {
+        operationId: 'createDatabase',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary:
+          'Make another database on the server, owned by the application user',
+        description:
+          'Needs dbaas.instance.update; audited. Made in the background as a durable operation (409 while another runs).',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CreateDatabaseRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted; `status` is creating',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Database',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
+    '/instances/{id}/databases/{databaseName}': {
+      delete: {
+        operationId: 'deleteDatabase',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/DatabaseName',
+          },
+        ],
+        summary:
+          'Drop a database made with POST .../databases (not the application database), with its data',
+        responses: {
+          '202': {
+            description: 'Accepted; `status` is deleting',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Database',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/instances/{id}/ca': {
       get: {
         operationId: 'getCaCertificate',
@@ -1046,6 +1310,22 @@ export const spec = {
       },
       BackupId: {
         name: 'backupId',
+        in: 'path',
+        required: true,
+        schema: {
+          type: 'string',
+        },
+      },
+      UserName: {
+        name: 'userName',
+        in: 'path',
+        required: true,
+        schema: {
+          type: 'string',
+        },
+      },
+      DatabaseName: {
+        name: 'databaseName',
         in: 'path',
         required: true,
         schema: {
@@ -1372,6 +1652,138 @@ export const spec = {
           },
           storage: {
             $ref: '#/components/schemas/StoragePolicyInput',
+          },
+        },
+      },
+      ObjectName: {
+        type: 'string',
+        pattern: '^[a-z][a-z0-9_]{0,30}$',
+        description:
+          '1–31 lower-case letters, digits and underscores, starting with a letter',
+      },
+      CreateDatabaseUserRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'role'],
+        properties: {
+          name: {
+            $ref: '#/components/schemas/ObjectName',
+          },
+          role: {
+            type: 'string',
+            enum: ['readonly', 'readwrite'],
+          },
+          database: {
+            type: 'string',
+            description:
+              'The database the role applies to; default: the application database',
+          },
+        },
+      },
+      DatabaseUser: {
+        type: 'object',
+        required: [
+          'instanceId',
+          'name',
+          'role',
+          'database',
+          'status',
+          'createdBy',
+          'createdAt',
+        ],
+        properties: {
+          instanceId: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          role: {
+            type: 'string',
+            enum: ['readonly', 'readwrite'],
+          },
+          database: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['creating', 'ready', 'deleting'],
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
+      ListDatabaseUsersResponse: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DatabaseUser',
+            },
+          },
+        },
+      },
+      CreateDatabaseRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: {
+            $ref: '#/components/schemas/ObjectName',
+          },
+        },
+      },
+      Database: {
+        type: 'object',
+        required: [
+          'instanceId',
+          'name',
+          'application',
+          'status',
+          'createdBy',
+          'createdAt',
+        ],
+        properties: {
+          instanceId: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          application: {
+            type: 'boolean',
+            description: 'The application database',
+            'made with the instance': null,
+          },
+          status: {
+            type: 'string',
+            enum: ['creating', 'ready', 'deleting'],
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
+      ListDatabasesResponse: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Database',
+            },
           },
         },
       },
@@ -1756,6 +2168,10 @@ export const spec = {
               'restart',
               'rotate-credentials',
               'resize-storage',
+              'create-user',
+              'delete-user',
+              'create-database',
+              'delete-database',
             ],
           },
           requestedBy: {
@@ -1768,6 +2184,11 @@ export const spec = {
           storageGiB: {
             type: 'integer',
             description: 'resize-storage: the new size',
+          },
+          target: {
+            type: 'string',
+            description:
+              'The user or database a create-/delete-user or -database is for',
           },
         },
       },
