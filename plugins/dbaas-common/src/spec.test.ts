@@ -77,14 +77,15 @@ const agreements: Record<string, true> = {
     (typeof BACKUP_TRIGGERS)[number],
     BackupTrigger
   >,
-  'OPERATION_TYPES and the PATCH-only resize list PendingOperationType':
+  'OPERATION_TYPES and the operations asked otherwise list PendingOperationType':
     true as Same<
       | (typeof OPERATION_TYPES)[number]
       | 'resize-storage'
       | 'create-user'
       | 'delete-user'
       | 'create-database'
-      | 'delete-database',
+      | 'delete-database'
+      | 'set-parameters',
       PendingOperationType
     >,
   'EVENT_TYPES lists InstanceEventType': true as Same<

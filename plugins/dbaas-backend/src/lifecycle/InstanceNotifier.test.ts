@@ -33,6 +33,7 @@ describe('InstanceNotifier', () => {
       storageMeasuredAt: null,
       storageState: 'ok',
       storageReadOnly: false,
+      parameters: {},
     });
 
     await notifier.changed(instance);

@@ -10,6 +10,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { rotateOwnPassword } from './passwordRotation';
 import { resizeStorage } from './storageResize';
+import { reapplyParameters, setParametersStep } from './parameterOperation';
 import { OBJECT_OPERATIONS, objectOperation } from './objectOperations';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
@@ -54,6 +55,10 @@ export async function operationStep(
       await objectOperation(lc, instance, work, runtime, host, spec, secrets);
       return false;
     }
+    if (operation.type === 'set-parameters') {
+      await setParametersStep(lc, instance, work, runtime, host, spec, secrets);
+      return false;
+    }
     if (operation.type === 'resize-storage') {
       await resizeStorage(lc, instance, work, runtime, host, spec, secrets);
       return false;
@@ -94,6 +99,15 @@ export async function operationStep(
         await sleep(lc.options.healthPollMs ?? 500, ctx.signal);
       }
     });
+    await reapplyParameters(
+      lc,
+      instance,
+      work,
+      runtime,
+      started,
+      spec,
+      secrets,
+    );
     await done(lc, instance, work, operation, 'running', 'healthy', {
       endpoint,
       hostRef,
@@ -235,6 +249,7 @@ async function done(
     'delete-user': 'done',
     'create-database': 'done',
     'delete-database': 'done',
+    'set-parameters': 'done',
   };
   const updated = await lc.update(
     instance,

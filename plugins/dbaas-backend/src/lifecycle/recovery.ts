@@ -18,6 +18,7 @@ import { secretsWithTls } from './instanceTls';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
 import { Work } from './workerLease';
+import { reapplyParameters } from './parameterOperation';
 
 /** Starts tried before the instance fails, and the wait after each failed one. */
 const START_ATTEMPTS = 3;
@@ -83,6 +84,15 @@ export async function recoverStep(
       secrets,
     });
     await awaitHealthy(lc, instance, work, { runtime, hostRef, spec, secrets });
+    await reapplyParameters(
+      lc,
+      instance,
+      work,
+      runtime,
+      hostRef,
+      spec,
+      secrets,
+    );
     const endpoint = moved || instance.endpoint;
     const at = endpoint ? ` on ${endpoint.host}:${endpoint.port}` : '';
     await lc.update(

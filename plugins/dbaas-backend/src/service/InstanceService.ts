@@ -24,9 +24,12 @@ import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
 import {
   InstanceStore,
+  StaleInstanceError,
   StoredInstance,
   toPublicInstance,
 } from '../store/InstanceStore';
+import { isDeepStrictEqual } from 'util';
+import { mergeParameters } from '../lifecycle/engineParameters';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -231,6 +234,10 @@ export class InstanceService {
       dbaasInstanceUpdatePermission,
     );
     const actor = actorOf(credentials);
+    // checked before anything changes: a bad parameter leaves every setting as it was
+    const parameters =
+      patch.parameters &&
+      mergeParameters(instance.engine, instance.parameters, patch.parameters);
     if (
       patch.deletionProtection !== undefined &&
       instance.deletionProtection !== patch.deletionProtection
@@ -291,7 +298,64 @@ export class InstanceService {
     if (patch.storage || patch.storageGiB !== undefined) {
       instance = await this.updateStorage(instance, patch, actor);
     }
+    if (parameters) {
+      instance = await this.setParameters(instance, parameters, actor);
+    }
     return toPublicInstance(instance);
+  }
+
+  /** Asks for the server's parameters to change (in the background), unless they are as asked. */
+  private async setParameters(
+    instance: StoredInstance,
+    parameters: Record<string, number>,
+    actor: string,
+  ) {
+    if (isDeepStrictEqual(parameters, instance.parameters)) return instance;
+    if (!this.deps.runtimes.get(instance.runtime)?.engine.admin) {
+      throw new ConflictError(
+        `${instance.name} runs on the ${instance.runtime} runtime, which cannot set server parameters yet`,
+      );
+    }
+    if (instance.operation) {
+      throw new ConflictError(
+        `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy}); try again once it is done`,
+      );
+    }
+    if (instance.status !== 'running') {
+      throw new ConflictError(
+        `Only a running database's parameters can change; ${instance.name} is ${instance.status}`,
+      );
+    }
+    try {
+      const updated = await this.deps.store.updateInstance(
+        instance.id,
+        {
+          operation: {
+            type: 'set-parameters',
+            parameters,
+            requestedBy: actor,
+            requestedAt: new Date().toISOString(),
+          },
+        },
+        {
+          type: 'operation',
+          message: `server parameters change requested by ${actor}`,
+          actor,
+          data: { parameters },
+        },
+        { status: 'running', noOperation: true },
+      );
+      this.deps.lifecycle.kick(instance.id);
+      await this.deps.notifier.changed(updated);
+      return updated;
+    } catch (error) {
+      if (error instanceof StaleInstanceError) {
+        throw new ConflictError(
+          `${instance.name} changed meanwhile; look again and retry`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** Auto-grow settings, then a resize (in the background) when `storageGiB` grows. */

@@ -66,6 +66,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   storageState: StorageState;
   /** The Manager made the server read-only because its storage is full. */
   storageReadOnly: boolean;
+  /** Server parameters the owner set (the rest are the flavor's). */
+  parameters: Record<string, number>;
 }
 
 export type StorageState = InstanceStorage['state'];
@@ -98,6 +100,7 @@ export type NewInstance = Omit<
   | 'storageMeasuredAt'
   | 'storageState'
   | 'storageReadOnly'
+  | 'parameters'
 >;
 
 export type InstancePatch = Partial<
@@ -130,6 +133,7 @@ export type InstancePatch = Partial<
     | 'storageMaxGiB'
     | 'storageState'
     | 'storageReadOnly'
+    | 'parameters'
   >
 >;
 

@@ -38,6 +38,7 @@ export function toRow(
     | 'storageMeasuredAt'
     | 'storageState'
     | 'storageReadOnly'
+    | 'parameters'
   >,
 ) {
   return {
@@ -94,6 +95,7 @@ export function patchRow(p: InstancePatch) {
     row.storage_auto_grow = p.storageAutoGrow;
   if (p.storageMaxGiB !== undefined) row.storage_max_gib = p.storageMaxGiB;
   if (p.storageState !== undefined) row.storage_state = p.storageState;
+  if (p.parameters !== undefined) row.parameters = json(p.parameters);
   if (p.storageReadOnly !== undefined)
     row.storage_read_only = p.storageReadOnly;
   return row;
@@ -149,6 +151,7 @@ export function fromRow(r: any): StoredInstance {
     storageMeasuredAt: r.storage_measured_at ?? null,
     storageState: (r.storage_state ?? 'ok') as StorageState,
     storageReadOnly: Boolean(r.storage_read_only),
+    parameters: json<Record<string, number>>(r.parameters) ?? {},
   };
 }
 

@@ -744,6 +744,10 @@ export interface components {
       /** @description Grow the storage to this size (only up, within the flavor's bounds); done in the background */
       storageGiB?: number;
       storage?: components['schemas']['StoragePolicyInput'];
+      /** @description Server parameters from the engine's allow-list (PostgreSQL: max_connections, work_mem (MB), log_min_duration_statement (ms), statement_timeout (ms), idle_in_transaction_session_timeout (ms); MariaDB: max_connections, max_allowed_packet (bytes), long_query_time (s), wait_timeout (s)); null returns one to the flavor's (PostgreSQL) or the server's default (MariaDB). Applied in the background, with a reload or, where the engine needs it (PostgreSQL's max_connections), a restart. */
+      parameters?: {
+        [key: string]: number | null;
+      };
     };
     /** @description Where to connect; never holds the password */
     Endpoint: {
@@ -798,6 +802,10 @@ export interface components {
         lastRequestedAt: string | null;
       };
       storage?: components['schemas']['InstanceStorage'];
+      /** @description The server parameters set with PATCH (the rest are the flavor's) */
+      parameters?: {
+        [key: string]: number;
+      };
     };
     PendingOperation: {
       /** @enum {string} */
@@ -810,7 +818,8 @@ export interface components {
         | 'create-user'
         | 'delete-user'
         | 'create-database'
-        | 'delete-database';
+        | 'delete-database'
+        | 'set-parameters';
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
@@ -818,6 +827,10 @@ export interface components {
       storageGiB?: number;
       /** @description The user or database a create-/delete-user or -database is for */
       target?: string;
+      /** @description set-parameters: all the parameters the server gets */
+      parameters?: {
+        [key: string]: number;
+      };
     };
     MetricsSample: {
       /** Format: date-time */

@@ -228,11 +228,16 @@ export const updateInstanceRequestSchema = z
       .positive('must be at least 1 GiB')
       .optional(),
     storage: storagePolicyInputSchema.optional(),
+    parameters: z
+      .record(
+        z.number({ invalid_type_error: 'must be a number or null' }).nullable(),
+      )
+      .optional(),
   })
   .strict()
   .refine(patch => Object.keys(patch).length > 0, {
     message:
-      'must change something: deletionProtection, backup, credentialRotation, storageGiB or storage',
+      'must change something: deletionProtection, backup, credentialRotation, storageGiB, storage or parameters',
   }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */

@@ -1957,6 +1957,14 @@ export const spec = {
           storage: {
             $ref: '#/components/schemas/StoragePolicyInput',
           },
+          parameters: {
+            type: 'object',
+            description:
+              "Server parameters from the engine's allow-list (PostgreSQL: max_connections, work_mem (MB), log_min_duration_statement (ms), statement_timeout (ms), idle_in_transaction_session_timeout (ms); MariaDB: max_connections, max_allowed_packet (bytes), long_query_time (s), wait_timeout (s)); null returns one to the flavor's (PostgreSQL) or the server's default (MariaDB). Applied in the background, with a reload or, where the engine needs it (PostgreSQL's max_connections), a restart.",
+            additionalProperties: {
+              type: ['number', 'null'],
+            },
+          },
         },
       },
       Endpoint: {
@@ -2154,6 +2162,14 @@ export const spec = {
           storage: {
             $ref: '#/components/schemas/InstanceStorage',
           },
+          parameters: {
+            type: 'object',
+            description:
+              "The server parameters set with PATCH (the rest are the flavor's)",
+            additionalProperties: {
+              type: 'number',
+            },
+          },
         },
       },
       PendingOperation: {
@@ -2172,6 +2188,7 @@ export const spec = {
               'delete-user',
               'create-database',
               'delete-database',
+              'set-parameters',
             ],
           },
           requestedBy: {
@@ -2189,6 +2206,13 @@ export const spec = {
             type: 'string',
             description:
               'The user or database a create-/delete-user or -database is for',
+          },
+          parameters: {
+            type: 'object',
+            description: 'set-parameters: all the parameters the server gets',
+            additionalProperties: {
+              type: 'number',
+            },
           },
         },
       },

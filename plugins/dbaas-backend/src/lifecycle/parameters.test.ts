@@ -1,0 +1,151 @@
+import { Credentials, Flavor, Instance } from '@dbaas/plugin-dbaas-common';
+import {
+  mariadbFlavor,
+  postgresFlavor,
+  until,
+} from '@dbaas/plugin-dbaas-node/testUtils';
+import fs from 'fs';
+import request from 'supertest';
+import { appSql } from '../__testUtils__/appSql';
+import { dockerFlavor, makeDataDir } from '../__testUtils__/fixtures';
+import { as, deleteAll, getCredentials } from '../__testUtils__/managerApi';
+import { startTestManager, TestManager } from '../testUtils';
+
+jest.setTimeout(300_000);
+
+const asAlice = as('alice');
+
+/** The server's value of a parameter, as the application user sees it. */
+async function shown(engine: string, creds: Credentials, name: string) {
+  const rows =
+    engine === 'postgresql'
+      ? await appSql('postgresql', creds, `SHOW ${name}`)
+      : await appSql('mariadb', creds, `SELECT @@GLOBAL.${name} AS v`);
+  return String(Object.values(rows[0])[0]);
+}
+
+describe.each([
+  ['local', 'postgresql', postgresFlavor],
+  ['local', 'mariadb', mariadbFlavor],
+  ['docker', 'postgresql', { ...dockerFlavor, memoryMiB: 512 }],
+] as const)(
+  'server parameters on the %s runtime with %s',
+  (runtime, engine, flavor: Flavor) => {
+    let manager: TestManager;
+    let dataDir: string;
+    const api = (method: 'get' | 'post' | 'patch', url: string) =>
+      request(manager.server)
+        [method](`/api/dbaas${url}`)
+        .set('Authorization', asAlice);
+    const idle = (id: string) =>
+      until(
+        'the operation to end',
+        async () => (await api('get', `/instances/${id}`)).body as Instance,
+        i => !i.operation && i.status === 'running',
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+
+    beforeAll(async () => {
+      dataDir = makeDataDir(`parameters-${runtime}-${engine}`);
+      manager = await startTestManager({
+        dataDir,
+        dbaas: {
+          flavors: [flavor],
+          defaultRuntime: runtime,
+          runtimes:
+            runtime === 'docker'
+              ? {
+                  docker: {
+                    hosts: [
+                      {
+                        name: 'local-docker',
+                        url: 'unix:///var/run/docker.sock',
+                        publishAddress: '127.0.0.1',
+                      },
+                    ],
+                  },
+                }
+              : {},
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await deleteAll(manager.server, 'alice');
+      await manager.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('refuses unknown names and values out of range, applies allowed ones (restarting where needed), keeps them across a restart and resets them', async () => {
+      const created = await api('post', '/instances').send({
+        name: `params-${runtime}-${engine.slice(0, 5)}`,
+        owner: 'team-a',
+        flavorId: flavor.id,
+      });
+      expect(created.status).toBe(202);
+      const id = created.body.id;
+      await idle(id);
+      // a restart may move a container to another published port: always the current ones
+      const creds = async (): Promise<Credentials> =>
+        (await getCredentials(manager.server, asAlice, id)).body;
+      const before = await shown(engine, await creds(), 'max_connections');
+
+      const low = await api('patch', `/instances/${id}`).send({
+        parameters: { max_connections: 5 },
+      });
+      expect(low.status).toBe(400);
+      expect(low.body.error.message).toContain(
+        'parameters.max_connections: must be a whole number from 10 to',
+      );
+      const unknown = await api('patch', `/instances/${id}`).send({
+        parameters: { shared_preload_libraries: 1 },
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.message).toContain('allowed: max_connections');
+
+      const reloaded =
+        engine === 'postgresql'
+          ? { name: 'work_mem', value: 8, shown: '8MB' }
+          : { name: 'wait_timeout', value: 600, shown: '600' };
+      const set = await api('patch', `/instances/${id}`).send({
+        parameters: { max_connections: 50, [reloaded.name]: reloaded.value },
+      });
+      expect(set.status).toBe(200);
+      expect(set.body.operation).toMatchObject({ type: 'set-parameters' });
+      expect((await idle(id)).parameters).toEqual({
+        max_connections: 50,
+        [reloaded.name]: reloaded.value,
+      });
+      expect(await shown(engine, await creds(), 'max_connections')).toBe('50');
+      expect(await shown(engine, await creds(), reloaded.name)).toBe(
+        reloaded.shown,
+      );
+
+      // a restart keeps them (MariaDB gets them set again)
+      expect((await api('post', `/instances/${id}/restart`)).status).toBe(202);
+      await idle(id);
+      expect(await shown(engine, await creds(), 'max_connections')).toBe('50');
+
+      // null returns one to its default
+      await api('patch', `/instances/${id}`).send({
+        parameters: { max_connections: null },
+      });
+      expect((await idle(id)).parameters).toEqual({
+        [reloaded.name]: reloaded.value,
+      });
+      expect(await shown(engine, await creds(), 'max_connections')).toBe(
+        before,
+      );
+      const events = (await api('get', `/instances/${id}/events`)).body.items;
+      expect(events.map((e: { message: string }) => e.message)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            engine === 'postgresql'
+              ? /server parameters set as user:default\/alice asked, with a restart: max_connections=50/
+              : /server parameters set as user:default\/alice asked: max_connections=50/,
+          ),
+        ]),
+      );
+    });
+  },
+);
