@@ -131,8 +131,23 @@ data "aws_iam_policy_document" "backend" {
       "ec2:DescribeInstanceStatus",
       "ec2:DescribeKeyPairs",
       "ec2:DescribeVolumes",
+      "ec2:DescribeVolumesModifications",
     ]
     resources = ["*"]
+  }
+
+  # Growing a database's data volume (storage resize): only volumes carrying the managed-by tag.
+  statement {
+    sid       = "ResizeManagedVolumes"
+    effect    = "Allow"
+    actions   = ["ec2:ModifyVolume"]
+    resources = ["${local.ec2_arn_prefix}:volume/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.managed_by_tag_key}"
+      values   = [local.managed_by_tag_value]
+    }
   }
 
   # Stopping and starting a database's VM (day-2 stop/start): only what carries the managed-by tag.

@@ -24,6 +24,7 @@ import { Ec2RuntimeConfig } from './config';
 import { createDockerReadyWait, VmDockerFor } from './dockerReady';
 import { ec2HostRef, instanceKeyPair } from './hostRef';
 import { createLauncher } from './launch';
+import { createStorageResize } from './storageResize';
 import { keyPairName } from './tags';
 import { createVmLookups, VmLookups } from './vmLookups';
 import { createVmWaits, ec2WaitOptions, VmWaits } from './vmWaits';
@@ -50,6 +51,7 @@ export class Ec2HostProvider implements HostProvider {
   private readonly waits: VmWaits;
   private readonly launch: ReturnType<typeof createLauncher>;
   private readonly waitDockerReady: ReturnType<typeof createDockerReadyWait>;
+  private readonly resize: ReturnType<typeof createStorageResize>;
 
   constructor(private readonly options: Ec2HostProviderOptions) {
     const { ec2, ssm, config, secretBox, logger, dockerFor } = options;
@@ -68,6 +70,7 @@ export class Ec2HostProvider implements HostProvider {
       keyPair: instanceId => instanceKeyPair(secretBox, instanceId),
     });
     this.waitDockerReady = createDockerReadyWait({ dockerFor, config });
+    this.resize = createStorageResize({ ec2, config, call, dockerFor });
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
@@ -225,6 +228,18 @@ export class Ec2HostProvider implements HostProvider {
       ctx.logger.info(`VM ${id} is now at ${address} (was ${ref.address})`);
     }
     return started;
+  }
+
+  /**
+   * Grows the VM's EBS data volume to `storageGiB` (ModifyVolume; one that large already is
+   * left) and its file system over SSH (resize2fs): see storageResize.ts.
+   */
+  async resizeStorage(
+    ref: HostRef,
+    storageGiB: number,
+    ctx: StepContext,
+  ): Promise<void> {
+    await this.resize(ref, await this.vmId(ref, ctx), storageGiB, ctx);
   }
 
   /** The recorded VM, or the one found by its tags for a HostRef without one. */

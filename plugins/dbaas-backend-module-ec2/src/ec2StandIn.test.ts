@@ -1,6 +1,10 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { Credentials, Instance } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
 import Docker from 'dockerode';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
@@ -12,6 +16,8 @@ import {
 } from '@dbaas/plugin-dbaas-backend/testUtils';
 import { TEST_ENCRYPTION_KEY, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { dbaasModuleEc2Runtime } from './module';
+import { readEc2RuntimeConfig } from './config';
+import { Ec2HostProvider } from './Ec2HostProvider';
 import {
   dockerOverSsh,
   hostKeyFingerprint,
@@ -91,8 +97,83 @@ function onVm(vmName: string, command: string) {
     .trim();
 }
 
+const GiB = 1024 ** 3;
+let fakeEc2: ReturnType<typeof installStandInEc2>;
+
+/**
+ * Grows the instance's storage from 2 to 3 GiB through the EC2 host provider (the Manager's
+ * resize-storage operation calls the same), twice. What the VM sees is checked from inside it.
+ * resize2fs grows a mounted ext4 only with CAP_SYS_RESOURCE, which the stand-in VM has only
+ * when the Docker host has it: without it the file system stays and the fault says why.
+ */
+async function expectStorageResize(id: string, vmName: string) {
+  const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
+  const config = readEc2RuntimeConfig(
+    new ConfigReader({
+      region: 'eu-west-1',
+      amiId: 'ami-0standin',
+      subnetIds: ['subnet-standin'],
+      securityGroupIds: ['sg-standin'],
+      startTimeoutSeconds: 120,
+      pollIntervalSeconds: 1,
+    }),
+  );
+  const provider = new Ec2HostProvider({
+    ec2: new EC2Client({ region: 'eu-west-1' }),
+    ssm: new SSMClient({ region: 'eu-west-1' }),
+    config,
+    secretBox,
+    logger: mockServices.logger.mock(),
+    dockerFor: (host, onHostKey) => dockerOverSsh(host, secretBox, onHostKey),
+  });
+  const ref = (await provider.find(id))!;
+  const ctx = {
+    logger: mockServices.logger.mock(),
+    signal: new AbortController().signal,
+  };
+  const diskBytes = () =>
+    Number(onVm(vmName, 'blockdev --getsize64 /dev/xvdf'));
+  const fileSystemBytes = () =>
+    Number(onVm(vmName, 'df -B1 --output=size /var/lib/docker | tail -n 1'));
+  const capabilityBounds = /^CapBnd:\s*([0-9a-f]+)$/m.exec(
+    readFileSync('/proc/self/status', 'utf8'),
+  )![1];
+  const sysResource = (BigInt(`0x${capabilityBounds}`) >> 24n) & 1n; // CAP_SYS_RESOURCE
+  expect(diskBytes()).toBe(2 * GiB);
+  const before = fileSystemBytes();
+  expect(before).toBeLessThanOrEqual(2 * GiB);
+
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const resized = provider.resizeStorage(ref, 3, ctx);
+    if (sysResource) {
+      await expect(resized).resolves.toBeUndefined();
+      expect(fileSystemBytes()).toBeGreaterThan(2.5 * GiB);
+    } else {
+      const error = await resized.then(
+        () => new Error('the resize succeeded'),
+        e => e,
+      );
+      expect(error).toMatchObject({
+        name: 'RuntimeFault',
+        code: 'HOST_UNAVAILABLE',
+      });
+      expect(error.message).toMatch(
+        /^Growing the file system of the data volume on [0-9.]+ failed \(exit 1\): Filesystem at \/dev\/xvdf is mounted on \/var\/lib\/docker; on-line resizing required \| .* \| resize2fs: Permission denied to resize filesystem$/,
+      );
+      expect(fileSystemBytes()).toBe(before);
+    }
+    // one modification, on the first attempt only; the VM's kernel sees the larger disk
+    expect(fakeEc2.calls.filter(c => c === 'ModifyVolume')).toHaveLength(1);
+    expect([...fakeEc2.volumes.values()][0]).toMatchObject({ sizeGiB: 3 });
+    expect(diskBytes()).toBe(3 * GiB);
+  }
+  // the one-shot container that ran the grow is gone, the server still runs
+  expect(onVm(vmName, "docker ps -a --format '{{.Names}}'")).toBe(
+    `dbaas-${id}`,
+  );
+}
+
 describe('EC2 runtime on a stand-in VM', () => {
-  let fakeEc2: ReturnType<typeof installStandInEc2>;
   let server: TestManager['server'];
   let get: (id: string) => Promise<Instance | undefined>;
 
@@ -303,6 +384,15 @@ describe('EC2 runtime on a stand-in VM', () => {
     const { rows: kept } = await restarted.query('SELECT v FROM kept');
     await restarted.end();
     expect(kept).toEqual([{ v: 'on a VM' }]);
+
+    // storage resize, as the Manager asks it of the host provider: ModifyVolume (the stand-in
+    // grows the loop device behind the VM's /dev/xvdf), then resize2fs run on the VM over SSH
+    await expectStorageResize(id, vmName);
+    const resized = new Client(verifiedConnection(await credentials(id)));
+    await resized.connect();
+    const { rows: stillKept } = await resized.query('SELECT v FROM kept');
+    await resized.end();
+    expect(stillKept).toEqual([{ v: 'on a VM' }]);
 
     const logs = await request(server)
       .get(`/api/dbaas/instances/${id}/logs?tail=50`)

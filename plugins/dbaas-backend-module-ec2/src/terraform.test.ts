@@ -44,7 +44,22 @@ const DESTRUCTIVE_EC2_ACTIONS = [
   // a stopped database's VM is stopped (day-2 stop/start)
   'ec2:StopInstances',
   'ec2:StartInstances',
+  // a database's data volume grows (storage resize)
+  'ec2:ModifyVolume',
 ];
+// every EC2 call the runtime makes (its non-test sources), which the policy must allow
+const EC2_CALLS = fs
+  .readdirSync(__dirname)
+  .filter(f => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  .flatMap(f => {
+    const source = fs.readFileSync(path.join(__dirname, f), 'utf8');
+    const imports = /import\s*{([^}]*)}\s*from\s*'@aws-sdk\/client-ec2'/.exec(
+      source,
+    );
+    return [...(imports?.[1] ?? '').matchAll(/\b(\w+)Command\b/g)].map(
+      m => `ec2:${m[1]}`,
+    );
+  });
 
 type Json = Record<string, any>;
 
@@ -447,6 +462,24 @@ describe('deploy/terraform/aws', () => {
       expect(
         granted.filter(s => !hasTagCondition(s, 'ResourceTag')).map(label),
       ).toEqual([]);
+    });
+
+    it('allows every EC2 call the runtime makes, storage resize included', () => {
+      expect(EC2_CALLS).toEqual(
+        expect.arrayContaining([
+          'ec2:RunInstances',
+          'ec2:ModifyVolume',
+          'ec2:DescribeVolumesModifications',
+        ]),
+      );
+      const granted = new Set(statements().flatMap(actionsOf));
+      expect([...new Set(EC2_CALLS)].filter(a => !granted.has(a))).toEqual([]);
+      const resize = statements().filter(s =>
+        actionsOf(s).includes('ec2:ModifyVolume'),
+      );
+      expect(resize.map(s => s.resources)).toEqual([
+        ['${local.ec2_arn_prefix}:volume/*'],
+      ]);
     });
 
     it('allows creation only with the managed-by tag in the request', () => {

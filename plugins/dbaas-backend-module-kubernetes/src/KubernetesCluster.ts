@@ -39,6 +39,22 @@ export class KubernetesCluster {
     );
   }
 
+  /** A JSON merge patch (RFC 7386) of the fields given, e.g. a claim's storage request. */
+  async mergePatch<T extends KubernetesObject>(object: T): Promise<T> {
+    return this.call(
+      `patch ${object.kind} ${object.metadata?.name}`,
+      () =>
+        this.objects.patch(
+          object,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          undefined,
+          PatchStrategy.MergePatch,
+        ) as Promise<T>,
+    );
+  }
+
   async read<T extends KubernetesObject>(
     object: KubernetesObject,
   ): Promise<T | undefined> {

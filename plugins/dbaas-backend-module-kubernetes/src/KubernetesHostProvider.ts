@@ -14,6 +14,7 @@ import {
   persistentVolumeClaim,
 } from './manifests';
 import { instanceOf, namespaceFor } from './naming';
+import { resizeClaim } from './storageResize';
 
 /** The host stage: the namespace and the instance's PersistentVolumeClaim. */
 export class KubernetesHostProvider implements HostProvider {
@@ -113,6 +114,23 @@ export class KubernetesHostProvider implements HostProvider {
         namespace: String(ref.data.namespace),
       },
     });
+  }
+
+  /**
+   * Grows the instance's claim to `storageGiB` when its storage class allows expansion (else a
+   * typed fault naming the class); a claim that large already is success.
+   */
+  async resizeStorage(
+    ref: HostRef,
+    storageGiB: number,
+    ctx: StepContext,
+  ): Promise<void> {
+    await resizeClaim(
+      this.clusters.get(ref.data.cluster),
+      { namespace: String(ref.data.namespace), name: `${ref.data.name}-data` },
+      storageGiB,
+      ctx,
+    );
   }
 
   private ref(

@@ -223,6 +223,100 @@ describe('Kubernetes runtime against a local API stub', () => {
     ).toEqual([]);
   });
 
+  describe('storage resize', () => {
+    const claimKey = 'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data';
+    const patches = () =>
+      stub.calls.filter(
+        c =>
+          c ===
+          'PATCH /api/v1/namespaces/dbaas-team-a/persistentvolumeclaims/dbaas-orders-db-data',
+      );
+
+    it('grows the claim when its storage class allows expansion, and only once', async () => {
+      const { k8s, host } = await deployed();
+      stub.objects.get('storageclasses//standard')!.allowVolumeExpansion = true;
+      const applies = patches().length;
+
+      await k8s.host.resizeStorage!(host, 5, ctx());
+      const pvc = stub.objects.get(claimKey)!;
+      expect(pvc.spec).toMatchObject({
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'standard',
+        resources: { requests: { storage: '5Gi' } },
+      });
+      expect(pvc.metadata.labels).toMatchObject({
+        'dbaas.backstage.io/instance-id': instanceId,
+      });
+      expect(patches()).toHaveLength(applies + 1);
+      expect(stub.calls).toContain(
+        'GET /apis/storage.k8s.io/v1/storageclasses/standard',
+      );
+
+      // the same size again, or a smaller one: nothing is asked of the cluster
+      const calls = stub.calls.length;
+      await k8s.host.resizeStorage!(host, 5, ctx());
+      await k8s.host.resizeStorage!(host, 3, ctx());
+      expect(
+        stub.calls.slice(calls).filter(c => !c.startsWith('GET ')),
+      ).toEqual([]);
+      expect(stub.objects.get(claimKey)!.spec.resources.requests.storage).toBe(
+        '5Gi',
+      );
+
+      // a request written in other units counts by its bytes
+      stub.objects.get(claimKey)!.spec.resources.requests.storage = '6144Mi';
+      await k8s.host.resizeStorage!(host, 6, ctx());
+      expect(stub.objects.get(claimKey)!.spec.resources.requests.storage).toBe(
+        '6144Mi',
+      );
+      await k8s.host.resizeStorage!(host, 7, ctx());
+      expect(stub.objects.get(claimKey)!.spec.resources.requests.storage).toBe(
+        '7Gi',
+      );
+    });
+
+    it('refuses with a typed fault naming a storage class that does not allow expansion, changing nothing', async () => {
+      const { k8s, host } = await deployed();
+      const applies = patches().length;
+
+      await expect(
+        k8s.host.resizeStorage!(host, 5, ctx()),
+      ).rejects.toMatchObject({
+        name: 'RuntimeFault',
+        code: 'HOST_UNAVAILABLE',
+        message: expect.stringContaining(
+          "StorageClass 'standard' on Kubernetes cluster default does not allow expansion",
+        ),
+      });
+      stub.objects.get('storageclasses//standard')!.allowVolumeExpansion =
+        false;
+      await expect(k8s.host.resizeStorage!(host, 5, ctx())).rejects.toThrow(
+        /StorageClass 'standard' .*does not allow expansion/,
+      );
+      expect(stub.objects.get(claimKey)!.spec.resources.requests.storage).toBe(
+        '2Gi',
+      );
+      expect(patches()).toHaveLength(applies);
+    });
+
+    it('turns a refused patch into HOST_PERMISSION naming the RBAC to grant', async () => {
+      const { k8s, host } = await deployed();
+      stub.objects.get('storageclasses//standard')!.allowVolumeExpansion = true;
+      stub.forbidden.set(
+        'PATCH /api/v1/namespaces/dbaas-team-a/persistentvolumeclaims',
+        'persistentvolumeclaims "dbaas-orders-db-data" is forbidden: User "system:serviceaccount:backstage-system:backstage" cannot patch resource "persistentvolumeclaims"',
+      );
+      await expect(
+        k8s.host.resizeStorage!(host, 5, ctx()),
+      ).rejects.toMatchObject({
+        code: 'HOST_PERMISSION',
+        message: expect.stringMatching(
+          /^Kubernetes refused to patch PersistentVolumeClaim dbaas-orders-db-data \(403\)/,
+        ),
+      });
+    });
+  });
+
   it('refuses a missing namespace when it may not create one', async () => {
     await expect(
       runtime({ createNamespaces: false }).host.provision(hostSpec, ctx()),

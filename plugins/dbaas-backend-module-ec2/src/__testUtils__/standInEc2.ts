@@ -5,9 +5,11 @@ import {
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeVolumesCommand,
+  DescribeVolumesModificationsCommand,
   EC2Client,
   ImportKeyPairCommand,
   Instance,
+  ModifyVolumeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -15,6 +17,15 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
+
+type VolumeModification = {
+  ModificationState: 'modifying' | 'optimizing' | 'completed' | 'failed';
+  OriginalSize: number;
+  TargetSize: number;
+  StartTime: Date;
+  /** DescribeVolumesModifications answers before the state moves on to optimizing */
+  looks: number;
+};
 import { StandInVm, startStandInVm } from './standInVm';
 
 interface FakeInstance {
@@ -29,8 +40,9 @@ interface FakeInstance {
  * The EC2 control plane for tests, in memory, with stand-in VMs behind it: RunInstances
  * boots a container from the generated user-data (as EC2 would hand it to cloud-init),
  * the imported public key goes into its meta-data (as IMDS would), StopInstances and
- * StartInstances stop and boot its container (disks kept; the address read anew), and
- * TerminateInstances destroys it. Every EC2Client made while it is installed talks to it.
+ * StartInstances stop and boot its container (disks kept; the address read anew),
+ * ModifyVolume grows its data disk (the loop device behind it), and TerminateInstances
+ * destroys it. Every EC2Client made while it is installed talks to it.
  */
 export function installStandInEc2() {
   const ec2 = mockClient(EC2Client);
@@ -43,6 +55,9 @@ export function installStandInEc2() {
       instanceId?: string;
       deleteOnTermination: boolean;
       encrypted: boolean;
+      sizeGiB: number;
+      device: string;
+      modifications: VolumeModification[];
     }
   >();
   const calls: string[] = [];
@@ -123,6 +138,9 @@ export function installStandInEc2() {
       instanceId: id,
       deleteOnTermination: ebs.DeleteOnTermination === true,
       encrypted: ebs.Encrypted === true,
+      sizeGiB: ebs.VolumeSize,
+      device: input.BlockDeviceMappings[0].DeviceName,
+      modifications: [],
     });
     return { Instances: [toInstance(instance)] };
   });
@@ -194,12 +212,77 @@ export function installStandInEc2() {
   });
   ec2.on(DescribeVolumesCommand).callsFake(async input => ({
     Volumes: [...volumes]
-      .filter(([, v]) => matches(v, input.Filters ?? []))
+      .filter(([, v]) => {
+        const filters = (input.Filters ?? []) as {
+          Name: string;
+          Values: string[];
+        }[];
+        const attachedTo = filters.find(
+          f => f.Name === 'attachment.instance-id',
+        );
+        return (
+          (!attachedTo || attachedTo.Values.includes(v.instanceId!)) &&
+          matches(
+            v,
+            filters.filter(f => f !== attachedTo),
+          )
+        );
+      })
       .map(([VolumeId, v]) => ({
         VolumeId,
+        Size: v.sizeGiB,
         State: v.instanceId ? 'in-use' : 'available',
+        Attachments: v.instanceId
+          ? [{ InstanceId: v.instanceId, Device: v.device, State: 'attached' }]
+          : [],
       })),
   }));
+  /**
+   * As EBS: one modification at a time, never smaller; the disk the VM sees grows at once (the
+   * loop device behind it), and the modification shows `modifying` on the first look and
+   * `optimizing` after.
+   */
+  ec2.on(ModifyVolumeCommand).callsFake(async input => {
+    calls.push('ModifyVolume');
+    const volume = volumes.get(input.VolumeId);
+    if (!volume) throw notFound('InvalidVolume.NotFound');
+    if (volume.modifications.some(m => m.ModificationState === 'modifying')) {
+      throw notFound('IncorrectModificationState');
+    }
+    if (input.Size <= volume.sizeGiB) {
+      throw Object.assign(
+        new Error(
+          `New size cannot be smaller than existing size (stand-in: ${volume.sizeGiB} GiB)`,
+        ),
+        { name: 'InvalidParameterValue' },
+      );
+    }
+    const vm = instances.find(i => i.id === volume.instanceId)?.vm;
+    await vm?.growDataDisk(input.Size);
+    const modification: VolumeModification = {
+      ModificationState: 'modifying',
+      OriginalSize: volume.sizeGiB,
+      TargetSize: input.Size,
+      StartTime: new Date(),
+      looks: 0,
+    };
+    volume.modifications.push(modification);
+    volume.sizeGiB = input.Size;
+    const { looks: _, ...shown } = modification;
+    return { VolumeModification: { VolumeId: input.VolumeId, ...shown } };
+  });
+  ec2.on(DescribeVolumesModificationsCommand).callsFake(async input => {
+    const found = (input.VolumeIds as string[]).flatMap(VolumeId =>
+      (volumes.get(VolumeId)?.modifications ?? []).map(m => {
+        if (m.ModificationState === 'modifying' && m.looks++ >= 1)
+          m.ModificationState = 'optimizing';
+        const { looks: _, ...shown } = m;
+        return { VolumeId, ...shown };
+      }),
+    );
+    if (!found.length) throw notFound('InvalidVolumeModification.NotFound');
+    return { VolumesModifications: found };
+  });
   ec2.on(DeleteVolumeCommand).callsFake(async input => {
     calls.push('DeleteVolume');
     volumes.delete(input.VolumeId);

@@ -27,6 +27,11 @@ export interface StandInVm {
   start(): Promise<void>;
   /** whether the VM's container is running */
   running(): Promise<boolean>;
+  /**
+   * grows the data volume to `GiB` as an EBS modification does: the backing file, then the loop
+   * device's capacity, so the VM's kernel sees the larger disk at once (its file system is left)
+   */
+  growDataDisk(GiB: number): Promise<void>;
   /** removes the container, the loop device and its backing file; idempotent */
   destroy(): Promise<void>;
 }
@@ -210,6 +215,25 @@ export async function startStandInVm(options: {
     },
     running: async () =>
       (await docker.getContainer(name).inspect()).State.Running,
+    growDataDisk: async (GiB: number) => {
+      const disk = await open(diskFile(name), 'r+');
+      try {
+        if ((await disk.stat()).size < GiB * 1024 ** 3)
+          await disk.truncate(GiB * 1024 ** 3);
+      } finally {
+        await disk.close();
+      }
+      const { stdout } = await run('losetup', [
+        '-j',
+        diskFile(name),
+        '-O',
+        'NAME',
+        '-n',
+      ]);
+      for (const device of stdout.split('\n').filter(Boolean)) {
+        await run('losetup', ['-c', device.trim()]);
+      }
+    },
     destroy: () => removeVm(name),
   };
   try {

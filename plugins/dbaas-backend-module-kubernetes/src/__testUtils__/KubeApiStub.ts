@@ -33,8 +33,8 @@ const RESOURCES: Record<
 
 /**
  * A local stand-in for the Kubernetes API server, enough for the runtime: API discovery,
- * server-side apply (create, or change only what differs), get, delete, list by label,
- * 403 and quota refusals, and pods whose status a test scripts.
+ * server-side apply (create, or change only what differs), JSON merge patches, get, delete,
+ * list by label, 403 and quota refusals, and pods whose status a test scripts.
  */
 export class KubeApiStub {
   readonly objects = new Map<string, Obj>();
@@ -138,6 +138,23 @@ export class KubeApiStub {
         return status(404, 'NotFound', `${resource} "${name}" not found`);
       return send(200, { kind: 'Status', status: 'Success' });
     }
+    if (
+      method === 'PATCH' &&
+      req.headers['content-type']?.startsWith('application/merge-patch+json')
+    ) {
+      // a JSON merge patch (RFC 7386) of an object that exists
+      const patch = JSON.parse(await readBody(req));
+      const existing = this.objects.get(key);
+      if (!existing)
+        return status(404, 'NotFound', `${resource} "${name}" not found`);
+      const merged = mergePatch(existing, patch) as Obj;
+      merged.metadata = {
+        ...merged.metadata,
+        resourceVersion: String(++this.version),
+      };
+      this.objects.set(key, merged);
+      return send(200, merged);
+    }
     if (method === 'PATCH') {
       const body = JSON.parse(await readBody(req)) as Obj;
       const quota = this.forbidden.get(`QUOTA ${resource}`);
@@ -238,6 +255,22 @@ function parseRoute(pathname: string) {
   return RESOURCES[parts[0]]
     ? { resource: parts[0], namespace: '', name: parts[1], log: false }
     : undefined;
+}
+
+/** RFC 7386: objects merge key by key, null removes a key, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    return patch;
+  }
+  const result: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
