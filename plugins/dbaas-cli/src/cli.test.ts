@@ -294,6 +294,84 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'op-db', '--yes'])).code).toBe(0);
   });
 
+  it('shows the storage, sets auto-grow, and resizes with --wait, refusing to shrink', async () => {
+    expect((await createForTeamA('size-db', 'postgresql-17-small')).code).toBe(
+      0,
+    );
+
+    // not measured until the health reconcile has been round (every 30 s): '-' until then
+    const shown = await dbaas(['storage', 'size-db', '--output', 'json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      name: 'size-db',
+      storageGiB: 1,
+      autoGrow: false,
+      maxGiB: null,
+      state: 'ok',
+      readOnly: false,
+    });
+    const table = await dbaas(['storage', 'size-db']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      /^NAME\s+SIZE\s+USED\s+USED%\s+STATE\s+READ-ONLY\s+AUTO-GROW\nsize-db\s+1 GiB\s+([\d.]+ GiB\s+\d+%|-\s+-)\s+ok\s+no\s+off\n$/,
+    );
+    const listed = await dbaas(['get', 'size-db']);
+    expect(listed.stdout.split('\n')[0]).toMatch(
+      /\sSTORAGE\s+USED\s+ENDPOINT$/,
+    );
+    expect(listed.stdout.split('\n')[1]).toMatch(/\s1 GiB\s+(\d+%|-)\s/);
+
+    const on = await dbaas([
+      'storage',
+      'size-db',
+      '--auto-grow',
+      'on',
+      '--max',
+      '3',
+    ]);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/\son, up to 3 GiB\n$/);
+    const tooMuch = await dbaas(['storage', 'size-db', '--max', '9']);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.stderr).toMatch(
+      /^error: 400 Bad Request: storage\.maxGiB: must be between .+ \(got 9\)\n$/,
+    );
+    const flavorMax = await dbaas(['storage', 'size-db', '--max', 'flavor']);
+    expect(flavorMax.stdout).toMatch(/\son, up to the flavor's max\n$/);
+    const badChoice = await dbaas(['storage', 'size-db', '--auto-grow', 'yes']);
+    expect(badChoice.code).toBe(2);
+
+    const resized = await dbaas([
+      'resize',
+      'size-db',
+      '--storage',
+      '2',
+      '--wait',
+    ]);
+    expect(resized.stderr).toMatch(
+      /^size-db: running \(resize-storage under way\) 0s\n(.+\n)*size-db: running \d+s\n$/,
+    );
+    expect(resized.code).toBe(0);
+    expect(resized.stdout).toMatch(/^size-db\s+\S+\s+running\s+2 GiB\s+-$/m);
+
+    const shrink = await dbaas(['resize', 'size-db', '--storage', '1']);
+    expect(shrink.code).toBe(1);
+    expect(shrink.stderr).toBe(
+      'error: 409 Conflict: storageGiB: storage only grows; size-db has 2 GiB (asked for 1)\n',
+    );
+    const notWhole = await dbaas(['resize', 'size-db', '--storage', '2.5']);
+    expect(notWhole.code).toBe(2);
+
+    const events = JSON.parse(
+      (await dbaas(['events', 'size-db', '--output', 'json'])).stdout,
+    );
+    expect(events.map((e: any) => e.message)).toEqual(
+      expect.arrayContaining([
+        'storage resize from 1 to 2 GiB requested by user:default/alice',
+      ]),
+    );
+    expect((await dbaas(['delete', 'size-db', '--yes'])).code).toBe(0);
+  });
+
   it('backs up with --wait, lists with the recovery window, restores from a backup and to a moment, and deletes backups', async () => {
     const backupOf = async (name: string) => {
       const taken = await dbaas([
@@ -687,6 +765,8 @@ describe('dbaas CLI against a running backend', () => {
       'stop',
       'start',
       'restart',
+      'resize',
+      'storage',
       'backup create',
       'backup list',
       'backup delete',

@@ -14,6 +14,7 @@ import { registerLifecycleCommands } from './commands/lifecycle';
 import { registerLoginCommand } from './commands/login';
 import { registerOperationCommands } from './commands/operations';
 import { registerLogsCommand } from './commands/logs';
+import { registerStorageCommands } from './commands/storage';
 import { Output, OUTPUTS } from './output';
 import { resolveSettings, UsageError } from './settings';
 
@@ -44,6 +45,7 @@ registerLoginCommand(program);
 registerInstanceCommands(program, ctx);
 registerLifecycleCommands(program, ctx);
 registerOperationCommands(program, ctx);
+registerStorageCommands(program, ctx);
 registerLogsCommand(program, ctx);
 registerAccessCommands(program, ctx);
 registerBackupCommands(program, ctx);

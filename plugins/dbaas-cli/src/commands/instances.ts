@@ -3,6 +3,7 @@ import { Instance, LIFECYCLE_STATUSES } from '@dbaas/plugin-dbaas-common';
 import { findInstance, Manager } from '../client';
 import { Output, print } from '../output';
 import { UsageError } from '../settings';
+import { usedPercent } from './storage';
 
 type Ctx = () => { manager: Manager; output: Output };
 
@@ -14,6 +15,7 @@ const row = (i: Instance) => [
   i.health,
   i.runtime,
   `${i.storageGiB} GiB`,
+  usedPercent(i),
   i.endpoint ? `${i.endpoint.host}:${i.endpoint.port}` : '-',
 ];
 const COLUMNS = [
@@ -24,6 +26,7 @@ const COLUMNS = [
   'HEALTH',
   'RUNTIME',
   'STORAGE',
+  'USED',
   'ENDPOINT',
 ];
 

@@ -94,6 +94,40 @@ describe('waitForOperation', () => {
     );
   });
 
+  it('waits for a resize and fails it when the size did not grow', async () => {
+    const resize = {
+      ...accepted,
+      storageGiB: 2,
+      operation: {
+        ...accepted.operation!,
+        type: 'resize-storage' as const,
+        storageGiB: 3,
+      },
+    };
+    const grown = await waitForOperation(
+      manager({ ...base, status: 'running', storageGiB: 3, operation: null }),
+      resize,
+      'resize-storage',
+      'running',
+      i => i.storageGiB >= 3,
+    );
+    expect(grown.storageGiB).toBe(3);
+    expect(process.exitCode).toBeUndefined();
+    expect(stderr).toMatch(/op-db: running \(resize-storage under way\) 0s\n/);
+
+    await waitForOperation(
+      manager({ ...base, status: 'running', storageGiB: 2, operation: null }),
+      resize,
+      'resize-storage',
+      'running',
+      i => i.storageGiB >= 3,
+    );
+    expect(process.exitCode).toBe(1);
+    expect(stderr).toMatch(
+      /error: resize-storage did not do what was asked; op-db is running\n$/,
+    );
+  });
+
   it('names the status when the timeline has no fault for it', async () => {
     await waitForOperation(
       manager({ ...base, status: 'running', operation: null }, [

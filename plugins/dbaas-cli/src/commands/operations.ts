@@ -1,4 +1,8 @@
-import { Instance, OperationType } from '@dbaas/plugin-dbaas-common';
+import {
+  Instance,
+  OperationType,
+  PendingOperationType,
+} from '@dbaas/plugin-dbaas-common';
 import { Command } from 'commander';
 import { findInstance, Manager } from '../client';
 import { Output, print } from '../output';
@@ -36,17 +40,19 @@ const OPERATIONS: Record<
 };
 
 /**
- * Polls until the operation is no longer under way; one that did not end in `ends` sets exit
- * code 1 and prints the fault its timeline has ("<type> failed: ...").
+ * Polls until the operation is no longer under way; one that did not end in `ends` (or not
+ * `succeeded`) sets exit code 1 and prints the fault its timeline has ("<type> failed: ...").
  */
 export async function waitForOperation(
   manager: Manager,
   accepted: Instance,
-  type: OperationType,
+  type: PendingOperationType,
   ends: Instance['status'],
+  /** Whether it did what was asked, beyond its status (e.g. a resize: the new size) */
+  succeeded: (instance: Instance) => boolean = () => true,
 ): Promise<Instance> {
   const instance = await pollInstance(manager, accepted, i => !!i.operation);
-  if (instance.status !== ends) {
+  if (instance.status !== ends || !succeeded(instance)) {
     process.exitCode = 1;
     const since = accepted.operation?.requestedAt ?? '';
     const events = await manager.api.listEvents(instance.id, manager.options);
@@ -57,7 +63,9 @@ export async function waitForOperation(
     process.stderr.write(
       `error: ${
         fault?.message ??
-        `${type} did not end ${ends}; ${instance.name} is ${instance.status}`
+        (instance.status !== ends
+          ? `${type} did not end ${ends}; ${instance.name} is ${instance.status}`
+          : `${type} did not do what was asked; ${instance.name} is ${instance.status}`)
       }\n`,
     );
   }

@@ -4,6 +4,7 @@ import {
   DbaasApi,
   Flavor,
   Instance,
+  InstanceStorage,
   LeakReport,
   MetricsSample,
 } from '@dbaas/plugin-dbaas-common';
@@ -58,6 +59,22 @@ export function instance(overrides: Partial<Instance> = {}): Instance {
     updatedAt: new Date().toISOString(),
     readyAt: new Date().toISOString(),
     deletedAt: null,
+    ...overrides,
+  };
+}
+
+/** What the Manager measured of an instance's storage: 0.9 of 2 GiB by default. */
+export function storage(
+  overrides: Partial<InstanceStorage> = {},
+): InstanceStorage {
+  return {
+    autoGrow: false,
+    maxGiB: null,
+    usedBytes: 0.9 * 1024 ** 3,
+    usedPercent: 45,
+    measuredAt: new Date().toISOString(),
+    state: 'ok',
+    readOnly: false,
     ...overrides,
   };
 }
@@ -217,18 +234,21 @@ export function fakeApi(
       metricsSample(20, {
         connections: 1,
         sizeBytes: 7 * 1024 * 1024,
+        usedBytes: 30 * 1024 * 1024,
         transactionsPerSecond: null,
         uptimeSeconds: 2400,
       }),
       metricsSample(10, {
         connections: 5,
         sizeBytes: 9 * 1024 * 1024,
+        usedBytes: 40 * 1024 * 1024,
         transactionsPerSecond: 4.25,
         uptimeSeconds: 3000,
       }),
       metricsSample(0, {
         connections: 3,
         sizeBytes: 12 * 1024 * 1024,
+        usedBytes: 50 * 1024 * 1024,
         transactionsPerSecond: 2.5,
         uptimeSeconds: 3600,
       }),

@@ -385,6 +385,21 @@ describe('InstanceDetails', () => {
       ).toBeInTheDocument();
     });
 
+    it('says to which size the storage is being resized', async () => {
+      await renderInstance({
+        operation: { ...operation('resize-storage'), storageGiB: 10 },
+      });
+
+      expect(
+        await screen.findByText(
+          'Resizing storage to 10 GiB… (asked by user:default/bob)',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Resize storage' }),
+      ).toBeDisabled();
+    });
+
     it('refreshes while an operation is under way, until it is done', async () => {
       const api = fakeApi({
         getInstance: jest
@@ -477,7 +492,11 @@ describe('InstanceDetails', () => {
 
       expect(
         await screen.findByTestId('metric-latest-Storage used'),
+      ).toHaveTextContent('50 MiB');
+      expect(
+        screen.getByTestId('metric-latest-Database size'),
       ).toHaveTextContent('12 MiB');
+      expect(screen.getByText('min 30 MiB · max 50 MiB')).toBeInTheDocument();
       expect(screen.getByTestId('metric-latest-Connections')).toHaveTextContent(
         '3',
       );
@@ -510,8 +529,12 @@ describe('InstanceDetails', () => {
       fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
 
       expect(
-        await screen.findByTestId('metric-latest-Storage used'),
+        await screen.findByTestId('metric-latest-Database size'),
       ).toHaveTextContent('8 MiB');
+      // a runtime that cannot tell what the server's files take
+      expect(
+        screen.getByTestId('metric-latest-Storage used'),
+      ).toHaveTextContent('—');
       expect(
         screen.getByTestId('metric-latest-Transactions/s'),
       ).toHaveTextContent('—');

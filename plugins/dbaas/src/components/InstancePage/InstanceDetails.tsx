@@ -30,6 +30,7 @@ import { EventTimeline } from './EventTimeline';
 import { LogsTab } from './LogsTab';
 import { MetricsTab } from './MetricsTab';
 import { OperationButtons } from './OperationButtons';
+import { StoragePanel } from './StoragePanel';
 
 const TABS = ['overview', 'metrics', 'logs', 'backups'] as const;
 type InstanceTab = (typeof TABS)[number];
@@ -203,6 +204,9 @@ export const InstanceDetails = ({ id }: { id: string }) => {
           </Grid>
           <Grid item xs={12} md={6}>
             <ConnectionPanel instance={instance} act={act} />
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <StoragePanel instance={instance} onChanged={refresh} />
           </Grid>
           <Grid item xs={12}>
             <EventTimeline events={events} />

@@ -35,8 +35,9 @@ const formatNumber = (n: number) =>
   Number.isInteger(n) ? String(n) : String(Number(n.toFixed(2)));
 
 /**
- * What the Manager sampled of the database in the last 24 h (storage, connections,
- * transactions/s) and its uptime at the latest sample; refreshed every 30 s.
+ * What the Manager sampled of the database in the last 24 h (what the server's files take on
+ * its storage, the application database's size, connections, transactions/s) and its uptime at
+ * the latest sample; refreshed every 30 s.
  */
 export const MetricsTab = ({ instance }: { instance: Instance }) => {
   const api = useApi(dbaasApiRef);
@@ -83,14 +84,21 @@ export const MetricsTab = ({ instance }: { instance: Instance }) => {
           <ResponseErrorPanel error={error} />
         </Grid>
       )}
-      <Grid item xs={12} md={6} lg={3}>
+      <Grid item xs={12} md={6} lg={4}>
         <MetricChart
           title="Storage used"
+          points={series(s => s.usedBytes ?? null)}
+          format={formatBytes}
+        />
+      </Grid>
+      <Grid item xs={12} md={6} lg={4}>
+        <MetricChart
+          title="Database size"
           points={series(s => s.sizeBytes)}
           format={formatBytes}
         />
       </Grid>
-      <Grid item xs={12} md={6} lg={3}>
+      <Grid item xs={12} md={6} lg={4}>
         <MetricChart
           title="Connections"
           points={series(s => s.connections)}
@@ -98,7 +106,7 @@ export const MetricsTab = ({ instance }: { instance: Instance }) => {
           fromZero
         />
       </Grid>
-      <Grid item xs={12} md={6} lg={3}>
+      <Grid item xs={12} md={6} lg={4}>
         <MetricChart
           title="Transactions/s"
           points={series(s => s.transactionsPerSecond)}
@@ -106,7 +114,7 @@ export const MetricsTab = ({ instance }: { instance: Instance }) => {
           fromZero
         />
       </Grid>
-      <Grid item xs={12} md={6} lg={3}>
+      <Grid item xs={12} md={6} lg={4}>
         <InfoCard title="Uptime">
           <Typography
             variant="h4"
