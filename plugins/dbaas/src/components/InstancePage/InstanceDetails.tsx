@@ -204,9 +204,9 @@ export const InstanceDetails = ({ id }: { id: string }) => {
           </Grid>
           <Grid item xs={12} md={6}>
             <ConnectionPanel instance={instance} act={act} />
-          </Grid>
-          <Grid item xs={12} md={6}>
-            <StoragePanel instance={instance} onChanged={refresh} />
+            <Box mt={3}>
+              <StoragePanel instance={instance} onChanged={refresh} />
+            </Box>
           </Grid>
           <Grid item xs={12}>
             <EventTimeline events={events} />
