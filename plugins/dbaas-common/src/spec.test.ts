@@ -85,7 +85,8 @@ const agreements: Record<string, true> = {
       | 'delete-user'
       | 'create-database'
       | 'delete-database'
-      | 'set-parameters',
+      | 'set-parameters'
+    | 'change-flavor',
       PendingOperationType
     >,
   'EVENT_TYPES lists InstanceEventType': true as Same<

@@ -124,6 +124,12 @@ export interface HostProvider {
     storageGiB: number,
     ctx: StepContext,
   ): Promise<void>;
+  /**
+   * Gives the host the size the flavor asks for (e.g. another EC2 instance type), with the
+   * server stopped; the Manager stops the host first where it can (`stop`) and starts it after.
+   * Hosts whose size is the server's own (containers, processes) leave it out.
+   */
+  changeFlavor?(host: HostRef, flavor: Flavor, ctx: StepContext): Promise<void>;
 }
 
 export interface EngineRuntime {
@@ -152,6 +158,18 @@ export interface EngineRuntime {
   ): Promise<Endpoint | void>;
   /** Stops and removes the server; a server already gone is success. */
   remove(host: HostRef, spec: EngineSpec, ctx: StepContext): Promise<void>;
+  /**
+   * Replaces the running server with one made from `spec` on the same data — another flavor's
+   * CPU, memory and tuning, or the flavor's newer image — and waits until it answers; returns
+   * its endpoint (which may have moved). Safe to repeat: a server already made from `spec` is
+   * kept. Runtimes that cannot leave it out (flavor changes and upgrades answer 409).
+   */
+  replace?(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+  ): Promise<Endpoint>;
   /** The server's last log lines, where the runtime can read them. */
   logs?(host: HostRef, spec: EngineSpec, tail: number): Promise<string>;
   /**

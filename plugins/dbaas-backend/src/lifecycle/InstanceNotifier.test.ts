@@ -34,6 +34,7 @@ describe('InstanceNotifier', () => {
       storageState: 'ok',
       storageReadOnly: false,
       parameters: {},
+      image: null,
     });
 
     await notifier.changed(instance);

@@ -104,6 +104,19 @@ export function needsRestart(
 }
 
 /**
+ * PostgreSQL's memory settings for the flavor (as its image and the local runtime set them at
+ * initdb): set anew when the flavor changes, before the restart that reads them.
+ */
+export function postgresTuning(memoryMiB: number): Record<string, string> {
+  return {
+    shared_buffers: `'${Math.max(32, Math.floor(memoryMiB / 4))}MB'`,
+    effective_cache_size: `'${Math.max(64, Math.floor((memoryMiB * 3) / 4))}MB'`,
+    maintenance_work_mem: `'${Math.max(16, Math.floor(memoryMiB / 16))}MB'`,
+    work_mem: `'${Math.max(4, Math.floor(memoryMiB / 64))}MB'`,
+  };
+}
+
+/**
  * Sets the parameters on the running server, and returns the ones it left out (dropped from
  * `wanted`) to their defaults. PostgreSQL keeps them in postgresql.auto.conf and reloads;
  * MariaDB's SET GLOBAL lasts until the server stops, so the Manager sets them again after

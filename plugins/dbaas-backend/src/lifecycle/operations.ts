@@ -10,6 +10,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { rotateOwnPassword } from './passwordRotation';
 import { resizeStorage } from './storageResize';
+import { replaceServerStep } from './serverReplacement';
 import { reapplyParameters, setParametersStep } from './parameterOperation';
 import { OBJECT_OPERATIONS, objectOperation } from './objectOperations';
 import { StoredInstance } from '../store/InstanceStore';
@@ -53,6 +54,10 @@ export async function operationStep(
     }
     if ((OBJECT_OPERATIONS as readonly string[]).includes(operation.type)) {
       await objectOperation(lc, instance, work, runtime, host, spec, secrets);
+      return false;
+    }
+    if (operation.type === 'change-flavor' || operation.type === 'upgrade') {
+      await replaceServerStep(lc, instance, work, runtime, host, secrets);
       return false;
     }
     if (operation.type === 'set-parameters') {
@@ -250,6 +255,8 @@ async function done(
     'create-database': 'done',
     'delete-database': 'done',
     'set-parameters': 'done',
+    'change-flavor': 'done',
+    upgrade: 'upgraded',
   };
   const updated = await lc.update(
     instance,

@@ -220,6 +220,7 @@ async function awaitHealthy(
       health: 'healthy',
       readyAt: new Date().toISOString(),
       deadlineAt: null,
+      image: flavor.image,
     },
     {
       type: 'status',

@@ -1,5 +1,9 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CreateInstanceRequest,
@@ -14,6 +18,7 @@ import {
   ListRuntimesResponse,
   MetricsResponse,
   OperationType,
+  PendingOperation,
   UpdateInstanceRequest,
   dbaasInstanceOperatePermission,
 } from '@dbaas/plugin-dbaas-common';
@@ -30,6 +35,7 @@ import {
 } from '../store/InstanceStore';
 import { isDeepStrictEqual } from 'util';
 import { mergeParameters } from '../lifecycle/engineParameters';
+import { checkFlavorChange } from './flavorChange';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -234,10 +240,30 @@ export class InstanceService {
       dbaasInstanceUpdatePermission,
     );
     const actor = actorOf(credentials);
+    // one operation at a time: a PATCH asks for at most one change done in the background
+    const background = (
+      ['storageGiB', 'parameters', 'flavorId'] as const
+    ).filter(field => patch[field] !== undefined);
+    if (background.length > 1) {
+      throw new InputError(
+        `${background.join(
+          ', ',
+        )}: each is done in the background, one at a time; send them in separate PATCH requests`,
+      );
+    }
     // checked before anything changes: a bad parameter leaves every setting as it was
     const parameters =
       patch.parameters &&
       mergeParameters(instance.engine, instance.parameters, patch.parameters);
+    const newFlavor =
+      patch.flavorId && patch.flavorId !== instance.flavorId
+        ? checkFlavorChange(
+            instance,
+            this.flavors,
+            this.deps.runtimes,
+            patch.flavorId,
+          )
+        : undefined;
     if (
       patch.deletionProtection !== undefined &&
       instance.deletionProtection !== patch.deletionProtection
@@ -301,6 +327,13 @@ export class InstanceService {
     if (parameters) {
       instance = await this.setParameters(instance, parameters, actor);
     }
+    if (newFlavor) {
+      instance = await this.requestInBackground(instance, actor, {
+        type: 'change-flavor',
+        target: newFlavor.id,
+        message: `flavor change from ${instance.flavorId} to ${newFlavor.id} requested by ${actor}`,
+      });
+    }
     return toPublicInstance(instance);
   }
 
@@ -326,23 +359,33 @@ export class InstanceService {
         `Only a running database's parameters can change; ${instance.name} is ${instance.status}`,
       );
     }
+    return this.requestInBackground(instance, actor, {
+      type: 'set-parameters',
+      parameters,
+      message: `server parameters change requested by ${actor}`,
+    });
+  }
+
+  /** Records an operation for the instance's worker (only while running with none under way). */
+  private async requestInBackground(
+    instance: StoredInstance,
+    actor: string,
+    request: Omit<PendingOperation, 'requestedBy' | 'requestedAt'> & {
+      message: string;
+    },
+  ) {
+    const { message, ...operation } = request;
     try {
       const updated = await this.deps.store.updateInstance(
         instance.id,
         {
           operation: {
-            type: 'set-parameters',
-            parameters,
+            ...operation,
             requestedBy: actor,
             requestedAt: new Date().toISOString(),
           },
         },
-        {
-          type: 'operation',
-          message: `server parameters change requested by ${actor}`,
-          actor,
-          data: { parameters },
-        },
+        { type: 'operation', message, actor, data: { ...operation } },
         { status: 'running', noOperation: true },
       );
       this.deps.lifecycle.kick(instance.id);
@@ -428,7 +471,8 @@ export class InstanceService {
       credentials,
       dbaasInstanceOperatePermission,
     );
-    if (type === 'stop' || type === 'restart') {
+    if (type === 'upgrade') this.checkUpgrade(instance);
+    if (type === 'stop' || type === 'restart' || type === 'upgrade') {
       const [running] =
         (await this.deps.backupRecords?.list(id, ['running'])) ?? [];
       if (running) {
@@ -446,6 +490,21 @@ export class InstanceService {
     this.deps.lifecycle.kick(id);
     await this.deps.notifier.changed(updated);
     return toPublicInstance(updated);
+  }
+
+  /** An upgrade needs a runtime that makes servers again, and an image newer than the one it runs. */
+  private checkUpgrade(instance: StoredInstance) {
+    if (!this.deps.runtimes.get(instance.runtime)?.engine.replace) {
+      throw new ConflictError(
+        `${instance.name} runs on the ${instance.runtime} runtime, which cannot upgrade its servers yet`,
+      );
+    }
+    const image = this.flavors.get(instance.flavorId)?.image;
+    if (image && instance.image === image) {
+      throw new ConflictError(
+        `${instance.name} runs ${image} already, flavor ${instance.flavorId}'s current image: nothing to upgrade`,
+      );
+    }
   }
 
   /** What the reconcile sampled of the instance in the last `hours`, with transactions per second. */

@@ -13,6 +13,7 @@ const DONE: Record<OperationType, string> = {
   start: 'started',
   restart: 'restarted',
   'rotate-credentials': 'given new credentials',
+  upgrade: 'upgraded',
 };
 
 /**

@@ -68,6 +68,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   storageReadOnly: boolean;
   /** Server parameters the owner set (the rest are the flavor's). */
   parameters: Record<string, number>;
+  /** The image the server was made from; null before it was first deployed. */
+  image: string | null;
 }
 
 export type StorageState = InstanceStorage['state'];
@@ -101,6 +103,7 @@ export type NewInstance = Omit<
   | 'storageState'
   | 'storageReadOnly'
   | 'parameters'
+  | 'image'
 >;
 
 export type InstancePatch = Partial<
@@ -134,6 +137,8 @@ export type InstancePatch = Partial<
     | 'storageState'
     | 'storageReadOnly'
     | 'parameters'
+    | 'image'
+    | 'flavorId'
   >
 >;
 

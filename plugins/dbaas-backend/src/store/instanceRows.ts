@@ -39,13 +39,13 @@ export function toRow(
     | 'storageState'
     | 'storageReadOnly'
     | 'parameters'
+    | 'image'
   >,
 ) {
   return {
     id: i.id,
     name: i.name,
     owner: i.owner,
-    flavor_id: i.flavorId,
     engine: i.engine,
     version: i.version,
     runtime: i.runtime,
@@ -96,6 +96,8 @@ export function patchRow(p: InstancePatch) {
   if (p.storageMaxGiB !== undefined) row.storage_max_gib = p.storageMaxGiB;
   if (p.storageState !== undefined) row.storage_state = p.storageState;
   if (p.parameters !== undefined) row.parameters = json(p.parameters);
+  if (p.image !== undefined) row.image = p.image;
+  if (p.flavorId !== undefined) row.flavor_id = p.flavorId;
   if (p.storageReadOnly !== undefined)
     row.storage_read_only = p.storageReadOnly;
   return row;
@@ -152,6 +154,7 @@ export function fromRow(r: any): StoredInstance {
     storageState: (r.storage_state ?? 'ok') as StorageState,
     storageReadOnly: Boolean(r.storage_read_only),
     parameters: json<Record<string, number>>(r.parameters) ?? {},
+    image: r.image ?? null,
   };
 }
 

@@ -225,6 +225,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/upgrade': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move the database to its flavor's current image (same major version)
+     * @description Needs dbaas.instance.operate; audited. When the runtime backs up, a backup is taken first; then the server is made again from the flavor's image on the same data. Durable like the other operations; 409 when the database is not running, already runs that image, its runtime cannot replace servers, or another operation is under way.
+     */
+    post: operations['upgradeInstance'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/metrics': {
     parameters: {
       query?: never;
@@ -741,6 +761,8 @@ export interface components {
       credentialRotation?: {
         everyDays: number | null;
       };
+      /** @description Another flavor of the same engine and version (CPU, memory, tuning): applied in the background by making the server again on the same data (a restart) */
+      flavorId?: string;
       /** @description Grow the storage to this size (only up, within the flavor's bounds); done in the background */
       storageGiB?: number;
       storage?: components['schemas']['StoragePolicyInput'];
@@ -802,6 +824,8 @@ export interface components {
         lastRequestedAt: string | null;
       };
       storage?: components['schemas']['InstanceStorage'];
+      /** @description The image the server was made from (POST .../upgrade moves it to the flavor's current one) */
+      image?: string | null;
       /** @description The server parameters set with PATCH (the rest are the flavor's) */
       parameters?: {
         [key: string]: number;
@@ -819,13 +843,15 @@ export interface components {
         | 'delete-user'
         | 'create-database'
         | 'delete-database'
-        | 'set-parameters';
+        | 'set-parameters'
+        | 'change-flavor'
+        | 'upgrade';
       requestedBy: string;
       /** Format: date-time */
       requestedAt: string;
       /** @description resize-storage: the new size */
       storageGiB?: number;
-      /** @description The user or database a create-/delete-user or -database is for */
+      /** @description The user or database a create-/delete-user or -database is for; change-flavor: the new flavor */
       target?: string;
       /** @description set-parameters: all the parameters the server gets */
       parameters?: {
@@ -1368,6 +1394,35 @@ export interface operations {
     };
   };
   rotateCredentials: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+      422: components['responses']['IdempotencyKeyReused'];
+    };
+  };
+  upgradeInstance: {
     parameters: {
       query?: never;
       header?: {

@@ -162,6 +162,7 @@ export const OPERATION_TYPES = [
   'start',
   'restart',
   'rotate-credentials',
+  'upgrade',
 ] as const satisfies readonly PendingOperationType[];
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
@@ -222,6 +223,7 @@ export const updateInstanceRequestSchema = z
       })
       .strict()
       .optional(),
+    flavorId: z.string().min(1, 'must name a flavor').optional(),
     storageGiB: z
       .number()
       .int('must be a whole number of GiB')
@@ -237,7 +239,7 @@ export const updateInstanceRequestSchema = z
   .strict()
   .refine(patch => Object.keys(patch).length > 0, {
     message:
-      'must change something: deletionProtection, backup, credentialRotation, storageGiB, storage or parameters',
+      'must change something: deletionProtection, backup, credentialRotation, flavorId, storageGiB, storage or parameters',
   }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */

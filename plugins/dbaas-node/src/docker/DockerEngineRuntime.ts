@@ -157,6 +157,33 @@ export class DockerEngineRuntime implements EngineRuntime {
     return endpoint;
   }
 
+  /**
+   * A new container from `spec` (image, limits, labels) on the same volumes: the old one is
+   * stopped and removed unless it was made from `spec` already (a repeated step keeps it).
+   */
+  async replace(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+  ): Promise<Endpoint> {
+    const info = await this.inspect(host, spec.instanceId);
+    if (info && !madeFrom(info, spec)) {
+      await this.stop(host, spec);
+      await this.container(host, spec.instanceId)
+        .remove({ force: true })
+        .catch(error => {
+          if (!isNotFound(error)) throw error;
+        });
+      ctx.logger.info(
+        `Container ${containerName(spec.instanceId)} removed to be made again from ${
+          spec.flavor.image
+        } (flavor ${spec.flavor.id}); its volumes stay`,
+      );
+    }
+    return this.deploy(host, spec, secrets, ctx);
+  }
+
   /** @internal Until Docker's healthcheck, the image's own check, or `answers` says the engine is up. */
   async waitHealthy(
     host: HostRef,
@@ -363,4 +390,14 @@ export class DockerEngineRuntime implements EngineRuntime {
 
 function hostLabel(host: HostRef) {
   return String(host.data.host ?? host.address);
+}
+
+/** Whether the container was made from `spec`: its image, flavor and limits. */
+function madeFrom(info: Docker.ContainerInspectInfo, spec: EngineSpec) {
+  return (
+    info.Config.Image === spec.flavor.image &&
+    info.Config.Labels?.[LABEL_FLAVOR] === spec.flavor.id &&
+    info.HostConfig.Memory === spec.flavor.memoryMiB * 1024 * 1024 &&
+    info.HostConfig.NanoCpus === Math.round(spec.flavor.cpu * 1e9)
+  );
 }

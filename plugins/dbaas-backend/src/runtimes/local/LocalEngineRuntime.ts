@@ -110,6 +110,12 @@ export class LocalEngineRuntime implements EngineRuntime {
       .join('\n');
   }
 
+  /** The same server started again with the flavor's settings (memory, TLS) written anew. */
+  async replace(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+    await this.server(spec).stop(localHost(host));
+    return this.deploy(host, spec, secrets);
+  }
+
   async remove(host: HostRef, spec: EngineSpec) {
     await this.server(spec).stop(localHost(host));
   }

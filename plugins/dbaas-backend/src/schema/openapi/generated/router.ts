@@ -622,6 +622,47 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/upgrade': {
+      post: {
+        operationId: 'upgradeInstance',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+          {
+            $ref: '#/components/parameters/IdempotencyKey',
+          },
+        ],
+        summary:
+          "Move the database to its flavor's current image (same major version)",
+        description:
+          "Needs dbaas.instance.operate; audited. When the runtime backs up, a backup is taken first; then the server is made again from the flavor's image on the same data. Durable like the other operations; 409 when the database is not running, already runs that image, its runtime cannot replace servers, or another operation is under way.",
+        responses: {
+          '202': {
+            description: 'Accepted',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+          '422': {
+            $ref: '#/components/responses/IdempotencyKeyReused',
+          },
+        },
+      },
+    },
     '/instances/{id}/metrics': {
       get: {
         operationId: 'getMetrics',
@@ -1948,6 +1989,12 @@ export const spec = {
               },
             },
           },
+          flavorId: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'Another flavor of the same engine and version (CPU, memory, tuning): applied in the background by making the server again on the same data (a restart)',
+          },
           storageGiB: {
             type: 'integer',
             minimum: 1,
@@ -2162,6 +2209,11 @@ export const spec = {
           storage: {
             $ref: '#/components/schemas/InstanceStorage',
           },
+          image: {
+            type: ['string', 'null'],
+            description:
+              "The image the server was made from (POST .../upgrade moves it to the flavor's current one)",
+          },
           parameters: {
             type: 'object',
             description:
@@ -2189,6 +2241,8 @@ export const spec = {
               'create-database',
               'delete-database',
               'set-parameters',
+              'change-flavor',
+              'upgrade',
             ],
           },
           requestedBy: {
@@ -2205,7 +2259,7 @@ export const spec = {
           target: {
             type: 'string',
             description:
-              'The user or database a create-/delete-user or -database is for',
+              'The user or database a create-/delete-user or -database is for; change-flavor: the new flavor',
           },
           parameters: {
             type: 'object',
