@@ -164,6 +164,21 @@ data "aws_iam_policy_document" "backend" {
     }
   }
 
+  # Giving a database's stopped VM another instance type (flavor change): only what carries the
+  # managed-by tag.
+  statement {
+    sid       = "ResizeManagedInstances"
+    effect    = "Allow"
+    actions   = ["ec2:ModifyInstanceAttribute"]
+    resources = ["${local.ec2_arn_prefix}:instance/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.managed_by_tag_key}"
+      values   = [local.managed_by_tag_value]
+    }
+  }
+
   # Destruction: only what carries the managed-by tag.
   statement {
     sid    = "DestroyManagedOnly"

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Flavor } from '@dbaas/plugin-dbaas-common';
 import {
   HostProvider,
   HostRef,
@@ -22,6 +23,7 @@ import {
 import { AwsCall, createAwsCall } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
 import { createDockerReadyWait, VmDockerFor } from './dockerReady';
+import { createFlavorChange, FlavorChange } from './flavorChange';
 import { ec2HostRef, instanceKeyPair } from './hostRef';
 import { createLauncher } from './launch';
 import { createStorageResize } from './storageResize';
@@ -52,6 +54,7 @@ export class Ec2HostProvider implements HostProvider {
   private readonly launch: ReturnType<typeof createLauncher>;
   private readonly waitDockerReady: ReturnType<typeof createDockerReadyWait>;
   private readonly resize: ReturnType<typeof createStorageResize>;
+  private readonly flavorChange: FlavorChange;
 
   constructor(private readonly options: Ec2HostProviderOptions) {
     const { ec2, ssm, config, secretBox, logger, dockerFor } = options;
@@ -71,6 +74,7 @@ export class Ec2HostProvider implements HostProvider {
     });
     this.waitDockerReady = createDockerReadyWait({ dockerFor, config });
     this.resize = createStorageResize({ ec2, config, call, dockerFor });
+    this.flavorChange = createFlavorChange({ ec2, config, call, lookups });
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
@@ -240,6 +244,19 @@ export class Ec2HostProvider implements HostProvider {
     ctx: StepContext,
   ): Promise<void> {
     await this.resize(ref, await this.vmId(ref, ctx), storageGiB, ctx);
+  }
+
+  /**
+   * Gives the stopped VM the flavor's instance type (ModifyInstanceAttribute; a VM of that type
+   * already is left as it is): see flavorChange.ts. The Manager stops the VM first and starts it
+   * after.
+   */
+  async changeFlavor(
+    ref: HostRef,
+    flavor: Flavor,
+    ctx: StepContext,
+  ): Promise<void> {
+    await this.flavorChange(await this.vmId(ref, ctx), flavor, ctx);
   }
 
   /** The recorded VM, or the one found by its tags for a HostRef without one. */

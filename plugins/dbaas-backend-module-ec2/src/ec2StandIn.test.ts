@@ -55,6 +55,13 @@ const flavor = {
   storageGiB: { min: 1, max: 10, default: 2 },
   runtimeHints: { ec2: { instanceType: 't3.small' } },
 };
+/** The same server on a larger VM, for the flavor change. */
+const largerFlavor = {
+  ...flavor,
+  id: 'postgresql-15-ec2-larger',
+  memoryMiB: 768,
+  runtimeHints: { ec2: { instanceType: 't3.medium' } },
+};
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 
 /** No silent skip: the stand-in VM needs Docker, its image and the local registry. */
@@ -246,7 +253,7 @@ describe('EC2 runtime on a stand-in VM', () => {
       features: [dbaasModuleEc2Runtime],
       dbaas: {
         defaultRuntime: 'ec2',
-        flavors: [flavor, mariadbFlavor],
+        flavors: [flavor, largerFlavor, mariadbFlavor],
         provisioning: { timeoutSeconds: 840 },
         runtimes: {
           ec2: {
@@ -393,6 +400,50 @@ describe('EC2 runtime on a stand-in VM', () => {
     const { rows: stillKept } = await resized.query('SELECT v FROM kept');
     await resized.end();
     expect(stillKept).toEqual([{ v: 'on a VM' }]);
+
+    // flavor change: the server and the VM stopped, the VM made a t3.medium
+    // (ModifyInstanceAttribute) and started, the server made again with the new memory limit
+    expect(vm.instanceType).toBe('t3.small');
+    const changed = await request(server)
+      .patch(`/api/dbaas/instances/${id}`)
+      .set('Authorization', asAlice)
+      .send({ flavorId: largerFlavor.id });
+    expect(changed.status).toBe(200);
+    expect(
+      await until(
+        `${id}'s flavor change to end`,
+        () => get(id),
+        i => !i?.operation,
+        { timeoutMs: 300_000, intervalMs: 1000 },
+      ),
+    ).toMatchObject({
+      status: 'running',
+      health: 'healthy',
+      flavorId: largerFlavor.id,
+      host: vm.vm.address,
+    });
+    const retyped = fakeEc2.calls.lastIndexOf('ModifyInstanceAttribute');
+    expect(fakeEc2.calls.filter(c => c === 'ModifyInstanceAttribute')).toEqual([
+      'ModifyInstanceAttribute',
+    ]);
+    expect(fakeEc2.calls.lastIndexOf('StopInstances')).toBeLessThan(retyped);
+    expect(fakeEc2.calls.lastIndexOf('StartInstances')).toBeGreaterThan(
+      retyped,
+    );
+    expect(vm).toMatchObject({ instanceType: 't3.medium', state: 'running' });
+    expect(
+      onVm(
+        vmName,
+        `docker inspect --format '{{.HostConfig.Memory}} {{.Config.Image}}' dbaas-${id}`,
+      ),
+    ).toBe(`${768 * 1024 * 1024} dbaas/postgresql:15`);
+    const retypedClient = new Client(verifiedConnection(await credentials(id)));
+    await retypedClient.connect();
+    const { rows: keptAfterChange } = await retypedClient.query(
+      'SELECT v FROM kept',
+    );
+    await retypedClient.end();
+    expect(keptAfterChange).toEqual([{ v: 'on a VM' }]);
 
     const logs = await request(server)
       .get(`/api/dbaas/instances/${id}/logs?tail=50`)

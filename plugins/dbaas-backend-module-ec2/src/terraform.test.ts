@@ -46,6 +46,8 @@ const DESTRUCTIVE_EC2_ACTIONS = [
   'ec2:StartInstances',
   // a database's data volume grows (storage resize)
   'ec2:ModifyVolume',
+  // a database's stopped VM gets another instance type (flavor change)
+  'ec2:ModifyInstanceAttribute',
 ];
 // every EC2 call the runtime makes (its non-test sources), which the policy must allow
 const EC2_CALLS = fs
@@ -464,12 +466,13 @@ describe('deploy/terraform/aws', () => {
       ).toEqual([]);
     });
 
-    it('allows every EC2 call the runtime makes, storage resize included', () => {
+    it('allows every EC2 call the runtime makes, storage resize and flavor change included', () => {
       expect(EC2_CALLS).toEqual(
         expect.arrayContaining([
           'ec2:RunInstances',
           'ec2:ModifyVolume',
           'ec2:DescribeVolumesModifications',
+          'ec2:ModifyInstanceAttribute',
         ]),
       );
       const granted = new Set(statements().flatMap(actionsOf));
@@ -479,6 +482,15 @@ describe('deploy/terraform/aws', () => {
       );
       expect(resize.map(s => s.resources)).toEqual([
         ['${local.ec2_arn_prefix}:volume/*'],
+      ]);
+      const retype = statements().filter(s =>
+        actionsOf(s).includes('ec2:ModifyInstanceAttribute'),
+      );
+      expect(retype.map(s => [actionsOf(s), s.resources])).toEqual([
+        [
+          ['ec2:ModifyInstanceAttribute'],
+          ['${local.ec2_arn_prefix}:instance/*'],
+        ],
       ]);
     });
 

@@ -1,5 +1,5 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
-import { V1Pod, V1Service } from '@kubernetes/client-node';
+import { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import {
   EngineHealth,
   EngineRuntime,
@@ -52,6 +52,10 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     );
   }
 
+  /**
+   * Applies the Secret, the Service and the StatefulSet (server-side apply: an object as asked
+   * already is left as it is) and waits until the pod the StatefulSet makes from them is ready.
+   */
   async deploy(
     host: HostRef,
     spec: EngineSpec,
@@ -64,30 +68,7 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     const svc = await cluster.apply<V1Service>(service(i));
     await cluster.apply(statefulSet(i));
     ctx.logger.info(`StatefulSet ${objectName(i)} applied in ${i.namespace}`);
-
-    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      const health = await this.health(host);
-      if (health.state === 'healthy') break;
-      if (health.state === 'unhealthy') {
-        throw new RuntimeFault(
-          /Image/.test(health.message ?? '')
-            ? 'IMAGE_PULL'
-            : 'ENGINE_START_FAILED',
-          health.message ?? 'the pod is unhealthy',
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new RuntimeFault(
-          'ENGINE_TIMEOUT',
-          `The pod was not ready within ${this.config.startTimeoutSeconds} s: ${
-            health.message ?? health.state
-          }`,
-        );
-      }
-      await new Promise(resolve => setTimeout(resolve, 500));
-    }
+    await this.untilReady(host, spec, ctx);
     const port = svc.spec?.ports?.[0];
     return {
       host: host.address,
@@ -99,8 +80,30 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     };
   }
 
+  /**
+   * The server made again from `spec` (another flavor's CPU and memory, its image, its labels)
+   * on the same claim: `deploy` applies the StatefulSet from it, the StatefulSet controller
+   * replaces the pod when its template changed (rolling update), and `deploy` waits until the
+   * pod of the new revision is ready. A StatefulSet made from `spec` already changes nothing.
+   */
+  async replace(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+  ): Promise<Endpoint> {
+    ctx.logger.info(
+      `Making the server of ${spec.instanceId} again from flavor ${spec.flavor.id} (${spec.flavor.image})`,
+    );
+    return this.deploy(host, spec, secrets, ctx);
+  }
+
   async health(host: HostRef): Promise<EngineHealth> {
-    const pod = await this.clusters.get(host.data.cluster).read<V1Pod>({
+    return healthOf(await this.pod(host));
+  }
+
+  private async pod(host: HostRef) {
+    return this.clusters.get(host.data.cluster).read<V1Pod>({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
@@ -108,35 +111,51 @@ export class KubernetesEngineRuntime implements EngineRuntime {
         namespace: String(host.data.namespace),
       },
     });
-    if (!pod) return { state: 'starting', message: 'no pod yet' };
-    const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
-    if (waiting?.reason && BROKEN_WAITING.includes(waiting.reason)) {
-      return {
-        state: 'unhealthy',
-        message: `${waiting.reason}: ${waiting.message ?? ''}`.trim(),
-      };
+  }
+
+  /**
+   * Until the pod is ready and is of the StatefulSet's current template: right after an apply
+   * that changed it, the pod of the old one may still answer until the controller replaces it.
+   */
+  private async untilReady(host: HostRef, spec: EngineSpec, ctx: StepContext) {
+    const cluster = this.clusters.get(host.data.cluster);
+    const set = statefulSet(this.instance(host, spec));
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const [applied, pod] = await Promise.all([
+        cluster.read<V1StatefulSet>(set),
+        this.pod(host),
+      ]);
+      const health = healthOf(pod);
+      const behind = pod && outdated(applied, pod);
+      if (health.state === 'unhealthy') {
+        const message = health.message ?? 'the pod is unhealthy';
+        if (behind) {
+          // a StatefulSet replaces a pod only once it is ready (OrderedReady)
+          throw new RuntimeFault(
+            'ENGINE_START_FAILED',
+            `Pod ${pod.metadata?.name} of the previous template is ${message}: the StatefulSet replaces it only once it is ready; delete the pod to have it made from the new one`,
+          );
+        }
+        throw new RuntimeFault(
+          /Image/.test(message) ? 'IMAGE_PULL' : 'ENGINE_START_FAILED',
+          message,
+        );
+      }
+      if (health.state === 'healthy' && !behind) return;
+      if (Date.now() > deadline) {
+        throw new RuntimeFault(
+          'ENGINE_TIMEOUT',
+          `The pod was not ready within ${this.config.startTimeoutSeconds} s: ${
+            behind
+              ? `it still runs the previous template (${behind})`
+              : health.message ?? health.state
+          }`,
+        );
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
     }
-    const scheduled = pod.status?.conditions?.find(
-      c => c.type === 'PodScheduled',
-    );
-    if (pod.status?.phase === 'Pending' && scheduled?.status === 'False') {
-      return {
-        state: 'unhealthy',
-        message: `Pending: ${scheduled.reason}: ${
-          scheduled.message ?? ''
-        }`.trim(),
-      };
-    }
-    const ready = pod.status?.conditions?.find(c => c.type === 'Ready');
-    if (ready?.status === 'True') return { state: 'healthy' };
-    const terminated =
-      pod.status?.containerStatuses?.[0]?.lastState?.terminated;
-    return {
-      state: 'starting',
-      message: terminated
-        ? `restarted after exit code ${terminated.exitCode}`
-        : pod.status?.phase,
-    };
   }
 
   private async scale(host: HostRef, spec: EngineSpec, replicas: number) {
@@ -180,4 +199,58 @@ export class KubernetesEngineRuntime implements EngineRuntime {
       }),
     );
   }
+}
+
+/** What the pod says of the server: ready, starting, or broken in a way no wait fixes. */
+function healthOf(pod: V1Pod | undefined): EngineHealth {
+  if (!pod) return { state: 'starting', message: 'no pod yet' };
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+  if (waiting?.reason && BROKEN_WAITING.includes(waiting.reason)) {
+    return {
+      state: 'unhealthy',
+      message: `${waiting.reason}: ${waiting.message ?? ''}`.trim(),
+    };
+  }
+  const scheduled = pod.status?.conditions?.find(
+    c => c.type === 'PodScheduled',
+  );
+  if (pod.status?.phase === 'Pending' && scheduled?.status === 'False') {
+    return {
+      state: 'unhealthy',
+      message: `Pending: ${scheduled.reason}: ${
+        scheduled.message ?? ''
+      }`.trim(),
+    };
+  }
+  const ready = pod.status?.conditions?.find(c => c.type === 'Ready');
+  if (ready?.status === 'True') return { state: 'healthy' };
+  const terminated = pod.status?.containerStatuses?.[0]?.lastState?.terminated;
+  return {
+    state: 'starting',
+    message: terminated
+      ? `restarted after exit code ${terminated.exitCode}`
+      : pod.status?.phase,
+  };
+}
+
+/**
+ * Why the pod is not (yet known to be) of the StatefulSet's latest template, or undefined when
+ * it is: the controller has not seen the latest spec, or the pod's revision is an older one.
+ */
+function outdated(
+  set: V1StatefulSet | undefined,
+  pod: V1Pod,
+): string | undefined {
+  if (!set) return 'no StatefulSet';
+  const generation = set.metadata?.generation ?? 0;
+  const observed = set.status?.observedGeneration ?? 0;
+  if (observed < generation) {
+    return `the StatefulSet controller has seen generation ${observed} of ${generation}`;
+  }
+  const revision = set.status?.updateRevision;
+  const podRevision = pod.metadata?.labels?.['controller-revision-hash'];
+  if (revision && podRevision && podRevision !== revision) {
+    return `revision ${podRevision}, not ${revision}`;
+  }
+  return undefined;
 }

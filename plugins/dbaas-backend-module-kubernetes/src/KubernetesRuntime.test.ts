@@ -317,6 +317,139 @@ describe('Kubernetes runtime against a local API stub', () => {
     });
   });
 
+  describe('flavor change and upgrade (replace)', () => {
+    const setKey = 'statefulsets/dbaas-team-a/dbaas-orders-db';
+    const larger = {
+      ...postgresFlavor,
+      id: 'postgresql-17-large',
+      cpu: 2,
+      memoryMiB: 1024,
+      image: 'dbaas/postgresql:17-20261129',
+    };
+    const largerSpec = { ...engineSpec, flavor: larger };
+    const container = () =>
+      stub.objects.get(setKey)!.spec.template.spec.containers[0];
+    /** A ready pod of the StatefulSet's revision before the change. */
+    const oldPod = (revision: string, ns: string, name: string) => {
+      const pod = podIn('ready', ns, name);
+      return {
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          labels: { 'controller-revision-hash': revision },
+        },
+      };
+    };
+
+    it("applies the new flavor's resources, image and labels, and waits for the pod of the new template", async () => {
+      const { k8s, host, endpoint } = await deployed();
+      const before = stub.objects.get(setKey)!;
+      const oldRevision = before.status.updateRevision;
+      // the old pod answers twice more, then the controller replaces it
+      const seen: string[] = [];
+      stub.pod = (ns, name) => {
+        const pod =
+          seen.length < 2
+            ? oldPod(oldRevision, ns, name)
+            : podIn(seen.length < 3 ? 'creating' : 'ready', ns, name);
+        seen.push(pod.status.phase);
+        return pod;
+      };
+
+      await expect(
+        k8s.engine.replace!(host, largerSpec, secrets, ctx()),
+      ).resolves.toEqual(endpoint);
+
+      expect(seen).toEqual(['Running', 'Running', 'Pending', 'Running']);
+      const set = stub.objects.get(setKey)!;
+      expect(set.metadata.generation).toBe(before.metadata.generation + 1);
+      expect(set.status.updateRevision).not.toBe(oldRevision);
+      expect(container()).toMatchObject({
+        image: 'dbaas/postgresql:17-20261129',
+        resources: {
+          requests: { cpu: '2', memory: '1024Mi' },
+          limits: { cpu: '2', memory: '1024Mi' },
+        },
+        env: expect.arrayContaining([
+          { name: 'DBAAS_MEMORY_MIB', value: '1024' },
+        ]),
+      });
+      // the same claim, the same selector
+      expect(set.spec.selector).toEqual(before.spec.selector);
+      expect(set.spec.template.spec.volumes).toEqual(
+        before.spec.template.spec.volumes,
+      );
+      for (const key of [
+        setKey,
+        'secrets/dbaas-team-a/dbaas-orders-db',
+        'services/dbaas-team-a/dbaas-orders-db',
+      ]) {
+        expect(stub.objects.get(key)!.metadata.labels).toMatchObject({
+          'dbaas.backstage.io/flavor': 'postgresql-17-large',
+        });
+      }
+      expect(set.spec.template.metadata.labels).toMatchObject({
+        'dbaas.backstage.io/flavor': 'postgresql-17-large',
+      });
+      expect(
+        stub.calls.filter(c => c.startsWith('POST') || c.startsWith('PUT')),
+      ).toEqual([]);
+
+      // again (a worker resuming it): nothing changes, and the ready pod is enough
+      const after = JSON.stringify([...stub.objects.entries()]);
+      stub.pod = (ns, name) => podIn('ready', ns, name);
+      await expect(
+        runtime().engine.replace!(host, largerSpec, secrets, ctx()),
+      ).resolves.toEqual(endpoint);
+      expect(JSON.stringify([...stub.objects.entries()])).toEqual(after);
+    });
+
+    it('names the pod to delete when the pod of the old template is broken, which a StatefulSet does not replace', async () => {
+      const { k8s, host } = await deployed();
+      const oldRevision = stub.objects.get(setKey)!.status.updateRevision;
+      stub.pod = (ns, name) => {
+        const pod = podIn('crashloop', ns, name);
+        return {
+          ...pod,
+          metadata: {
+            ...pod.metadata,
+            labels: { 'controller-revision-hash': oldRevision },
+          },
+        };
+      };
+
+      await expect(
+        k8s.engine.replace!(host, largerSpec, secrets, ctx()),
+      ).rejects.toMatchObject({
+        name: 'RuntimeFault',
+        code: 'ENGINE_START_FAILED',
+        message:
+          'Pod dbaas-orders-db-0 of the previous template is CrashLoopBackOff: back-off 40s restarting failed container: the StatefulSet replaces it only once it is ready; delete the pod to have it made from the new one',
+      });
+      expect(container().image).toBe('dbaas/postgresql:17-20261129');
+    });
+
+    it('times out naming the revision when the old pod is never replaced', async () => {
+      const { host } = await deployed();
+      const oldRevision = stub.objects.get(setKey)!.status.updateRevision;
+      stub.pod = (ns, name) => oldPod(oldRevision, ns, name);
+
+      await expect(
+        runtime({ startTimeoutSeconds: 1 }).engine.replace!(
+          host,
+          largerSpec,
+          secrets,
+          ctx(),
+        ),
+      ).rejects.toMatchObject({
+        code: 'ENGINE_TIMEOUT',
+        message: expect.stringMatching(
+          /^The pod was not ready within 1 s: it still runs the previous template \(revision dbaas-orders-db-[0-9a-f]{10}, not dbaas-orders-db-[0-9a-f]{10}\)$/,
+        ),
+      });
+    });
+  });
+
   it('refuses a missing namespace when it may not create one', async () => {
     await expect(
       runtime({ createNamespaces: false }).host.provision(hostSpec, ctx()),

@@ -9,6 +9,7 @@ import {
   EC2Client,
   ImportKeyPairCommand,
   Instance,
+  ModifyInstanceAttributeCommand,
   ModifyVolumeCommand,
   RunInstancesCommand,
   StartInstancesCommand,
@@ -33,6 +34,8 @@ interface FakeInstance {
   clientToken: string;
   tags: Tag[];
   state: 'running' | 'stopped' | 'terminated';
+  /** As launched, then as ModifyInstanceAttribute set it. */
+  instanceType: string;
   vm: StandInVm;
 }
 
@@ -41,7 +44,7 @@ interface FakeInstance {
  * boots a container from the generated user-data (as EC2 would hand it to cloud-init),
  * the imported public key goes into its meta-data (as IMDS would), StopInstances and
  * StartInstances stop and boot its container (disks kept; the address read anew),
- * ModifyVolume grows its data disk (the loop device behind it), and TerminateInstances
+ * ModifyInstanceAttribute records a stopped VM's new instance type, ModifyVolume grows its data disk (the loop device behind it), and TerminateInstances
  * destroys it. Every EC2Client made while it is installed talks to it.
  */
 export function installStandInEc2() {
@@ -68,6 +71,7 @@ export function installStandInEc2() {
   const toInstance = (i: FakeInstance): Instance => ({
     InstanceId: i.id,
     State: { Name: i.state },
+    InstanceType: i.instanceType as Instance['InstanceType'],
     PrivateIpAddress: i.vm.address,
     Tags: i.tags,
   });
@@ -127,6 +131,7 @@ export function installStandInEc2() {
         (t: { ResourceType: string }) => t.ResourceType === 'instance',
       ).Tags,
       state: 'running',
+      instanceType: input.InstanceType,
       vm,
     };
     instances.push(instance);
@@ -196,6 +201,25 @@ export function installStandInEc2() {
       changes.push(stateChange(i, previous));
     }
     return { StartingInstances: changes };
+  });
+  /** As EC2: the instance type of a stopped VM only (the stand-in VM is not resized). */
+  ec2.on(ModifyInstanceAttributeCommand).callsFake(async input => {
+    const [i] = inState([input.InstanceId], 'ModifyInstanceAttribute');
+    if (!input.InstanceType?.Value) {
+      throw Object.assign(new Error('only InstanceType (stand-in)'), {
+        name: 'InvalidParameterCombination',
+      });
+    }
+    if (i.state !== 'stopped') {
+      throw Object.assign(
+        new Error(
+          `The instance '${i.id}' is not in the 'stopped' state. (stand-in: ${i.state})`,
+        ),
+        { name: 'IncorrectInstanceState' },
+      );
+    }
+    i.instanceType = input.InstanceType.Value;
+    return {};
   });
   ec2.on(TerminateInstancesCommand).callsFake(async input => {
     calls.push('TerminateInstances');

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import http from 'http';
 import { AddressInfo } from 'net';
 
@@ -34,7 +35,9 @@ const RESOURCES: Record<
 /**
  * A local stand-in for the Kubernetes API server, enough for the runtime: API discovery,
  * server-side apply (create, or change only what differs), JSON merge patches, get, delete,
- * list by label, 403 and quota refusals, and pods whose status a test scripts.
+ * list by label, 403 and quota refusals, and pods whose status a test scripts. A StatefulSet's
+ * status is what its controller would report at once (the generation observed, the revision of
+ * its template), and a scripted pod without a `controller-revision-hash` label is of that revision.
  */
 export class KubeApiStub {
   readonly objects = new Map<string, Obj>();
@@ -109,6 +112,15 @@ export class KubeApiStub {
         return res.end('database system is ready to accept connections\n');
       }
       const pod = this.pod(namespace, name);
+      const set = this.objects.get(
+        `statefulsets/${namespace}/${name.replace(/-\d+$/, '')}`,
+      );
+      if (pod && set && !pod.metadata.labels?.['controller-revision-hash']) {
+        pod.metadata.labels = {
+          ...pod.metadata.labels,
+          'controller-revision-hash': set.status.updateRevision,
+        };
+      }
       return pod
         ? send(200, pod)
         : status(404, 'NotFound', `pods "${name}" not found`);
@@ -198,7 +210,7 @@ export class KubeApiStub {
             generation: em.generation + 1,
           },
         };
-        this.objects.set(key, this.withStatus(resource, updated));
+        this.objects.set(key, this.controlled(resource, updated));
         return send(200, this.objects.get(key));
       }
       const created = {
@@ -210,10 +222,28 @@ export class KubeApiStub {
           generation: 1,
         },
       };
-      this.objects.set(key, this.withStatus(resource, created));
+      this.objects.set(key, this.controlled(resource, created));
       return send(201, this.objects.get(key));
     }
     return status(405, 'MethodNotAllowed', method);
+  }
+
+  /** A StatefulSet's status as its controller reports it once it has seen the spec. */
+  private controlled(resource: string, obj: Obj): Obj {
+    if (resource !== 'statefulsets') return obj;
+    const revision = `${obj.metadata.name}-${createHash('sha256')
+      .update(JSON.stringify(obj.spec.template))
+      .digest('hex')
+      .slice(0, 10)}`;
+    return {
+      ...obj,
+      status: {
+        observedGeneration: obj.metadata.generation,
+        replicas: obj.spec.replicas,
+        currentRevision: revision,
+        updateRevision: revision,
+      },
+    };
   }
 
   /** Services get a cluster IP and node ports, as the API server would. */
