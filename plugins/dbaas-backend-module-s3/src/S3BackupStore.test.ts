@@ -20,6 +20,9 @@ import {
 } from '@dbaas/plugin-dbaas-node/testUtils';
 import { S3BackupStore, S3BackupStoreOptions } from './S3BackupStore';
 
+// starts a Manager (or streams 20 MiB): more than Jest's 5 s on a busy 2-core machine
+jest.setTimeout(60_000);
+
 const BUCKET = 'dbaas-backups';
 const PREFIX = 'test/';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -3,6 +3,9 @@ import request from 'supertest';
 import { dbaasPlugin } from './plugin';
 import { mariadbFlavor, postgresFlavor } from './__testUtils__/fixtures';
 
+// starts a Manager (or streams 20 MiB): more than Jest's 5 s on a busy 2-core machine
+jest.setTimeout(60_000);
+
 const flavors = [
   { ...postgresFlavor, title: 'PostgreSQL 17 (small)' },
   mariadbFlavor,

@@ -34,6 +34,7 @@ import { BackupService } from './service/BackupService';
 import { BackupRecords, StoredBackup } from './store/BackupRecords';
 import { MetricsStore } from './store/MetricsStore';
 import { DatabaseObjects } from './store/DatabaseObjects';
+import { startDueOperations } from './lifecycle/maintenanceRunner';
 import { DatabaseObjectsService } from './service/DatabaseObjectsService';
 import { ConnectionInfo } from './service/connectionInfo';
 import { baseBackupKey } from './backups/objectKeys';
@@ -301,6 +302,18 @@ export const dbaasPlugin = createBackendPlugin({
           timeout: { minutes: 10 },
           scope: 'global',
           fn: () => backupScheduler.run(),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'dbaas-maintenance-windows',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 1 },
+          scope: 'global',
+          fn: () =>
+            startDueOperations({
+              store,
+              logger,
+              kick: id => controller.kick(id),
+            }),
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-credential-rotation',

@@ -4,6 +4,9 @@ import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import { createManagerClientFactory } from './managerClient';
 
+// starts a Manager (or streams 20 MiB): more than Jest's 5 s on a busy 2-core machine
+jest.setTimeout(60_000);
+
 describe('createManagerClientFactory', () => {
   it('calls the Manager over HTTP with a token issued on behalf of the user', async () => {
     const { baseUrl, dataDir } = await startTestManager();

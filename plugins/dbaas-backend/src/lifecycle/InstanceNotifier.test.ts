@@ -35,6 +35,8 @@ describe('InstanceNotifier', () => {
       storageReadOnly: false,
       parameters: {},
       image: null,
+      maintenanceWindow: null,
+      deferredOperation: null,
     });
 
     await notifier.changed(instance);

@@ -17,6 +17,7 @@ import {
   ListInstancesResponse,
   ListRuntimesResponse,
   MetricsResponse,
+  MaintenanceWindow,
   OperationType,
   PendingOperation,
   UpdateInstanceRequest,
@@ -36,6 +37,7 @@ import {
 import { isDeepStrictEqual } from 'util';
 import { mergeParameters } from '../lifecycle/engineParameters';
 import { checkFlavorChange } from './flavorChange';
+import { cancelDeferred, deferToWindow } from './maintenance';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
 import { MetricsStore } from '../store/MetricsStore';
@@ -321,18 +323,36 @@ export class InstanceService {
       );
       await this.deps.notifier.changed(instance);
     }
+    if (patch.maintenanceWindow !== undefined) {
+      instance = await this.setMaintenanceWindow(
+        instance,
+        patch.maintenanceWindow,
+        actor,
+      );
+    }
     if (patch.storage || patch.storageGiB !== undefined) {
       instance = await this.updateStorage(instance, patch, actor);
     }
+    const nextWindow = patch.applyAt === 'next-window';
     if (parameters) {
-      instance = await this.setParameters(instance, parameters, actor);
+      instance = await this.setParameters(
+        instance,
+        parameters,
+        actor,
+        nextWindow,
+      );
     }
     if (newFlavor) {
-      instance = await this.requestInBackground(instance, actor, {
-        type: 'change-flavor',
-        target: newFlavor.id,
-        message: `flavor change from ${instance.flavorId} to ${newFlavor.id} requested by ${actor}`,
-      });
+      instance = await this.requestInBackground(
+        instance,
+        actor,
+        {
+          type: 'change-flavor',
+          target: newFlavor.id,
+          message: `flavor change from ${instance.flavorId} to ${newFlavor.id} requested by ${actor}`,
+        },
+        nextWindow,
+      );
     }
     return toPublicInstance(instance);
   }
@@ -342,6 +362,7 @@ export class InstanceService {
     instance: StoredInstance,
     parameters: Record<string, number>,
     actor: string,
+    nextWindow: boolean,
   ) {
     if (isDeepStrictEqual(parameters, instance.parameters)) return instance;
     if (!this.deps.runtimes.get(instance.runtime)?.engine.admin) {
@@ -349,21 +370,69 @@ export class InstanceService {
         `${instance.name} runs on the ${instance.runtime} runtime, which cannot set server parameters yet`,
       );
     }
-    if (instance.operation) {
-      throw new ConflictError(
-        `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy}); try again once it is done`,
-      );
-    }
     if (instance.status !== 'running') {
       throw new ConflictError(
         `Only a running database's parameters can change; ${instance.name} is ${instance.status}`,
       );
     }
-    return this.requestInBackground(instance, actor, {
-      type: 'set-parameters',
-      parameters,
-      message: `server parameters change requested by ${actor}`,
-    });
+    return this.requestInBackground(
+      instance,
+      actor,
+      {
+        type: 'set-parameters',
+        parameters,
+        message: `server parameters change requested by ${actor}`,
+      },
+      nextWindow,
+    );
+  }
+
+  /** Sets or removes the maintenance window; removing it while an operation waits is a 409. */
+  private async setMaintenanceWindow(
+    instance: StoredInstance,
+    window: MaintenanceWindow | null,
+    actor: string,
+  ) {
+    if (!window && instance.deferredOperation) {
+      throw new ConflictError(
+        `A ${instance.deferredOperation.type} of ${instance.name} waits for the maintenance window: cancel it first (DELETE /instances/${instance.id}/scheduled-operation)`,
+      );
+    }
+    const updated = await this.deps.store.updateInstance(
+      instance.id,
+      { maintenanceWindow: window },
+      {
+        type: 'operation',
+        message: window
+          ? `maintenance window set to ${window.day} ${String(
+              window.hour,
+            ).padStart(2, '0')}:00 UTC for ${window.durationHours} h`
+          : 'maintenance window removed',
+        actor,
+        data: { maintenanceWindow: window },
+      },
+    );
+    await this.deps.notifier.changed(updated);
+    return updated;
+  }
+
+  /** Drops the operation waiting for the maintenance window. */
+  async cancelScheduled(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<Instance> {
+    const instance = await this.gate.load(
+      id,
+      credentials,
+      dbaasInstanceOperatePermission,
+    );
+    const updated = await cancelDeferred(
+      this.deps.store,
+      instance,
+      actorOf(credentials),
+    );
+    await this.deps.notifier.changed(updated);
+    return toPublicInstance(updated);
   }
 
   /** Records an operation for the instance's worker (only while running with none under way). */
@@ -373,8 +442,24 @@ export class InstanceService {
     request: Omit<PendingOperation, 'requestedBy' | 'requestedAt'> & {
       message: string;
     },
+    nextWindow = false,
   ) {
     const { message, ...operation } = request;
+    if (nextWindow) {
+      const deferred = await deferToWindow(
+        this.deps.store,
+        instance,
+        operation,
+        actor,
+      );
+      await this.deps.notifier.changed(deferred);
+      return deferred;
+    }
+    if (instance.operation) {
+      throw new ConflictError(
+        `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy}); try again once it is done`,
+      );
+    }
     try {
       const updated = await this.deps.store.updateInstance(
         instance.id,
@@ -465,6 +550,7 @@ export class InstanceService {
     id: string,
     type: OperationType,
     credentials: BackstageCredentials,
+    options: { nextWindow?: boolean } = {},
   ): Promise<Instance> {
     const instance = await this.gate.load(
       id,
@@ -472,6 +558,21 @@ export class InstanceService {
       dbaasInstanceOperatePermission,
     );
     if (type === 'upgrade') this.checkUpgrade(instance);
+    if (options.nextWindow) {
+      if (instance.status !== 'running') {
+        throw new ConflictError(
+          `Only a running database can be scheduled for a ${type}; ${instance.name} is ${instance.status}`,
+        );
+      }
+      const deferred = await deferToWindow(
+        this.deps.store,
+        instance,
+        { type },
+        actorOf(credentials),
+      );
+      await this.deps.notifier.changed(deferred);
+      return toPublicInstance(deferred);
+    }
     if (type === 'stop' || type === 'restart' || type === 'upgrade') {
       const [running] =
         (await this.deps.backupRecords?.list(id, ['running'])) ?? [];

@@ -483,7 +483,7 @@ describe('DBaaS Manager API on the local runtime', () => {
       "backup.schedule: '61 * * * *' is not a cron expression",
     );
     expect((await patch({})).body.error.message).toContain(
-      'must change something: deletionProtection, backup, credentialRotation, flavorId, storageGiB, storage or parameters',
+      'must change something: deletionProtection, backup, credentialRotation, maintenanceWindow, flavorId, storageGiB, storage or parameters',
     );
     for (const id of [first.body.id]) {
       await waitFor(id, i => i?.status === 'running');

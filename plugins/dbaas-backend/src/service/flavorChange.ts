@@ -48,11 +48,6 @@ export function checkFlavorChange(
       `${instance.name} runs on the ${instance.runtime} runtime, which cannot change flavors yet`,
     );
   }
-  if (instance.operation) {
-    throw new ConflictError(
-      `${instance.name} has a ${instance.operation.type} under way (asked by ${instance.operation.requestedBy}); try again once it is done`,
-    );
-  }
   if (instance.status !== 'running') {
     throw new ConflictError(
       `Only a running database can change flavor; ${instance.name} is ${instance.status}`,

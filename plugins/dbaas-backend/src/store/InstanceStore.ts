@@ -4,6 +4,7 @@ import {
   BackupPolicy,
   Instance,
   InstanceStorage,
+  MaintenanceWindow,
   PendingOperation,
   InstanceEvent,
   InstanceEventType,
@@ -70,6 +71,9 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   parameters: Record<string, number>;
   /** The image the server was made from; null before it was first deployed. */
   image: string | null;
+  maintenanceWindow: MaintenanceWindow | null;
+  /** An operation waiting for the maintenance window, to become `operation` once it opens. */
+  deferredOperation: PendingOperation | null;
 }
 
 export type StorageState = InstanceStorage['state'];
@@ -104,6 +108,8 @@ export type NewInstance = Omit<
   | 'storageReadOnly'
   | 'parameters'
   | 'image'
+  | 'maintenanceWindow'
+  | 'deferredOperation'
 >;
 
 export type InstancePatch = Partial<
@@ -139,6 +145,8 @@ export type InstancePatch = Partial<
     | 'parameters'
     | 'image'
     | 'flavorId'
+    | 'maintenanceWindow'
+    | 'deferredOperation'
   >
 >;
 

@@ -1,4 +1,5 @@
 import {
+  MaintenanceWindow,
   BackupPolicy,
   Endpoint,
   PendingOperation,
@@ -11,6 +12,7 @@ import {
   RuntimeName,
 } from '@dbaas/plugin-dbaas-common';
 import { HostRef } from '@dbaas/plugin-dbaas-node';
+import { nextWindowAt } from '../lifecycle/maintenanceWindow';
 import type {
   StorageState,
   InstancePatch,
@@ -40,6 +42,8 @@ export function toRow(
     | 'storageReadOnly'
     | 'parameters'
     | 'image'
+    | 'maintenanceWindow'
+    | 'deferredOperation'
   >,
 ) {
   return {
@@ -97,6 +101,10 @@ export function patchRow(p: InstancePatch) {
   if (p.storageState !== undefined) row.storage_state = p.storageState;
   if (p.parameters !== undefined) row.parameters = json(p.parameters);
   if (p.image !== undefined) row.image = p.image;
+  if (p.maintenanceWindow !== undefined)
+    row.maintenance_window = json(p.maintenanceWindow);
+  if (p.deferredOperation !== undefined)
+    row.scheduled_operation = json(p.deferredOperation);
   if (p.flavorId !== undefined) row.flavor_id = p.flavorId;
   if (p.storageReadOnly !== undefined)
     row.storage_read_only = p.storageReadOnly;
@@ -155,6 +163,8 @@ export function fromRow(r: any): StoredInstance {
     storageReadOnly: Boolean(r.storage_read_only),
     parameters: json<Record<string, number>>(r.parameters) ?? {},
     image: r.image ?? null,
+    maintenanceWindow: json<MaintenanceWindow>(r.maintenance_window),
+    deferredOperation: json<PendingOperation>(r.scheduled_operation),
   };
 }
 
@@ -192,10 +202,18 @@ export function toPublicInstance(i: StoredInstance): Instance {
     storageMeasuredAt,
     storageState,
     storageReadOnly,
+    deferredOperation,
     ...instance
   } = i;
   return {
     ...instance,
+    scheduledOperation:
+      deferredOperation && i.maintenanceWindow
+        ? {
+            operation: deferredOperation,
+            nextWindowAt: nextWindowAt(i.maintenanceWindow).toISOString(),
+          }
+        : null,
     storage: {
       autoGrow: storageAutoGrow,
       maxGiB: storageMaxGiB,

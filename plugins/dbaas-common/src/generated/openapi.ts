@@ -225,6 +225,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/instances/{id}/scheduled-operation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Cancel the operation waiting for the maintenance window
+     * @description Needs dbaas.instance.operate; 409 when none is scheduled.
+     */
+    delete: operations['cancelScheduledOperation'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/instances/{id}/upgrade': {
     parameters: {
       query?: never;
@@ -761,6 +781,13 @@ export interface components {
       credentialRotation?: {
         everyDays: number | null;
       };
+      /** @description When restarts, upgrades and flavor changes asked for the next window run; null removes it */
+      maintenanceWindow?: components['schemas']['MaintenanceWindow'] | null;
+      /**
+       * @description For flavorId and parameters: now (default), or in the next maintenance window
+       * @enum {string}
+       */
+      applyAt?: 'immediately' | 'next-window';
       /** @description Another flavor of the same engine and version (CPU, memory, tuning): applied in the background by making the server again on the same data (a restart) */
       flavorId?: string;
       /** @description Grow the storage to this size (only up, within the flavor's bounds); done in the background */
@@ -824,12 +851,38 @@ export interface components {
         lastRequestedAt: string | null;
       };
       storage?: components['schemas']['InstanceStorage'];
+      maintenanceWindow?: components['schemas']['MaintenanceWindow'] | null;
+      /** @description An operation waiting for the maintenance window */
+      scheduledOperation?: components['schemas']['ScheduledOperation'] | null;
       /** @description The image the server was made from (POST .../upgrade moves it to the flavor's current one) */
       image?: string | null;
       /** @description The server parameters set with PATCH (the rest are the flavor's) */
       parameters?: {
         [key: string]: number;
       };
+    };
+    MaintenanceWindow: {
+      /** @enum {string} */
+      day:
+        | 'daily'
+        | 'monday'
+        | 'tuesday'
+        | 'wednesday'
+        | 'thursday'
+        | 'friday'
+        | 'saturday'
+        | 'sunday';
+      /** @description UTC */
+      hour: number;
+      durationHours: number;
+    };
+    ScheduledOperation: {
+      operation: components['schemas']['PendingOperation'];
+      /**
+       * Format: date-time
+       * @description When the next maintenance window opens (now, if it is open)
+       */
+      nextWindowAt: string;
     };
     PendingOperation: {
       /** @enum {string} */
@@ -1000,6 +1053,8 @@ export interface components {
     InstanceId: string;
     BackupId: string;
     UserName: string;
+    /** @description next-window: done in the instance's next maintenance window instead of now (409 when it has none); the instance shows it as `scheduledOperation` until then */
+    ApplyAt: 'immediately' | 'next-window';
     DatabaseName: string;
     /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
     IdempotencyKey: string;
@@ -1366,7 +1421,10 @@ export interface operations {
   };
   restartInstance: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description next-window: done in the instance's next maintenance window instead of now (409 when it has none); the instance shows it as `scheduledOperation` until then */
+        applyAt?: components['parameters']['ApplyAt'];
+      };
       header?: {
         /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
         'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
@@ -1422,9 +1480,37 @@ export interface operations {
       422: components['responses']['IdempotencyKeyReused'];
     };
   };
-  upgradeInstance: {
+  cancelScheduledOperation: {
     parameters: {
       query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['InstanceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The instance, with nothing scheduled */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Instance'];
+        };
+      };
+      403: components['responses']['Error'];
+      404: components['responses']['Error'];
+      409: components['responses']['Error'];
+    };
+  };
+  upgradeInstance: {
+    parameters: {
+      query?: {
+        /** @description next-window: done in the instance's next maintenance window instead of now (409 when it has none); the instance shows it as `scheduledOperation` until then */
+        applyAt?: components['parameters']['ApplyAt'];
+      };
       header?: {
         /** @description Makes a retry safe: the same caller, key and request within 24 h get the first 2xx answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the key with another request answers 422, and while the first request runs, 409. */
         'Idempotency-Key'?: components['parameters']['IdempotencyKey'];

@@ -166,6 +166,41 @@ export const OPERATION_TYPES = [
 ] as const satisfies readonly PendingOperationType[];
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
+/** When an instance's disruptive operations may run (UTC), and one waiting for it. */
+export type MaintenanceWindow = DbaasApiSchemas['MaintenanceWindow'];
+export type ScheduledOperation = DbaasApiSchemas['ScheduledOperation'];
+const maintenanceWindowSchema = z
+  .object({
+    day: z.enum(
+      [
+        'daily',
+        'monday',
+        'tuesday',
+        'wednesday',
+        'thursday',
+        'friday',
+        'saturday',
+        'sunday',
+      ],
+      {
+        errorMap: () => ({
+          message: 'must be daily or a day of the week (monday … sunday)',
+        }),
+      },
+    ),
+    hour: z
+      .number()
+      .int('must be a whole hour')
+      .min(0, 'must be 0–23 (UTC)')
+      .max(23, 'must be 0–23 (UTC)'),
+    durationHours: z
+      .number()
+      .int('must be whole hours')
+      .min(1, 'must be 1–8 hours')
+      .max(8, 'must be 1–8 hours'),
+  })
+  .strict() satisfies z.ZodType<MaintenanceWindow, z.ZodTypeDef, unknown>;
+
 /** How an instance's storage grows by itself (create and PATCH). */
 export type StoragePolicyInput = DbaasApiSchemas['StoragePolicyInput'];
 export type InstanceStorage = DbaasApiSchemas['InstanceStorage'];
@@ -223,6 +258,12 @@ export const updateInstanceRequestSchema = z
       })
       .strict()
       .optional(),
+    maintenanceWindow: maintenanceWindowSchema.nullable().optional(),
+    applyAt: z
+      .enum(['immediately', 'next-window'], {
+        errorMap: () => ({ message: 'must be immediately or next-window' }),
+      })
+      .optional(),
     flavorId: z.string().min(1, 'must name a flavor').optional(),
     storageGiB: z
       .number()
@@ -239,7 +280,7 @@ export const updateInstanceRequestSchema = z
   .strict()
   .refine(patch => Object.keys(patch).length > 0, {
     message:
-      'must change something: deletionProtection, backup, credentialRotation, flavorId, storageGiB, storage or parameters',
+      'must change something: deletionProtection, backup, credentialRotation, maintenanceWindow, flavorId, storageGiB, storage or parameters',
   }) satisfies z.ZodType<UpdateInstanceRequest, z.ZodTypeDef, unknown>;
 
 /** `GET /instances`'s query; where the spec takes a list, one value will do too. */

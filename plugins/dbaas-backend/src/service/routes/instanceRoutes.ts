@@ -123,11 +123,26 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
   for (const type of OPERATION_TYPES) {
     api.post(
       `/instances/:id/${type}`,
-      accepted(`instance-${type}`, 'medium', (id, c) =>
-        service.operate(id, type, c),
+      accepted(`instance-${type}`, 'medium', (id, c, query) =>
+        service.operate(id, type, c, {
+          nextWindow: query.applyAt === 'next-window',
+        }),
       ),
     );
   }
+  api.delete('/instances/:id/scheduled-operation', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, anyPrincipal);
+    res.json(
+      await audited(
+        auditor,
+        req,
+        'instance-scheduled-operation-cancel',
+        'medium',
+        () => service.cancelScheduled(req.params.id, credentials),
+        withInstance(),
+      ),
+    );
+  });
   api.post(
     '/instances/:id/deploy',
     accepted('instance-deploy', 'low', (id, c) => service.deploy(id, c)),

@@ -552,6 +552,9 @@ export const spec = {
           {
             $ref: '#/components/parameters/IdempotencyKey',
           },
+          {
+            $ref: '#/components/parameters/ApplyAt',
+          },
         ],
         summary: 'Restart a running database',
         description:
@@ -622,6 +625,40 @@ export const spec = {
         },
       },
     },
+    '/instances/{id}/scheduled-operation': {
+      delete: {
+        operationId: 'cancelScheduledOperation',
+        parameters: [
+          {
+            $ref: '#/components/parameters/InstanceId',
+          },
+        ],
+        summary: 'Cancel the operation waiting for the maintenance window',
+        description:
+          'Needs dbaas.instance.operate; 409 when none is scheduled.',
+        responses: {
+          '200': {
+            description: 'The instance, with nothing scheduled',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Instance',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/instances/{id}/upgrade': {
       post: {
         operationId: 'upgradeInstance',
@@ -631,6 +668,9 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/IdempotencyKey',
+          },
+          {
+            $ref: '#/components/parameters/ApplyAt',
           },
         ],
         summary:
@@ -1365,6 +1405,18 @@ export const spec = {
           type: 'string',
         },
       },
+      ApplyAt: {
+        name: 'applyAt',
+        in: 'query',
+        required: false,
+        description:
+          "next-window: done in the instance's next maintenance window instead of now (409 when it has none); the instance shows it as `scheduledOperation` until then",
+        schema: {
+          type: 'string',
+          enum: ['immediately', 'next-window'],
+          default: 'immediately',
+        },
+      },
       DatabaseName: {
         name: 'databaseName',
         in: 'path',
@@ -1989,6 +2041,24 @@ export const spec = {
               },
             },
           },
+          maintenanceWindow: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/MaintenanceWindow',
+              },
+              {
+                type: 'null',
+              },
+            ],
+            description:
+              'When restarts, upgrades and flavor changes asked for the next window run; null removes it',
+          },
+          applyAt: {
+            type: 'string',
+            enum: ['immediately', 'next-window'],
+            description:
+              'For flavorId and parameters: now (default), or in the next maintenance window',
+          },
           flavorId: {
             type: 'string',
             minLength: 1,
@@ -2209,6 +2279,27 @@ export const spec = {
           storage: {
             $ref: '#/components/schemas/InstanceStorage',
           },
+          maintenanceWindow: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/MaintenanceWindow',
+              },
+              {
+                type: 'null',
+              },
+            ],
+          },
+          scheduledOperation: {
+            anyOf: [
+              {
+                $ref: '#/components/schemas/ScheduledOperation',
+              },
+              {
+                type: 'null',
+              },
+            ],
+            description: 'An operation waiting for the maintenance window',
+          },
           image: {
             type: ['string', 'null'],
             description:
@@ -2221,6 +2312,52 @@ export const spec = {
             additionalProperties: {
               type: 'number',
             },
+          },
+        },
+      },
+      MaintenanceWindow: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['day', 'hour', 'durationHours'],
+        properties: {
+          day: {
+            type: 'string',
+            enum: [
+              'daily',
+              'monday',
+              'tuesday',
+              'wednesday',
+              'thursday',
+              'friday',
+              'saturday',
+              'sunday',
+            ],
+          },
+          hour: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 23,
+            description: 'UTC',
+          },
+          durationHours: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 8,
+          },
+        },
+      },
+      ScheduledOperation: {
+        type: 'object',
+        required: ['operation', 'nextWindowAt'],
+        properties: {
+          operation: {
+            $ref: '#/components/schemas/PendingOperation',
+          },
+          nextWindowAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              'When the next maintenance window opens (now, if it is open)',
           },
         },
       },
