@@ -19,6 +19,8 @@ export function killableReplica(options: {
   /** The machine's PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING). */
   server: string;
   local?: Record<string, unknown>;
+  /** Default: the small PostgreSQL flavor only. */
+  flavors?: object[];
 }) {
   const tag = crypto.randomBytes(3).toString('hex');
   const prefix = `dbaas_${options.name.replace(/-/g, '_')}_${tag}_`;
@@ -41,7 +43,7 @@ export function killableReplica(options: {
           replicaId: `${options.name}-a`,
           database: { client: 'pg', connection: options.server, prefix },
           dbaas: {
-            flavors: [postgresFlavor],
+            flavors: options.flavors ?? [postgresFlavor],
             defaultRuntime: 'local',
             runtimes: { local: { dataDir, ...options.local } },
             backups: { store: { type: 'filesystem', directory: storeDir } },
