@@ -20,3 +20,4 @@ export * from './docker/DockerEngineRuntime';
 export * from './docker/errors';
 export * from './docker/sshDocker';
 export * from './backup';
+export * from './adminCommands';

@@ -1,4 +1,4 @@
-import { parseMariadbRows, parsePsqlRows } from './dockerAdmin';
+import { parseMariadbRows, parsePsqlRows } from '../adminCommands';
 
 describe('admin query output', () => {
   it("reads psql's unaligned rows with unit/record separators, \\N as NULL", () => {

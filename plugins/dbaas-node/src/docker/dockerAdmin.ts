@@ -1,10 +1,11 @@
 import { randomUUID } from 'crypto';
+import { containerName, ENGINE_LAYOUT, IMAGE_UID } from '../imageContract';
 import {
-  containerName,
-  ENGINE_LAYOUT,
-  IMAGE_UID,
-  SECRETS_DIR,
-} from '../imageContract';
+  mariadbCommand,
+  parseMariadbRows,
+  parsePsqlRows,
+  psqlCommand,
+} from '../adminCommands';
 import {
   AdminRow,
   EngineAdmin,
@@ -18,8 +19,6 @@ import type { DockerEngineRuntime } from './DockerEngineRuntime';
 import { execIn } from './dockerExec';
 
 const SQL_DIR = '/tmp';
-const FIELD = '\u001f';
-const RECORD = '\u001e';
 
 /**
  * The administrator's access to a container's server: the statement goes in as a file
@@ -106,84 +105,4 @@ export class DockerEngineAdmin implements EngineAdmin {
     }
     return this.runtime.container(host, spec.instanceId);
   }
-}
-
-/** Shell that puts the container's admin password in the client's variable, never in argv. */
-const passwordFromFile = (variable: string) =>
-  `${variable}="$(cat ${SECRETS_DIR}/admin-password)"; export ${variable}`;
-
-function psqlCommand(file: string, database: string): string[] {
-  return [
-    'sh',
-    '-c',
-    `${passwordFromFile('PGPASSWORD')}; exec "$@"`,
-    'sh',
-    'psql',
-    '-X',
-    '-q',
-    '-A',
-    '-t',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-F',
-    FIELD,
-    '-R',
-    RECORD,
-    '-P',
-    'null=\\N',
-    '-h',
-    '/run/postgresql',
-    '-U',
-    'postgres',
-    '-d',
-    database,
-    '-f',
-    file,
-  ];
-}
-
-function mariadbCommand(file: string, database: string): string[] {
-  return [
-    'sh',
-    '-c',
-    `${passwordFromFile('MYSQL_PWD')}; exec "$@" < "$0"`,
-    file,
-    'mariadb',
-    '--socket=/run/mysqld/mysqld.sock',
-    '--user=root',
-    '--batch',
-    '--skip-column-names',
-    `--database=${database}`,
-  ];
-}
-
-/** psql's unaligned output with our separators; `\N` stands for NULL. */
-export function parsePsqlRows(stdout: string): AdminRow[] {
-  const text = stdout.replace(/\n$/, '');
-  if (!text) return [];
-  return text
-    .split(RECORD)
-    .map(record => record.replace(/^\n/, ''))
-    .filter(record => record !== '')
-    .map(record =>
-      record.split(FIELD).map(value => (value === '\\N' ? null : value)),
-    );
-}
-
-const UNESCAPED: Record<string, string> = { n: '\n', t: '\t', '0': '\0' };
-
-/** mariadb --batch output: tab-separated with backslash escapes, NULL as `NULL`. */
-export function parseMariadbRows(stdout: string): AdminRow[] {
-  return stdout
-    .split('\n')
-    .filter(line => line !== '')
-    .map(line =>
-      line
-        .split('\t')
-        .map(value =>
-          value === 'NULL'
-            ? null
-            : value.replace(/\\(.)/g, (_, c: string) => UNESCAPED[c] ?? c),
-        ),
-    );
 }
