@@ -91,6 +91,10 @@ describe('metrics of running databases', () => {
       expect(second.uptimeSeconds).toBeGreaterThan(0);
       expect(second.connections).toBeGreaterThanOrEqual(1);
       expect(Date.parse(second.at)).toBeGreaterThan(Date.parse(first.at));
+      // nothing has failed: no last error
+      expect(
+        (await api('get', `/instances/${id}/metrics?hours=1`)).body.lastError,
+      ).toBeNull();
     },
   );
 });

@@ -86,7 +86,7 @@ describe('changing flavor and upgrading', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('gives a Docker database another flavor (limits, tuning) on the same data, and upgrades it to its flavor’s new image after a backup', async () => {
+  it('gives a Docker database another flavor (limits, tuning) on the same data, upgrades it to its flavor’s new image after a backup, and leaves it running as it was when the image cannot be had', async () => {
     const small = { ...dockerFlavor, id: 'pg15-small', memoryMiB: 512, cpu: 1 };
     const medium = {
       ...dockerFlavor,
@@ -171,6 +171,25 @@ describe('changing flavor and upgrading', () => {
       );
       expect(backedUp).toBeGreaterThan(-1);
       expect(done).toBeGreaterThan(backedUp);
+
+      // an image that cannot be had: the upgrade fails typed, the server runs on as it was
+      const missing = '127.0.0.1:5000/dbaas/postgresql:no-such-tag';
+      await manager!.stop();
+      await start([small, { ...medium, image: missing }, other], 'docker');
+      expect((await api('post', `/instances/${id}/upgrade`)).status).toBe(202);
+      const failed = await idle(id);
+      expect(failed.image).toBe(next);
+      expect(
+        (await docker.getContainer(containerName(id)).inspect()).State.Running,
+      ).toBe(true);
+      expect(
+        await appSql('postgresql', await creds(id), 'SELECT v FROM kept'),
+      ).toEqual([{ v: 'row' }]);
+      const { lastError } = (await api('get', `/instances/${id}/metrics`)).body;
+      expect(lastError).toMatchObject({
+        code: 'IMAGE_PULL',
+        message: expect.stringContaining(`upgrade failed: Image ${missing}`),
+      });
     } finally {
       await deleteAll(manager!.server, 'alice');
       await docker

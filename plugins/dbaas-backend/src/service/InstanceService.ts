@@ -617,7 +617,17 @@ export class InstanceService {
     await this.gate.load(id, credentials, dbaasInstanceReadPermission);
     const samples =
       (await this.deps.metrics?.list(id, Date.now() - hours * 3600_000)) ?? [];
+    const fault = (await this.deps.store.listEvents(id))
+      .filter(e => e.type === 'fault')
+      .at(-1);
     return {
+      lastError: fault
+        ? {
+            at: fault.at,
+            message: fault.message,
+            code: (fault.data?.code as string | undefined) ?? null,
+          }
+        : null,
       items: samples.map((sample, i) => {
         const before = samples[i - 1];
         const seconds = before ? (sample.atMs - before.atMs) / 1000 : 0;

@@ -926,6 +926,13 @@ export interface components {
     };
     MetricsResponse: {
       items: components['schemas']['MetricsSample'][];
+      /** @description The instance's last fault in the timeline, if any */
+      lastError: {
+        /** Format: date-time */
+        at: string;
+        message: string;
+        code?: string | null;
+      } | null;
     };
     ListInstancesResponse: {
       items: components['schemas']['Instance'][];

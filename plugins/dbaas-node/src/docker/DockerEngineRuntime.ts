@@ -169,6 +169,13 @@ export class DockerEngineRuntime implements EngineRuntime {
   ): Promise<Endpoint> {
     const info = await this.inspect(host, spec.instanceId);
     if (info && !madeFrom(info, spec)) {
+      // an image that cannot be had fails here, with the old server still running
+      await ensureImage(
+        this.clientFor(host),
+        spec.flavor.image,
+        hostLabel(host),
+        ctx,
+      );
       await this.stop(host, spec);
       await this.container(host, spec.instanceId)
         .remove({ force: true })
@@ -176,9 +183,11 @@ export class DockerEngineRuntime implements EngineRuntime {
           if (!isNotFound(error)) throw error;
         });
       ctx.logger.info(
-        `Container ${containerName(spec.instanceId)} removed to be made again from ${
-          spec.flavor.image
-        } (flavor ${spec.flavor.id}); its volumes stay`,
+        `Container ${containerName(
+          spec.instanceId,
+        )} removed to be made again from ${spec.flavor.image} (flavor ${
+          spec.flavor.id
+        }); its volumes stay`,
       );
     }
     return this.deploy(host, spec, secrets, ctx);

@@ -2446,13 +2446,37 @@ export const spec = {
       },
       MetricsResponse: {
         type: 'object',
-        required: ['items'],
+        required: ['items', 'lastError'],
         properties: {
           items: {
             type: 'array',
             items: {
               $ref: '#/components/schemas/MetricsSample',
             },
+          },
+          lastError: {
+            description: "The instance's last fault in the timeline, if any",
+            anyOf: [
+              {
+                type: 'object',
+                required: ['at', 'message'],
+                properties: {
+                  at: {
+                    type: 'string',
+                    format: 'date-time',
+                  },
+                  message: {
+                    type: 'string',
+                  },
+                  code: {
+                    type: ['string', 'null'],
+                  },
+                },
+              },
+              {
+                type: 'null',
+              },
+            ],
           },
         },
       },
