@@ -11,7 +11,14 @@ export {
   createDeleteInstanceAction,
   createRestoreInstanceAction,
   createOperateInstanceAction,
+  createUpdateInstanceAction,
+  createCreateUserAction,
 } from './actions';
 export type { DbaasActionDeps } from './actions';
 export { createManagerClientFactory } from './managerClient';
-export type { ManagerClientFactory, ManagerSession } from './managerClient';
+export type {
+  ApplyAt,
+  ManagerApi,
+  ManagerClientFactory,
+  ManagerSession,
+} from './managerClient';

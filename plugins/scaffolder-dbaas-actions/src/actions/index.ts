@@ -1,10 +1,12 @@
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ManagerClientFactory } from '../managerClient';
+import { createCreateUserAction } from './createUser';
 import { createDeleteInstanceAction } from './deleteInstance';
 import { createDeployContainerAction } from './deployContainer';
 import { createOperateInstanceAction } from './operateInstance';
 import { createProvisionVmAction } from './provisionVm';
 import { createRestoreInstanceAction } from './restoreInstance';
+import { createUpdateInstanceAction } from './updateInstance';
 
 export interface DbaasActionDeps {
   manager: ManagerClientFactory;
@@ -22,6 +24,8 @@ export function createDbaasActions(
     createDeleteInstanceAction(deps),
     createRestoreInstanceAction(deps),
     createOperateInstanceAction(deps),
+    createUpdateInstanceAction(deps),
+    createCreateUserAction(deps),
   ];
 }
 
@@ -31,4 +35,6 @@ export {
   createDeleteInstanceAction,
   createRestoreInstanceAction,
   createOperateInstanceAction,
+  createUpdateInstanceAction,
+  createCreateUserAction,
 };

@@ -23,9 +23,12 @@ describe('dbaas:instance:operate examples', () => {
 
     await action.handler(ctx);
 
-    expect(manager.called('restartInstance').map(c => c.args[0])).toEqual([
-      'i-1',
-    ]);
+    const call = {
+      restart: 'restartInstance',
+      upgrade: 'upgradeInstance',
+      'rotate-credentials': 'rotateCredentials',
+    }[input.operation as string]!;
+    expect(manager.called(call).map(c => c.args[0])).toEqual(['i-1']);
     expect(ctx.output).toHaveBeenCalledWith('status', 'running');
   });
 });

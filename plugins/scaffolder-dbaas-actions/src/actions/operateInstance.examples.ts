@@ -20,7 +20,7 @@ export const examples: TemplateExample[] = [
             operation: {
               title: 'Operation',
               type: 'string',
-              enum: ['stop', 'start', 'restart'],
+              enum: ['stop', 'start', 'restart', 'upgrade'],
             },
           },
         },
@@ -29,7 +29,7 @@ export const examples: TemplateExample[] = [
         {
           id: 'operate',
           action: 'dbaas:instance:operate',
-          name: 'Stop, start or restart the database',
+          name: 'Stop, start, restart or upgrade the database',
           input: {
             instance: '${{ parameters.database }}',
             operation: '${{ parameters.operation }}',
@@ -55,6 +55,47 @@ export const examples: TemplateExample[] = [
           action: 'dbaas:instance:operate',
           name: 'Restart database',
           input: { instance: 'orders-db', operation: 'restart' },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Upgrade a database to its flavor’s current image in its next maintenance window',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'upgrade',
+          action: 'dbaas:instance:operate',
+          name: 'Upgrade in the maintenance window',
+          input: {
+            instance: 'resource:default/orders-db',
+            operation: 'upgrade',
+            applyAt: 'next-window',
+          },
+        },
+      ],
+      output: {
+        text: [
+          {
+            title: 'Scheduled',
+            content:
+              'The upgrade runs in the window opening ${{ steps.upgrade.output.scheduledFor }}',
+          },
+        ],
+      },
+    }),
+  },
+  {
+    description:
+      'Give the application user a new password (read it on the instance page afterwards)',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'rotate',
+          action: 'dbaas:instance:operate',
+          name: 'Rotate the password',
+          input: { instance: 'orders-db', operation: 'rotate-credentials' },
         },
       ],
     }),

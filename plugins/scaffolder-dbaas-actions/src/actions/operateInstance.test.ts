@@ -8,7 +8,9 @@ type Input = Parameters<
   ReturnType<typeof createOperateInstanceAction>['handler']
 >[0]['input'];
 
-const pending = (type: 'stop' | 'start' | 'restart'): Partial<Instance> => ({
+const pending = (
+  type: 'stop' | 'start' | 'restart' | 'upgrade' | 'rotate-credentials',
+): Partial<Instance> => ({
   operation: {
     type,
     requestedBy: 'user:default/alice',
@@ -221,5 +223,140 @@ describe('dbaas:instance:operate', () => {
       'Dry run: would stop database orders-db (now running), to end stopped',
     );
     expect(ctx.output).toHaveBeenCalledWith('status', 'stopped');
+  });
+
+  it.each([
+    ['upgrade', 'upgradeInstance', 'upgrade database orders-db (id i-1)'],
+    [
+      'rotate-credentials',
+      'rotateCredentials',
+      'rotate the credentials of database orders-db (id i-1)',
+    ],
+  ] as const)(
+    'asks for %s on a running database and waits until the operation is done',
+    async (operation, call, asked) => {
+      const manager = new FakeManager();
+      manager.states = [
+        { status: 'running', phase: null },
+        { status: 'running', phase: null, ...pending(operation) },
+        { status: 'running', phase: null, health: 'healthy' },
+      ];
+      const action = createOperateInstanceAction({ manager });
+      const ctx = context({ instance: 'i-1', operation });
+
+      await action.handler(ctx);
+
+      expect(manager.called(call)).toHaveLength(1);
+      expect(manager.called(call)[0].args[0]).toBe('i-1');
+      expect(ctx.logger.info).toHaveBeenCalledWith(`Asked to ${asked}`);
+      expect(ctx.logger.info).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(
+            `^orders-db: running, health unknown, ${operation} under way`,
+          ),
+        ),
+      );
+      expect(ctx.output).toHaveBeenCalledWith('status', 'running');
+      // the password is never read, let alone logged
+      expect(manager.called('getCredentials')).toEqual([]);
+    },
+  );
+
+  it('fails with the fault of the timeline when an upgrade failed on a database that kept running', async () => {
+    const manager = new FakeManager();
+    manager.states = [
+      { status: 'running' },
+      { status: 'running', ...pending('upgrade') },
+      { status: 'running', health: 'healthy' },
+    ];
+    manager.events = [
+      {
+        id: 1,
+        instanceId: 'i-1',
+        at: '2026-11-26T10:00:02.000Z',
+        type: 'fault',
+        message: 'restart failed: an earlier one, of another operation',
+        actor: 'dbaas',
+        data: { operation: 'restart', code: 'ENGINE_FAILED' },
+      },
+      {
+        id: 2,
+        instanceId: 'i-1',
+        at: '2026-11-26T10:00:05.000Z',
+        type: 'fault',
+        message: 'upgrade failed: IMAGE_UNAVAILABLE: no image postgres:17.7',
+        actor: 'dbaas',
+        data: { operation: 'upgrade', code: 'IMAGE_UNAVAILABLE' },
+      },
+    ];
+    const action = createOperateInstanceAction({ manager });
+    const ctx = context({ instance: 'i-1', operation: 'upgrade' });
+
+    await expect(action.handler(ctx)).rejects.toThrow(
+      'Database orders-db: upgrade failed: IMAGE_UNAVAILABLE: no image postgres:17.7',
+    );
+    expect(ctx.output).not.toHaveBeenCalled();
+  });
+
+  it('schedules a restart for the next maintenance window and does not wait for it', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ status: 'running', health: 'healthy' }];
+    const action = createOperateInstanceAction({ manager });
+    const ctx = context(
+      { instance: 'i-1', operation: 'restart', applyAt: 'next-window' },
+      { task: { id: 'task-8' } },
+    );
+
+    await action.handler(ctx);
+
+    expect(manager.called('restartInstance')).toEqual([
+      {
+        method: 'restartInstance',
+        args: ['i-1', 'task-8/mock-step-id', 'next-window'],
+        token: 'token-for-alice',
+      },
+    ]);
+    // read once to find it; no polling until the window
+    expect(manager.called('getInstance')).toHaveLength(1);
+    expect(ctx.logger.info).toHaveBeenCalledWith(
+      'Scheduled a restart of database orders-db (id i-1) for its next maintenance window, opening 2026-11-27T02:00:00.000Z',
+    );
+    expect(ctx.output).toHaveBeenCalledWith('status', 'running');
+    expect(ctx.output).toHaveBeenCalledWith(
+      'scheduledFor',
+      '2026-11-27T02:00:00.000Z',
+    );
+  });
+
+  it('refuses applyAt next-window for an operation that cannot wait for the window, asking nothing', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ status: 'running' }];
+    const action = createOperateInstanceAction({ manager });
+
+    await expect(
+      action.handler(
+        context({
+          instance: 'i-1',
+          operation: 'rotate-credentials',
+          applyAt: 'next-window',
+        }),
+      ),
+    ).rejects.toThrow(
+      'applyAt: only a restart or an upgrade can wait for the maintenance window, not rotate-credentials',
+    );
+    expect(manager.calls).toEqual([]);
+  });
+
+  it('ends the step once the operation is accepted when wait is false', async () => {
+    const manager = new FakeManager();
+    manager.states = [{ status: 'running' }];
+    const action = createOperateInstanceAction({ manager });
+    const ctx = context({ instance: 'i-1', operation: 'upgrade', wait: false });
+
+    await action.handler(ctx);
+
+    expect(manager.called('upgradeInstance')).toHaveLength(1);
+    expect(manager.called('getInstance')).toHaveLength(1);
+    expect(ctx.output).toHaveBeenCalledWith('status', 'running');
   });
 });

@@ -5,13 +5,12 @@ import { ResponseError } from '@backstage/errors';
 import {
   Backup,
   CreateInstanceRequest,
-  DbaasApi,
   Instance,
   InstanceEvent,
   MetricsSample,
-  OperationType,
+  PendingOperationType,
 } from '@dbaas/plugin-dbaas-common';
-import { ManagerClientFactory } from '../../managerClient';
+import { ApplyAt, ManagerApi, ManagerClientFactory } from '../../managerClient';
 
 /** An in-memory stand-in for the Manager's API: each getInstance moves one state ahead. */
 export class FakeManager implements ManagerClientFactory {
@@ -28,6 +27,8 @@ export class FakeManager implements ManagerClientFactory {
   metrics: MetricsSample[] = [];
   /** When the operations the fake accepts were asked. */
   readonly requestedAt = '2026-11-26T10:00:00.000Z';
+  /** When the next maintenance window opens, for operations asked with applyAt next-window. */
+  readonly nextWindowAt = '2026-11-27T02:00:00.000Z';
   private reads = 0;
 
   base(request: Partial<CreateInstanceRequest> = {}): Instance {
@@ -56,7 +57,7 @@ export class FakeManager implements ManagerClientFactory {
     };
   }
 
-  readonly api: Partial<DbaasApi> = {
+  readonly api: Partial<ManagerApi> = {
     createInstance: async (request, options) => {
       this.record('createInstance', [request, options], options);
       return { ...this.base(request), id: options?.dryRun ? 'dry-run' : 'i-1' };
@@ -95,6 +96,8 @@ export class FakeManager implements ManagerClientFactory {
     startInstance: async (id, options) => this.operate('start', id, options),
     restartInstance: async (id, options) =>
       this.operate('restart', id, options),
+    upgradeInstance: async (id, options) =>
+      this.operate('upgrade', id, options),
     rotateCredentials: async (id, options) => {
       this.record('rotateCredentials', [id, options?.idempotencyKey], options);
       return {
@@ -118,7 +121,51 @@ export class FakeManager implements ManagerClientFactory {
     },
     updateInstance: async (id, request, options) => {
       this.record('updateInstance', [id, request], options);
-      return { ...this.base(), ...(request as object) };
+      const { applyAt, ...changes } = request;
+      const background: Record<string, PendingOperationType> = {
+        storageGiB: 'resize-storage',
+        flavorId: 'change-flavor',
+        parameters: 'set-parameters',
+      };
+      const type = Object.entries(background).find(
+        ([field]) => (changes as Record<string, unknown>)[field] !== undefined,
+      )?.[1];
+      const operation = type && {
+        type,
+        requestedBy: 'user:default/alice',
+        requestedAt: this.requestedAt,
+      };
+      // the background changes show once done; the settings at once
+      const { storageGiB, flavorId, parameters, ...settings } = changes;
+      return {
+        ...this.base(),
+        status: 'running',
+        ...(settings as object),
+        ...(operation && applyAt === 'next-window'
+          ? {
+              scheduledOperation: {
+                operation,
+                nextWindowAt: this.nextWindowAt,
+              },
+            }
+          : { operation }),
+      } as Instance;
+    },
+    createDatabaseUser: async (id, request, options) => {
+      this.record(
+        'createDatabaseUser',
+        [id, request, options?.idempotencyKey],
+        options,
+      );
+      return {
+        instanceId: id,
+        name: request.name,
+        role: request.role,
+        database: request.database ?? 'app',
+        status: 'creating',
+        createdBy: 'user:default/alice',
+        createdAt: this.requestedAt,
+      };
     },
     deleteInstance: async (id, options) => {
       this.record('deleteInstance', [id], options);
@@ -132,25 +179,36 @@ export class FakeManager implements ManagerClientFactory {
     if (user !== 'user:default/alice') {
       throw new Error(`expected the task initiator's credentials, got ${user}`);
     }
-    return { api: this.api as DbaasApi, token: 'token-for-alice' };
+    return { api: this.api as ManagerApi, token: 'token-for-alice' };
   }
 
   /** Accepts any operation: the instance answered carries it as pending. */
   private async operate(
-    type: OperationType,
+    type: PendingOperationType,
     id: string,
-    options?: { token?: string; idempotencyKey?: string },
+    options?: { token?: string; idempotencyKey?: string; applyAt?: ApplyAt },
   ): Promise<Instance> {
-    this.record(`${type}Instance`, [id, options?.idempotencyKey], options);
+    this.record(
+      `${type}Instance`,
+      [
+        id,
+        options?.idempotencyKey,
+        ...(options?.applyAt ? [options.applyAt] : []),
+      ],
+      options,
+    );
+    const operation = {
+      type,
+      requestedBy: 'user:default/alice',
+      requestedAt: this.requestedAt,
+    };
     return {
       ...this.base(),
       id,
       status: type === 'start' ? 'stopped' : 'running',
-      operation: {
-        type,
-        requestedBy: 'user:default/alice',
-        requestedAt: this.requestedAt,
-      },
+      ...(options?.applyAt === 'next-window'
+        ? { scheduledOperation: { operation, nextWindowAt: this.nextWindowAt } }
+        : { operation }),
     };
   }
 

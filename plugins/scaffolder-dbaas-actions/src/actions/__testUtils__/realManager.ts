@@ -1,13 +1,14 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ResponseError } from '@backstage/errors';
 import { startTestManager } from '@dbaas/plugin-dbaas-backend/testUtils';
-import { DbaasApi, Instance } from '@dbaas/plugin-dbaas-common';
+import { Instance } from '@dbaas/plugin-dbaas-common';
 import { makeDataDir, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { portFree, processesUsing } from 'e2e-tests';
 import fs from 'fs';
 import path from 'path';
 import {
   createManagerClientFactory,
+  ManagerApi,
   ManagerClientFactory,
   ManagerSession,
 } from '../../managerClient';
@@ -123,20 +124,20 @@ export type RealManager = Awaited<ReturnType<typeof startRealManager>>;
  * The Manager's client with `then` run after each call of `method` returned (the Manager
  * did it): `then` may throw, as a task worker that dies there, or cancel the task.
  */
-export function afterCalls<M extends keyof DbaasApi>(
+export function afterCalls<M extends keyof ManagerApi>(
   manager: ManagerClientFactory,
   method: M,
-  then: (result: Awaited<ReturnType<DbaasApi[M]>>) => void,
+  then: (result: Awaited<ReturnType<ManagerApi[M]>>) => void,
 ): ManagerClientFactory {
   return {
     async forCredentials(credentials) {
       const session = await manager.forCredentials(credentials);
-      const api = Object.create(session.api) as DbaasApi;
+      const api = Object.create(session.api) as ManagerApi;
       api[method] = (async (...args: unknown[]) => {
         const result = await (session.api[method] as Function)(...args);
         then(result);
         return result;
-      }) as DbaasApi[M];
+      }) as ManagerApi[M];
       return { ...session, api };
     },
   };
