@@ -1,6 +1,7 @@
 import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import {
+  EngineAdmin,
   EngineHealth,
   EngineRuntime,
   EngineSecrets,
@@ -11,6 +12,7 @@ import {
 } from '@dbaas/plugin-dbaas-node';
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
+import { KubernetesEngineAdmin } from './KubernetesEngineAdmin';
 import {
   objectName,
   secret,
@@ -31,10 +33,15 @@ const BROKEN_WAITING = [
 
 /** The engine stage: Secret, Service and StatefulSet, and health from the pod. */
 export class KubernetesEngineRuntime implements EngineRuntime {
+  /** Admin statements and the data directory's size through the pod exec API. */
+  readonly admin: EngineAdmin;
+
   constructor(
     private readonly clusters: KubernetesClusters,
     private readonly config: KubernetesRuntimeConfig,
-  ) {}
+  ) {
+    this.admin = new KubernetesEngineAdmin(clusters);
+  }
 
   private instance(host: HostRef, spec: EngineSpec) {
     const instanceName = String(host.data.name).replace(/^dbaas-/, '');

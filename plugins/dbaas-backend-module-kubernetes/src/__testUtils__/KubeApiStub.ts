@@ -1,6 +1,8 @@
 import { createHash } from 'crypto';
 import http from 'http';
 import { AddressInfo } from 'net';
+import { Duplex } from 'stream';
+import { answerExec, ExecRequest, refuseUpgrade } from './podExec';
 
 type Obj = {
   apiVersion: string;
@@ -38,6 +40,8 @@ const RESOURCES: Record<
  * list by label, 403 and quota refusals, and pods whose status a test scripts. A StatefulSet's
  * status is what its controller would report at once (the generation observed, the revision of
  * its template), and a scripted pod without a `controller-revision-hash` label is of that revision.
+ * A pod's exec (the WebSocket upgrade of `pods/{name}/exec`) runs its command for real with
+ * `docker exec` in the container `execContainer` names for the pod.
  */
 export class KubeApiStub {
   readonly objects = new Map<string, Obj>();
@@ -46,11 +50,23 @@ export class KubeApiStub {
   readonly forbidden = new Map<string, string>();
   /** The pod the API shows for `namespace/name`, e.g. from a scripted sequence. */
   pod: (namespace: string, name: string) => Obj | undefined = () => undefined;
+  /** The Docker container standing in for a pod's container in an exec; none: 404. */
+  execContainer: (
+    namespace: string,
+    pod: string,
+    container: string,
+  ) => string | undefined = () => undefined;
+  /** The exec subprotocols the stub speaks; it picks the first the client offers of them. */
+  execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+  /** Every exec answered, with its command and protocol. */
+  readonly execs: ExecRequest[] = [];
   private server?: http.Server;
+  private readonly upgraded = new Set<Duplex>();
   private version = 1;
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('upgrade', (req, socket) => this.upgrade(req, socket));
     await new Promise<void>(resolve =>
       this.server!.listen(0, '127.0.0.1', resolve),
     );
@@ -58,7 +74,40 @@ export class KubeApiStub {
   }
 
   stop() {
+    for (const socket of this.upgraded) socket.destroy();
     return new Promise(resolve => this.server?.close(resolve));
+  }
+
+  /** `GET /api/v1/namespaces/{ns}/pods/{name}/exec?command=…&container=…` as a WebSocket. */
+  private upgrade(req: http.IncomingMessage, socket: Duplex) {
+    this.upgraded.add(socket);
+    socket.on('close', () => this.upgraded.delete(socket));
+    const url = new URL(req.url!, 'http://stub');
+    this.calls.push(`${req.method} ${url.pathname}`);
+    for (const [prefix, message] of this.forbidden) {
+      if (`${req.method} ${url.pathname}`.startsWith(prefix)) {
+        refuseUpgrade(socket, 403, message);
+        return;
+      }
+    }
+    const match = url.pathname.match(
+      /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/,
+    );
+    const container = url.searchParams.get('container') ?? '';
+    const target = match && this.execContainer(match[1], match[2], container);
+    if (!match || !target) {
+      refuseUpgrade(socket, 404, `no pod or container for ${url.pathname}`);
+      return;
+    }
+    answerExec(
+      req,
+      socket,
+      url,
+      { namespace: match[1], pod: match[2], container },
+      target,
+      this.execProtocols,
+      this.execs,
+    );
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {

@@ -1,0 +1,135 @@
+import { V1Pod } from '@kubernetes/client-node';
+import {
+  AdminRow,
+  EngineAdmin,
+  EngineSecrets,
+  EngineSpec,
+  ENGINE_LAYOUT,
+  HostRef,
+  mariadbCommand,
+  parseMariadbRows,
+  parsePsqlRows,
+  psqlCommand,
+  RuntimeFault,
+} from '@dbaas/plugin-dbaas-node';
+import { KubernetesClusters } from './KubernetesCluster';
+
+/**
+ * The administrator's access to an instance's server through the pod exec API (the
+ * container of `<name>-0`): the engine's client in the pod runs as the administrator over the
+ * local socket with the password from the Secret's `admin-password`, which the StatefulSet
+ * mounts at `/run/dbaas/admin-password`. The statement goes in on the exec's standard input,
+ * never in the command (which the API server's audit log records) nor in a log or a fault.
+ */
+export class KubernetesEngineAdmin implements EngineAdmin {
+  constructor(private readonly clusters: KubernetesClusters) {}
+
+  async query(
+    host: HostRef,
+    spec: EngineSpec,
+    _secrets: EngineSecrets,
+    sql: string,
+    options: { database?: string } = {},
+  ): Promise<AdminRow[]> {
+    const postgres = spec.flavor.engine === 'postgresql';
+    const database = options.database ?? spec.database;
+    const statement = Buffer.from(sql, 'utf8');
+    const client = postgres
+      ? psqlCommand('-', database)
+      : mariadbCommand('-', database);
+    // the client reads the statement's bytes (their count is no secret) and then end of input:
+    // the exec's standard input stays open (see KubernetesCluster.exec)
+    const output = await this.exec(
+      host,
+      spec,
+      ['sh', '-c', 'head -c "$0" | "$@"', String(statement.length), ...client],
+      statement,
+    );
+    if (output.exitCode !== 0) {
+      throw new RuntimeFault(
+        'INTERNAL',
+        `the ${
+          spec.flavor.engine
+        } server refused an admin statement: ${serverMessage(
+          output.stderr,
+          sql,
+        )}`,
+      );
+    }
+    return postgres
+      ? parsePsqlRows(output.stdout)
+      : parseMariadbRows(output.stdout);
+  }
+
+  async usedBytes(host: HostRef, spec: EngineSpec): Promise<number> {
+    const { dataPath } = ENGINE_LAYOUT[spec.flavor.engine];
+    const output = await this.exec(host, spec, ['du', '-s', '-B1', dataPath]);
+    const bytes = Number(output.stdout.split(/\s/)[0]);
+    // du exits 1 when a file vanished while it counted (a WAL segment recycled): the sum stands
+    if (!output.stdout.trim() || !Number.isFinite(bytes)) {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `du in pod ${host.data.name}-0 failed (exit code ${
+          output.exitCode
+        }): ${output.stderr.trim()}`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Runs a command in the engine's container of the pod, once the pod is running. */
+  private async exec(
+    host: HostRef,
+    spec: EngineSpec,
+    command: string[],
+    stdin?: Buffer,
+  ) {
+    const cluster = this.clusters.get(host.data.cluster);
+    const namespace = String(host.data.namespace);
+    const name = `${host.data.name}-0`;
+    const pod = await cluster.read<V1Pod>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace },
+    });
+    // Running, ready or not: the admin is needed when the server is not (storage full)
+    if (pod?.status?.phase !== 'Running') {
+      throw new RuntimeFault(
+        'ENGINE_UNAVAILABLE',
+        `pod ${name} in ${namespace} is not running${
+          pod ? ` (${pod.status?.phase ?? 'no status'})` : ''
+        }`,
+      );
+    }
+    return cluster.exec(
+      { namespace, name, container: spec.flavor.engine },
+      command,
+      stdin,
+    );
+  }
+}
+
+/**
+ * The server's message from the client's standard error, without the statement: psql's
+ * `LINE n:` context and caret lines are left out, MariaDB's `near '…'` quote is cut, and any
+ * string literal of the statement (a password) that is still quoted is masked.
+ */
+export function serverMessage(stderr: string, sql: string): string {
+  const literals = [...sql.matchAll(/'((?:[^']|'')+)'/g)]
+    .map(m => m[1].replace(/''/g, "'"))
+    .filter(literal => literal.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  const lines = stderr
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => line && !/^LINE \d+:/.test(line) && !/^\^$/.test(line))
+    .map(line =>
+      line
+        .replace(/^psql:<stdin>:\d+: /, '')
+        .replace(/ near '[\s\S]*' at line (\d+)/, ' (near line $1)'),
+    )
+    .map(line =>
+      literals.reduce((text, literal) => text.split(literal).join('***'), line),
+    );
+  return lines.slice(-2).join(' | ') || 'no message';
+}
