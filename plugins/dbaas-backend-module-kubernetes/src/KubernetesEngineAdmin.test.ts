@@ -13,7 +13,7 @@ import {
 import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { readKubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
-import { serverMessage } from './KubernetesEngineAdmin';
+import { serverMessage } from '@dbaas/plugin-dbaas-node';
 import { createKubernetesRuntime } from './KubernetesRuntime';
 import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';
 

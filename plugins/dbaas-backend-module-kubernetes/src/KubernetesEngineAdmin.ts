@@ -11,6 +11,7 @@ import {
   parsePsqlRows,
   psqlCommand,
   RuntimeFault,
+  serverMessage,
 } from '@dbaas/plugin-dbaas-node';
 import { KubernetesClusters } from './KubernetesCluster';
 
@@ -107,29 +108,4 @@ export class KubernetesEngineAdmin implements EngineAdmin {
       stdin,
     );
   }
-}
-
-/**
- * The server's message from the client's standard error, without the statement: psql's
- * `LINE n:` context and caret lines are left out, MariaDB's `near '…'` quote is cut, and any
- * string literal of the statement (a password) that is still quoted is masked.
- */
-export function serverMessage(stderr: string, sql: string): string {
-  const literals = [...sql.matchAll(/'((?:[^']|'')+)'/g)]
-    .map(m => m[1].replace(/''/g, "'"))
-    .filter(literal => literal.length >= 4)
-    .sort((a, b) => b.length - a.length);
-  const lines = stderr
-    .split('\n')
-    .map(line => line.trim())
-    .filter(line => line && !/^LINE \d+:/.test(line) && !/^\^$/.test(line))
-    .map(line =>
-      line
-        .replace(/^psql:<stdin>:\d+: /, '')
-        .replace(/ near '[\s\S]*' at line (\d+)/, ' (near line $1)'),
-    )
-    .map(line =>
-      literals.reduce((text, literal) => text.split(literal).join('***'), line),
-    );
-  return lines.slice(-2).join(' | ') || 'no message';
 }

@@ -1,4 +1,8 @@
-import { parseMariadbRows, parsePsqlRows } from '../adminCommands';
+import {
+  parseMariadbRows,
+  parsePsqlRows,
+  serverMessage,
+} from '../adminCommands';
 
 describe('admin query output', () => {
   it("reads psql's unaligned rows with unit/record separators, \\N as NULL", () => {
@@ -16,5 +20,20 @@ describe('admin query output', () => {
       ['a\tb', null],
       ['x\\y', 'line1\nline2'],
     ]);
+  });
+
+  it("keeps a statement's text and passwords out of the server's message", () => {
+    const sql = "CREATE ROLE x PASSWORD 'sekrit-pass' LOGIN BAD";
+    const psql = [
+      'psql:/tmp/dbaas-admin-1.sql:1: ERROR:  syntax error at or near "BAD"',
+      "LINE 1: CREATE ROLE x PASSWORD 'sekrit-pass' LOGIN BAD",
+      '                                                 ^',
+    ].join('\n');
+    expect(serverMessage(psql, sql)).toBe(
+      'ERROR:  syntax error at or near "BAD"',
+    );
+    const mariadb =
+      "ERROR 1064 (42000) at line 1: You have an error in your SQL syntax; check the manual near 'IDENTIFIED BY 'sekrit-pass' x' at line 1";
+    expect(serverMessage(mariadb, sql)).not.toContain('sekrit-pass');
   });
 });

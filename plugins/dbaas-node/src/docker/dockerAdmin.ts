@@ -5,6 +5,7 @@ import {
   parseMariadbRows,
   parsePsqlRows,
   psqlCommand,
+  serverMessage,
 } from '../adminCommands';
 import {
   AdminRow,
@@ -65,11 +66,10 @@ export class DockerEngineAdmin implements EngineAdmin {
           'INTERNAL',
           `the ${
             spec.flavor.engine
-          } server refused an admin statement: ${output.stderr
-            .trim()
-            .split('\n')
-            .slice(-2)
-            .join(' | ')}`,
+          } server refused an admin statement: ${serverMessage(
+            output.stderr,
+            sql,
+          )}`,
         );
       }
       return postgres

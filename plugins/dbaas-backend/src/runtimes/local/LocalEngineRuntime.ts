@@ -9,6 +9,7 @@ import {
   EngineSpec,
   HostRef,
   RuntimeFault,
+  serverMessage,
 } from '@dbaas/plugin-dbaas-node';
 import { localHost } from './LocalHostProvider';
 import { LocalBackups, LocalServer } from './LocalServer';
@@ -20,12 +21,25 @@ export class LocalEngineRuntime implements EngineRuntime {
   readonly backups?: EngineBackups;
   readonly admin: EngineAdmin = {
     query: (host, spec, secrets, sql, options) =>
-      this.server(spec).adminQuery(
-        localHost(host),
-        secrets,
-        sql,
-        options?.database ?? spec.database,
-      ),
+      this.server(spec)
+        .adminQuery(
+          localHost(host),
+          secrets,
+          sql,
+          options?.database ?? spec.database,
+        )
+        .catch(error => {
+          // a new error: the client's carries the statement (mysql2's `sql`), which may hold a password
+          throw new RuntimeFault(
+            'INTERNAL',
+            `the ${
+              spec.flavor.engine
+            } server refused an admin statement: ${serverMessage(
+              String((error as Error).message),
+              sql,
+            )}`,
+          );
+        }),
     // the instance's folder: its data, log (WAL or binlog), archive spool and server log
     usedBytes: async host => directorySize(localHost(host).dir),
   };
