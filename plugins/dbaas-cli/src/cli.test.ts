@@ -372,6 +372,147 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'size-db', '--yes'])).code).toBe(0);
   });
 
+  it("makes and deletes databases and users with --wait, reveals a user's credentials, and sets parameters", async () => {
+    expect((await createForTeamA('obj-db', 'postgresql-17-small')).code).toBe(
+      0,
+    );
+
+    const db = await dbaas([
+      'databases',
+      'create',
+      'obj-db',
+      'sales',
+      '--wait',
+    ]);
+    expect(db.stderr).toMatch(/obj-db: running \d+s\n$/);
+    expect(db.code).toBe(0);
+    expect(db.stdout).toMatch(/^sales\s+no\s+ready\s/m);
+    const listed = await dbaas(['databases', 'obj-db']);
+    expect(listed.stdout).toMatch(
+      /^NAME\s+APPLICATION\s+STATUS\s+CREATED BY\n\S+\s+yes\s+ready\s.*\nsales\s+no\s+ready\s/,
+    );
+
+    const user = await dbaas([
+      'users',
+      'create',
+      'obj-db',
+      'reader',
+      '--role',
+      'readonly',
+      '--database',
+      'sales',
+      '--wait',
+    ]);
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/^reader\s+readonly\s+sales\s+ready\s/m);
+    const badRole = await dbaas([
+      'users',
+      'create',
+      'obj-db',
+      'writer',
+      '--role',
+      'admin',
+    ]);
+    expect(badRole.code).toBe(2);
+    const users = JSON.parse(
+      (await dbaas(['users', 'obj-db', '--output', 'json'])).stdout,
+    );
+    expect(users).toMatchObject([
+      { name: 'reader', role: 'readonly', database: 'sales', status: 'ready' },
+    ]);
+    const credentials = JSON.parse(
+      (
+        await dbaas([
+          'users',
+          'credentials',
+          'obj-db',
+          'reader',
+          '--format',
+          'json',
+        ])
+      ).stdout,
+    );
+    expect(credentials).toMatchObject({
+      username: 'reader',
+      database: 'sales',
+    });
+    expect(credentials.password.length).toBeGreaterThan(8);
+    const shell = await dbaas(['users', 'credentials', 'obj-db', 'reader']);
+    expect(shell.stdout).toContain(`DB_PASSWORD='${credentials.password}'`);
+
+    // the user still uses it
+    const inUse = await dbaas([
+      'databases',
+      'delete',
+      'obj-db',
+      'sales',
+      '--yes',
+    ]);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toMatch(/^error: 409 Conflict: /);
+    const gone = await dbaas(['users', 'delete', 'obj-db', 'reader', '--wait']);
+    expect(gone.code).toBe(0);
+    expect(gone.stderr).toMatch(/obj-db: user reader deleted\n$/);
+    const notTyped = await dbaas(
+      ['databases', 'delete', 'obj-db', 'sales'],
+      'wrong\n',
+    );
+    expect(notTyped.code).toBe(2);
+    const dropped = await dbaas(
+      ['databases', 'delete', 'obj-db', 'sales', '--wait'],
+      'sales\n',
+    );
+    expect(dropped.code).toBe(0);
+    expect(
+      JSON.parse((await dbaas(['databases', 'obj-db', '-o', 'json'])).stdout),
+    ).toHaveLength(1);
+
+    const set = await dbaas([
+      'params',
+      'obj-db',
+      '--set',
+      'max_connections=50',
+      '--set',
+      'work_mem=8',
+      '--wait',
+    ]);
+    expect(set.stderr).toMatch(/obj-db: running \d+s\n$/);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(
+      /^PARAMETER\s+VALUE\nmax_connections\s+50\nwork_mem\s+8\n$/,
+    );
+    const outOfRange = await dbaas([
+      'params',
+      'obj-db',
+      '--set',
+      'work_mem=9999',
+    ]);
+    expect(outOfRange.code).toBe(1);
+    expect(outOfRange.stderr).toMatch(
+      /^error: 400 Bad Request: parameters\.work_mem: must be a whole number from 1 to 2048/,
+    );
+    expect((await dbaas(['params', 'obj-db', '--set', 'work_mem'])).code).toBe(
+      2,
+    );
+    const unset = await dbaas([
+      'params',
+      'obj-db',
+      '--unset',
+      'work_mem',
+      '--wait',
+    ]);
+    expect(unset.code).toBe(0);
+    expect(
+      JSON.parse((await dbaas(['params', 'obj-db', '-o', 'json'])).stdout),
+    ).toEqual({ max_connections: 50 });
+
+    // it runs its flavor's image already
+    const upgrade = await dbaas(['upgrade', 'obj-db']);
+    expect(upgrade.code).toBe(1);
+    expect(upgrade.stderr).toMatch(/^error: 409 Conflict: /);
+    expect((await dbaas(['delete', 'obj-db', '--yes'])).code).toBe(0);
+  });
+
   it('backs up with --wait, lists with the recovery window, restores from a backup and to a moment, and deletes backups', async () => {
     const backupOf = async (name: string) => {
       const taken = await dbaas([
@@ -767,6 +908,16 @@ describe('dbaas CLI against a running backend', () => {
       'restart',
       'resize',
       'storage',
+      'users',
+      'users create',
+      'users delete',
+      'users credentials',
+      'databases',
+      'databases create',
+      'databases delete',
+      'params',
+      'flavor',
+      'upgrade',
       'backup create',
       'backup list',
       'backup delete',

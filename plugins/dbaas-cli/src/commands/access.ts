@@ -9,7 +9,31 @@ import { Output } from '../output';
 import { UsageError } from '../settings';
 
 type Ctx = () => { manager: Manager; output: Output };
-const FORMATS = ['env', 'uri', 'json'] as const;
+export const FORMATS = ['env', 'uri', 'json'] as const;
+
+/** Credentials as JSON, the URI alone, or shell variables (DB_HOST=... DATABASE_URL=...). */
+export function printCredentials(c: Credentials, format: string) {
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  }
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+  } else if (format === 'uri') {
+    process.stdout.write(`${c.uri}\n`);
+  } else {
+    const quote = (v: string | number) =>
+      `'${String(v).replace(/'/g, `'\\''`)}'`;
+    const lines = [
+      `DB_HOST=${quote(c.host)}`,
+      `DB_PORT=${quote(c.port)}`,
+      `DB_NAME=${quote(c.database)}`,
+      `DB_USER=${quote(c.username)}`,
+      `DB_PASSWORD=${quote(c.password)}`,
+      `DATABASE_URL=${quote(c.uri)}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}
 
 export function registerAccessCommands(program: Command, ctx: Ctx) {
   program
@@ -30,23 +54,7 @@ export function registerAccessCommands(program: Command, ctx: Ctx) {
       }
       const instance = await findInstance(manager, nameOrId);
       const c = await manager.api.getCredentials(instance.id, manager.options);
-      if (opts.format === 'json') {
-        process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
-      } else if (opts.format === 'uri') {
-        process.stdout.write(`${c.uri}\n`);
-      } else {
-        const quote = (v: string | number) =>
-          `'${String(v).replace(/'/g, `'\\''`)}'`;
-        const lines = [
-          `DB_HOST=${quote(c.host)}`,
-          `DB_PORT=${quote(c.port)}`,
-          `DB_NAME=${quote(c.database)}`,
-          `DB_USER=${quote(c.username)}`,
-          `DB_PASSWORD=${quote(c.password)}`,
-          `DATABASE_URL=${quote(c.uri)}`,
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
+      printCredentials(c, opts.format);
     });
 
   program

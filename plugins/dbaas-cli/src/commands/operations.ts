@@ -48,11 +48,14 @@ export async function waitForOperation(
   accepted: Instance,
   type: PendingOperationType,
   ends: Instance['status'],
-  /** Whether it did what was asked, beyond its status (e.g. a resize: the new size) */
-  succeeded: (instance: Instance) => boolean = () => true,
+  /**
+   * Whether it did what was asked, beyond its status (e.g. a resize: the new size; a new user:
+   * that it is listed ready)
+   */
+  succeeded: (instance: Instance) => boolean | Promise<boolean> = () => true,
 ): Promise<Instance> {
   const instance = await pollInstance(manager, accepted, i => !!i.operation);
-  if (instance.status !== ends || !succeeded(instance)) {
+  if (instance.status !== ends || !(await succeeded(instance))) {
     process.exitCode = 1;
     const since = accepted.operation?.requestedAt ?? '';
     const events = await manager.api.listEvents(instance.id, manager.options);

@@ -1,4 +1,10 @@
 import { Backup, RecoveryWindow } from '../schemas/backup';
+import {
+  CreateDatabaseRequest,
+  CreateDatabaseUserRequest,
+  Database,
+  DatabaseUser,
+} from '../schemas/databaseObjects';
 import { Flavor } from '../schemas/flavor';
 import {
   CreateInstanceRequest,
@@ -58,6 +64,12 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<Instance>;
+  /**
+   * Moves the server to its flavor's current image on the same data (needs
+   * `dbaas.instance.operate`), answered at once with the pending `upgrade` operation. 409 when it
+   * runs that image already or another operation is under way.
+   */
+  upgradeInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
   listInstances(
     query?: ListInstancesQuery,
     options?: DbaasRequestOptions,
@@ -113,4 +125,47 @@ export interface DbaasApi {
     id: string,
     options?: DbaasRequestOptions,
   ): Promise<RecoveryWindow>;
+  /** The users made on the instance's server besides its application user. */
+  listDatabaseUsers(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser[]>;
+  /**
+   * Makes a user in the background (the instance carries the `create-user` operation): answered
+   * `creating`. 409 while another operation is under way, 400 naming the field at fault.
+   */
+  createDatabaseUser(
+    id: string,
+    request: CreateDatabaseUserRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser>;
+  /** Removes a user (its sessions end) in the background: answered `deleting`. */
+  deleteDatabaseUser(
+    id: string,
+    userName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser>;
+  /** A user's password and connection URI (needs `dbaas.instance.credentials.read`; audited). */
+  getDatabaseUserCredentials(
+    id: string,
+    userName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Credentials>;
+  /** The databases on the instance's server, the application database first. */
+  listDatabases(id: string, options?: DbaasRequestOptions): Promise<Database[]>;
+  /** Makes another database, owned by the application user, in the background. */
+  createDatabase(
+    id: string,
+    request: CreateDatabaseRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Database>;
+  /**
+   * Drops a database with its data in the background; 409 for the application database or one
+   * a user still uses.
+   */
+  deleteDatabase(
+    id: string,
+    databaseName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Database>;
 }

@@ -50,6 +50,32 @@ describe('DbaasClient', () => {
         );
         return;
       }
+      if (
+        /^\/api\/dbaas\/instances\/i-1\/(users|databases|upgrade)/.test(
+          req.url ?? '',
+        )
+      ) {
+        // echoes the request: the tests check the route, the method and the body
+        let body = '';
+        req.on('data', chunk => (body += chunk));
+        req.on('end', () => {
+          res.statusCode = req.method === 'GET' ? 200 : 202;
+          res.setHeader('Content-Type', 'application/json');
+          const echo = {
+            method: req.method,
+            url: req.url,
+            body: body ? JSON.parse(body) : null,
+          };
+          res.end(
+            JSON.stringify(
+              req.method === 'GET' && /(users|databases)$/.test(req.url ?? '')
+                ? { items: [echo] }
+                : echo,
+            ),
+          );
+        });
+        return;
+      }
       if (req.url === '/api/dbaas/flavors') {
         res.setHeader('Content-Type', 'application/json');
         res.end(JSON.stringify({ items: [{ id: 'postgresql-17-small' }] }));
@@ -147,6 +173,51 @@ describe('DbaasClient', () => {
 
     await client.getMetrics('i-1');
     expect(requests.at(-1)!.url).toBe('/api/dbaas/instances/i-1/metrics');
+  });
+
+  it('calls the routes of users, databases and the upgrade', async () => {
+    const client = new DbaasClient({ discoveryApi });
+    const echo = (method: string, url: string, body: unknown = null) => ({
+      method,
+      url: `/api/dbaas/instances/i-1/${url}`,
+      body,
+    });
+
+    expect(await client.listDatabaseUsers('i-1')).toEqual([
+      echo('GET', 'users'),
+    ]);
+    expect(
+      await client.createDatabaseUser(
+        'i-1',
+        { name: 'reader', role: 'readonly', database: 'sales' },
+        { idempotencyKey: 'u-1' },
+      ),
+    ).toEqual(
+      echo('POST', 'users', {
+        name: 'reader',
+        role: 'readonly',
+        database: 'sales',
+      }),
+    );
+    expect(requests.at(-1)!.headers['idempotency-key']).toBe('u-1');
+    expect(await client.deleteDatabaseUser('i-1', 'reader')).toEqual(
+      echo('DELETE', 'users/reader'),
+    );
+    expect(await client.getDatabaseUserCredentials('i-1', 'reader')).toEqual(
+      echo('GET', 'users/reader/credentials'),
+    );
+    expect(await client.listDatabases('i-1')).toEqual([
+      echo('GET', 'databases'),
+    ]);
+    expect(await client.createDatabase('i-1', { name: 'sales' })).toEqual(
+      echo('POST', 'databases', { name: 'sales' }),
+    );
+    expect(await client.deleteDatabase('i-1', 'sales')).toEqual(
+      echo('DELETE', 'databases/sales'),
+    );
+    expect(await client.upgradeInstance('i-1')).toEqual(
+      echo('POST', 'upgrade'),
+    );
   });
 
   it("turns an error response into a ResponseError with the Manager's message", async () => {

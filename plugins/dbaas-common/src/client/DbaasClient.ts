@@ -1,6 +1,12 @@
 import { ResponseError } from '@backstage/errors';
 import { DbaasApiPaths, DbaasApiQuery } from '../schemas/api';
 import { Backup, RecoveryWindow } from '../schemas/backup';
+import {
+  CreateDatabaseRequest,
+  CreateDatabaseUserRequest,
+  Database,
+  DatabaseUser,
+} from '../schemas/databaseObjects';
 import { Flavor } from '../schemas/flavor';
 import {
   CreateInstanceRequest,
@@ -131,6 +137,18 @@ export class DbaasClient implements DbaasApi {
     return this.call(
       'post',
       '/instances/{id}/rotate-credentials',
+      { path: { id } },
+      options,
+    );
+  }
+
+  upgradeInstance(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.call(
+      'post',
+      '/instances/{id}/upgrade',
       { path: { id } },
       options,
     );
@@ -300,6 +318,97 @@ export class DbaasClient implements DbaasApi {
       'get',
       '/instances/{id}/recovery-window',
       { path: { id } },
+      options,
+    );
+  }
+
+  async listDatabaseUsers(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser[]> {
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/users',
+      { path: { id } },
+      options,
+    );
+    return answer.items;
+  }
+
+  createDatabaseUser(
+    id: string,
+    request: CreateDatabaseUserRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser> {
+    return this.call(
+      'post',
+      '/instances/{id}/users',
+      { path: { id }, body: request },
+      options,
+    );
+  }
+
+  deleteDatabaseUser(
+    id: string,
+    userName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<DatabaseUser> {
+    return this.call(
+      'delete',
+      '/instances/{id}/users/{userName}',
+      { path: { id, userName } },
+      options,
+    );
+  }
+
+  getDatabaseUserCredentials(
+    id: string,
+    userName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Credentials> {
+    return this.call(
+      'get',
+      '/instances/{id}/users/{userName}/credentials',
+      { path: { id, userName } },
+      options,
+    );
+  }
+
+  async listDatabases(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Database[]> {
+    const answer = await this.call(
+      'get',
+      '/instances/{id}/databases',
+      { path: { id } },
+      options,
+    );
+    return answer.items;
+  }
+
+  createDatabase(
+    id: string,
+    request: CreateDatabaseRequest,
+    options?: DbaasRequestOptions,
+  ): Promise<Database> {
+    return this.call(
+      'post',
+      '/instances/{id}/databases',
+      { path: { id }, body: request },
+      options,
+    );
+  }
+
+  deleteDatabase(
+    id: string,
+    databaseName: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Database> {
+    return this.call(
+      'delete',
+      '/instances/{id}/databases/{databaseName}',
+      { path: { id, databaseName } },
       options,
     );
   }

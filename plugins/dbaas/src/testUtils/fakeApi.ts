@@ -1,6 +1,8 @@
 import { ResponseError } from '@backstage/errors';
 import {
   Backup,
+  Database,
+  DatabaseUser,
   DbaasApi,
   Flavor,
   Instance,
@@ -75,6 +77,35 @@ export function storage(
     measuredAt: new Date().toISOString(),
     state: 'ok',
     readOnly: false,
+    ...overrides,
+  };
+}
+
+/** A database on the instance's server: the application one unless overridden. */
+export function database(overrides: Partial<Database> = {}): Database {
+  return {
+    instanceId: 'i-1',
+    name: 'orders_db',
+    application: true,
+    status: 'ready',
+    createdBy: 'user:default/alice',
+    createdAt: new Date(Date.now() - 3600_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A user made on the instance's server: reader, readonly on the application database. */
+export function databaseUser(
+  overrides: Partial<DatabaseUser> = {},
+): DatabaseUser {
+  return {
+    instanceId: 'i-1',
+    name: 'reader',
+    role: 'readonly',
+    database: 'orders_db',
+    status: 'ready',
+    createdBy: 'user:default/alice',
+    createdAt: new Date(Date.now() - 1800_000).toISOString(),
     ...overrides,
   };
 }
@@ -268,6 +299,41 @@ export function fakeApi(
     listBackups: jest.fn(async () => [backup()]),
     getBackup: jest.fn(async () => backup()),
     deleteBackup: jest.fn(async () => undefined),
+    upgradeInstance: jest.fn(async () =>
+      instance({
+        operation: {
+          type: 'upgrade',
+          requestedBy: 'user:default/alice',
+          requestedAt: new Date().toISOString(),
+        },
+      }),
+    ),
+    listDatabases: jest.fn(async () => [
+      database(),
+      database({ name: 'reporting', application: false }),
+    ]),
+    createDatabase: jest.fn(async (_id, request) =>
+      database({ name: request.name, application: false, status: 'creating' }),
+    ),
+    deleteDatabase: jest.fn(async (_id, name) =>
+      database({ name, application: false, status: 'deleting' }),
+    ),
+    listDatabaseUsers: jest.fn(async () => [databaseUser()]),
+    createDatabaseUser: jest.fn(async (_id, request) =>
+      databaseUser({ ...request, status: 'creating' }),
+    ),
+    deleteDatabaseUser: jest.fn(async (_id, name) =>
+      databaseUser({ name, status: 'deleting' }),
+    ),
+    getDatabaseUserCredentials: jest.fn(async (_id, name) => ({
+      host: '127.0.0.1',
+      port: 5433,
+      database: 'orders_db',
+      username: name,
+      password: 'r3ader-pass-r3ader-pass',
+      uri: `postgresql://${name}:r3ader-pass-r3ader-pass@127.0.0.1:5433/orders_db?sslmode=verify-full`,
+      ca: CA_PEM,
+    })),
     getRecoveryWindow: jest.fn(async () => ({
       earliest: '2026-03-01T10:00:00.000Z',
       latest: '2026-03-02T10:00:00.000Z',

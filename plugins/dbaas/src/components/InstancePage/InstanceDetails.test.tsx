@@ -484,6 +484,25 @@ describe('InstanceDetails', () => {
     );
   });
 
+  it('has the databases and users on the Users & databases tab, and the configuration on the Overview', async () => {
+    const api = fakeApi();
+    await render(api);
+
+    expect(await screen.findByText('Configuration')).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Edit parameters' }),
+    ).toBeInTheDocument();
+    expect(api.listDatabases).not.toHaveBeenCalled();
+    fireEvent.click(
+      await screen.findByRole('tab', { name: 'Users & databases' }),
+    );
+    expect(
+      await screen.findByRole('table', { name: 'Databases' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('table', { name: 'Users' })).toBeInTheDocument();
+    expect(api.listDatabaseUsers).toHaveBeenCalledWith('i-1');
+  });
+
   describe('metrics', () => {
     it('charts the last 24 h with the latest values, their min and max, and the uptime', async () => {
       const api = fakeApi();

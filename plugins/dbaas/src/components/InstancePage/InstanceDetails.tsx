@@ -31,14 +31,18 @@ import { LogsTab } from './LogsTab';
 import { MetricsTab } from './MetricsTab';
 import { OperationButtons } from './OperationButtons';
 import { StoragePanel } from './StoragePanel';
+import { ConfigurationPanel } from './ConfigurationPanel';
+import { UsersDatabasesTab } from './UsersDatabasesTab';
 
-const TABS = ['overview', 'metrics', 'logs', 'backups'] as const;
+const TABS = ['overview', 'users', 'metrics', 'logs', 'backups'] as const;
 type InstanceTab = (typeof TABS)[number];
 
 /**
- * Everything about one instance: status, connection, timeline and actions on the Overview
- * tab; what the Manager sampled of it on the Metrics tab (`?tab=metrics`), its server's log on
- * the Logs tab (`?tab=logs`), its backups and restores on the Backups tab (`?tab=backups`).
+ * Everything about one instance: status, connection, storage, configuration (flavor, image,
+ * server parameters), timeline and actions on the Overview tab; its databases and users on the
+ * Users & databases tab (`?tab=users`); what the Manager sampled of it on the Metrics tab
+ * (`?tab=metrics`), its server's log on the Logs tab (`?tab=logs`), its backups and restores on
+ * the Backups tab (`?tab=backups`).
  */
 export const InstanceDetails = ({ id }: { id: string }) => {
   const api = useApi(dbaasApiRef);
@@ -101,11 +105,17 @@ export const InstanceDetails = ({ id }: { id: string }) => {
           textColor="primary"
         >
           <Tab label="Overview" value="overview" />
+          <Tab label="Users & databases" value="users" />
           <Tab label="Metrics" value="metrics" />
           <Tab label="Logs" value="logs" />
           <Tab label="Backups" value="backups" />
         </Tabs>
       </Grid>
+      {tab === 'users' && (
+        <Grid item xs={12}>
+          <UsersDatabasesTab instance={instance} onChanged={refresh} />
+        </Grid>
+      )}
       {tab === 'metrics' && (
         <Grid item xs={12}>
           <MetricsTab instance={instance} />
@@ -206,6 +216,13 @@ export const InstanceDetails = ({ id }: { id: string }) => {
             <ConnectionPanel instance={instance} act={act} />
             <Box mt={3}>
               <StoragePanel instance={instance} onChanged={refresh} />
+            </Box>
+            <Box mt={3}>
+              <ConfigurationPanel
+                instance={instance}
+                act={act}
+                onChanged={refresh}
+              />
             </Box>
           </Grid>
           <Grid item xs={12}>

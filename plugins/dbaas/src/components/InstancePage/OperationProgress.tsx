@@ -8,12 +8,31 @@ const DOING: Record<string, string> = {
   restart: 'Restarting…',
   'rotate-credentials': 'Rotating credentials…',
   'resize-storage': 'Resizing storage…',
+  'create-user': 'Creating a user…',
+  'delete-user': 'Deleting a user…',
+  'create-database': 'Creating a database…',
+  'delete-database': 'Deleting a database…',
+  'set-parameters': 'Setting parameters…',
+  'change-flavor': 'Changing flavor…',
+  upgrade: 'Upgrading…',
 };
 
-/** What the operation does, in words: "Stopping…", "Resizing storage to 10 GiB…". */
+// what an operation on a user or database does to its `target`
+const DOING_TO: Record<string, string> = {
+  'create-user': 'Creating user',
+  'delete-user': 'Deleting user',
+  'create-database': 'Creating database',
+  'delete-database': 'Deleting database',
+  'change-flavor': 'Changing flavor to',
+};
+
+/** What the operation does, in words: "Stopping…", "Creating user reader…". */
 export function describeOperation(operation: PendingOperation): string {
   if (operation.type === 'resize-storage' && operation.storageGiB) {
     return `Resizing storage to ${operation.storageGiB} GiB…`;
+  }
+  if (operation.target && DOING_TO[operation.type]) {
+    return `${DOING_TO[operation.type]} ${operation.target}…`;
   }
   return DOING[operation.type] ?? `${operation.type}…`;
 }
