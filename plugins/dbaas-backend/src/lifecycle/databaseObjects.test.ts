@@ -10,12 +10,10 @@ import {
   postgresFlavor,
   until,
 } from '@dbaas/plugin-dbaas-node/testUtils';
-import fs from 'fs';
-import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
-import { dockerFlavor, makeDataDir } from '../__testUtils__/fixtures';
-import { as, deleteAll, getCredentials } from '../__testUtils__/managerApi';
-import { startTestManager, TestManager } from '../testUtils';
+import { dockerFlavor } from '../__testUtils__/fixtures';
+import { as, getCredentials } from '../__testUtils__/managerApi';
+import { dayTwoManager } from './__testUtils__/dayTwoManager';
 
 jest.setTimeout(300_000);
 
@@ -33,19 +31,9 @@ describe.each([
 ] as const)(
   'users and databases on the %s runtime with %s',
   (runtime, engine, flavor: Flavor) => {
-    let manager: TestManager;
-    let dataDir: string;
-    const api = (method: 'get' | 'post' | 'delete', url: string) =>
-      request(manager.server)
-        [method](`/api/dbaas${url}`)
-        .set('Authorization', asAlice);
-    const idle = (id: string) =>
-      until(
-        'the operation to end',
-        async () => (await api('get', `/instances/${id}`)).body as Instance,
-        i => !i.operation,
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+    const h = dayTwoManager('objects', runtime, flavor);
+    const { api } = h;
+    const idle = (id: string) => h.until(id);
     const users = async (id: string) =>
       (await api('get', `/instances/${id}/users`)).body.items as DatabaseUser[];
     const userCredentials = async (id: string, name: string) => {
@@ -57,36 +45,8 @@ describe.each([
       return res.body as Credentials;
     };
 
-    beforeAll(async () => {
-      dataDir = makeDataDir(`objects-${runtime}-${engine}`);
-      manager = await startTestManager({
-        dataDir,
-        dbaas: {
-          flavors: [flavor],
-          defaultRuntime: runtime,
-          runtimes:
-            runtime === 'docker'
-              ? {
-                  docker: {
-                    hosts: [
-                      {
-                        name: 'local-docker',
-                        url: 'unix:///var/run/docker.sock',
-                        publishAddress: '127.0.0.1',
-                      },
-                    ],
-                  },
-                }
-              : {},
-        },
-      });
-    });
-
-    afterAll(async () => {
-      await deleteAll(manager.server, 'alice');
-      await manager.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    beforeAll(() => h.start());
+    afterAll(() => h.stop());
 
     it('makes readonly and readwrite users and databases, refuses what does not fit, and removes them', async () => {
       const created = await api('post', '/instances').send({
@@ -103,7 +63,7 @@ describe.each([
         { timeoutMs: 120_000, intervalMs: 250 },
       );
       const app: Credentials = (
-        await getCredentials(manager.server, asAlice, id)
+        await getCredentials(h.manager.server, asAlice, id)
       ).body;
       await appSql(engine, app, 'CREATE TABLE t (v TEXT)');
       await appSql(engine, app, "INSERT INTO t VALUES ('first')");

@@ -1,15 +1,12 @@
-import { Credentials, Flavor, Instance } from '@dbaas/plugin-dbaas-common';
+import { Credentials, Flavor } from '@dbaas/plugin-dbaas-common';
 import {
   mariadbFlavor,
   postgresFlavor,
-  until,
 } from '@dbaas/plugin-dbaas-node/testUtils';
-import fs from 'fs';
-import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
-import { dockerFlavor, makeDataDir } from '../__testUtils__/fixtures';
-import { as, deleteAll, getCredentials } from '../__testUtils__/managerApi';
-import { startTestManager, TestManager } from '../testUtils';
+import { dockerFlavor } from '../__testUtils__/fixtures';
+import { as, getCredentials } from '../__testUtils__/managerApi';
+import { dayTwoManager } from './__testUtils__/dayTwoManager';
 
 jest.setTimeout(300_000);
 
@@ -31,50 +28,11 @@ describe.each([
 ] as const)(
   'server parameters on the %s runtime with %s',
   (runtime, engine, flavor: Flavor) => {
-    let manager: TestManager;
-    let dataDir: string;
-    const api = (method: 'get' | 'post' | 'patch', url: string) =>
-      request(manager.server)
-        [method](`/api/dbaas${url}`)
-        .set('Authorization', asAlice);
-    const idle = (id: string) =>
-      until(
-        'the operation to end',
-        async () => (await api('get', `/instances/${id}`)).body as Instance,
-        i => !i.operation && i.status === 'running',
-        { timeoutMs: 120_000, intervalMs: 250 },
-      );
-
-    beforeAll(async () => {
-      dataDir = makeDataDir(`parameters-${runtime}-${engine}`);
-      manager = await startTestManager({
-        dataDir,
-        dbaas: {
-          flavors: [flavor],
-          defaultRuntime: runtime,
-          runtimes:
-            runtime === 'docker'
-              ? {
-                  docker: {
-                    hosts: [
-                      {
-                        name: 'local-docker',
-                        url: 'unix:///var/run/docker.sock',
-                        publishAddress: '127.0.0.1',
-                      },
-                    ],
-                  },
-                }
-              : {},
-        },
-      });
-    });
-
-    afterAll(async () => {
-      await deleteAll(manager.server, 'alice');
-      await manager.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    const h = dayTwoManager('parameters', runtime, flavor);
+    const { api } = h;
+    const idle = (id: string) => h.until(id);
+    beforeAll(() => h.start());
+    afterAll(() => h.stop());
 
     it('refuses unknown names and values out of range, applies allowed ones (restarting where needed), keeps them across a restart and resets them', async () => {
       const created = await api('post', '/instances').send({
@@ -87,7 +45,7 @@ describe.each([
       await idle(id);
       // a restart may move a container to another published port: always the current ones
       const creds = async (): Promise<Credentials> =>
-        (await getCredentials(manager.server, asAlice, id)).body;
+        (await getCredentials(h.manager.server, asAlice, id)).body;
       const before = await shown(engine, await creds(), 'max_connections');
 
       const low = await api('patch', `/instances/${id}`).send({

@@ -8,17 +8,14 @@ import { containerName } from '@dbaas/plugin-dbaas-node';
 import {
   mariadbFlavor,
   postgresFlavor,
-  until,
 } from '@dbaas/plugin-dbaas-node/testUtils';
 import { execFileSync } from 'child_process';
 import Docker from 'dockerode';
-import fs from 'fs';
 import path from 'path';
-import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
-import { dockerFlavor, makeDataDir } from '../__testUtils__/fixtures';
-import { as, deleteAll, getCredentials } from '../__testUtils__/managerApi';
-import { startTestManager, TestManager } from '../testUtils';
+import { dockerFlavor } from '../__testUtils__/fixtures';
+import { as, getCredentials } from '../__testUtils__/managerApi';
+import { dayTwoManager } from './__testUtils__/dayTwoManager';
 import { intervalSchedulerFactory } from './__testUtils__/intervalScheduler';
 
 jest.setTimeout(300_000);
@@ -67,69 +64,31 @@ describe.each([
 ] as const)(
   'storage on the %s runtime with %s',
   (runtime, engine, flavor: Flavor) => {
-    let manager: TestManager;
-    let dataDir: string;
     const sent: NotificationSendOptions[] = [];
-    const api = (method: 'get' | 'post' | 'patch', url: string) =>
-      request(manager.server)
-        [method](`/api/dbaas${url}`)
-        .set('Authorization', asAlice);
+    const h = dayTwoManager('storage', runtime, flavor, {
+      features: [
+        // the reconcile measures storage every second
+        intervalSchedulerFactory(0.2),
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({
+            send: async (options: NotificationSendOptions) => {
+              sent.push(options);
+            },
+          }),
+        }),
+      ],
+      dbaas: { reconcile: { intervalSeconds: 5 } },
+    });
+    const { api } = h;
     const instanceUntil = (
       id: string,
       what: string,
       done: (i: Instance) => boolean,
-    ) =>
-      until(
-        what,
-        async () => (await api('get', `/instances/${id}`)).body as Instance,
-        done,
-        { timeoutMs: 120_000, intervalMs: 250 },
-      );
-
-    beforeAll(async () => {
-      dataDir = makeDataDir(`storage-${runtime}-${engine}`);
-      manager = await startTestManager({
-        dataDir,
-        features: [
-          // the reconcile measures storage every second
-          intervalSchedulerFactory(0.2),
-          createServiceFactory({
-            service: notificationService,
-            deps: {},
-            factory: () => ({
-              send: async (options: NotificationSendOptions) => {
-                sent.push(options);
-              },
-            }),
-          }),
-        ],
-        dbaas: {
-          flavors: [flavor],
-          defaultRuntime: runtime,
-          reconcile: { intervalSeconds: 5 },
-          runtimes:
-            runtime === 'docker'
-              ? {
-                  docker: {
-                    hosts: [
-                      {
-                        name: 'local-docker',
-                        url: 'unix:///var/run/docker.sock',
-                        publishAddress: '127.0.0.1',
-                      },
-                    ],
-                  },
-                }
-              : {},
-        },
-      });
-    });
-
-    afterAll(async () => {
-      await deleteAll(manager.server, 'alice');
-      await manager.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
+    ) => h.until(id, what, done);
+    beforeAll(() => h.start());
+    afterAll(() => h.stop());
 
     it('measures used storage, grows it by itself at 80 %, goes read-only at its cap, and takes writes again once resized', async () => {
       const created = await api('post', '/instances').send({
@@ -154,13 +113,13 @@ describe.each([
       });
       expect(measured.storage!.usedBytes).toBeGreaterThan(MIB);
       const creds: Credentials = (
-        await getCredentials(manager.server, asAlice, id)
+        await getCredentials(h.manager.server, asAlice, id)
       ).body;
       await appSql(engine, creds, 'CREATE TABLE kept (v TEXT)');
       await appSql(engine, creds, "INSERT INTO kept VALUES ('before')");
 
       // past 80 % of 1 GiB: it grows by 1 GiB (10 % is less) and the owner hears of it
-      await fill(runtime, dataDir, id, engine, 900);
+      await fill(runtime, h.dataDir, id, engine, 900);
       const grown = await instanceUntil(
         id,
         'the storage to grow to 2 GiB',
@@ -180,7 +139,7 @@ describe.each([
       });
 
       // past 2 GiB, its cap: read-only, and the owner is told so
-      await fill(runtime, dataDir, id, engine, 1300);
+      await fill(runtime, h.dataDir, id, engine, 1300);
       const full = await instanceUntil(
         id,
         'the storage to be full',
