@@ -7,6 +7,7 @@ import { appSql } from '../__testUtils__/appSql';
 import { dockerFlavor } from '../__testUtils__/fixtures';
 import { as, getCredentials } from '../__testUtils__/managerApi';
 import { dayTwoManager } from './__testUtils__/dayTwoManager';
+import { backUp, runningInstance } from '../__testUtils__/backupApi';
 
 jest.setTimeout(300_000);
 
@@ -107,3 +108,44 @@ describe.each([
     });
   },
 );
+
+describe('a restore of a database with server settings', () => {
+  const h = dayTwoManager('settings-restore', 'local', postgresFlavor);
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+
+  it("starts from none of the source's ALTER SYSTEM settings (its parameters, a read-only mark)", async () => {
+    const source = await runningInstance(h.manager.server, {
+      name: 'settings-source',
+      flavorId: postgresFlavor.id,
+    });
+    const defaultWorkMem = await shown('postgresql', source.creds, 'work_mem');
+    await appSql('postgresql', source.creds, 'CREATE TABLE kept (v TEXT)');
+    await appSql('postgresql', source.creds, "INSERT INTO kept VALUES ('row')");
+    await h
+      .api('patch', `/instances/${source.id}`)
+      .send({ parameters: { work_mem: 16 } });
+    await h.until(source.id);
+    expect(await shown('postgresql', source.creds, 'work_mem')).toBe('16MB');
+    const backup = await backUp(h.manager.server, source.id);
+    expect(backup.status).toBe('completed');
+
+    const restored = await h.api('post', '/instances').send({
+      name: 'settings-copy',
+      owner: 'team-a',
+      flavorId: postgresFlavor.id,
+      restoreFrom: { backupId: backup.id },
+    });
+    expect(restored.status).toBe(202);
+    const copy = await h.until(restored.body.id, 'the restore');
+    expect(copy.parameters).toEqual({});
+    const creds = (
+      await getCredentials(h.manager.server, asAlice, restored.body.id)
+    ).body as Credentials;
+    expect(await appSql('postgresql', creds, 'SELECT v FROM kept')).toEqual([
+      { v: 'row' },
+    ]);
+    expect(await shown('postgresql', creds, 'work_mem')).toBe(defaultWorkMem);
+    await appSql('postgresql', creds, "INSERT INTO kept VALUES ('writable')");
+  });
+});

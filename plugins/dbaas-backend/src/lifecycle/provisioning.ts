@@ -175,6 +175,35 @@ async function restoreData(
       ),
     'deadlineOnly',
   );
+  const admin = runtime.engine.admin;
+  if (admin && flavor.engine === 'postgresql') {
+    // the source's ALTER SYSTEM settings came along in its data directory (its parameters, a
+    // read-only mark set because its storage was full): the new instance starts from none
+    await lc.call(
+      instance,
+      work,
+      "clearing the source's server settings",
+      async () => {
+        const target = {
+          host: instance.hostRef!,
+          spec: lc.engineSpec(instance, flavor),
+          secrets,
+        };
+        await admin.query(
+          target.host,
+          target.spec,
+          target.secrets,
+          'ALTER SYSTEM RESET ALL',
+        );
+        await admin.query(
+          target.host,
+          target.spec,
+          target.secrets,
+          'SELECT pg_reload_conf()',
+        );
+      },
+    );
+  }
   const last = result.lastTransactionAt?.toISOString();
   await lc.update(
     instance,
