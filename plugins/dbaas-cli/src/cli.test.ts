@@ -372,7 +372,7 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'size-db', '--yes'])).code).toBe(0);
   });
 
-  it("makes and deletes databases and users with --wait, reveals a user's credentials, and sets parameters", async () => {
+  it("makes and deletes databases and users with --wait, reveals a user's credentials, sets parameters and a maintenance window", async () => {
     expect((await createForTeamA('obj-db', 'postgresql-17-small')).code).toBe(
       0,
     );
@@ -505,6 +505,64 @@ describe('dbaas CLI against a running backend', () => {
     expect(
       JSON.parse((await dbaas(['params', 'obj-db', '-o', 'json'])).stdout),
     ).toEqual({ max_connections: 50 });
+
+    // a restart waits for a window that is not open now, and is cancelled
+    const noWindow = await dbaas(['restart', 'obj-db', '--at', 'next-window']);
+    expect(noWindow.code).toBe(1);
+    expect(noWindow.stderr).toMatch(/^error: 409 Conflict: /);
+    const hour = String((new Date().getUTCHours() + 12) % 24);
+    const window = await dbaas([
+      'maintenance',
+      'obj-db',
+      '--day',
+      'daily',
+      '--hour',
+      hour,
+      '--hours',
+      '2',
+    ]);
+    expect(window.code).toBe(0);
+    expect(window.stdout).toMatch(
+      /^NAME\s+WINDOW\s+SCHEDULED\s+AT\nobj-db\s+daily \d\d:00-\d\d:00 UTC\s+-\s+-\n$/,
+    );
+    const later = await dbaas([
+      'restart',
+      'obj-db',
+      '--at',
+      'next-window',
+      '--wait',
+    ]);
+    expect(later.code).toBe(0);
+    expect(later.stderr).toMatch(
+      /^obj-db: restart scheduled for the maintenance window opening \S+ \(dbaas maintenance obj-db --cancel to cancel it\)\n$/,
+    );
+    const shown = JSON.parse(
+      (await dbaas(['maintenance', 'obj-db', '-o', 'json'])).stdout,
+    );
+    expect(shown.maintenanceWindow).toEqual({
+      day: 'daily',
+      hour: Number(hour),
+      durationHours: 2,
+    });
+    expect(shown.scheduledOperation.operation.type).toBe('restart');
+    const cancelled = await dbaas(['maintenance', 'obj-db', '--cancel']);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(/\nobj-db\s+daily \S+ UTC\s+-\s+-\n$/);
+    expect((await dbaas(['maintenance', 'obj-db', '--cancel'])).code).toBe(1);
+    const removed = await dbaas(['maintenance', 'obj-db', '--remove']);
+    expect(removed.stdout).toMatch(/\nobj-db\s+none\s+-\s+-\n$/);
+    expect(
+      (
+        await dbaas([
+          'maintenance',
+          'obj-db',
+          '--day',
+          'someday',
+          '--hour',
+          '3',
+        ])
+      ).code,
+    ).toBe(2);
 
     // it runs its flavor's image already
     const upgrade = await dbaas(['upgrade', 'obj-db']);
@@ -918,6 +976,7 @@ describe('dbaas CLI against a running backend', () => {
       'params',
       'flavor',
       'upgrade',
+      'maintenance',
       'backup create',
       'backup list',
       'backup delete',

@@ -4,6 +4,7 @@ import { findInstance, Manager } from '../client';
 import { Output, print } from '../output';
 import { UsageError } from '../settings';
 import { waitForChange } from './databaseObjects';
+import { AT_OPTION, applyAtOption, reportScheduled } from './maintenance';
 
 type Ctx = () => { manager: Manager; output: Output };
 
@@ -96,25 +97,31 @@ export function registerConfigurationCommands(program: Command, ctx: Ctx) {
       '--wait',
       'wait until they are applied (exit code 1 if that failed), with progress',
     )
+    .option(...AT_OPTION)
     .addHelpText(
       'after',
-      '\nExamples:\n  dbaas params orders-db\n  dbaas params orders-db --set max_connections=50 --set work_mem=8 --unset statement_timeout --wait',
+      '\nExamples:\n  dbaas params orders-db\n  dbaas params orders-db --set max_connections=50 --set work_mem=8 --unset statement_timeout --wait\n  dbaas params orders-db --set max_connections=200 --at next-window',
     )
     .action(
       async (
         nameOrId: string,
-        opts: { set?: string[]; unset?: string[]; wait?: boolean },
+        opts: { set?: string[]; unset?: string[]; wait?: boolean; at?: string },
       ) => {
         const { manager, output } = ctx();
         const parameters = parametersInput(opts.set, opts.unset);
+        const applyAt = applyAtOption(opts.at);
+        if (applyAt && !parameters) {
+          throw new UsageError('--at goes with --set or --unset');
+        }
         let instance = await findInstance(manager, nameOrId);
         if (parameters) {
           instance = await manager.api.updateInstance(
             instance.id,
-            { parameters },
+            { parameters, ...(applyAt ? { applyAt } : {}) },
             manager.options,
           );
-          if (opts.wait) {
+          const scheduled = reportScheduled(instance, output);
+          if (opts.wait && !scheduled) {
             instance = await waitForChange(
               manager,
               instance.id,
@@ -146,20 +153,27 @@ export function registerConfigurationCommands(program: Command, ctx: Ctx) {
       '--wait',
       'wait until it runs on the new flavor (exit code 1 if that failed), with progress',
     )
+    .option(...AT_OPTION)
     .addHelpText(
       'after',
-      '\nExample:\n  dbaas flavor orders-db postgresql-17-large --wait',
+      '\nExamples:\n  dbaas flavor orders-db postgresql-17-large --wait\n  dbaas flavor orders-db postgresql-17-large --at next-window',
     )
     .action(
-      async (nameOrId: string, flavorId: string, opts: { wait?: boolean }) => {
+      async (
+        nameOrId: string,
+        flavorId: string,
+        opts: { wait?: boolean; at?: string },
+      ) => {
         const { manager, output } = ctx();
+        const applyAt = applyAtOption(opts.at);
         const found = await findInstance(manager, nameOrId);
         let instance = await manager.api.updateInstance(
           found.id,
-          { flavorId },
+          { flavorId, ...(applyAt ? { applyAt } : {}) },
           manager.options,
         );
-        if (opts.wait) {
+        const scheduled = reportScheduled(instance, output);
+        if (opts.wait && !scheduled) {
           instance = await waitForChange(
             manager,
             instance.id,
@@ -181,15 +195,21 @@ export function registerConfigurationCommands(program: Command, ctx: Ctx) {
       '--wait',
       'wait until it runs the new image (exit code 1 if that failed), with progress',
     )
-    .addHelpText('after', '\nExample:\n  dbaas upgrade orders-db --wait')
-    .action(async (nameOrId: string, opts: { wait?: boolean }) => {
+    .option(...AT_OPTION)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dbaas upgrade orders-db --wait\n  dbaas upgrade orders-db --at next-window',
+    )
+    .action(async (nameOrId: string, opts: { wait?: boolean; at?: string }) => {
       const { manager, output } = ctx();
+      const applyAt = applyAtOption(opts.at);
       const found = await findInstance(manager, nameOrId);
-      let instance = await manager.api.upgradeInstance(
-        found.id,
-        manager.options,
-      );
-      if (opts.wait) {
+      let instance = await manager.api.upgradeInstance(found.id, {
+        ...manager.options,
+        ...(applyAt ? { applyAt } : {}),
+      });
+      const scheduled = reportScheduled(instance, output);
+      if (opts.wait && !scheduled) {
         const image = (await manager.api.listFlavors(manager.options)).find(
           f => f.id === instance.flavorId,
         )?.image;

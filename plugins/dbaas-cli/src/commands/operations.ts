@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { findInstance, Manager } from '../client';
 import { Output, print } from '../output';
 import { pollInstance } from './lifecycle';
+import { AT_OPTION, applyAtOption, reportScheduled } from './maintenance';
 
 type Ctx = () => { manager: Manager; output: Output };
 
@@ -79,33 +80,53 @@ export function registerOperationCommands(program: Command, ctx: Ctx) {
   for (const [type, { description, ends, call }] of Object.entries(
     OPERATIONS,
   ) as [Operation, (typeof OPERATIONS)[Operation]][]) {
-    program
+    const command = program
       .command(type)
       .argument('<name-or-id>')
       .description(description)
       .option(
         '--wait',
         `wait until the ${type} is done (exit code 1 if it failed), with progress`,
+      );
+    // only a restart may wait for the maintenance window
+    if (type === 'restart') command.option(...AT_OPTION);
+    command
+      .addHelpText(
+        'after',
+        `\nExample${
+          type === 'restart' ? 's' : ''
+        }:\n  dbaas ${type} orders-db --wait${
+          type === 'restart'
+            ? `\n  dbaas ${type} orders-db --at next-window`
+            : ''
+        }`,
       )
-      .addHelpText('after', `\nExample:\n  dbaas ${type} orders-db --wait`)
-      .action(async (nameOrId: string, opts: { wait?: boolean }) => {
-        const { manager, output } = ctx();
-        const found = await findInstance(manager, nameOrId);
-        let instance = await manager.api[call](found.id, manager.options);
-        if (opts.wait) {
-          instance = await waitForOperation(manager, instance, type, ends);
-        }
-        print(output, instance, () => ({
-          columns: ['NAME', 'ID', 'STATUS', 'OPERATION'],
-          rows: [
-            [
-              instance.name,
-              instance.id,
-              instance.status,
-              instance.operation?.type ?? '-',
+      .action(
+        async (nameOrId: string, opts: { wait?: boolean; at?: string }) => {
+          const { manager, output } = ctx();
+          const applyAt = applyAtOption(opts.at);
+          const found = await findInstance(manager, nameOrId);
+          let instance = await manager.api[call](found.id, {
+            ...manager.options,
+            ...(applyAt ? { applyAt } : {}),
+          });
+          // a scheduled one is not waited for: the window may be days away
+          const scheduled = reportScheduled(instance, output);
+          if (opts.wait && !scheduled) {
+            instance = await waitForOperation(manager, instance, type, ends);
+          }
+          print(output, instance, () => ({
+            columns: ['NAME', 'ID', 'STATUS', 'OPERATION'],
+            rows: [
+              [
+                instance.name,
+                instance.id,
+                instance.status,
+                instance.operation?.type ?? '-',
+              ],
             ],
-          ],
-        }));
-      });
+          }));
+        },
+      );
   }
 }

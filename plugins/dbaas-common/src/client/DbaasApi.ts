@@ -16,6 +16,7 @@ import {
   ListRuntimesResponse,
   Principal,
   LeakReport,
+  MetricsResponse,
   MetricsSample,
   ResealReport,
   UpdateInstanceRequest,
@@ -30,6 +31,13 @@ export interface DbaasRequestOptions {
    */
   idempotencyKey?: string;
 }
+
+/**
+ * When an operation that may wait for the instance's maintenance window runs: `next-window`
+ * leaves it in `instance.scheduledOperation` until the window opens (409 without a window, or
+ * with an operation waiting already).
+ */
+export type ApplyAt = 'immediately' | 'next-window';
 
 /** The DBaaS Manager's REST API, as the frontend, the scaffolder actions and the CLI use it. */
 export interface DbaasApi {
@@ -53,8 +61,14 @@ export interface DbaasApi {
   stopInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
   /** Starts a stopped database on the same data; it ends `running`. 409 as for stopInstance. */
   startInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
-  /** Stops and starts a running database on the same data; it ends `running`. */
-  restartInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  /**
+   * Stops and starts a running database on the same data; it ends `running`. With `applyAt:
+   * 'next-window'` it waits for the maintenance window instead (`instance.scheduledOperation`).
+   */
+  restartInstance(
+    id: string,
+    options?: DbaasRequestOptions & { applyAt?: ApplyAt },
+  ): Promise<Instance>;
   /**
    * Sets a new password for the application user (needs `dbaas.instance.operate`). Answered at
    * once with the instance carrying the pending `rotate-credentials` operation; once it is cleared,
@@ -67,9 +81,17 @@ export interface DbaasApi {
   /**
    * Moves the server to its flavor's current image on the same data (needs
    * `dbaas.instance.operate`), answered at once with the pending `upgrade` operation. 409 when it
-   * runs that image already or another operation is under way.
+   * runs that image already or another operation is under way. `applyAt` as for restartInstance.
    */
-  upgradeInstance(id: string, options?: DbaasRequestOptions): Promise<Instance>;
+  upgradeInstance(
+    id: string,
+    options?: DbaasRequestOptions & { applyAt?: ApplyAt },
+  ): Promise<Instance>;
+  /** Cancels the operation waiting for the maintenance window; 409 when none is. */
+  cancelScheduledOperation(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance>;
   listInstances(
     query?: ListInstancesQuery,
     options?: DbaasRequestOptions,
@@ -108,6 +130,12 @@ export interface DbaasApi {
     hours?: number,
     options?: DbaasRequestOptions,
   ): Promise<MetricsSample[]>;
+  /** As getMetrics, with the instance's last fault in its timeline (`lastError`, or null). */
+  getMetricsReport(
+    id: string,
+    hours?: number,
+    options?: DbaasRequestOptions,
+  ): Promise<MetricsResponse>;
   /** The CA certificate (PEM) clients verify the instance's server with. */
   getCaCertificate(id: string, options?: DbaasRequestOptions): Promise<string>;
   /** Seals every stored secret under the newest key (needs `dbaas.admin`). */

@@ -46,12 +46,17 @@ describe('DbaasClient', () => {
                 uptimeSeconds: 60,
               },
             ],
+            lastError: {
+              at: '2025-01-01T09:00:00.000Z',
+              message: 'the server did not answer',
+              code: 'ENGINE_UNAVAILABLE',
+            },
           }),
         );
         return;
       }
       if (
-        /^\/api\/dbaas\/instances\/i-1\/(users|databases|upgrade)/.test(
+        /^\/api\/dbaas\/instances\/i-1\/(users|databases|upgrade|restart\?|scheduled-operation)/.test(
           req.url ?? '',
         )
       ) {
@@ -217,6 +222,50 @@ describe('DbaasClient', () => {
     );
     expect(await client.upgradeInstance('i-1')).toEqual(
       echo('POST', 'upgrade'),
+    );
+  });
+
+  it('asks for a restart or an upgrade at the next window, and cancels it', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    expect(
+      await client.restartInstance('i-1', {
+        applyAt: 'next-window',
+        idempotencyKey: 'r-1',
+      }),
+    ).toEqual({
+      method: 'POST',
+      url: '/api/dbaas/instances/i-1/restart?applyAt=next-window',
+      body: null,
+    });
+    expect(requests.at(-1)!.headers['idempotency-key']).toBe('r-1');
+    expect(
+      await client.upgradeInstance('i-1', { applyAt: 'next-window' }),
+    ).toEqual({
+      method: 'POST',
+      url: '/api/dbaas/instances/i-1/upgrade?applyAt=next-window',
+      body: null,
+    });
+    expect(await client.cancelScheduledOperation('i-1')).toEqual({
+      method: 'DELETE',
+      url: '/api/dbaas/instances/i-1/scheduled-operation',
+      body: null,
+    });
+  });
+
+  it('reads the metrics with the last error', async () => {
+    const client = new DbaasClient({ discoveryApi });
+
+    const report = await client.getMetricsReport('i-1', 2);
+
+    expect(report.items).toHaveLength(1);
+    expect(report.lastError).toEqual({
+      at: '2025-01-01T09:00:00.000Z',
+      message: 'the server did not answer',
+      code: 'ENGINE_UNAVAILABLE',
+    });
+    expect(requests.at(-1)!.url).toBe(
+      '/api/dbaas/instances/i-1/metrics?hours=2',
     );
   });
 

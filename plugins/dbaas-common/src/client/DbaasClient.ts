@@ -18,11 +18,12 @@ import {
   ListRuntimesResponse,
   Principal,
   LeakReport,
+  MetricsResponse,
   MetricsSample,
   ResealReport,
   UpdateInstanceRequest,
 } from '../schemas/instance';
-import { DbaasApi, DbaasRequestOptions } from './DbaasApi';
+import { ApplyAt, DbaasApi, DbaasRequestOptions } from './DbaasApi';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Operation<P extends keyof DbaasApiPaths, M extends Method> = NonNullable<
@@ -50,6 +51,11 @@ type AnswerOf<O> = O extends { responses: infer R }
         : never;
     }[keyof R & (200 | 202)]
   : never;
+
+/** `?applyAt=` only when asked for: the Manager's default is immediately. */
+function applyAtQuery(options?: { applyAt?: ApplyAt }) {
+  return options?.applyAt ? { applyAt: options.applyAt } : {};
+}
 
 /** The part of Backstage's DiscoveryApi / DiscoveryService the client needs. */
 export interface DbaasDiscovery {
@@ -120,12 +126,12 @@ export class DbaasClient implements DbaasApi {
 
   restartInstance(
     id: string,
-    options?: DbaasRequestOptions,
+    options?: DbaasRequestOptions & { applyAt?: ApplyAt },
   ): Promise<Instance> {
     return this.call(
       'post',
       '/instances/{id}/restart',
-      { path: { id } },
+      { path: { id }, query: applyAtQuery(options) },
       options,
     );
   }
@@ -144,11 +150,23 @@ export class DbaasClient implements DbaasApi {
 
   upgradeInstance(
     id: string,
-    options?: DbaasRequestOptions,
+    options?: DbaasRequestOptions & { applyAt?: ApplyAt },
   ): Promise<Instance> {
     return this.call(
       'post',
       '/instances/{id}/upgrade',
+      { path: { id }, query: applyAtQuery(options) },
+      options,
+    );
+  }
+
+  cancelScheduledOperation(
+    id: string,
+    options?: DbaasRequestOptions,
+  ): Promise<Instance> {
+    return this.call(
+      'delete',
+      '/instances/{id}/scheduled-operation',
       { path: { id } },
       options,
     );
@@ -237,13 +255,22 @@ export class DbaasClient implements DbaasApi {
     hours?: number,
     options?: DbaasRequestOptions,
   ): Promise<MetricsSample[]> {
+    return (await this.getMetricsReport(id, hours, options)).items;
+  }
+
+  async getMetricsReport(
+    id: string,
+    hours?: number,
+    options?: DbaasRequestOptions,
+  ): Promise<MetricsResponse> {
     const answer = await this.call(
       'get',
       '/instances/{id}/metrics',
       { path: { id }, query: hours === undefined ? {} : { hours } },
       options,
     );
-    return answer.items;
+    // a Manager from before lastError answers only the items
+    return { items: answer.items, lastError: answer.lastError ?? null };
   }
 
   async getCaCertificate(

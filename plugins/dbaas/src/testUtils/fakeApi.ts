@@ -181,7 +181,7 @@ export const CA_PEM =
 export function fakeApi(
   overrides: Partial<DbaasApi> = {},
 ): jest.Mocked<DbaasApi> {
-  return {
+  const api = {
     listFlavors: jest.fn(async () => flavors),
     listRuntimes: jest.fn(async () => ({
       defaultRuntime: 'local' as const,
@@ -261,29 +261,20 @@ export function fakeApi(
       async () =>
         '2026-03-02 10:00:00 UTC LOG:  database system is ready to accept connections\n',
     ),
-    getMetrics: jest.fn(async () => [
-      metricsSample(20, {
-        connections: 1,
-        sizeBytes: 7 * 1024 * 1024,
-        usedBytes: 30 * 1024 * 1024,
-        transactionsPerSecond: null,
-        uptimeSeconds: 2400,
+    cancelScheduledOperation: jest.fn(async () =>
+      instance({
+        maintenanceWindow: { day: 'sunday', hour: 3, durationHours: 2 },
+        scheduledOperation: null,
       }),
-      metricsSample(10, {
-        connections: 5,
-        sizeBytes: 9 * 1024 * 1024,
-        usedBytes: 40 * 1024 * 1024,
-        transactionsPerSecond: 4.25,
-        uptimeSeconds: 3000,
+    ),
+    // the samples getMetrics answers (overridden or not), with no error
+    getMetricsReport: jest.fn(
+      async (...args: Parameters<DbaasApi['getMetrics']>) => ({
+        items: await api.getMetrics(...args),
+        lastError: null,
       }),
-      metricsSample(0, {
-        connections: 3,
-        sizeBytes: 12 * 1024 * 1024,
-        usedBytes: 50 * 1024 * 1024,
-        transactionsPerSecond: 2.5,
-        uptimeSeconds: 3600,
-      }),
-    ]),
+    ),
+    getMetrics: jest.fn(defaultMetrics),
     // a user who is no platform admin, as most are
     listLeaks: jest.fn(async () => {
       throw await forbidden();
@@ -340,4 +331,32 @@ export function fakeApi(
     })),
     ...overrides,
   } as jest.Mocked<DbaasApi>;
+  return api;
+}
+
+/** Three samples of the last 20 minutes. */
+async function defaultMetrics(): Promise<MetricsSample[]> {
+  return [
+    metricsSample(20, {
+      connections: 1,
+      sizeBytes: 7 * 1024 * 1024,
+      usedBytes: 30 * 1024 * 1024,
+      transactionsPerSecond: null,
+      uptimeSeconds: 2400,
+    }),
+    metricsSample(10, {
+      connections: 5,
+      sizeBytes: 9 * 1024 * 1024,
+      usedBytes: 40 * 1024 * 1024,
+      transactionsPerSecond: 4.25,
+      uptimeSeconds: 3000,
+    }),
+    metricsSample(0, {
+      connections: 3,
+      sizeBytes: 12 * 1024 * 1024,
+      usedBytes: 50 * 1024 * 1024,
+      transactionsPerSecond: 2.5,
+      uptimeSeconds: 3600,
+    }),
+  ];
 }

@@ -14,6 +14,7 @@ import { Alert } from '@material-ui/lab';
 import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { apiErrorMessage } from '../BackupsTab/apiErrorMessage';
+import { NextWindowOption } from './NextWindowOption';
 
 /** The flavors an instance may move to: the same engine and version, not its own. */
 export function flavorsToChangeTo(
@@ -44,12 +45,19 @@ export const ChangeFlavorDialog = (props: {
   const [flavorId, setFlavorId] = useState(choices[0]?.id ?? '');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [nextWindow, setNextWindow] = useState(false);
+  const applyAt =
+    nextWindow && instance.maintenanceWindow
+      ? { applyAt: 'next-window' as const }
+      : {};
 
   const change = async () => {
     setBusy(true);
     setError(undefined);
     try {
-      props.onChanged(await api.updateInstance(instance.id, { flavorId }));
+      props.onChanged(
+        await api.updateInstance(instance.id, { flavorId, ...applyAt }),
+      );
     } catch (e) {
       setError(apiErrorMessage(e));
     } finally {
@@ -86,6 +94,11 @@ export const ChangeFlavorDialog = (props: {
             ))}
           </TextField>
         )}
+        <NextWindowOption
+          instance={instance}
+          checked={nextWindow}
+          onChange={setNextWindow}
+        />
         {error && <Alert severity="error">{error}</Alert>}
       </DialogContent>
       <DialogActions>

@@ -10,18 +10,26 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
 import { useEffect, useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { ChangeFlavorDialog } from './ChangeFlavorDialog';
 import { ConfirmOperationDialog } from './ConfirmOperationDialog';
 import { EditParametersDialog } from './EditParametersDialog';
+import { MaintenanceWindowDialog } from './MaintenanceWindowDialog';
+import {
+  maintenanceWindowText,
+  scheduledOperationTitle,
+  utcText,
+} from './maintenanceText';
+import { NextWindowOption } from './NextWindowOption';
 import { formatParameter } from './parameterRules';
 
 /**
  * The flavor and image the server runs, with Change flavor and, where the flavor has a newer
  * image, Upgrade; and the server parameters set (the rest are the flavor's), with Edit
- * parameters. A change is refused while another operation is under way or the database is not
- * running.
+ * parameters; the maintenance window, with Edit, and the operation waiting for it, with Cancel.
+ * A change is refused while another operation is under way or the database is not running.
  */
 export const ConfigurationPanel = (props: {
   instance: Instance;
@@ -33,7 +41,10 @@ export const ConfigurationPanel = (props: {
   const { instance, act } = props;
   const api = useApi(dbaasApiRef);
   const [flavors, setFlavors] = useState<Flavor[]>();
-  const [open, setOpen] = useState<'flavor' | 'parameters' | 'upgrade'>();
+  const [open, setOpen] = useState<
+    'flavor' | 'parameters' | 'upgrade' | 'maintenance'
+  >();
+  const [upgradeAtWindow, setUpgradeAtWindow] = useState(false);
 
   useEffect(() => {
     let current = true;
@@ -51,6 +62,7 @@ export const ConfigurationPanel = (props: {
   const editable = instance.status === 'running' && !instance.operation;
   const canUpgrade = !!flavor && flavor.image !== instance.image;
   const parameters = Object.entries(instance.parameters ?? {});
+  const scheduled = instance.scheduledOperation;
   const changed = () => {
     setOpen(undefined);
     props.onChanged();
@@ -62,6 +74,29 @@ export const ConfigurationPanel = (props: {
 
   return (
     <InfoCard title="Configuration">
+      {scheduled && (
+        <Box mb={2}>
+          <Alert
+            severity="info"
+            action={
+              <Button
+                color="inherit"
+                size="small"
+                onClick={() =>
+                  act('cancel the scheduled operation', () =>
+                    api.cancelScheduledOperation(instance.id),
+                  )
+                }
+              >
+                Cancel
+              </Button>
+            }
+          >
+            {scheduledOperationTitle(scheduled)} scheduled for the maintenance
+            window opening {utcText(scheduled.nextWindowAt)}
+          </Alert>
+        </Box>
+      )}
       <Typography variant="body2">
         <b>Flavor:</b> {flavor ? `${flavorTitle(flavor)} — ` : ''}
         {instance.flavorId}
@@ -86,7 +121,10 @@ export const ConfigurationPanel = (props: {
             size="small"
             color="primary"
             disabled={!editable}
-            onClick={() => setOpen('upgrade')}
+            onClick={() => {
+              setUpgradeAtWindow(false);
+              setOpen('upgrade');
+            }}
           >
             Upgrade
           </Button>
@@ -123,6 +161,27 @@ export const ConfigurationPanel = (props: {
           Edit parameters
         </Button>
       </Box>
+      <Box display="flex" alignItems="center" mt={2} style={{ gap: 8 }}>
+        <Typography variant="body2" data-testid="maintenance-window">
+          <b>Maintenance window:</b>{' '}
+          {maintenanceWindowText(instance.maintenanceWindow)}
+        </Typography>
+        <Button
+          variant="outlined"
+          size="small"
+          disabled={instance.status === 'failed'}
+          onClick={() => setOpen('maintenance')}
+        >
+          Edit
+        </Button>
+      </Box>
+      {open === 'maintenance' && (
+        <MaintenanceWindowDialog
+          instance={instance}
+          onClose={() => setOpen(undefined)}
+          onSaved={changed}
+        />
+      )}
       {open === 'flavor' && flavors && (
         <ChangeFlavorDialog
           instance={instance}
@@ -145,8 +204,21 @@ export const ConfigurationPanel = (props: {
         onClose={() => setOpen(undefined)}
         onConfirm={() => {
           setOpen(undefined);
-          act('upgrade the database', () => api.upgradeInstance(instance.id));
+          if (upgradeAtWindow && instance.maintenanceWindow) {
+            act('schedule the upgrade', () =>
+              api.upgradeInstance(instance.id, { applyAt: 'next-window' }),
+            );
+          } else {
+            act('upgrade the database', () => api.upgradeInstance(instance.id));
+          }
         }}
+        options={
+          <NextWindowOption
+            instance={instance}
+            checked={upgradeAtWindow}
+            onChange={setUpgradeAtWindow}
+          />
+        }
       >
         The server is made again from {flavor?.image} on the same data, after a
         backup where the runtime backs up: a short outage, like a restart.

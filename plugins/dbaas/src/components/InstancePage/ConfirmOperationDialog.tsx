@@ -13,6 +13,8 @@ export const ConfirmOperationDialog = (props: {
   open: boolean;
   title: string;
   children: ReactNode;
+  /** Choices shown under the text, such as "at the next maintenance window". */
+  options?: ReactNode;
   /** The label of the confirming button. */
   confirm: string;
   onClose: () => void;
@@ -22,6 +24,7 @@ export const ConfirmOperationDialog = (props: {
     <DialogTitle>{props.title}</DialogTitle>
     <DialogContent>
       <DialogContentText>{props.children}</DialogContentText>
+      {props.options}
     </DialogContent>
     <DialogActions>
       <Button onClick={props.onClose}>Cancel</Button>

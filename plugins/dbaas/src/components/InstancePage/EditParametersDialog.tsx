@@ -13,6 +13,7 @@ import { Alert } from '@material-ui/lab';
 import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { apiErrorMessage } from '../BackupsTab/apiErrorMessage';
+import { NextWindowOption } from './NextWindowOption';
 import {
   PARAMETER_RULES,
   parameterProblem,
@@ -43,6 +44,11 @@ export const EditParametersDialog = (props: {
   );
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [nextWindow, setNextWindow] = useState(false);
+  const applyAt =
+    nextWindow && instance.maintenanceWindow
+      ? { applyAt: 'next-window' as const }
+      : {};
   const patch = parametersPatch(current, typed);
   const invalid = rules.some(r => parameterProblem(r, typed[r.name] ?? ''));
 
@@ -51,7 +57,10 @@ export const EditParametersDialog = (props: {
     setError(undefined);
     try {
       props.onSaved(
-        await api.updateInstance(instance.id, { parameters: patch }),
+        await api.updateInstance(instance.id, {
+          parameters: patch,
+          ...applyAt,
+        }),
       );
     } catch (e) {
       setError(apiErrorMessage(e));
@@ -103,6 +112,11 @@ export const EditParametersDialog = (props: {
             />
           );
         })}
+        <NextWindowOption
+          instance={instance}
+          checked={nextWindow}
+          onChange={setNextWindow}
+        />
         {error && <Alert severity="error">{error}</Alert>}
       </DialogContent>
       <DialogActions>

@@ -559,6 +559,25 @@ describe('InstanceDetails', () => {
       ).toHaveTextContent('—');
     });
 
+    it("shows the instance's last error above the charts", async () => {
+      const api = fakeApi();
+      api.getMetricsReport.mockResolvedValue({
+        items: [metricsSample(0)],
+        lastError: {
+          at: '2026-03-02T09:15:00.000Z',
+          message: 'the server did not answer the health check',
+          code: 'ENGINE_UNAVAILABLE',
+        },
+      });
+      await render(api);
+      fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));
+
+      expect(await screen.findByTestId('metrics-last-error')).toHaveTextContent(
+        'Last error 2026-03-02 09:15 UTC (ENGINE_UNAVAILABLE): the server did not answer the health check',
+      );
+      expect(api.getMetricsReport).toHaveBeenCalledWith('i-1', 24);
+    });
+
     it('says when there are no samples yet', async () => {
       await render(fakeApi({ getMetrics: jest.fn(async () => []) }));
       fireEvent.click(await screen.findByRole('tab', { name: 'Metrics' }));

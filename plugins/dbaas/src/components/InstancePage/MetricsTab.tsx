@@ -4,11 +4,17 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Instance, MetricsSample } from '@dbaas/plugin-dbaas-common';
+import {
+  Instance,
+  MetricsResponse,
+  MetricsSample,
+} from '@dbaas/plugin-dbaas-common';
 import { Box, Grid, Typography } from '@material-ui/core';
+import { Alert } from '@material-ui/lab';
 import { useCallback, useEffect, useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { formatBytes } from '../BackupsTab/formatBytes';
+import { utcText } from './maintenanceText';
 import { MetricChart } from './MetricChart';
 
 const METRICS_POLL_MS = 30_000;
@@ -42,11 +48,15 @@ const formatNumber = (n: number) =>
 export const MetricsTab = ({ instance }: { instance: Instance }) => {
   const api = useApi(dbaasApiRef);
   const [samples, setSamples] = useState<MetricsSample[]>();
+  const [lastError, setLastError] =
+    useState<MetricsResponse['lastError']>(null);
   const [error, setError] = useState<Error>();
 
   const load = useCallback(async () => {
     try {
-      setSamples(await api.getMetrics(instance.id, HOURS));
+      const report = await api.getMetricsReport(instance.id, HOURS);
+      setSamples(report.items);
+      setLastError(report.lastError);
       setError(undefined);
     } catch (e) {
       setError(e as Error);
@@ -62,9 +72,16 @@ export const MetricsTab = ({ instance }: { instance: Instance }) => {
   if (!samples) {
     return error ? <ResponseErrorPanel error={error} /> : <Progress />;
   }
+  const lastErrorAlert = lastError && (
+    <Alert severity="warning" data-testid="metrics-last-error">
+      Last error {utcText(lastError.at)}
+      {lastError.code ? ` (${lastError.code})` : ''}: {lastError.message}
+    </Alert>
+  );
   if (samples.length === 0) {
     return (
       <InfoCard title="Metrics">
+        {lastErrorAlert && <Box mb={2}>{lastErrorAlert}</Box>}
         <Typography variant="body2">
           No samples yet: the Manager samples a running database every
           reconcile.
@@ -79,6 +96,11 @@ export const MetricsTab = ({ instance }: { instance: Instance }) => {
 
   return (
     <Grid container spacing={3}>
+      {lastErrorAlert && (
+        <Grid item xs={12}>
+          {lastErrorAlert}
+        </Grid>
+      )}
       {error && (
         <Grid item xs={12}>
           <ResponseErrorPanel error={error} />

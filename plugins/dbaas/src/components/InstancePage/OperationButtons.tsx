@@ -4,6 +4,7 @@ import { Box, Button } from '@material-ui/core';
 import { useState } from 'react';
 import { dbaasApiRef } from '../../api';
 import { ConfirmOperationDialog } from './ConfirmOperationDialog';
+import { NextWindowOption } from './NextWindowOption';
 import { OperationProgress } from './OperationProgress';
 
 /**
@@ -18,6 +19,7 @@ export const OperationButtons = (props: {
   const { instance, act } = props;
   const api = useApi(dbaasApiRef);
   const [asking, setAsking] = useState<'stop' | 'restart'>();
+  const [nextWindow, setNextWindow] = useState(false);
   const busy = !!instance.operation;
   const running = instance.status === 'running';
   const stopped = instance.status === 'stopped';
@@ -27,6 +29,10 @@ export const OperationButtons = (props: {
     setAsking(undefined);
     if (type === 'stop') {
       act('stop the database', () => api.stopInstance(instance.id));
+    } else if (nextWindow && instance.maintenanceWindow) {
+      act('schedule the restart', () =>
+        api.restartInstance(instance.id, { applyAt: 'next-window' }),
+      );
     } else {
       act('restart the database', () => api.restartInstance(instance.id));
     }
@@ -47,7 +53,10 @@ export const OperationButtons = (props: {
             <Button
               variant="outlined"
               disabled={busy}
-              onClick={() => setAsking('restart')}
+              onClick={() => {
+                setNextWindow(false);
+                setAsking('restart');
+              }}
             >
               Restart
             </Button>
@@ -87,6 +96,13 @@ export const OperationButtons = (props: {
         confirm="Restart"
         onClose={() => setAsking(undefined)}
         onConfirm={() => confirm('restart')}
+        options={
+          <NextWindowOption
+            instance={instance}
+            checked={nextWindow}
+            onChange={setNextWindow}
+          />
+        }
       >
         The database server stops and starts again on the same data: a short
         outage, during which connections are refused or dropped.
