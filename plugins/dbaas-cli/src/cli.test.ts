@@ -225,7 +225,7 @@ describe('dbaas CLI against a running backend', () => {
     expect((await dbaas(['delete', 'keep-db'], 'keep-db\n')).code).toBe(0);
   });
 
-  it('stops, starts and restarts with --wait, keeping the data, and refuses what the state does not allow', async () => {
+  it('stops, starts, restarts and rotates the credentials with --wait, keeping the data, and refuses what the state does not allow', async () => {
     expect((await createForTeamA('op-db', 'postgresql-17-small')).code).toBe(0);
     await dbaas(
       ['connect', 'op-db'],
@@ -291,6 +291,18 @@ describe('dbaas CLI against a running backend', () => {
       'start requested by user:default/alice',
       'restart requested by user:default/alice',
     ]);
+
+    // a new password; connect reads it and finds the rows
+    const before = JSON.parse(
+      (await dbaas(['credentials', 'op-db', '--format', 'json'])).stdout,
+    );
+    const rotated = await dbaas(['rotate-credentials', 'op-db', '--wait']);
+    expect(rotated.code).toBe(0);
+    const after = JSON.parse(
+      (await dbaas(['credentials', 'op-db', '--format', 'json'])).stdout,
+    );
+    expect(after.password).not.toBe(before.password);
+    expect(await rows('op-db')).toEqual(['first']);
     expect((await dbaas(['delete', 'op-db', '--yes'])).code).toBe(0);
   });
 
@@ -964,6 +976,7 @@ describe('dbaas CLI against a running backend', () => {
       'stop',
       'start',
       'restart',
+      'rotate-credentials',
       'resize',
       'storage',
       'users',

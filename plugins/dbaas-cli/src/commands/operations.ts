@@ -12,14 +12,21 @@ import { AT_OPTION, applyAtOption, reportScheduled } from './maintenance';
 type Ctx = () => { manager: Manager; output: Output };
 
 /** The operations these commands ask for (the Manager may know others). */
-type Operation = Extract<OperationType, 'stop' | 'start' | 'restart'>;
+type Operation = Extract<
+  OperationType,
+  'stop' | 'start' | 'restart' | 'rotate-credentials'
+>;
 
 const OPERATIONS: Record<
   Operation,
   {
     description: string;
     ends: Instance['status'];
-    call: 'stopInstance' | 'startInstance' | 'restartInstance';
+    call:
+      | 'stopInstance'
+      | 'startInstance'
+      | 'restartInstance'
+      | 'rotateCredentials';
   }
 > = {
   stop: {
@@ -37,6 +44,12 @@ const OPERATIONS: Record<
     description: 'Stop and start a running database on the same data',
     ends: 'running',
     call: 'restartInstance',
+  },
+  'rotate-credentials': {
+    description:
+      'Give the application user a new password; the old one stops working (read the new one with dbaas credentials)',
+    ends: 'running',
+    call: 'rotateCredentials',
   },
 };
 
