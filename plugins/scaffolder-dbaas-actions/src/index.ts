@@ -13,6 +13,7 @@ export {
   createOperateInstanceAction,
   createUpdateInstanceAction,
   createCreateUserAction,
+  createCreateDatabaseAction,
 } from './actions';
 export type { DbaasActionDeps } from './actions';
 export { createManagerClientFactory } from './managerClient';

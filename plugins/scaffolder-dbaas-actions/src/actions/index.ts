@@ -1,6 +1,7 @@
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { ManagerClientFactory } from '../managerClient';
 import { createCreateUserAction } from './createUser';
+import { createCreateDatabaseAction } from './createDatabase';
 import { createDeleteInstanceAction } from './deleteInstance';
 import { createDeployContainerAction } from './deployContainer';
 import { createOperateInstanceAction } from './operateInstance';
@@ -26,6 +27,7 @@ export function createDbaasActions(
     createOperateInstanceAction(deps),
     createUpdateInstanceAction(deps),
     createCreateUserAction(deps),
+    createCreateDatabaseAction(deps),
   ];
 }
 
@@ -37,4 +39,5 @@ export {
   createOperateInstanceAction,
   createUpdateInstanceAction,
   createCreateUserAction,
+  createCreateDatabaseAction,
 };

@@ -167,6 +167,21 @@ export class FakeManager implements ManagerClientFactory {
         createdAt: this.requestedAt,
       };
     },
+    createDatabase: async (id, request, options) => {
+      this.record(
+        'createDatabase',
+        [id, request, options?.idempotencyKey],
+        options,
+      );
+      return {
+        instanceId: id,
+        name: request.name,
+        application: false,
+        status: 'creating',
+        createdBy: 'user:default/alice',
+        createdAt: this.requestedAt,
+      };
+    },
     deleteInstance: async (id, options) => {
       this.record('deleteInstance', [id], options);
       return { ...this.base(), status: 'deleting' };
