@@ -14,7 +14,15 @@ read_secret() {
   fi
 }
 
-if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+# A restore into a new instance (the Kubernetes runtime sets DBAAS_RESTORE_WAIT=true in the
+# StatefulSet it applies for one): no initdb; see the end.
+restoring=false
+if [ "$1" = 'postgres' ] && [ "${DBAAS_RESTORE_WAIT:-false}" = 'true' ] \
+  && { [ ! -s "$PGDATA/PG_VERSION" ] || [ -e "$PGDATA/dbaas-recovery.conf" ]; }; then
+  restoring=true
+fi
+
+if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ] && [ "$restoring" = false ]; then
   : "${DBAAS_DATABASE:?set DBAAS_DATABASE to the application database name}"
   : "${DBAAS_USER:?set DBAAS_USER to the application user name}"
   password="$(read_secret DBAAS_PASSWORD)"
@@ -85,6 +93,42 @@ if [ "$1" = 'postgres' ] && [ -n "${DBAAS_WAL_SPOOL:-}" ]; then
   mkdir -p "$DBAAS_WAL_SPOOL"
   set -- "$@" -c archive_mode=on -c archive_timeout=30s \
     -c "archive_command=dbaas-archive-wal.sh %p %f"
+fi
+
+# The restore: wait until the runtime has filled PGDATA (the base backup, with its recovery
+# settings) and /var/lib/dbaas/restore-wal through exec and removed the wait mark; then run
+# the server as a child, so that a recovery that stops (a target the WAL does not reach) leaves
+# the container, and the WAL in its layer, in place: the mark is set again, and the runtime
+# changes the settings and lets the server start again. Once dbaas-restore-done.sh has removed
+# the recovery settings, the server's end is the container's.
+if [ "$restoring" = true ]; then
+  restore_wait=/var/lib/dbaas/restore-wait
+  touch "$restore_wait"
+  pid='' stopping=false
+  trap 'stopping=true; [ -z "$pid" ] || kill -TERM "$pid"' TERM
+  trap 'stopping=true; [ -z "$pid" ] || kill -INT "$pid"' INT
+  for (( ; ; )); do
+    while [ -e "$restore_wait" ]; do
+      [ "$stopping" = false ] || exit 0
+      sleep 0.5
+    done
+    chmod 700 "$PGDATA"
+    # its log also in a file the runtime reads: why a recovery stopped
+    "$@" 2> >(tee /var/lib/dbaas/restore-server.log >&2) &
+    pid=$!
+    status=0
+    wait "$pid" || status=$?
+    while kill -0 "$pid" 2> /dev/null; do # a signal passed on: wait for the server's end
+      status=0
+      wait "$pid" || status=$?
+    done
+    pid=''
+    if [ "$stopping" = true ] || [ ! -e "$PGDATA/dbaas-recovery.conf" ]; then
+      exit "$status"
+    fi
+    echo "entrypoint: the server stopped during the restore (exit code $status): waiting for the runtime" >&2
+    touch "$restore_wait"
+  done
 fi
 
 exec "$@"

@@ -7,7 +7,7 @@ import {
   PatchStrategy,
 } from '@kubernetes/client-node';
 import { RuntimeFault } from '@dbaas/plugin-dbaas-node';
-import { PassThrough, Writable } from 'stream';
+import { PassThrough, Readable, Writable } from 'stream';
 import { KubernetesClusterConfig } from './config';
 
 const FIELD_MANAGER = 'backstage-dbaas';
@@ -37,80 +37,147 @@ export class KubernetesCluster {
    * fails as HOST_UNAVAILABLE, one still running after `timeoutMs` as ENGINE_TIMEOUT.
    */
   async exec(
-    pod: { namespace: string; name: string; container: string },
+    pod: PodContainer,
     command: string[],
     stdin?: Buffer,
     timeoutMs = 10 * 60_000,
   ): Promise<ExecResult> {
-    const what = `exec in pod ${pod.name} (namespace ${pod.namespace})`;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const collect = (chunks: Buffer[]) =>
-      new Writable({
-        write(chunk, _encoding, callback) {
-          chunks.push(Buffer.from(chunk));
-          callback();
-        },
-      });
-    const input = stdin ? new PassThrough() : null;
-    if (input && stdin!.length > 0) input.write(stdin);
-    let settle!: (status: ExecStatus | undefined) => void;
-    const finished = new Promise<ExecStatus | undefined>(resolve => {
-      settle = resolve;
+    const run = await this.execStream(pod, command, {
+      stdin: stdin ? Readable.from([stdin]) : undefined,
+      timeoutMs,
     });
+    const collect = async (stream: Readable) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    const output = Promise.all([collect(run.stdout), collect(run.stderr)]);
+    output.catch(() => {}); // the exit code carries the same failure
+    const exitCode = await run.exitCode;
+    const [stdout, stderr] = await output;
+    return { exitCode, stdout, stderr };
+  }
+
+  /**
+   * `exec` with the command's output as streams, for output of any size: `stdout` is read with
+   * back-pressure (the WebSocket is paused while the reader lags, so the command waits), and
+   * destroying it ends the session (and the command). `stdin`'s bytes are sent as the
+   * WebSocket drains them, its end never closes the command's input (see `exec`), and its
+   * failure ends the session. `exitCode` settles once the command has ended and both streams
+   * have (it rejects with the typed faults of `exec`, which then also error the streams).
+   */
+  async execStream(
+    pod: PodContainer,
+    command: string[],
+    options: { stdin?: Readable; timeoutMs?: number } = {},
+  ): Promise<ExecStream> {
+    const what = `exec in pod ${pod.name} (namespace ${pod.namespace})`;
+    const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+    const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const stderr = new PassThrough();
+    let socket: WebSocketLike | undefined;
+    let paused = false;
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        if (!stdout.destroyed && !stdout.write(chunk) && !paused) {
+          paused = true;
+          socket?.pause();
+        }
+        callback();
+      },
+      final(callback) {
+        stdout.end();
+        callback();
+      },
+    });
+    stdout.on('drain', () => {
+      paused = false;
+      socket?.resume();
+    });
+    let settle!: (status: ExecStatus | undefined) => void;
+    let settled = false;
+    const ended = new Promise<ExecStatus | undefined>(resolve => {
+      settle = status => {
+        settled = true;
+        resolve(status);
+      };
+    });
+    // client-node sends what this emits: nothing, so that standard input is asked for but
+    // written below with back-pressure, and never ended (its end would close the session)
+    const input = options.stdin ? new PassThrough() : null;
     try {
-      let socket;
-      try {
-        socket = await this.executor.exec(
-          pod.namespace,
-          pod.name,
-          pod.container,
-          command,
-          collect(out),
-          collect(err),
-          input,
-          false,
-          status => settle(status as ExecStatus),
+      socket = (await this.executor.exec(
+        pod.namespace,
+        pod.name,
+        pod.container,
+        command,
+        sink,
+        stderr,
+        input,
+        false,
+        status => settle(status as ExecStatus),
+      )) as unknown as WebSocketLike;
+    } catch (error) {
+      options.stdin?.destroy();
+      throw execFault(what, error);
+    }
+    const ws = socket;
+    if (paused) ws.pause();
+    ws.on('close', () => settle(undefined));
+    if (ws.readyState === ws.CLOSED) settle(undefined);
+    // a reader that gives up ends the session, and with it the command
+    stdout.on('close', () => {
+      if (!stdout.writableFinished) ws.close();
+    });
+    let failure: RuntimeFault | undefined;
+    const timer = setTimeout(() => {
+      failure = new RuntimeFault(
+        'ENGINE_TIMEOUT',
+        `The ${what} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+      );
+      settle(undefined);
+      ws.close();
+    }, timeoutMs);
+    if (options.stdin) {
+      sendInput(ws, options.stdin).catch(error => {
+        // input the command no longer reads once it ended is no failure of the session
+        if (settled) return;
+        failure ??= new RuntimeFault(
+          'HOST_UNAVAILABLE',
+          `The ${what} could not be given its input: ${
+            (error as Error).message
+          }`,
         );
-      } catch (error) {
-        throw execFault(what, error);
-      }
-      socket.on('close', () => settle(undefined));
-      if (socket.readyState === socket.CLOSED) settle(undefined);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        settle(undefined);
-        socket.close();
-      }, timeoutMs);
-      const status = await finished;
+        ws.close();
+      });
+    }
+    const exitCode = (async () => {
+      const status = await ended;
       clearTimeout(timer);
-      if (timedOut) {
-        throw new RuntimeFault(
-          'ENGINE_TIMEOUT',
-          `The ${what} did not finish within ${Math.round(timeoutMs / 1000)} s`,
-        );
-      }
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
+      input?.destroy();
+      options.stdin?.destroy();
+      if (failure) throw failure;
       if (!status) {
         throw new RuntimeFault(
           'HOST_UNAVAILABLE',
           `Kubernetes ended the ${what} before the command's exit status came`,
         );
       }
-      const exitCode = exitCodeOf(status);
-      if (exitCode === undefined) {
+      const code = exitCodeOf(status);
+      if (code === undefined) {
         throw new RuntimeFault(
           'ENGINE_UNAVAILABLE',
           `Kubernetes could not ${what}: ${status.message ?? status.reason}`,
         );
       }
-      return { exitCode, stdout, stderr };
-    } finally {
-      // never ended (see above): destroying it sends nothing
-      input?.destroy();
-    }
+      // client-node ends both streams when the status comes
+      return code;
+    })();
+    exitCode.catch(error => {
+      stdout.destroy(error);
+      stderr.destroy(error);
+    });
+    return { stdout, stderr, exitCode };
   }
 
   /** Server-side apply: a repeated apply of the same object changes nothing. */
@@ -172,6 +239,48 @@ export class KubernetesCluster {
     } catch (error) {
       throw fault(what, error);
     }
+  }
+}
+
+export interface PodContainer {
+  namespace: string;
+  name: string;
+  container: string;
+}
+
+export interface ExecStream {
+  stdout: Readable;
+  stderr: Readable;
+  exitCode: Promise<number>;
+}
+
+/** What of client-node's WebSocket (the `ws` library's) the streaming exec uses. */
+interface WebSocketLike {
+  readonly readyState: number;
+  readonly CLOSED: number;
+  readonly bufferedAmount: number;
+  send(data: Buffer, callback: (error?: Error) => void): void;
+  pause(): void;
+  resume(): void;
+  close(): void;
+  on(event: 'close', listener: () => void): void;
+}
+
+const STDIN_CHANNEL = 0;
+
+/** Sends `input` on the stdin channel, waiting whenever more than 1 MiB waits to be sent. */
+async function sendInput(ws: WebSocketLike, input: Readable) {
+  for await (const chunk of input) {
+    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (data.length === 0) continue;
+    if (ws.readyState === ws.CLOSED) return;
+    const sent = new Promise<void>((resolve, reject) =>
+      ws.send(Buffer.concat([Buffer.of(STDIN_CHANNEL), data]), error =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    if (ws.bufferedAmount > 1024 * 1024) await sent;
+    else sent.catch(() => {}); // a failed send closes the socket: the exit code tells
   }
 }
 

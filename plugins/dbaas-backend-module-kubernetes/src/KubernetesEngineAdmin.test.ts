@@ -2,20 +2,18 @@ import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import Docker from 'dockerode';
 import { randomUUID } from 'crypto';
-import {
-  EngineSpec,
-  HostRef,
-  MANAGED_BY,
-  SECRETS_DIR,
-  StepContext,
-  tarFiles,
-} from '@dbaas/plugin-dbaas-node';
+import { EngineSpec, HostRef, StepContext } from '@dbaas/plugin-dbaas-node';
 import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import { readKubernetesRuntimeConfig } from './config';
 import { KubernetesClusters } from './KubernetesCluster';
 import { serverMessage } from '@dbaas/plugin-dbaas-node';
 import { createKubernetesRuntime } from './KubernetesRuntime';
 import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';
+import {
+  requireDocker,
+  startPodContainer,
+  untilHealthy,
+} from './__testUtils__/podContainer';
 
 jest.setTimeout(120_000);
 
@@ -54,66 +52,23 @@ const ctx = (): StepContext => ({
   signal: new AbortController().signal,
 });
 
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 let container: Docker.Container | undefined;
 let stub: KubeApiStub;
 let url: string;
 
-/** The pod's container as the StatefulSet makes it: the image's user, secret files, env. */
-async function startPodContainer() {
-  await docker.ping().catch(error => {
-    throw new Error(
-      `This test needs a Docker engine at /var/run/docker.sock (${error})`,
-    );
-  });
-  container = await docker.createContainer({
-    name: `dbaas-k8s-exec-test-${randomUUID().slice(0, 8)}`,
-    Image: flavor.image,
-    Env: [
-      `DBAAS_DATABASE=${spec.database}`,
-      `DBAAS_USER=${spec.username}`,
-      `DBAAS_PASSWORD_FILE=${SECRETS_DIR}/password`,
-      `DBAAS_ADMIN_PASSWORD_FILE=${SECRETS_DIR}/admin-password`,
-      `DBAAS_MEMORY_MIB=${flavor.memoryMiB}`,
-    ],
-    // so that /work/shared/tools/leftovers would list it, were it left behind
-    Labels: { 'app.kubernetes.io/managed-by': MANAGED_BY },
-    HostConfig: { Memory: flavor.memoryMiB * 1024 * 1024 },
-  });
-  await container.putArchive(
-    tarFiles(
-      Object.entries({
-        password: secrets.password,
-        'admin-password': secrets.adminPassword,
-      }).map(([name, content]) => ({
-        name,
-        content,
-        mode: 0o400,
-        uid: 999,
-        gid: 999,
-      })),
-    ),
-    { path: SECRETS_DIR },
-  );
-  await container.start();
-  for (let i = 0; ; i++) {
-    const exec = await container.exec({ Cmd: ['healthcheck.sh'] });
-    await exec.start({ Detach: true });
-    let state = await exec.inspect();
-    while (state.Running) {
-      await new Promise(r => setTimeout(r, 100));
-      state = await exec.inspect();
-    }
-    if (state.ExitCode === 0) return;
-    if (i > 120) throw new Error('the PostgreSQL container did not get ready');
-    await new Promise(r => setTimeout(r, 500));
-  }
-}
-
 beforeAll(async () => {
   stub = new KubeApiStub();
   url = await stub.start();
-  await startPodContainer();
+  await requireDocker();
+  container = await startPodContainer({
+    name: `dbaas-k8s-exec-test-${randomUUID().slice(0, 8)}`,
+    image: flavor.image,
+    memoryMiB: flavor.memoryMiB,
+    database: spec.database,
+    username: spec.username,
+    secrets,
+  });
+  await untilHealthy(container);
 });
 
 afterAll(async () => {

@@ -1,4 +1,3 @@
-import { V1Pod } from '@kubernetes/client-node';
 import {
   AdminRow,
   EngineAdmin,
@@ -14,6 +13,7 @@ import {
   serverMessage,
 } from '@dbaas/plugin-dbaas-node';
 import { KubernetesClusters } from './KubernetesCluster';
+import { runningPod } from './runningPod';
 
 /**
  * The administrator's access to an instance's server through the pod exec API (the
@@ -85,27 +85,7 @@ export class KubernetesEngineAdmin implements EngineAdmin {
     command: string[],
     stdin?: Buffer,
   ) {
-    const cluster = this.clusters.get(host.data.cluster);
-    const namespace = String(host.data.namespace);
-    const name = `${host.data.name}-0`;
-    const pod = await cluster.read<V1Pod>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace },
-    });
-    // Running, ready or not: the admin is needed when the server is not (storage full)
-    if (pod?.status?.phase !== 'Running') {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `pod ${name} in ${namespace} is not running${
-          pod ? ` (${pod.status?.phase ?? 'no status'})` : ''
-        }`,
-      );
-    }
-    return cluster.exec(
-      { namespace, name, container: spec.flavor.engine },
-      command,
-      stdin,
-    );
+    const { cluster, pod } = await runningPod(this.clusters, host, spec);
+    return cluster.exec(pod, command, stdin);
   }
 }

@@ -2,6 +2,7 @@ import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import {
   EngineAdmin,
+  EngineBackups,
   EngineHealth,
   EngineRuntime,
   EngineSecrets,
@@ -21,42 +22,45 @@ import {
   statefulSet,
 } from './manifests';
 import { instanceOf } from './naming';
-
-/** The failing reasons of a container that waits, which no retry fixes by itself. */
-const BROKEN_WAITING = [
-  'CrashLoopBackOff',
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CreateContainerConfigError',
-  'InvalidImageName',
-];
+import { healthOf, readPod } from './runningPod';
+import { KubernetesEngineBackups } from './KubernetesEngineBackups';
 
 /** The engine stage: Secret, Service and StatefulSet, and health from the pod. */
 export class KubernetesEngineRuntime implements EngineRuntime {
   /** Admin statements and the data directory's size through the pod exec API. */
   readonly admin: EngineAdmin;
+  /** PostgreSQL's base backups, WAL and restores through the pod exec API. */
+  readonly backups: EngineBackups;
 
   constructor(
     private readonly clusters: KubernetesClusters,
     private readonly config: KubernetesRuntimeConfig,
   ) {
     this.admin = new KubernetesEngineAdmin(clusters);
+    this.backups = new KubernetesEngineBackups(
+      clusters,
+      this,
+      config.startTimeoutSeconds,
+    );
   }
 
-  private instance(host: HostRef, spec: EngineSpec) {
+  instance(host: HostRef, spec: EngineSpec) {
     const instanceName = String(host.data.name).replace(/^dbaas-/, '');
-    return instanceOf(
-      this.config,
-      {
-        instanceId: spec.instanceId,
-        instanceName,
-        owner: String(host.data.owner),
-        flavor: spec.flavor,
-        storageGiB: spec.storageGiB,
-        namespace: String(host.data.namespace),
-      },
-      spec,
-    );
+    return {
+      ...instanceOf(
+        this.config,
+        {
+          instanceId: spec.instanceId,
+          instanceName,
+          owner: String(host.data.owner),
+          flavor: spec.flavor,
+          storageGiB: spec.storageGiB,
+          namespace: String(host.data.namespace),
+        },
+        spec,
+      ),
+      walSpool: host.data.walSpool === true,
+    };
   }
 
   /**
@@ -69,12 +73,7 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     secrets: EngineSecrets,
     ctx: StepContext,
   ): Promise<Endpoint> {
-    const i = this.instance(host, spec);
-    const cluster = this.clusters.get(host.data.cluster);
-    await cluster.apply(secret(i, secrets));
-    const svc = await cluster.apply<V1Service>(service(i));
-    await cluster.apply(statefulSet(i));
-    ctx.logger.info(`StatefulSet ${objectName(i)} applied in ${i.namespace}`);
+    const svc = await this.applyObjects(host, spec, secrets, ctx);
     await this.untilReady(host, spec, ctx);
     const port = svc.spec?.ports?.[0];
     return {
@@ -85,6 +84,30 @@ export class KubernetesEngineRuntime implements EngineRuntime {
       database: spec.database,
       user: spec.username,
     };
+  }
+
+  /**
+   * The Secret, the Service and the StatefulSet, by server-side apply; `restoring`: the
+   * StatefulSet a restore fills (see `statefulSet`).
+   */
+  async applyObjects(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx: StepContext,
+    options: { restoring?: boolean } = {},
+  ): Promise<V1Service> {
+    const i = this.instance(host, spec);
+    const cluster = this.clusters.get(host.data.cluster);
+    await cluster.apply(secret(i, secrets));
+    const svc = await cluster.apply<V1Service>(service(i));
+    await cluster.apply(statefulSet(i, options));
+    ctx.logger.info(
+      `StatefulSet ${objectName(i)} applied in ${i.namespace}${
+        options.restoring ? ', waiting for the restore' : ''
+      }`,
+    );
+    return svc;
   }
 
   /**
@@ -110,14 +133,7 @@ export class KubernetesEngineRuntime implements EngineRuntime {
   }
 
   private async pod(host: HostRef) {
-    return this.clusters.get(host.data.cluster).read<V1Pod>({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${host.data.name}-0`,
-        namespace: String(host.data.namespace),
-      },
-    });
+    return readPod(this.clusters, host);
   }
 
   /**
@@ -165,8 +181,13 @@ export class KubernetesEngineRuntime implements EngineRuntime {
     }
   }
 
-  private async scale(host: HostRef, spec: EngineSpec, replicas: number) {
-    const set = statefulSet(this.instance(host, spec));
+  async scale(
+    host: HostRef,
+    spec: EngineSpec,
+    replicas: number,
+    options: { restoring?: boolean } = {},
+  ) {
+    const set = statefulSet(this.instance(host, spec), options);
     await this.clusters
       .get(host.data.cluster)
       .apply({ ...set, spec: { ...set.spec, replicas } });
@@ -206,38 +227,6 @@ export class KubernetesEngineRuntime implements EngineRuntime {
       }),
     );
   }
-}
-
-/** What the pod says of the server: ready, starting, or broken in a way no wait fixes. */
-function healthOf(pod: V1Pod | undefined): EngineHealth {
-  if (!pod) return { state: 'starting', message: 'no pod yet' };
-  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
-  if (waiting?.reason && BROKEN_WAITING.includes(waiting.reason)) {
-    return {
-      state: 'unhealthy',
-      message: `${waiting.reason}: ${waiting.message ?? ''}`.trim(),
-    };
-  }
-  const scheduled = pod.status?.conditions?.find(
-    c => c.type === 'PodScheduled',
-  );
-  if (pod.status?.phase === 'Pending' && scheduled?.status === 'False') {
-    return {
-      state: 'unhealthy',
-      message: `Pending: ${scheduled.reason}: ${
-        scheduled.message ?? ''
-      }`.trim(),
-    };
-  }
-  const ready = pod.status?.conditions?.find(c => c.type === 'Ready');
-  if (ready?.status === 'True') return { state: 'healthy' };
-  const terminated = pod.status?.containerStatuses?.[0]?.lastState?.terminated;
-  return {
-    state: 'starting',
-    message: terminated
-      ? `restarted after exit code ${terminated.exitCode}`
-      : pod.status?.phase,
-  };
 }
 
 /**

@@ -9,14 +9,20 @@ import {
 import { KubernetesRuntimeConfig } from './config';
 import { KubernetesCluster, KubernetesClusters } from './KubernetesCluster';
 import {
+  archivesWal,
   namespaceObject,
   objectName,
   persistentVolumeClaim,
+  walClaimName,
+  walSpoolClaim,
 } from './manifests';
 import { instanceOf, namespaceFor } from './naming';
 import { resizeClaim } from './storageResize';
 
-/** The host stage: the namespace and the instance's PersistentVolumeClaim. */
+/**
+ * The host stage: the namespace and the instance's PersistentVolumeClaim; for PostgreSQL a
+ * second one, the WAL spool (`<name>-wal`), which `host.data.walSpool` records.
+ */
 export class KubernetesHostProvider implements HostProvider {
   constructor(
     private readonly clusters: KubernetesClusters,
@@ -50,12 +56,20 @@ export class KubernetesHostProvider implements HostProvider {
     ctx.logger.info(
       `PersistentVolumeClaim ${objectName(i)}-data applied in ${namespace}`,
     );
+    const walSpool = archivesWal(spec.flavor.engine);
+    if (walSpool) {
+      await cluster.apply(walSpoolClaim(i));
+      ctx.logger.info(
+        `PersistentVolumeClaim ${walClaimName(i)} applied in ${namespace}`,
+      );
+    }
     return this.ref(
       cluster,
       spec.instanceId,
       spec.instanceName,
       namespace,
       spec.owner,
+      walSpool,
     );
   }
 
@@ -66,7 +80,8 @@ export class KubernetesHostProvider implements HostProvider {
           labelSelector: `dbaas.backstage.io/instance-id=${instanceId}`,
         }),
       );
-      const pvc = list.items[0];
+      const data = list.items.filter(c => !c.metadata?.name?.endsWith('-wal'));
+      const pvc = data[0] ?? list.items[0];
       if (pvc?.metadata?.namespace) {
         const labels = pvc.metadata.labels ?? {};
         const name =
@@ -79,6 +94,9 @@ export class KubernetesHostProvider implements HostProvider {
           name,
           pvc.metadata.namespace,
           owner,
+          list.items.some(
+            c => c.metadata?.name === walClaimName({ instanceName: name }),
+          ),
         );
       }
     }
@@ -102,18 +120,22 @@ export class KubernetesHostProvider implements HostProvider {
   async destroy(ref: HostRef, ctx: StepContext): Promise<void> {
     if (this.config.reclaimPolicy === 'retain') {
       ctx.logger.info(
-        `Keeping PersistentVolumeClaim ${ref.data.name}-data (reclaimPolicy: retain)`,
+        `Keeping PersistentVolumeClaims ${ref.data.name}-data and -wal (reclaimPolicy: retain)`,
       );
       return;
     }
-    await this.clusters.get(ref.data.cluster).delete({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: {
-        name: `${ref.data.name}-data`,
-        namespace: String(ref.data.namespace),
-      },
-    });
+    const cluster = this.clusters.get(ref.data.cluster);
+    for (const claim of ['data', 'wal']) {
+      // the spool's too (one from before backups has none: already gone is success)
+      await cluster.delete({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: {
+          name: `${ref.data.name}-${claim}`,
+          namespace: String(ref.data.namespace),
+        },
+      });
+    }
   }
 
   /**
@@ -139,13 +161,20 @@ export class KubernetesHostProvider implements HostProvider {
     instanceName: string,
     namespace: string,
     owner: string,
+    walSpool: boolean,
   ): HostRef {
     const name = objectName({ instanceName });
     return {
       runtime: 'kubernetes',
       instanceId,
       address: this.config.publishAddress ?? `${name}.${namespace}.svc`,
-      data: { cluster: cluster.name, namespace, name, owner },
+      data: {
+        cluster: cluster.name,
+        namespace,
+        name,
+        owner,
+        ...(walSpool ? { walSpool: true } : {}),
+      },
     };
   }
 }

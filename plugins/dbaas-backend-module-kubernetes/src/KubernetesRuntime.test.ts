@@ -101,6 +101,7 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect([...stub.objects.keys()].sort()).toEqual([
       'namespaces//dbaas-team-a',
       'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-wal',
       'secrets/dbaas-team-a/dbaas-orders-db',
       'services/dbaas-team-a/dbaas-orders-db',
       'statefulsets/dbaas-team-a/dbaas-orders-db',
@@ -121,6 +122,23 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect(pvc.spec).toMatchObject({
       storageClassName: 'standard',
       resources: { requests: { storage: '2Gi' } },
+    });
+    // PostgreSQL's WAL spool: its own claim, mounted by the StatefulSet, recorded on the host
+    expect(
+      stub.objects.get(
+        'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-wal',
+      )!.spec,
+    ).toMatchObject({
+      storageClassName: 'standard',
+      resources: { requests: { storage: '1Gi' } },
+    });
+    expect(host.data.walSpool).toBe(true);
+    expect(
+      stub.objects.get('statefulsets/dbaas-team-a/dbaas-orders-db')!.spec
+        .template.spec.volumes,
+    ).toContainEqual({
+      name: 'wal',
+      persistentVolumeClaim: { claimName: 'dbaas-orders-db-wal' },
     });
     // every write was a server-side apply by our field manager
     expect(
@@ -144,6 +162,29 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect(again).toEqual(host);
     expect(JSON.stringify([...stub.objects.entries()])).toEqual(before);
     expect(await k8s.host.find(instanceId)).toEqual(host);
+  });
+
+  it('finds an instance from before backups (no WAL spool claim) as one without a spool, and leaves its StatefulSet without one', async () => {
+    const { k8s, host } = await deployed();
+    stub.objects.delete(
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-wal',
+    );
+    const found = (await k8s.host.find(instanceId))!;
+    expect(found.data).not.toHaveProperty('walSpool');
+    expect({ ...found.data, walSpool: true }).toEqual(host.data);
+
+    await k8s.engine.deploy(found, engineSpec, secrets, ctx());
+    const set = JSON.stringify(
+      stub.objects.get('statefulsets/dbaas-team-a/dbaas-orders-db'),
+    );
+    expect(set).not.toContain('wal');
+    await expect(
+      k8s.engine.backups!.baseBackup(found, engineSpec, secrets, ctx()),
+    ).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE',
+      message:
+        'the StatefulSet dbaas-orders-db was made without a WAL spool claim (before backups on Kubernetes): a base backup needs its WAL archived',
+    });
   });
 
   it.each([
@@ -472,6 +513,7 @@ describe('Kubernetes runtime against a local API stub', () => {
     expect([...stub.objects.keys()].sort()).toEqual([
       'namespaces//dbaas-team-a',
       'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-data',
+      'persistentvolumeclaims/dbaas-team-a/dbaas-orders-db-wal',
       'storageclasses//standard',
     ]);
 

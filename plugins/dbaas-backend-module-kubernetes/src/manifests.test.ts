@@ -26,6 +26,7 @@ import {
   serviceDnsNames,
   service,
   statefulSet,
+  walSpoolClaim,
 } from './manifests';
 
 jest.setTimeout(180_000);
@@ -91,8 +92,62 @@ describe('Kubernetes manifests', () => {
       expect(() =>
         new StatefulSet(statefulSet(i) as any).validate(),
       ).not.toThrow();
+      const spooled = { ...i, walSpool: true };
+      expect(() =>
+        new PersistentVolumeClaim(walSpoolClaim(spooled) as any).validate(),
+      ).not.toThrow();
+      for (const options of [{}, { restoring: true }]) {
+        expect(() =>
+          new StatefulSet(statefulSet(spooled, options) as any).validate(),
+        ).not.toThrow();
+      }
     },
   );
+
+  it('mounts the WAL spool claim of a PostgreSQL instance that has one, and waits for a restore without a liveness probe', () => {
+    const postgres = configuredFlavors().find(f => f.engine === 'postgresql')!;
+    const mariadb = configuredFlavors().find(f => f.engine === 'mariadb')!;
+    const i = { ...instanceFor(postgres), walSpool: true };
+    const pod = statefulSet(i).spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'wal',
+      persistentVolumeClaim: { claimName: 'dbaas-orders-db-wal' },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'wal',
+      mountPath: '/var/lib/dbaas/wal-spool',
+    });
+    expect(pod.containers[0].env).toContainEqual({
+      name: 'DBAAS_WAL_SPOOL',
+      value: '/var/lib/dbaas/wal-spool',
+    });
+    expect(pod.containers[0].env.map(e => e.name)).not.toContain(
+      'DBAAS_RESTORE_WAIT',
+    );
+    expect(pod.containers[0].livenessProbe).toBeDefined();
+    expect(walSpoolClaim(i).metadata).toMatchObject({
+      name: 'dbaas-orders-db-wal',
+      labels: { 'dbaas.backstage.io/instance-id': i.instanceId },
+    });
+
+    // an instance from before backups, and MariaDB: no spool, the template as it was
+    for (const other of [
+      instanceFor(postgres),
+      { ...instanceFor(mariadb), walSpool: true },
+    ]) {
+      const plain = JSON.stringify(statefulSet(other));
+      expect(plain).not.toContain('wal-spool');
+      expect(plain).not.toContain('DBAAS_WAL_SPOOL');
+    }
+
+    const restoring = statefulSet(i, { restoring: true }).spec.template.spec;
+    expect(restoring.containers[0].env).toContainEqual({
+      name: 'DBAAS_RESTORE_WAIT',
+      value: 'true',
+    });
+    expect(restoring.containers[0]).not.toHaveProperty('livenessProbe');
+    expect(restoring.containers[0].readinessProbe).toBeDefined();
+  });
 
   it('keeps every password and the TLS key in the Secret, and out of every other object', () => {
     const i = instanceFor(configuredFlavors()[0]);
@@ -272,7 +327,7 @@ describe('Kubernetes manifests', () => {
           if (ready !== 0) await new Promise(r => setTimeout(r, 500));
         }
         expect(ready).toBe(0);
-        expect(await run(c.livenessProbe.exec.command)).toBe(0);
+        expect(await run(c.livenessProbe!.exec.command)).toBe(0);
 
         const info = await container.inspect();
         expect(info.Config.User).toBe('999:999');

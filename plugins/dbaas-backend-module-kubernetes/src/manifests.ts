@@ -4,6 +4,7 @@ import {
   IMAGE_UID,
   MANAGED_BY,
   SECRETS_DIR,
+  WAL_SPOOL_PATH,
 } from '@dbaas/plugin-dbaas-node';
 
 /**
@@ -23,6 +24,11 @@ export interface KubernetesInstance {
   serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   database: string;
   username: string;
+  /**
+   * The instance has a WAL spool claim (`<name>-wal`): PostgreSQL instances made since the
+   * runtime backs up; the StatefulSet mounts it and the server archives into it.
+   */
+  walSpool?: boolean;
 }
 
 export interface KubernetesSecrets {
@@ -126,6 +132,32 @@ export function persistentVolumeClaim(i: KubernetesInstance) {
   };
 }
 
+/** Whether an instance of this engine gets a WAL spool claim (PostgreSQL archives its WAL). */
+export const archivesWal = (engine: KubernetesInstance['flavor']['engine']) =>
+  engine === 'postgresql';
+
+export const walClaimName = (i: Pick<KubernetesInstance, 'instanceName'>) =>
+  `${objectName(i)}-wal`;
+
+/**
+ * The WAL spool's claim: the finished WAL files wait there (outside PGDATA, across pod
+ * restarts) until the Manager ships them, every 10 s; a tenth of the data's size, at least 1 GiB.
+ */
+export function walSpoolClaim(i: KubernetesInstance) {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: metadata(i, walClaimName(i)),
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(i.storageClassName ? { storageClassName: i.storageClassName } : {}),
+      resources: {
+        requests: { storage: `${Math.max(1, Math.ceil(i.storageGiB / 10))}Gi` },
+      },
+    },
+  };
+}
+
 /**
  * Keys as the issue asks: username, password, dbname, host, port, uri, jdbc-uri; with TLS
  * also tls.crt, tls.key and ca.crt (the CA clients verify the server with), and the URIs
@@ -181,7 +213,18 @@ export function service(i: KubernetesInstance) {
   };
 }
 
-export function statefulSet(i: KubernetesInstance) {
+/**
+ * The one-replica StatefulSet. With `restoring` (a restore into the new instance's empty
+ * claim): the image waits for the runtime to fill PGDATA through exec instead of running
+ * initdb (DBAAS_RESTORE_WAIT), and there is no liveness probe, which would restart the
+ * container while the backup streams in and the server recovers. The next `deploy` applies
+ * the StatefulSet without both.
+ */
+export function statefulSet(
+  i: KubernetesInstance,
+  options: { restoring?: boolean } = {},
+) {
+  const spool = Boolean(i.walSpool) && archivesWal(i.flavor.engine);
   const layout = ENGINE_LAYOUT[i.flavor.engine];
   const probe = (periodSeconds: number, failureThreshold: number) => ({
     exec: { command: ['healthcheck.sh'] },
@@ -234,6 +277,12 @@ export function statefulSet(i: KubernetesInstance) {
                   name: 'DBAAS_TLS_REQUIRE',
                   value: i.flavor.tls?.require ? 'true' : 'false',
                 },
+                ...(spool
+                  ? [{ name: 'DBAAS_WAL_SPOOL', value: WAL_SPOOL_PATH }]
+                  : []),
+                ...(options.restoring
+                  ? [{ name: 'DBAAS_RESTORE_WAIT', value: 'true' }]
+                  : []),
               ],
               ports: [
                 { name: 'db', containerPort: layout.port, protocol: 'TCP' },
@@ -249,7 +298,11 @@ export function statefulSet(i: KubernetesInstance) {
                 },
               },
               readinessProbe: probe(5, 3),
-              livenessProbe: { ...probe(10, 6), initialDelaySeconds: 30 },
+              ...(options.restoring
+                ? {}
+                : {
+                    livenessProbe: { ...probe(10, 6), initialDelaySeconds: 30 },
+                  }),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ['ALL'] },
@@ -257,6 +310,7 @@ export function statefulSet(i: KubernetesInstance) {
               volumeMounts: [
                 { name: 'data', mountPath: layout.dataPath },
                 { name: 'secrets', mountPath: SECRETS_DIR, readOnly: true },
+                ...(spool ? [{ name: 'wal', mountPath: WAL_SPOOL_PATH }] : []),
               ],
             },
           ],
@@ -265,6 +319,14 @@ export function statefulSet(i: KubernetesInstance) {
               name: 'data',
               persistentVolumeClaim: { claimName: `${objectName(i)}-data` },
             },
+            ...(spool
+              ? [
+                  {
+                    name: 'wal',
+                    persistentVolumeClaim: { claimName: walClaimName(i) },
+                  },
+                ]
+              : []),
             {
               name: 'secrets',
               projected: {

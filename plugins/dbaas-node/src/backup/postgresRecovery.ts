@@ -82,3 +82,19 @@ export function pastLastCommit(error: unknown, request: RestoreRequest) {
 export function postgresTime(time: Date) {
   return time.toISOString().replace('T', ' ').replace('Z', '+00');
 }
+
+/**
+ * The earliest moment a restore of this backup reaches: the backup's end as the Manager
+ * recorded it, else its label's start; a target before it is a RecoveryWindowFault.
+ */
+export function earliestRestorable(
+  request: Pick<RestoreRequest, 'targetTime' | 'backupStoppedAt'>,
+  label: string,
+): Date | undefined {
+  const { targetTime } = request;
+  const earliest = request.backupStoppedAt ?? labelStartTime(label);
+  if (targetTime && earliest && targetTime < earliest) {
+    throw new RecoveryWindowFault(targetTime, earliest);
+  }
+  return earliest;
+}

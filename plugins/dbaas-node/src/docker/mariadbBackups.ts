@@ -16,7 +16,7 @@ import {
 import type { DockerEngineRuntime } from './DockerEngineRuntime';
 import { backupContainer } from './backupTool';
 import { execIn, execOk } from './dockerExec';
-import { putTar } from './restoreTar';
+import { putTar } from './putTar';
 
 /** Where dbaas-dump.sh writes the dump in the container; the archive API's tar names it so. */
 const DUMP_DIR = '/tmp/dbaas-backup';

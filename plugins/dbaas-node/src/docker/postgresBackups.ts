@@ -1,17 +1,31 @@
 import { PassThrough, Readable } from 'stream';
-import { finished } from 'stream/promises';
 import * as tar from 'tar-stream';
 import {
-  labelStartTime,
+  earliestRestorable,
   lastTransaction,
   pastLastCommit,
   recoveryFailure,
 } from '../backup/postgresRecovery';
-import { containerName, ENGINE_LAYOUT, WAL_SPOOL_PATH } from '../imageContract';
+import {
+  backupLabel,
+  baseBackupFromExec,
+  IN_RECOVERY_COMMAND,
+  lastLines,
+  parseSpoolListing,
+  SPOOL_LISTING_COMMAND,
+  SWITCH_WAL_COMMAND,
+} from '../backup/postgresBaseBackup';
+import {
+  recoveryConf,
+  RECOVERY_CONF,
+  restoreTar,
+  smallFilesTar,
+  walTar,
+} from '../backup/postgresRestoreTar';
+import { containerName, ENGINE_LAYOUT } from '../imageContract';
 import {
   ArchivedWalFile,
   BaseBackup,
-  BaseBackupResult,
   EngineBackups,
   EngineSecrets,
   EngineSpec,
@@ -27,19 +41,8 @@ import type { DockerEngineRuntime } from './DockerEngineRuntime';
 import { backupContainer } from './backupTool';
 import { execIn, execOk, execStream } from './dockerExec';
 import { DockerMariadbBackups } from './mariadbBackups';
-import {
-  file,
-  putTar,
-  recoveryConf,
-  RECOVERY_CONF,
-  restoreTar,
-  walTar,
-} from './restoreTar';
+import { putTar } from './putTar';
 
-const ARCHIVED =
-  /^([0-9A-F]{24}(\.partial|\.[0-9A-F]{8}\.backup)?|[0-9A-F]{8}\.history)$/;
-/** initdb's default, which the image keeps. */
-const WAL_SEGMENT_BYTES = 16n * 1024n * 1024n;
 const PGDATA = ENGINE_LAYOUT.postgresql.dataPath;
 
 /**
@@ -74,57 +77,11 @@ export class DockerPostgresBackups implements EngineBackups {
       'dbaas-basebackup.sh',
       'a base backup',
     );
-    const label = `dbaas ${new Date().toISOString()}`;
-    const exec = await execStream(container, ['dbaas-basebackup.sh', label]);
-    let log = '';
-    exec.stderr.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString('utf8')).slice(-64 * 1024);
-    });
-    exec.stderr.on('error', () => {}); // reported through stdout
-    const stream = new PassThrough();
-    let complete = false;
-    const fail = (error: Error) => {
-      stream.destroy(error);
-      exec.stdout.destroy();
-    };
-    stream.on('close', () => {
-      if (!complete) {
-        fail(new Error('the backup stream was closed before its end'));
-      }
-    });
-    const onAbort = () => fail(new Error('the backup was cancelled'));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    exec.stdout.pipe(stream, { end: false });
-    exec.stdout.on('error', error => fail(error));
-
-    const result = (async (): Promise<BaseBackupResult> => {
-      try {
-        if (ctx.signal.aborted) onAbort();
-        await finished(exec.stdout);
-        const exitCode = await exec.exitCode;
-        await finished(exec.stderr).catch(() => {});
-        if (exitCode !== 0) {
-          throw new Error(
-            `dbaas-basebackup.sh exited with code ${exitCode}: ${lastLines(
-              log,
-            )}`,
-          );
-        }
-        const backup = parseBackupLog(log);
-        complete = true;
-        stream.end();
-        await finished(stream);
-        return backup;
-      } catch (error) {
-        complete = false;
-        fail(error as Error);
-        throw error;
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-      }
-    })();
-    result.catch(() => {}); // the stream carries the same error
-    return { stream, result };
+    const exec = await execStream(container, [
+      'dbaas-basebackup.sh',
+      backupLabel(),
+    ]);
+    return baseBackupFromExec(exec, ctx.signal);
   }
 
   async archivedWal(
@@ -136,36 +93,20 @@ export class DockerPostgresBackups implements EngineBackups {
     // a stopped server archives nothing new; its spool waits for the next start
     if (!info?.State.Running) return [];
     const container = this.runtime.container(host, spec.instanceId);
-    const listing = await execIn(container, [
-      'find',
-      WAL_SPOOL_PATH,
-      '-maxdepth',
-      '1',
-      '-type',
-      'f',
-      '-printf',
-      '%f\\t%s\\t%T@\\n',
-    ]);
+    const listing = await execIn(container, SPOOL_LISTING_COMMAND);
     if (listing.exitCode !== 0) return []; // a container from before the spool
-    const files: ArchivedWalFile[] = [];
-    for (const line of listing.stdout.split('\n')) {
-      const [name, size, mtime] = line.split('\t');
-      if (!name || !ARCHIVED.test(name)) continue;
-      const full = `${WAL_SPOOL_PATH}/${name}`;
-      files.push({
-        name,
-        size: Number(size),
-        archivedAt: new Date(Math.round(Number(mtime) * 1000)),
-        open: async () =>
-          singleFile(
-            (await container.getArchive({ path: full })) as unknown as Readable,
-          ),
-        remove: async () => {
-          await execOk(container, ['rm', '-f', full]);
-        },
-      });
-    }
-    return files.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return parseSpoolListing(listing.stdout).map(f => ({
+      name: f.name,
+      size: f.size,
+      archivedAt: f.archivedAt,
+      open: async () =>
+        singleFile(
+          (await container.getArchive({ path: f.path })) as unknown as Readable,
+        ),
+      remove: async () => {
+        await execOk(container, ['rm', '-f', f.path]);
+      },
+    }));
   }
 
   /** Switches to a new WAL segment; the server does nothing when the current one is empty. */
@@ -173,11 +114,10 @@ export class DockerPostgresBackups implements EngineBackups {
     if (spec.flavor.engine !== 'postgresql') return;
     const info = await this.runtime.inspect(host, spec.instanceId);
     if (!info?.State.Running || !hasSpool(info)) return;
-    await execOk(this.runtime.container(host, spec.instanceId), [
-      'bash',
-      '-c',
-      'PGPASSWORD="$(cat "$DBAAS_ADMIN_PASSWORD_FILE")" psql -XAtq -h /run/postgresql -U postgres -d template1 -c "SELECT pg_switch_wal()" > /dev/null',
-    ]);
+    await execOk(
+      this.runtime.container(host, spec.instanceId),
+      SWITCH_WAL_COMMAND,
+    );
   }
 
   /** Into a new container: put the backup and the WAL in, recover until promoted, finish. */
@@ -220,10 +160,7 @@ export class DockerPostgresBackups implements EngineBackups {
       const backup = restoreTar(request.backup, targetTime);
       await putTar(container, backup.tar, PGDATA, backup.label);
       const label = await backup.label;
-      const earliest = backupStoppedAt ?? labelStartTime(label);
-      if (targetTime && earliest && targetTime < earliest) {
-        throw new RecoveryWindowFault(targetTime, earliest);
-      }
+      const earliest = earliestRestorable(request, label);
       await putTar(
         container,
         walTar(request.walDir),
@@ -245,7 +182,7 @@ export class DockerPostgresBackups implements EngineBackups {
         await container.stop().catch(() => {});
         logFrom = (await this.runtime.allLogs(host, spec.instanceId)).length;
         await container.putArchive(
-          tarOf([
+          smallFilesTar([
             [RECOVERY_CONF, recoveryConf()],
             ['recovery.signal', ''],
           ]),
@@ -281,18 +218,9 @@ export class DockerPostgresBackups implements EngineBackups {
           )}`,
         );
       }
-      const promoted = await execIn(container, [
-        'psql',
-        '-XAtq',
-        '-h',
-        '/run/postgresql',
-        '-U',
-        'postgres',
-        '-d',
-        'template1',
-        '-c',
-        'SELECT pg_is_in_recovery()',
-      ]).catch(() => undefined); // not accepting connections until consistent
+      const promoted = await execIn(container, IN_RECOVERY_COMMAND).catch(
+        () => undefined,
+      ); // not accepting connections until consistent
       if (promoted?.exitCode === 0 && promoted.stdout.trim() === 'f') return;
       await sleep(200);
     }
@@ -333,50 +261,6 @@ function hasSpool(info: { Config: { Env?: string[] | null } }) {
   return (info.Config.Env ?? []).some(e => e.startsWith('DBAAS_WAL_SPOOL='));
 }
 
-function lastLines(text: string) {
-  return text.trim().split('\n').slice(-3).join(' | ');
-}
-
-/** What dbaas-basebackup.sh reports on stderr (see images/postgresql-15). */
-export function parseBackupLog(log: string): BaseBackupResult {
-  const start = log.match(
-    /dbaas-basebackup: START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/,
-  );
-  const stop = log.match(
-    /dbaas-basebackup: STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/,
-  );
-  const tli = log.match(/dbaas-basebackup: STOP TIMELINE: (\d+)/);
-  const startedAt = log.match(/dbaas-basebackup: started-at ([\d.]+)/);
-  const stoppedAt = log.match(/dbaas-basebackup: stopped-at ([\d.]+)/);
-  if (!start || !stop || !tli || !startedAt || !stoppedAt) {
-    throw new Error(
-      `dbaas-basebackup.sh did not report the backup's start and end: ${lastLines(
-        log,
-      )}`,
-    );
-  }
-  const timeline = Number(tli[1]);
-  return {
-    startLsn: start[1],
-    stopLsn: stop[1],
-    startWalFile: walFileName(start[1], timeline),
-    stopWalFile: walFileName(stop[1], timeline),
-    startedAt: new Date(Math.round(Number(startedAt[1]) * 1000)),
-    stoppedAt: new Date(Math.round(Number(stoppedAt[1]) * 1000)),
-  };
-}
-
-/** The WAL file holding the byte before `lsn`, as the server's pg_walfile_name names it. */
-export function walFileName(lsn: string, timeline: number): string {
-  const [high, low] = lsn.split('/');
-  const position = (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
-  const segment = (position - 1n) / WAL_SEGMENT_BYTES;
-  const perId = 0x100000000n / WAL_SEGMENT_BYTES;
-  const hex = (n: bigint | number) =>
-    n.toString(16).toUpperCase().padStart(8, '0');
-  return hex(timeline) + hex(segment / perId) + hex(segment % perId);
-}
-
 /** The one file in a tar from Docker's archive API, as a stream. */
 function singleFile(archive: Readable): Promise<Readable> {
   const extract = tar.extract();
@@ -403,18 +287,5 @@ function singleFile(archive: Readable): Promise<Readable> {
     });
     archive.on('error', error => extract.destroy(error));
     archive.pipe(extract as unknown as NodeJS.WritableStream);
-  });
-}
-
-/** Small files as a tar for PGDATA, the image user's. */
-function tarOf(files: [string, string][]): Readable {
-  const pack = tar.pack();
-  for (const [name, content] of files) {
-    const body = Buffer.from(content);
-    pack.entry(file(name, body.length), body);
-  }
-  pack.finalize();
-  return Readable.from(pack as unknown as AsyncIterable<Buffer>, {
-    objectMode: false,
   });
 }

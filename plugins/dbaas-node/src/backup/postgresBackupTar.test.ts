@@ -1,7 +1,7 @@
 import { Readable } from 'stream';
 import * as tar from 'tar-stream';
-import { parseBackupLog, walFileName } from './postgresBackups';
-import { RESTORE_HBA, restoreTar } from './restoreTar';
+import { parseBackupLog, walFileName } from './postgresBaseBackup';
+import { RESTORE_HBA, restoreTar } from './postgresRestoreTar';
 
 describe('walFileName', () => {
   it('names the file holding the byte before the position, as pg_walfile_name does', () => {

@@ -1,9 +1,8 @@
-import Docker from 'dockerode';
 import path from 'path';
 import fs from 'fs';
 import { Readable } from 'stream';
 import * as tar from 'tar-stream';
-import { postgresTime } from '../backup/postgresRecovery';
+import { postgresTime } from './postgresRecovery';
 import { IMAGE_UID } from '../imageContract';
 import { RuntimeFault } from '../runtime';
 
@@ -17,7 +16,7 @@ export const RESTORE_HBA = 'local all postgres trust # dbaas: restore';
 export function recoveryConf(targetTime?: Date): string {
   const wal = `${RESTORE_WAL_DIR}/%f`;
   return [
-    '# Written by the DBaaS Docker runtime for a restore; removed once it is done',
+    '# Written by the DBaaS runtime for a restore; removed once it is done',
     `restore_command = 'test -f ${wal} && cp ${wal} %p'`,
     ...(targetTime
       ? [`recovery_target_time = '${postgresTime(targetTime)}'`]
@@ -99,7 +98,7 @@ export function restoreTar(
           // tablespaces (the only links in a data directory) live outside it
           throw new RuntimeFault(
             'ENGINE_START_FAILED',
-            `the backup holds ${header.type} ${name}, which the Docker runtime cannot restore`,
+            `the backup holds ${header.type} ${name}, which a restore cannot put into the data directory`,
           );
         }
       }
@@ -184,45 +183,25 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A tar-stream pack as a Node stream, for Docker's putArchive. */
+/** A tar-stream pack as a Node stream (for Docker's putArchive, or a `tar -x` in a pod). */
 function asReadable(pack: tar.Pack): Readable {
   pack.on('error', () => {}); // reaches the stream below through the iterator
   const stream = Readable.from(pack as unknown as AsyncIterable<Buffer>, {
     objectMode: false,
   });
-  // the reader learns of a failure from the promise it awaits (see putTar), never as an
-  // unhandled 'error' event
+  // the reader learns of a failure from the promise it awaits (see the Docker runtime's
+  // putTar), never as an unhandled 'error' event
   stream.on('error', () => {});
   return stream;
 }
 
-/**
- * Puts a tar into the container at `target` through the archive API; when `archive` fails
- * (`failed` rejects), the upload is aborted and that failure is the one thrown.
- */
-export async function putTar(
-  container: { putArchive: Docker.Container['putArchive'] },
-  archive: Readable,
-  target: string,
-  failed: Promise<unknown>,
-): Promise<void> {
-  const abort = new AbortController();
-  let failure: unknown;
-  failed.catch(error => {
-    failure = error;
-    abort.abort();
-  });
-  archive.on('error', error => {
-    failure ??= error;
-    abort.abort();
-  });
-  try {
-    await container.putArchive(archive, {
-      path: target,
-      abortSignal: abort.signal,
-    });
-  } catch (error) {
-    throw failure ?? error;
+/** Small files as a tar for PGDATA, each the image user's with mode 0600. */
+export function smallFilesTar(files: [string, string][]): Readable {
+  const pack = tar.pack();
+  for (const [name, content] of files) {
+    const body = Buffer.from(content);
+    pack.entry(file(name, body.length), body);
   }
-  if (failure) throw failure;
+  pack.finalize();
+  return asReadable(pack);
 }
