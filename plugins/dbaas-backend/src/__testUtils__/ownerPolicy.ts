@@ -1,3 +1,8 @@
+import {
+  coreServices,
+  createServiceFactory,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 
@@ -8,32 +13,56 @@ export const claimsOf: Record<string, string[]> = {
 };
 
 /**
- * A permission service with the portal's owner rule: every instance permission is
- * conditional on IS_INSTANCE_OWNER with the user's claims; creating for any owner is for
- * `user:default/admin` only; everything else is allowed.
+ * The portal's owner rule: every instance permission is conditional on IS_INSTANCE_OWNER
+ * with the user's claims; creating for any owner is for `user:default/admin` only;
+ * everything else is allowed.
  */
-export function ownerRulePermissions() {
-  return mockServices.permissions.mock({
-    authorize: async (requests, { credentials }) =>
-      requests.map(({ permission }) => ({
-        result:
-          permission.name !== 'dbaas.instance.create.any-owner' ||
-          (credentials.principal as any).userEntityRef === 'user:default/admin'
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })),
-    authorizeConditional: async (requests, { credentials }) =>
-      requests.map(() => ({
-        result: AuthorizeResult.CONDITIONAL,
-        pluginId: 'dbaas',
+const ownerRule: Pick<
+  PermissionsService,
+  'authorize' | 'authorizeConditional'
+> = {
+  authorize: async (requests, { credentials }) =>
+    requests.map(({ permission }) => ({
+      result:
+        permission.name !== 'dbaas.instance.create.any-owner' ||
+        (credentials.principal as any).userEntityRef === 'user:default/admin'
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+    })),
+  authorizeConditional: async (requests, { credentials }) =>
+    requests.map(() => ({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'dbaas',
+      resourceType: 'dbaas-instance',
+      conditions: {
+        rule: 'IS_INSTANCE_OWNER',
         resourceType: 'dbaas-instance',
-        conditions: {
-          rule: 'IS_INSTANCE_OWNER',
-          resourceType: 'dbaas-instance',
-          params: {
-            claims: claimsOf[(credentials.principal as any).userEntityRef],
-          },
+        params: {
+          claims: claimsOf[(credentials.principal as any).userEntityRef],
         },
-      })) as any,
-  });
+      },
+    })) as any,
+};
+
+/** A permission service with the owner rule, for tests (its calls are jest mocks). */
+export function ownerRulePermissions() {
+  return mockServices.permissions.mock(ownerRule);
 }
+
+/**
+ * The same permission service outside jest (benchmarks), where `user:default/admin` is
+ * allowed every instance (an unconditional decision).
+ */
+export const ownerRulePermissionsFactory = createServiceFactory({
+  service: coreServices.permissions,
+  deps: {},
+  factory: () =>
+    ({
+      ...ownerRule,
+      authorizeConditional: async (requests, options) =>
+        (options.credentials.principal as any).userEntityRef ===
+        'user:default/admin'
+          ? requests.map(() => ({ result: AuthorizeResult.ALLOW }))
+          : ownerRule.authorizeConditional(requests, options),
+    } as PermissionsService),
+});

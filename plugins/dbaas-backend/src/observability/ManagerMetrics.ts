@@ -3,7 +3,7 @@ import type {
   MetricsServiceCounter,
   MetricsServiceHistogram,
 } from '@backstage/backend-plugin-api/alpha';
-import { InstanceStore } from '../store/InstanceStore';
+import { InstanceStore, LIVE_STATUSES } from '../store/InstanceStore';
 
 /**
  * The Manager's own metrics through Backstage's metrics service (OpenTelemetry): instances by
@@ -23,14 +23,7 @@ export class ManagerMetrics {
       .addCallback(async observe => {
         const counts = new Map<string, number>();
         for (const i of await store.listInstances({
-          statuses: [
-            'provisioning',
-            'running',
-            'recovering',
-            'stopped',
-            'deleting',
-            'failed',
-          ],
+          statuses: LIVE_STATUSES,
         })) {
           const key = `${i.status}\u0000${i.runtime}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);

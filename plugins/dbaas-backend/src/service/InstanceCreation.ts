@@ -15,7 +15,12 @@ import { generatePassword, SecretBox } from '../crypto/SecretBox';
 import { InstanceNotifier } from '../lifecycle/InstanceNotifier';
 import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
-import { InstanceStore, toPublicInstance, Usage } from '../store/InstanceStore';
+import {
+  InstanceStore,
+  LIVE_STATUSES,
+  toPublicInstance,
+  Usage,
+} from '../store/InstanceStore';
 import { InstanceGate } from './access/instanceGate';
 import { OwnerCheck } from './access/OwnerCheck';
 import { actorOf, principalOf } from './access/principal';
@@ -203,14 +208,7 @@ export class InstanceCreation {
     this.admit(p.owner, p.storageGiB, await this.deps.store.usage(p.owner));
     const [taken] = await this.deps.store.listInstances({
       name: p.request.name,
-      statuses: [
-        'provisioning',
-        'running',
-        'recovering',
-        'stopped',
-        'deleting',
-        'failed',
-      ],
+      statuses: LIVE_STATUSES,
     });
     if (taken) {
       throw new ConflictError(

@@ -30,6 +30,7 @@ import { LifecycleController } from '../lifecycle/LifecycleController';
 import { RuntimeRegistry } from '../runtimes';
 import {
   InstanceStore,
+  LIVE_STATUSES,
   StaleInstanceError,
   StoredInstance,
   toPublicInstance,
@@ -142,39 +143,14 @@ export class InstanceService {
     if (decision.result === AuthorizeResult.DENY) {
       return { items: [], totalCount: 0 };
     }
-    const all = await this.deps.store.listInstances({
-      owners: options.owners,
-      statuses: options.statuses ?? [
-        'provisioning',
-        'running',
-        'recovering',
-        'stopped',
-        'deleting',
-        'failed',
-      ],
-      flavorId: options.flavorId,
-      name: options.name,
+    const page = await this.deps.store.pageOfInstances({
+      ...options,
+      statuses: options.statuses ?? LIVE_STATUSES,
+      access: this.deps.access.queryOf(decision),
     });
-    // a deleted instance is listed while it has backups to restore
-    const restorable = all.some(i => i.status === 'deleted')
-      ? new Set(await this.deps.backupRecords?.instanceIds())
-      : new Set<string>();
-    const search = options.search?.toLowerCase();
-    const visible = all
-      .filter(i => i.status !== 'deleted' || restorable.has(i.id))
-      .map(toPublicInstance)
-      .filter(i => !options.engines || options.engines.includes(i.engine))
-      .filter(
-        i =>
-          !search ||
-          [i.name, i.owner, i.flavorId].some(v =>
-            v.toLowerCase().includes(search),
-          ),
-      )
-      .filter(i => this.deps.access.matches(decision, i));
     return {
-      items: visible.slice(options.offset, options.offset + options.limit),
-      totalCount: visible.length,
+      items: page.items.map(toPublicInstance),
+      totalCount: page.totalCount,
     };
   }
 

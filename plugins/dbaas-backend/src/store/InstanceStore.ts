@@ -20,8 +20,10 @@ import {
 import { fenced, Lease, WorkQueue } from './WorkQueue';
 import { lockOwner, Usage, usageOf } from './ownerUsage';
 import { eventRow, fromRow, patchRow, toRow } from './instanceRows';
+import { InstancePageQuery, pageOfInstances } from './instancePage';
 
 export { toPublicInstance } from './instanceRows';
+export { LIVE_STATUSES } from './instancePage';
 export type { Usage } from './ownerUsage';
 export type { Lease } from './WorkQueue';
 export { isUniqueViolation } from './raceErrors';
@@ -305,6 +307,11 @@ export class InstanceStore {
     if (filter.flavorId) query.where('flavor_id', filter.flavorId);
     if (filter.name) query.where('name', filter.name);
     return (await query).map(fromRow);
+  }
+
+  /** One page of a list, filtered and permission-checked in SQL (see instancePage.ts). */
+  pageOfInstances(query: InstancePageQuery) {
+    return pageOfInstances(this.knex, query);
   }
 
   /**

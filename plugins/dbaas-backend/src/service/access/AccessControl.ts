@@ -5,11 +5,14 @@ import {
 import {
   AuthorizeResult,
   BasicPermission,
+  PermissionCriteria,
   PolicyDecision,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  ConditionTransformer,
   createConditionAuthorizer,
+  createConditionTransformer,
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
 import { Instance } from '@dbaas/plugin-dbaas-common';
@@ -25,6 +28,7 @@ export class AccessControl {
   private readonly authorizeCondition: ReturnType<
     typeof createConditionAuthorizer<Instance, InstanceQuery>
   >;
+  private readonly toQuery: ConditionTransformer<InstanceQuery>;
 
   constructor(
     private readonly deps: {
@@ -34,6 +38,7 @@ export class AccessControl {
     },
   ) {
     this.authorizeCondition = createConditionAuthorizer(deps.ruleset);
+    this.toQuery = createConditionTransformer(deps.ruleset);
   }
 
   async allows(
@@ -64,6 +69,18 @@ export class AccessControl {
 
   matches(decision: PolicyDecision, instance: Instance): boolean {
     return this.authorizeCondition(decision, instance);
+  }
+
+  /**
+   * An ALLOW or CONDITIONAL decision as a store filter: undefined when it allows every
+   * instance, else the policy's conditions translated by each rule's `toQuery`.
+   */
+  queryOf(
+    decision: PolicyDecision,
+  ): PermissionCriteria<InstanceQuery> | undefined {
+    return decision.result === AuthorizeResult.CONDITIONAL
+      ? this.toQuery(decision.conditions)
+      : undefined;
   }
 
   async allowsOn(
