@@ -175,8 +175,13 @@ export interface Config {
     };
 
     catalog?: {
-      /** How often the catalog module refreshes the database Resources. Default: 15. */
+      /**
+       * How often the catalog module reads the instances changed since its last run and
+       * applies them as a delta (new and changed Resources, deleted ones removed). Default: 3.
+       */
       refreshSeconds?: number;
+      /** How often it replaces all database Resources instead (the safety net). Default: 10. */
+      fullSyncMinutes?: number;
     };
 
     backups?: {

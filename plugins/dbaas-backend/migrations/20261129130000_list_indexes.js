@@ -3,7 +3,7 @@
 /**
  * Indexes for lists at scale: each filter a list offers (owner, engine, flavor, name; status
  * has one) leads to the rows in creation order, and the unfiltered list walks
- * (created_at, id) backwards for its newest-first pages.
+ * (created_at, id) backwards for its newest-first pages; a sync reads changes by updated_at.
  *
  * @param {import('knex').Knex} knex
  */
@@ -14,6 +14,7 @@ exports.up = async function up(knex) {
     table.index(['engine', 'created_at'], 'dbaas_instances_engine_idx');
     table.index(['flavor_id', 'created_at'], 'dbaas_instances_flavor_idx');
     table.index(['name'], 'dbaas_instances_name_idx');
+    table.index(['updated_at', 'id'], 'dbaas_instances_updated_idx');
   });
 };
 
@@ -27,5 +28,6 @@ exports.down = async function down(knex) {
     table.dropIndex([], 'dbaas_instances_engine_idx');
     table.dropIndex([], 'dbaas_instances_flavor_idx');
     table.dropIndex([], 'dbaas_instances_name_idx');
+    table.dropIndex([], 'dbaas_instances_updated_idx');
   });
 };

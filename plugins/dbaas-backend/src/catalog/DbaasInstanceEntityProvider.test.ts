@@ -73,4 +73,76 @@ describe('DbaasInstanceEntityProvider', () => {
     });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
+
+  it('between full syncs, applies what changed as a delta: new and changed instances added, deleted ones removed', async () => {
+    const { server, baseUrl, dataDir } = await startTestManager();
+    const asAlice = `Bearer ${mockCredentials.user.token(
+      'user:default/alice',
+    )}`;
+    const applyMutation = jest.fn();
+    const provider = new DbaasInstanceEntityProvider({
+      auth: mockServices.auth(),
+      discovery: {
+        getBaseUrl: async id => `${baseUrl}/api/${id}`,
+        getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
+      },
+      logger: mockServices.logger.mock(),
+      appBaseUrl: 'http://localhost:3000',
+    });
+    try {
+      await provider.connect({ applyMutation, refresh: jest.fn() });
+      await provider.sync(); // the first run is a full sync
+      expect(applyMutation).toHaveBeenLastCalledWith({
+        type: 'full',
+        entities: [],
+      });
+
+      const created = await postInstance(server, asAlice, {
+        name: 'delta-db',
+        owner: 'group:default/team-a',
+        flavorId: postgresFlavor.id,
+      });
+      expect(created.status).toBe(202);
+      await provider.sync();
+      const added = applyMutation.mock.lastCall![0];
+      expect(added.type).toBe('delta');
+      expect(added.removed).toEqual([]);
+      expect(added.added.map((d: any) => d.entity.metadata.name)).toContain(
+        'delta-db',
+      );
+
+      await deleteAndWait(server, asAlice, created.body.id);
+      await provider.sync();
+      expect(applyMutation.mock.lastCall![0]).toMatchObject({
+        type: 'delta',
+        added: [],
+        removed: [
+          {
+            entityRef: 'resource:default/delta-db',
+            locationKey: 'dbaas:instances',
+          },
+        ],
+      });
+
+      // the freed name taken again: the deletion, still read back, leaves the new Resource be
+      const again = await postInstance(server, asAlice, {
+        name: 'delta-db',
+        owner: 'group:default/team-a',
+        flavorId: postgresFlavor.id,
+      });
+      expect(again.status).toBe(202);
+      await provider.sync();
+      const last = applyMutation.mock.lastCall![0];
+      expect(last.removed).toEqual([]);
+      expect(
+        last.added.map(
+          (d: any) =>
+            d.entity.metadata.annotations['dbaas.backstage.io/instance-id'],
+        ),
+      ).toContain(again.body.id);
+      await deleteAndWait(server, asAlice, again.body.id);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -21,13 +21,16 @@ export const catalogModuleDbaasInstances = createBackendModule({
       },
       async init({ catalog, auth, discovery, logger, scheduler, config }) {
         const seconds =
-          config.getOptionalNumber('dbaas.catalog.refreshSeconds') ?? 15;
+          config.getOptionalNumber('dbaas.catalog.refreshSeconds') ?? 3;
         catalog.addEntityProvider(
           new DbaasInstanceEntityProvider({
             auth,
             discovery,
             logger,
             appBaseUrl: config.getString('app.baseUrl'),
+            fullSyncMinutes: config.getOptionalNumber(
+              'dbaas.catalog.fullSyncMinutes',
+            ),
             taskRunner: scheduler.createScheduledTaskRunner({
               frequency: { seconds },
               timeout: { minutes: 1 },

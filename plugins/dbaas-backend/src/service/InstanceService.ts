@@ -67,6 +67,7 @@ export interface ListOptions {
   engines?: Instance['engine'][];
   name?: string;
   search?: string;
+  changedSince?: string;
   limit: number;
   offset: number;
 }
@@ -145,7 +146,9 @@ export class InstanceService {
     }
     const page = await this.deps.store.pageOfInstances({
       ...options,
-      statuses: options.statuses ?? LIVE_STATUSES,
+      statuses:
+        options.statuses ??
+        (options.changedSince ? [...LIVE_STATUSES, 'deleted'] : LIVE_STATUSES),
       access: this.deps.access.queryOf(decision),
     });
     return {

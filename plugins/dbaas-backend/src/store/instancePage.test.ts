@@ -127,6 +127,22 @@ describe.each(databases.eachSupportedId())(
       expect(await names({ statuses: ['deleted'] })).toEqual(['gone-kept']);
     });
 
+    it('reads what changed since a moment, deleted instances included, oldest change first', async () => {
+      const before = new Date(Date.now() - 1000).toISOString();
+      const changed = await page({
+        statuses: [...LIVE, 'deleted'],
+        changedSince: before,
+      });
+      expect(changed.items.map(i => i.name)).toContain('gone-dropped');
+      const times = changed.items.map(i => i.updatedAt);
+      expect(times).toEqual([...times].sort());
+      const later = new Date(Date.now() + 1000).toISOString();
+      expect(
+        (await page({ statuses: [...LIVE, 'deleted'], changedSince: later }))
+          .totalCount,
+      ).toBe(0);
+    });
+
     it('pages newest first with the total of all matches, and never reads the secrets', async () => {
       const first = await page({ limit: 2, offset: 0 });
       const rest = await page({ limit: 2, offset: 2 });

@@ -66,6 +66,11 @@ export interface InstancePageQuery {
   name?: string;
   /** A case-insensitive part of the name, the owner or the flavor. */
   search?: string;
+  /**
+   * Only instances changed at or after this time, oldest change first, deleted ones whatever
+   * their backups: a copy kept in step learns of each change and each deletion.
+   */
+  changedSince?: string;
   /** What the caller may read, as the permission policy's conditions; none: everything. */
   access?: PermissionCriteria<InstanceQuery>;
   limit: number;
@@ -90,7 +95,9 @@ export async function pageOfInstances(
     if (query.name) q.where('name', query.name);
     if (query.search) whereSearch(q, query.search);
     if (query.access) q.where(c => whereAllowed(c, query.access!));
-    if (query.statuses.includes('deleted')) {
+    if (query.changedSince) {
+      q.where('updated_at', '>=', new Date(query.changedSince).toISOString());
+    } else if (query.statuses.includes('deleted')) {
       q.where(d =>
         d
           .whereNot('status', 'deleted')
@@ -103,10 +110,17 @@ export async function pageOfInstances(
     matching
       .clone()
       .select(LIST_COLUMNS)
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
+      .orderBy(
+        query.changedSince
+          ? [
+              { column: 'updated_at', order: 'asc' },
+              { column: 'id', order: 'asc' },
+            ]
+          : [
+              { column: 'created_at', order: 'desc' },
+              { column: 'id', order: 'desc' },
+            ],
+      )
       .limit(query.limit)
       .offset(query.offset),
     matching.clone().count({ count: '*' }),

@@ -1168,6 +1168,8 @@ export interface operations {
         /** @description Case-insensitive part of the name, owner or flavor */
         search?: string;
         name?: string;
+        /** @description Only instances changed at or after this time, deleted ones included (whatever their status filter and backups), oldest change first: for keeping a copy in step */
+        changedSince?: string;
         limit?: number;
         offset?: number;
       };

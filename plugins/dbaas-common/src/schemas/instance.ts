@@ -307,6 +307,11 @@ export const listInstancesQuerySchema = z
     name: z.string().optional(),
     /** Case-insensitive substring of the name, owner or flavor. */
     search: z.string().max(100).optional(),
+    /** Changed at or after this time, deleted ones included, oldest change first. */
+    changedSince: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+      .optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

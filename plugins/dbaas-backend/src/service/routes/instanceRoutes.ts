@@ -54,6 +54,7 @@ export function instanceRoutes(api: ApiRouter, deps: RouteDeps) {
           engines: query.engine,
           name: query.name,
           search: query.search,
+          changedSince: query.changedSince,
           limit: query.limit,
           offset: query.offset,
         },

@@ -263,6 +263,16 @@ export const spec = {
             },
           },
           {
+            name: 'changedSince',
+            in: 'query',
+            schema: {
+              type: 'string',
+              format: 'date-time',
+            },
+            description:
+              'Only instances changed at or after this time, deleted ones included (whatever their status filter and backups), oldest change first: for keeping a copy in step',
+          },
+          {
             name: 'limit',
             in: 'query',
             schema: {
