@@ -173,6 +173,8 @@ export class KubernetesCluster {
       // client-node ends both streams when the status comes
       return code;
     })();
+    // the failure reaches a reader of stdout as its error; stderr's is the exit code's
+    stderr.on('error', () => {});
     exitCode.catch(error => {
       stdout.destroy(error);
       stderr.destroy(error);

@@ -1,11 +1,10 @@
-import { ConfigReader } from '@backstage/config';
-import { mockServices } from '@backstage/backend-test-utils';
 import Docker from 'dockerode';
 import { execFileSync } from 'child_process';
-import { randomUUID } from 'crypto';
+import { createHash, randomBytes, randomUUID } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import {
   BaseBackupResult,
@@ -14,20 +13,25 @@ import {
   HostRef,
   MANAGED_BY,
   RuntimeFault,
-  StepContext,
   WAL_SPOOL_PATH,
 } from '@dbaas/plugin-dbaas-node';
 import {
   mariadbFlavor,
   postgresFlavor,
 } from '@dbaas/plugin-dbaas-node/testUtils';
+import { ConfigReader } from '@backstage/config';
 import { readKubernetesRuntimeConfig } from './config';
-import { createKubernetesRuntime } from './KubernetesRuntime';
+import { KubernetesClusters } from './KubernetesCluster';
 import { KubeApiStub, podIn } from './__testUtils__/KubeApiStub';
 import {
   docker,
+  newSecrets,
+  podHost,
   requireDocker,
+  runtimeAt,
   startPodContainer,
+  stepContext,
+  TEST_NAMESPACE,
   untilHealthy,
 } from './__testUtils__/podContainer';
 
@@ -42,7 +46,7 @@ jest.setTimeout(180_000);
  */
 
 const flavor = { ...postgresFlavor, image: 'dbaas/postgresql:15' };
-const namespace = 'dbaas-team-a';
+const namespace = TEST_NAMESPACE;
 const sourceId = '7d1c2a4e-8d7b-4a53-9a51-2f8e0c7d1b23';
 const spec = (instanceId: string): EngineSpec => ({
   instanceId,
@@ -51,30 +55,9 @@ const spec = (instanceId: string): EngineSpec => ({
   database: 'orders_db',
   username: 'orders_db_app',
 });
-const hostOf = (
-  instanceId: string,
-  name: string,
-  walSpool = true,
-): HostRef => ({
-  runtime: 'kubernetes',
-  instanceId,
-  address: `dbaas-${name}.${namespace}.svc`,
-  data: {
-    cluster: 'default',
-    namespace,
-    name: `dbaas-${name}`,
-    owner: 'group:default/team-a',
-    ...(walSpool ? { walSpool: true } : {}),
-  },
-});
-const newSecrets = (): EngineSecrets => ({
-  password: `app-${randomUUID()}`,
-  adminPassword: `admin-${randomUUID()}`,
-});
-const ctx = (): StepContext => ({
-  logger: mockServices.logger.mock(),
-  signal: new AbortController().signal,
-});
+const hostOf = (instanceId: string, name: string, walSpool = true) =>
+  podHost(instanceId, name, walSpool ? { walSpool: true } : {});
+const ctx = stepContext;
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 const suffix = randomUUID().slice(0, 8);
@@ -120,15 +103,7 @@ async function startPod(
   return container;
 }
 
-const config = () =>
-  readKubernetesRuntimeConfig(
-    new ConfigReader({
-      cluster: { url, token: 'test-token', skipTLSVerify: true },
-      createNamespaces: true,
-      startTimeoutSeconds: 30,
-    }),
-  );
-const runtime = () => createKubernetesRuntime(config());
+const runtime = () => runtimeAt(url);
 const backups = () => runtime().engine.backups!;
 
 const source = hostOf(sourceId, 'orders-db');
@@ -365,14 +340,17 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
     await expect(
       b.archivedWal(hostOf(sourceId, 'orders-db', false), spec(sourceId)),
     ).resolves.toEqual([]);
-    const mariadb = { ...spec(sourceId), flavor: mariadbFlavor };
+    const mysql = {
+      ...spec(sourceId),
+      flavor: { ...mariadbFlavor, engine: 'mysql' as const },
+    };
     await expect(
-      b.baseBackup(source, mariadb, sourceSecrets, ctx()),
+      b.baseBackup(source, mysql, sourceSecrets, ctx()),
     ).rejects.toMatchObject({
       code: 'ENGINE_UNAVAILABLE',
-      message: expect.stringMatching(/only of PostgreSQL/),
+      message: expect.stringMatching(/only of PostgreSQL and MariaDB/),
     });
-    await expect(b.archivedWal(source, mariadb)).resolves.toEqual([]);
+    await expect(b.archivedWal(source, mysql)).resolves.toEqual([]);
 
     const restore = (name: string, targetTime?: Date) =>
       b.restore(
@@ -399,5 +377,109 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
     expect(
       stub.objects.has(`statefulsets/${namespace}/dbaas-orders-early`),
     ).toBe(false);
+  });
+});
+
+describe('KubernetesCluster.execStream (what the backups stream through)', () => {
+  const pod = {
+    namespace,
+    name: 'dbaas-orders-db-0',
+    container: 'postgresql',
+  };
+  const cluster = () =>
+    new KubernetesClusters(
+      readKubernetesRuntimeConfig(
+        new ConfigReader({
+          cluster: { url, token: 'test-token', skipTLSVerify: true },
+        }),
+      ).clusters,
+    ).get('default');
+
+  afterEach(() => {
+    stub.execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+  });
+
+  it('holds back output the reader has not taken (the WebSocket paused), and delivers all of it', async () => {
+    const size = 48 * 1024 * 1024;
+    const run = await cluster().execStream(pod, [
+      'head',
+      '-c',
+      String(size),
+      '/dev/zero',
+    ]);
+    await sleep(1500);
+    // what the command wrote waits outside this process, not in the stream's buffer
+    expect(run.stdout.readableLength).toBeLessThan(4 * 1024 * 1024);
+    let bytes = 0;
+    for await (const chunk of run.stdout) bytes += (chunk as Buffer).length;
+    expect(bytes).toBe(size);
+    await expect(run.exitCode).resolves.toBe(0);
+  });
+
+  it.each(['v5.channel.k8s.io', 'v4.channel.k8s.io'])(
+    'streams a large standard input, never closed, to a command that knows its length (%s)',
+    async protocol => {
+      stub.execProtocols = [protocol];
+      const data = randomBytes(12 * 1024 * 1024 + 123);
+      const chunks = Array.from({ length: 13 }, (_, i) =>
+        data.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024),
+      );
+      const run = await cluster().execStream(
+        pod,
+        ['sh', '-c', `head -c ${data.length} | md5sum`],
+        { stdin: Readable.from(chunks) },
+      );
+      let out = '';
+      for await (const chunk of run.stdout) out += chunk.toString();
+      await expect(run.exitCode).resolves.toBe(0);
+      expect(out.split(' ')[0]).toBe(
+        createHash('md5').update(data).digest('hex'),
+      );
+    },
+  );
+
+  it('ends the session when the reader gives up, and a cancelled backup errors its stream', async () => {
+    const run = await cluster().execStream(pod, [
+      'sh',
+      '-c',
+      'echo started; sleep 20',
+    ]);
+    for await (const chunk of run.stdout) {
+      expect(chunk.toString()).toContain('started');
+      break; // destroys the stream
+    }
+    await expect(run.exitCode).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+    });
+
+    const abort = new AbortController();
+    const backup = await backups().baseBackup(
+      source,
+      spec(sourceId),
+      sourceSecrets,
+      {
+        ...ctx(),
+        signal: abort.signal,
+      },
+    );
+    backup.stream.once('data', () => abort.abort());
+    const read = new Promise((resolve, reject) => {
+      backup.stream.on('error', reject);
+      backup.stream.on('end', resolve);
+      backup.stream.resume();
+    });
+    await expect(read).rejects.toThrow('the backup was cancelled');
+    await expect(backup.result).rejects.toThrow('the backup was cancelled');
+    // the next one succeeds
+    const again = await backups().baseBackup(
+      source,
+      spec(sourceId),
+      sourceSecrets,
+      ctx(),
+    );
+    again.stream.resume();
+    await expect(again.result).resolves.toMatchObject({
+      startWalFile: expect.stringMatching(/^[0-9A-F]{24}$/),
+    });
   });
 });

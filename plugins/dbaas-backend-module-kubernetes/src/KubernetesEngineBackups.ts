@@ -1,6 +1,11 @@
 import {
   ArchivedWalFile,
   backupLabel,
+  DUMP_DIR,
+  DUMP_NAME,
+  DUMP_RESTORE_PATH,
+  dumpBackup,
+  requireDumpTarget,
   BaseBackup,
   baseBackupFromExec,
   EngineBackups,
@@ -51,12 +56,14 @@ const STREAM_TIMEOUT_MS = 24 * 3600_000;
 const TAR_RECORD = 20 * 512;
 
 /**
- * PostgreSQL's backups on Kubernetes, all through the pod exec API (RBAC: `create` on
- * pods/exec): base backups by the image's `dbaas-basebackup.sh` streamed out of the pod, the
+ * Backups on Kubernetes, all through the pod exec API (RBAC: `create` on pods/exec).
+ * PostgreSQL: base backups by the image's `dbaas-basebackup.sh` streamed out of the pod, the
  * WAL the server archived into the spool claim (`<name>-wal`, mounted at WAL_SPOOL_PATH)
  * listed, read (`cat`) and removed by exec, and restores streamed into the pod of a new
  * instance with `tar -x`, its StatefulSet applied in the image's restore mode
- * (DBAAS_RESTORE_WAIT) so that the server starts only once PGDATA is filled.
+ * (DBAAS_RESTORE_WAIT) so that the server starts only once PGDATA is filled. MariaDB: a
+ * self-contained dump (`dbaas-dump.sh`) read out with `tar -c`, and loaded into a new
+ * instance (`dbaas-load.sh`) once it is deployed as usual; no binary log is shipped.
  */
 export class KubernetesEngineBackups implements EngineBackups {
   constructor(
@@ -71,6 +78,7 @@ export class KubernetesEngineBackups implements EngineBackups {
     _secrets: EngineSecrets,
     ctx: StepContext,
   ): Promise<BaseBackup> {
+    if (spec.flavor.engine === 'mariadb') return this.dump(host, spec, ctx);
     requirePostgres(spec, 'a base backup');
     if (host.data.walSpool !== true) {
       throw new RuntimeFault(
@@ -78,24 +86,54 @@ export class KubernetesEngineBackups implements EngineBackups {
         `the StatefulSet ${host.data.name} was made without a WAL spool claim (before backups on Kubernetes): a base backup needs its WAL archived`,
       );
     }
-    const { cluster, pod } = await runningPod(this.clusters, host, spec);
-    const tool = await cluster.exec(pod, [
-      'sh',
-      '-c',
-      'command -v dbaas-basebackup.sh',
-    ]);
-    if (tool.exitCode !== 0) {
-      throw new RuntimeFault(
-        'ENGINE_UNAVAILABLE',
-        `pod ${pod.name} runs ${spec.flavor.image} from before backups (no dbaas-basebackup.sh): rebuild the image (images/build.sh) and push it`,
-      );
-    }
+    const { cluster, pod } = await withTool(
+      this.clusters,
+      host,
+      spec,
+      'dbaas-basebackup.sh',
+    );
     const exec = await cluster.execStream(
       pod,
       ['dbaas-basebackup.sh', backupLabel()],
       { timeoutMs: STREAM_TIMEOUT_MS },
     );
     return baseBackupFromExec(exec, ctx.signal);
+  }
+
+  /**
+   * MariaDB: a logical, self-contained dump of the application database (the image's
+   * dbaas-dump.sh), read out as a tar by `tar -c` through exec, as the Docker runtime's.
+   */
+  private async dump(
+    host: HostRef,
+    spec: EngineSpec,
+    ctx: StepContext,
+  ): Promise<BaseBackup> {
+    const { cluster, pod } = await withTool(
+      this.clusters,
+      host,
+      spec,
+      'dbaas-dump.sh',
+    );
+    return dumpBackup(
+      {
+        dump: file => cluster.exec(pod, ['dbaas-dump.sh', file]),
+        read: () =>
+          commandOutput(cluster, pod, [
+            'tar',
+            '-c',
+            '-f',
+            '-',
+            '-C',
+            DUMP_DIR,
+            DUMP_NAME,
+          ]),
+        clean: async () => {
+          await execOk(cluster, pod, ['rm', '-rf', DUMP_DIR], 'the backup');
+        },
+      },
+      ctx.signal,
+    );
   }
 
   async archivedWal(
@@ -157,21 +195,24 @@ export class KubernetesEngineBackups implements EngineBackups {
     const { targetTime, backupStoppedAt } = request;
     const cluster = this.clusters.get(host.data.cluster);
     const set = statefulSet(this.engine.instance(host, spec));
+    const mariadb = spec.flavor.engine === 'mariadb';
     try {
-      requirePostgres(spec, 'a restore');
+      if (!mariadb) requirePostgres(spec, 'a restore');
       if (await cluster.read<V1StatefulSet>(set)) {
         throw new RuntimeFault(
           'ENGINE_START_FAILED',
           `a restore needs a new instance: StatefulSet ${set.metadata.name} already exists in ${set.metadata.namespace}`,
         );
       }
-      if (targetTime && backupStoppedAt && targetTime < backupStoppedAt) {
+      if (mariadb) requireDumpTarget(request);
+      else if (targetTime && backupStoppedAt && targetTime < backupStoppedAt) {
         throw new RecoveryWindowFault(targetTime, backupStoppedAt);
       }
     } catch (error) {
       request.backup.destroy();
       throw error;
     }
+    if (mariadb) return this.load(host, spec, secrets, request, ctx);
     try {
       await this.engine.applyObjects(host, spec, secrets, ctx, {
         restoring: true,
@@ -240,6 +281,36 @@ export class KubernetesEngineBackups implements EngineBackups {
       await this.engine
         .scale(host, spec, 0, { restoring: true })
         .catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * MariaDB: the new instance deployed as usual (initialized with its own passwords), the
+   * dump's tar put into `/tmp` of its pod, and loaded by the image's dbaas-load.sh.
+   */
+  private async load(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    request: RestoreRequest,
+    ctx: StepContext,
+  ): Promise<RestoreResult> {
+    try {
+      await this.engine.deploy(host, spec, secrets, ctx);
+      const { cluster, pod } = await runningPod(this.clusters, host, spec);
+      await untar(cluster, pod, request.backup, '/tmp', Promise.resolve());
+      await execOk(
+        cluster,
+        pod,
+        ['dbaas-load.sh', DUMP_RESTORE_PATH],
+        'loading the backup',
+      );
+      return {};
+    } catch (error) {
+      request.backup.destroy();
+      // a restore that fails leaves nothing running
+      await this.engine.scale(host, spec, 0).catch(() => {});
       throw error;
     }
   }
@@ -359,7 +430,7 @@ function requirePostgres(spec: EngineSpec, what: string) {
   if (spec.flavor.engine !== 'postgresql') {
     throw new RuntimeFault(
       'ENGINE_UNAVAILABLE',
-      `the Kubernetes runtime cannot take ${what} of ${spec.flavor.engine} yet, only of PostgreSQL: delete its instances with skipFinalBackup`,
+      `the Kubernetes runtime cannot take ${what} of ${spec.flavor.engine}, only of PostgreSQL and MariaDB: delete its instances with skipFinalBackup`,
     );
   }
 }
@@ -383,13 +454,43 @@ async function execOk(
   return output.stdout;
 }
 
-/** A file in the pod as a stream (`cat` through exec): it errors, never ends, when `cat` fails. */
-async function readFile(
+/**
+ * The pod's engine container, running and with the image's backup `script`, which images from
+ * before backups lack (then ENGINE_UNAVAILABLE saying to rebuild).
+ */
+async function withTool(
+  clusters: KubernetesClusters,
+  host: HostRef,
+  spec: EngineSpec,
+  script: string,
+) {
+  const target = await runningPod(clusters, host, spec);
+  const tool = await target.cluster.exec(target.pod, [
+    'sh',
+    '-c',
+    `command -v ${script}`,
+  ]);
+  if (tool.exitCode !== 0) {
+    throw new RuntimeFault(
+      'ENGINE_UNAVAILABLE',
+      `pod ${target.pod.name} runs ${spec.flavor.image} from before backups (no ${script}): rebuild the image (images/build.sh) and push it`,
+    );
+  }
+  return target;
+}
+
+/** A file in the pod as a stream (`cat` through exec). */
+function readFile(cluster: KubernetesCluster, pod: PodContainer, path: string) {
+  return commandOutput(cluster, pod, ['cat', path]);
+}
+
+/** A command's stdout as a stream: it errors, never ends, when the command fails. */
+async function commandOutput(
   cluster: KubernetesCluster,
   pod: PodContainer,
-  path: string,
+  command: string[],
 ): Promise<Readable> {
-  const run = await cluster.execStream(pod, ['cat', path], {
+  const run = await cluster.execStream(pod, command, {
     timeoutMs: STREAM_TIMEOUT_MS,
   });
   const out = new PassThrough();
@@ -409,7 +510,7 @@ async function readFile(
     const code = await run.exitCode;
     if (code !== 0) {
       throw new Error(
-        `cat ${path} in pod ${pod.name} exited with code ${code}: ${lastLines(
+        `${command[0]} in pod ${pod.name} exited with code ${code}: ${lastLines(
           errors,
         )}`,
       );

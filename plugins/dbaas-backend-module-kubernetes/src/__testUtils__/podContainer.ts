@@ -1,10 +1,17 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import Docker from 'dockerode';
+import { randomUUID } from 'crypto';
 import {
   EngineSecrets,
+  HostRef,
   MANAGED_BY,
   SECRETS_DIR,
+  StepContext,
   tarFiles,
 } from '@dbaas/plugin-dbaas-node';
+import { readKubernetesRuntimeConfig } from '../config';
+import { createKubernetesRuntime } from '../KubernetesRuntime';
 
 /*
  * A Docker container of a flavor image standing in for an instance's pod in an exec: as the
@@ -88,4 +95,51 @@ export async function untilHealthy(container: Docker.Container) {
     await new Promise(r => setTimeout(r, 500));
   }
   throw new Error('the container did not get healthy');
+}
+
+/** The namespace the exec tests place their instances in. */
+export const TEST_NAMESPACE = 'dbaas-team-a';
+
+/** The HostRef the host stage makes for instance `name` (`extra`: e.g. `walSpool`). */
+export function podHost(
+  instanceId: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): HostRef {
+  return {
+    runtime: 'kubernetes',
+    instanceId,
+    address: `dbaas-${name}.${TEST_NAMESPACE}.svc`,
+    data: {
+      cluster: 'default',
+      namespace: TEST_NAMESPACE,
+      name: `dbaas-${name}`,
+      owner: 'group:default/team-a',
+      ...extra,
+    },
+  };
+}
+
+/** Fresh passwords for an instance. */
+export const newSecrets = (): EngineSecrets => ({
+  password: `app-${randomUUID()}`,
+  adminPassword: `admin-${randomUUID()}`,
+});
+
+export const stepContext = (): StepContext => ({
+  logger: mockServices.logger.mock(),
+  signal: new AbortController().signal,
+});
+
+/** The runtime on the API stub at `url`. */
+export function runtimeAt(url: string) {
+  return createKubernetesRuntime(
+    readKubernetesRuntimeConfig(
+      new ConfigReader({
+        cluster: { url, token: 'test-token', skipTLSVerify: true },
+        createNamespaces: true,
+        startTimeoutSeconds: 30,
+      }),
+    ),
+  );
 }

@@ -12,3 +12,5 @@ export {
   RESTORE_HBA,
   RESTORE_WAL_DIR,
 } from './postgresRestoreTar';
+export * from './mariadbDump';
+export * from './backupStream';

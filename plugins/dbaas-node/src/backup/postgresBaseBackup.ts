@@ -1,7 +1,8 @@
-import { PassThrough, Readable } from 'stream';
+import { Readable } from 'stream';
 import { finished } from 'stream/promises';
 import { WAL_SPOOL_PATH } from '../imageContract';
 import { BaseBackup, BaseBackupResult } from '../runtime';
+import { guardedBackup, lastLines } from './backupStream';
 
 /**
  * The parts of a PostgreSQL backup that every runtime running the flavor images shares,
@@ -73,53 +74,17 @@ export function baseBackupFromExec(
     log = (log + chunk.toString('utf8')).slice(-64 * 1024);
   });
   exec.stderr.on('error', () => {}); // reported through stdout
-  const stream = new PassThrough();
-  let complete = false;
-  const fail = (error: Error) => {
-    stream.destroy(error);
-    exec.stdout.destroy();
-  };
-  stream.on('close', () => {
-    if (!complete) {
-      fail(new Error('the backup stream was closed before its end'));
+  return guardedBackup(signal, async pipeFrom => {
+    await pipeFrom(exec.stdout);
+    const exitCode = await exec.exitCode;
+    await finished(exec.stderr).catch(() => {});
+    if (exitCode !== 0) {
+      throw new Error(
+        `dbaas-basebackup.sh exited with code ${exitCode}: ${lastLines(log)}`,
+      );
     }
+    return parseBackupLog(log);
   });
-  const onAbort = () => fail(new Error('the backup was cancelled'));
-  signal.addEventListener('abort', onAbort, { once: true });
-  exec.stdout.pipe(stream, { end: false });
-  exec.stdout.on('error', error => fail(error));
-
-  const result = (async (): Promise<BaseBackupResult> => {
-    try {
-      if (signal.aborted) onAbort();
-      await finished(exec.stdout);
-      const exitCode = await exec.exitCode;
-      await finished(exec.stderr).catch(() => {});
-      if (exitCode !== 0) {
-        throw new Error(
-          `dbaas-basebackup.sh exited with code ${exitCode}: ${lastLines(log)}`,
-        );
-      }
-      const backup = parseBackupLog(log);
-      complete = true;
-      stream.end();
-      await finished(stream);
-      return backup;
-    } catch (error) {
-      complete = false;
-      fail(error as Error);
-      throw error;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  })();
-  result.catch(() => {}); // the stream carries the same error
-  return { stream, result };
-}
-
-/** The last three lines of a command's output, for a fault. */
-export function lastLines(text: string) {
-  return text.trim().split('\n').slice(-3).join(' | ');
 }
 
 /** What dbaas-basebackup.sh reports on stderr (see images/postgresql-15). */

@@ -1,13 +1,17 @@
-import { PassThrough, Readable } from 'stream';
-import { finished } from 'stream/promises';
+import { Readable } from 'stream';
+import {
+  DUMP_DIR,
+  DUMP_NAME,
+  DUMP_RESTORE_PATH,
+  dumpBackup,
+  requireDumpTarget,
+} from '../backup/mariadbDump';
 import { containerName } from '../imageContract';
 import {
   BaseBackup,
-  BaseBackupResult,
   EngineSecrets,
   EngineSpec,
   HostRef,
-  RecoveryWindowFault,
   RestoreRequest,
   RestoreResult,
   RuntimeFault,
@@ -17,10 +21,6 @@ import type { DockerEngineRuntime } from './DockerEngineRuntime';
 import { backupContainer } from './backupTool';
 import { execIn, execOk } from './dockerExec';
 import { putTar } from './putTar';
-
-/** Where dbaas-dump.sh writes the dump in the container; the archive API's tar names it so. */
-const DUMP_DIR = '/tmp/dbaas-backup';
-const DUMP_NAME = 'dbaas-backup.sql';
 
 /**
  * Backups of the MariaDB containers: a logical, self-contained backup of the application
@@ -46,69 +46,19 @@ export class DockerMariadbBackups {
       'dbaas-dump.sh',
       'a backup',
     );
-    const stream = new PassThrough();
-    let complete = false;
-    let archive: Readable | undefined;
-    const fail = (error: Error) => {
-      stream.destroy(error);
-      archive?.destroy();
-    };
-    stream.on('close', () => {
-      if (!complete)
-        fail(new Error('the backup stream was closed before its end'));
-    });
-    const onAbort = () => fail(new Error('the backup was cancelled'));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const file = `${DUMP_DIR}/${DUMP_NAME}`;
-    const result = (async (): Promise<BaseBackupResult> => {
-      try {
-        const dump = await execIn(container, ['dbaas-dump.sh', file]);
-        if (dump.exitCode !== 0) {
-          throw new Error(
-            `dbaas-dump.sh exited with code ${dump.exitCode}: ${dump.stderr
-              .trim()
-              .split('\n')
-              .slice(-3)
-              .join(' | ')}`,
-          );
-        }
-        const startedAt = dump.stderr.match(/dbaas-dump: started-at ([\d.]+)/);
-        if (!startedAt) {
-          throw new Error('dbaas-dump.sh did not report when it started');
-        }
-        ctx.signal.throwIfAborted();
-        archive = (await container.getArchive({
-          path: file,
-        })) as unknown as Readable;
-        archive.on('error', error => fail(error));
-        archive.pipe(stream, { end: false });
-        await finished(archive);
-        await execOk(container, ['rm', '-rf', DUMP_DIR]);
-        complete = true;
-        stream.end();
-        await finished(stream);
-        // the dump holds the database as of its snapshot, taken as it started
-        const at = new Date(Math.round(Number(startedAt[1]) * 1000));
-        return {
-          startLsn: '',
-          stopLsn: '',
-          startWalFile: '',
-          stopWalFile: '',
-          startedAt: at,
-          stoppedAt: at,
-          selfContained: true,
-        };
-      } catch (error) {
-        complete = false;
-        fail(error as Error);
-        await execIn(container, ['rm', '-rf', DUMP_DIR]).catch(() => {});
-        throw error;
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-      }
-    })();
-    result.catch(() => {}); // the stream carries the same error
-    return { stream, result };
+    return dumpBackup(
+      {
+        dump: file => execIn(container, ['dbaas-dump.sh', file]),
+        read: async () =>
+          (await container.getArchive({
+            path: `${DUMP_DIR}/${DUMP_NAME}`,
+          })) as unknown as Readable,
+        clean: async () => {
+          await execOk(container, ['rm', '-rf', DUMP_DIR]);
+        },
+      },
+      ctx.signal,
+    );
   }
 
   async restore(
@@ -118,7 +68,6 @@ export class DockerMariadbBackups {
     request: RestoreRequest,
     ctx: StepContext,
   ): Promise<RestoreResult> {
-    const { targetTime, backupStoppedAt, logEndsAt } = request;
     if (await this.runtime.inspect(host, spec.instanceId)) {
       request.backup.destroy();
       throw new RuntimeFault(
@@ -128,24 +77,7 @@ export class DockerMariadbBackups {
         )} already exists`,
       );
     }
-    // no log to replay: only the backup's own moment, or one with nothing committed since
-    const beyond =
-      targetTime &&
-      backupStoppedAt &&
-      targetTime > backupStoppedAt &&
-      !(logEndsAt && targetTime <= logEndsAt);
-    if (
-      targetTime &&
-      backupStoppedAt &&
-      (targetTime < backupStoppedAt || beyond)
-    ) {
-      request.backup.destroy();
-      throw new RecoveryWindowFault(
-        targetTime,
-        backupStoppedAt,
-        logEndsAt ?? backupStoppedAt,
-      );
-    }
+    requireDumpTarget(request);
     const container = await this.runtime.createContainer(
       host,
       spec,
@@ -157,7 +89,7 @@ export class DockerMariadbBackups {
       await container.start();
       await this.runtime.waitHealthy(host, spec, ctx.signal);
       await putTar(container, request.backup, '/tmp', Promise.resolve());
-      await execOk(container, ['dbaas-load.sh', `/tmp/${DUMP_NAME}`]);
+      await execOk(container, ['dbaas-load.sh', DUMP_RESTORE_PATH]);
       await container.update({ RestartPolicy: { Name: 'unless-stopped' } });
       return {};
     } catch (error) {

@@ -6,11 +6,11 @@ import {
   pastLastCommit,
   recoveryFailure,
 } from '../backup/postgresRecovery';
+import { lastLines } from '../backup/backupStream';
 import {
   backupLabel,
   baseBackupFromExec,
   IN_RECOVERY_COMMAND,
-  lastLines,
   parseSpoolListing,
   SPOOL_LISTING_COMMAND,
   SWITCH_WAL_COMMAND,
