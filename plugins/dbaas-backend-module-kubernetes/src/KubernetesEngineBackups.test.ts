@@ -295,7 +295,7 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
     const log = (
       await pods.get(`dbaas-${name}-0`)!.logs({ stdout: true, stderr: true })
     ).toString('utf8');
-    return { rows, result, recovery, log };
+    return { rows, result, recovery, log, host, instanceId, secrets };
   }
 
   it('restores into a new instance to a moment between two commits: exactly the rows up to it', async () => {
@@ -310,7 +310,10 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
   });
 
   it('restores to a moment after the last commit (inside the shipped log): every row, recovering to the end of the log', async () => {
-    const { rows, result, log } = await restored('orders-end', afterT2);
+    const { rows, result, log, host, instanceId, secrets } = await restored(
+      'orders-end',
+      afterT2,
+    );
     // the first recovery ended short of the target; the pod waited, and the second went to the end
     expect(log).toContain(
       'recovery ended before configured recovery target was reached',
@@ -322,6 +325,31 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
       ['1002', 't2'],
     ]);
     expect(result.lastTransactionAt!.getTime()).toBeGreaterThan(t1.getTime());
+
+    // the Manager's next step: deploy applies the StatefulSet as usual
+    await runtime().engine.deploy(host, spec(instanceId), secrets, ctx());
+    const container = stub.objects.get(
+      `statefulsets/${namespace}/dbaas-orders-end`,
+    )!.spec.template.spec.containers[0];
+    expect(container.env.map((e: { name: string }) => e.name)).not.toContain(
+      'DBAAS_RESTORE_WAIT',
+    );
+    expect(container.env).toContainEqual({
+      name: 'DBAAS_WAL_SPOOL',
+      value: WAL_SPOOL_PATH,
+    });
+    expect(container.livenessProbe).toBeDefined();
+    // a restart of the restored server (the variable still set here) starts it as usual
+    await pods.get('dbaas-orders-end-0')!.restart();
+    await untilHealthy(pods.get('dbaas-orders-end-0')!);
+    await expect(
+      runtime().engine.admin!.query(
+        host,
+        spec(instanceId),
+        secrets,
+        'SELECT count(*) FROM orders',
+      ),
+    ).resolves.toEqual([['1002']]);
   });
 
   it('refuses what it cannot do with typed faults', async () => {
