@@ -112,9 +112,15 @@ if [ "$restoring" = true ]; then
       [ "$stopping" = false ] || exit 0
       sleep 0.5
     done
-    chmod 700 "$PGDATA"
-    # its log also in a file the runtime reads: why a recovery stopped
-    "$@" 2> >(tee /var/lib/dbaas/restore-server.log >&2) &
+    # (a volume whose root is not ours: the server says why it refuses it, in the log below)
+    chmod 700 "$PGDATA" || true
+    # its log also in a file the runtime reads (why a recovery stopped), whole once tee ends
+    fifo=/var/lib/dbaas/restore-server.fifo
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    tee /var/lib/dbaas/restore-server.log < "$fifo" >&2 &
+    tee_pid=$!
+    "$@" 2> "$fifo" &
     pid=$!
     status=0
     wait "$pid" || status=$?
@@ -122,6 +128,7 @@ if [ "$restoring" = true ]; then
       status=0
       wait "$pid" || status=$?
     done
+    wait "$tee_pid" || true
     pid=''
     if [ "$stopping" = true ] || [ ! -e "$PGDATA/dbaas-recovery.conf" ]; then
       exit "$status"
