@@ -398,6 +398,28 @@ describe('backups on the Kubernetes runtime (PostgreSQL, through the pod exec AP
       code: 'ENGINE_START_FAILED',
       message: expect.stringMatching(/a restore needs a new instance/),
     });
+    // a claim that holds a database already (its pod initialized one): refused, scaled to 0
+    await untilHealthy(await startPod('dbaas-orders-used-0', newSecrets(), {}));
+    const backup = fs.createReadStream(backupFile);
+    await expect(
+      b.restore(
+        hostOf(randomUUID(), 'orders-used'),
+        spec(sourceId),
+        newSecrets(),
+        { backup, walDir, backupStoppedAt: backupResult.stoppedAt },
+        ctx(),
+      ),
+    ).rejects.toMatchObject({
+      code: 'ENGINE_START_FAILED',
+      message:
+        'a restore needs a new instance: the claim dbaas-orders-used-data already holds a data directory',
+    });
+    expect(backup.destroyed).toBe(true);
+    expect(
+      stub.objects.get(`statefulsets/${namespace}/dbaas-orders-used`)!.spec
+        .replicas,
+    ).toBe(0);
+
     const before = new Date(backupResult.stoppedAt.getTime() - 60_000);
     const fault = await restore('orders-early', before).catch(e => e);
     expect(fault).toBeInstanceOf(RuntimeFault);

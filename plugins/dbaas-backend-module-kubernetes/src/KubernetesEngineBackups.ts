@@ -217,12 +217,7 @@ export class KubernetesEngineBackups implements EngineBackups {
       await this.engine.applyObjects(host, spec, secrets, ctx, {
         restoring: true,
       });
-      const { pod, restarts } = await this.waitingPod(host, spec, ctx).catch(
-        error => {
-          request.backup.destroy();
-          throw error;
-        },
-      );
+      const { pod, restarts } = await this.waitingPod(host, spec, ctx);
       const backup = restoreTar(request.backup, targetTime);
       await untar(cluster, pod, backup.tar, PGDATA, backup.label);
       const label = await backup.label;
@@ -277,6 +272,7 @@ export class KubernetesEngineBackups implements EngineBackups {
         lastTransactionAt: lastTransaction(await this.serverLog(cluster, pod)),
       };
     } catch (error) {
+      request.backup.destroy();
       // a restore that fails leaves nothing running
       await this.engine
         .scale(host, spec, 0, { restoring: true })
@@ -343,7 +339,7 @@ export class KubernetesEngineBackups implements EngineBackups {
         const check = await cluster.exec(pod, [
           'sh',
           '-c',
-          'grep -q DBAAS_RESTORE_WAIT "$(command -v entrypoint.sh)" || exit 3; test -e "$1" || exit 4; test ! -e "$PGDATA/PG_VERSION" || exit 5',
+          'grep -q DBAAS_RESTORE_WAIT "$(command -v entrypoint.sh)" || exit 3; test ! -e "$PGDATA/PG_VERSION" || exit 5; test -e "$1" || exit 4',
           'sh',
           RESTORE_WAIT,
         ]);
