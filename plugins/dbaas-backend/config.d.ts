@@ -96,7 +96,24 @@ export interface Config {
         retentionDays?: number;
         retentionCount?: number | null;
       };
+      /**
+       * Servers kept initialised and started ahead of demand, with no user data: a create of
+       * this flavor (at its default storage) takes one and is ready in a fraction of a second.
+       * `size` per runtime; `runtimes` default to the default runtime (local and Docker can
+       * pool); members are replaced after `maxAgeHours` (default 24) and when the image changes.
+       */
+      warmPool?: {
+        size: number;
+        maxAgeHours?: number;
+        runtimes?: string[];
+      };
     }>;
+
+    /** The platform's cap on warm pool servers, all flavors and runtimes together. */
+    warmPool?: {
+      /** Default: 10. Pool servers count here, never in an owner's quota. */
+      maxInstances?: number;
+    };
 
     /**
      * This backend replica's name in the leases it takes on instances. Give each replica its own,

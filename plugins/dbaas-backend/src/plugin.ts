@@ -1,3 +1,5 @@
+import { WarmPool } from './pool/WarmPool';
+import { PoolMembers } from './store/PoolMembers';
 import {
   coreServices,
   createBackendPlugin,
@@ -52,6 +54,9 @@ import { SettingsStore } from './store/SettingsStore';
 import { InstanceCertificates } from './tls/InstanceCertificates';
 
 /** The DBaaS Manager backend plugin, mounted at `/api/dbaas`. */
+/** The scheduled task that keeps the warm pool filled. */
+const WARM_POOL_TASK = 'dbaas-warm-pool';
+
 export const dbaasPlugin = createBackendPlugin({
   pluginId: 'dbaas',
   register(env) {
@@ -205,6 +210,24 @@ export const dbaasPlugin = createBackendPlugin({
           ),
           serviceAccess: config.serviceAccess,
         });
+        const poolMembers = new PoolMembers(knex);
+        const warmPool = new WarmPool({
+          flavors: config.flavors,
+          defaultRuntime: config.defaultRuntime,
+          maxInstances: config.warmPoolMaxInstances,
+          runtimes,
+          members: poolMembers,
+          instances: store,
+          secretBox,
+          certificates,
+          logger,
+          stepTimeoutMs: config.stepTimeoutMs,
+          settings,
+          onClaimed: () => {
+            // refused while a round runs: that round or the next one refills
+            deps.scheduler.triggerTask(WARM_POOL_TASK).catch(() => {});
+          },
+        });
         const service = new InstanceService({
           config,
           store,
@@ -223,6 +246,7 @@ export const dbaasPlugin = createBackendPlugin({
           certificates,
           backupRecords,
           metrics,
+          warmPool,
         });
         const gate = new InstanceGate(store, access);
         const backups = new BackupService({
@@ -248,6 +272,8 @@ export const dbaasPlugin = createBackendPlugin({
           secretBox,
           gate,
           settings,
+          poolMembers,
+          warmPool,
         });
         const idempotency = new IdempotencyStore(knex);
         deps.httpRouter.use(
@@ -328,6 +354,13 @@ export const dbaasPlugin = createBackendPlugin({
               kick: id => controller.kick(id),
             });
           },
+        });
+        await deps.scheduler.scheduleTask({
+          id: WARM_POOL_TASK,
+          frequency: { seconds: 15 },
+          timeout: { minutes: 15 },
+          scope: 'global',
+          fn: () => warmPool.maintain(),
         });
         await deps.scheduler.scheduleTask({
           id: 'dbaas-janitor',

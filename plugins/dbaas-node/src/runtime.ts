@@ -314,6 +314,12 @@ export interface Runtime {
   engine: EngineRuntime;
   /** Why this runtime cannot serve the flavor, or undefined when it can. */
   unsupportedReason(flavor: Flavor): string | undefined;
+  /**
+   * A server started ahead of demand (a flavor's `warmPool`) may be handed to any owner: the
+   * host it runs on does not depend on the owner or the instance's name (a Kubernetes
+   * namespace per owner does). The engine must have an `admin` too.
+   */
+  poolable?: boolean;
 }
 
 /** A failure a runtime understands, with the typed code the instance's fault will carry. */

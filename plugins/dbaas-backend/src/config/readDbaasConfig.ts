@@ -45,6 +45,8 @@ export interface DbaasConfig {
   rateLimit: { creates: number; windowMs: number };
   /** What service principals may do beyond reading (see serviceAccess.ts). */
   serviceAccess: ServiceAccessRule[];
+  /** The platform's cap on warm pool members, all flavors and runtimes together. */
+  warmPoolMaxInstances: number;
 }
 
 /** Thrown at start-up for a wrong `dbaas:` config; the message names the key. */
@@ -121,6 +123,10 @@ const settingsSchema = z.object({
     .strict()
     .default({}),
   serviceAccess: serviceAccessSchema,
+  warmPool: z
+    .object({ maxInstances: z.number().int().min(0).default(10) })
+    .strict()
+    .default({}),
 });
 
 export function readDbaasConfig(config: Config): DbaasConfig {
@@ -136,6 +142,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       rateLimit: root?.getOptional('rateLimit'),
       encryption: root?.getOptional('encryption'),
       serviceAccess: root?.getOptional('serviceAccess'),
+      warmPool: root?.getOptional('warmPool'),
     },
     'dbaas',
   );
@@ -178,6 +185,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
       windowMs: settings.rateLimit.creates.windowSeconds * 1000,
     },
     serviceAccess: settings.serviceAccess,
+    warmPoolMaxInstances: settings.warmPool.maxInstances,
   };
 }
 

@@ -37,6 +37,7 @@ describe('InstanceNotifier', () => {
       image: null,
       maintenanceWindow: null,
       deferredOperation: null,
+      fromPool: false,
     });
 
     await notifier.changed(instance);

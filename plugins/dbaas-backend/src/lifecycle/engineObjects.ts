@@ -31,8 +31,8 @@ const PRIVILEGES: Record<
 };
 
 /** A string literal: PostgreSQL takes backslashes as they are, MariaDB escapes them. */
-const pgString = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const mysqlString = (value: string) =>
+export const pgString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+export const mysqlString = (value: string) =>
   `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 function run(t: AdminTarget, sql: string, database?: string) {

@@ -2,6 +2,8 @@ import { Flavor } from '@dbaas/plugin-dbaas-common';
 import {
   certificateNames,
   EngineSecrets,
+  EngineSpec,
+  HostRef,
   Runtime,
 } from '@dbaas/plugin-dbaas-node';
 import { StaleInstanceError, StoredInstance } from '../store/InstanceStore';
@@ -20,15 +22,11 @@ export async function secretsWithTls(
 ): Promise<EngineSecrets> {
   const { certificates, store, secretBox } = lc.options;
   if (!certificates || !instance.hostRef) return lc.secrets(instance);
-  const hostRef = instance.hostRef;
-  const names = certificateNames([
-    hostRef.address,
-    ...(runtime.engine.tlsNames?.(hostRef, lc.engineSpec(instance, flavor)) ??
-      []),
-    'localhost',
-    '127.0.0.1',
-    '::1',
-  ]);
+  const names = tlsNamesOf(
+    runtime,
+    instance.hostRef,
+    lc.engineSpec(instance, flavor),
+  );
   for (let attempt = 0; ; attempt++) {
     const secrets = lc.secrets(instance);
     const { tls, reason } = await certificates.certificateFor(
@@ -64,4 +62,19 @@ export async function secretsWithTls(
     }
     Object.assign(instance, fresh);
   }
+}
+
+/** Every name a server on `host` is reached by, for its certificate. */
+export function tlsNamesOf(
+  runtime: Runtime,
+  host: HostRef,
+  spec: EngineSpec,
+): string[] {
+  return certificateNames([
+    host.address,
+    ...(runtime.engine.tlsNames?.(host, spec) ?? []),
+    'localhost',
+    '127.0.0.1',
+    '::1',
+  ]);
 }

@@ -5,6 +5,7 @@ import {
   sleep,
 } from '@dbaas/plugin-dbaas-node';
 import { restoreInstance } from '../backups/restoreInstance';
+import { adoptPoolMember } from '../pool/poolAdoption';
 import { StoredInstance } from '../store/InstanceStore';
 import { hostSpec } from './instanceSpecs';
 import { secretsWithTls } from './instanceTls';
@@ -112,6 +113,16 @@ async function deployServer(
   const secrets = await secretsWithTls(lc, instance, runtime, flavor);
   if (instance.restoreFrom && !instance.restoreFrom.restoredAt) {
     await restoreData(lc, instance, work, runtime, secrets);
+  }
+  if (instance.fromPool) {
+    await lc.call(instance, work, 'taking over the warm pool server', () =>
+      adoptPoolMember(
+        runtime.engine.admin!,
+        instance.hostRef!,
+        lc.engineSpec(instance, flavor),
+        secrets,
+      ),
+    );
   }
   const endpoint = await lc.call(instance, work, 'deploying the server', ctx =>
     runtime.engine.deploy(

@@ -18,6 +18,7 @@ import { RuntimeRegistry } from '../runtimes';
 import {
   InstanceStore,
   LIVE_STATUSES,
+  StoredInstance,
   toPublicInstance,
   Usage,
 } from '../store/InstanceStore';
@@ -38,6 +39,7 @@ import { resolveRestoreSource } from './restoreSource';
 import { resolveBackupPolicy } from '../backups/backupPolicy';
 import { resolveStoragePolicy } from './storageUpdate';
 import { BackupRecords } from '../store/BackupRecords';
+import type { WarmPool } from '../pool/WarmPool';
 
 /** Creating an instance: admission, the record, and the go-ahead for an instance held at its host. */
 export class InstanceCreation {
@@ -56,6 +58,8 @@ export class InstanceCreation {
       notifier: InstanceNotifier;
       /** Backup records, for creates that restore one; none: restores are refused. */
       backupRecords?: BackupRecords;
+      /** Servers started ahead of demand; none: every create takes the cold path. */
+      warmPool?: WarmPool;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));
@@ -115,54 +119,72 @@ export class InstanceCreation {
       });
     }
     this.takeRate(user);
+    // a server from the warm pool, where one waits: it keeps its administrator password and
+    // certificate (never shown to anyone), the application user's password is new
+    const pooled =
+      !restore &&
+      !request.holdAtHost &&
+      storageGiB === flavor.storageGiB.default
+        ? await this.deps.warmPool?.claim(flavor, runtimeName)
+        : undefined;
     const secrets: EngineSecrets = {
-      password: generatePassword(),
       adminPassword: generatePassword(),
+      ...pooled?.secrets,
+      password: generatePassword(),
     };
-    const instance = await store.createInstance(
-      {
-        id: crypto.randomUUID(),
-        name: request.name,
-        owner,
-        flavorId: flavor.id,
-        engine: flavor.engine,
-        version: flavor.version,
-        storageGiB,
-        runtime: runtimeName,
-        status: 'provisioning',
-        health: 'unknown',
-        phase: 'requested',
-        endpoint: null,
-        deletionProtection: request.deletionProtection ?? false,
-        fault: null,
-        component,
-        createdBy: user,
-        sealedSecrets: secretBox.seal(secrets),
-        deadlineAt: new Date(
-          Date.now() + config.provisioningTimeoutMs,
-        ).toISOString(),
-        holdAtHost: request.holdAtHost ?? false,
-        restoreFrom: restore?.source ?? null,
-        databaseName: restore?.databaseName ?? null,
-        backupPolicy,
-        ...storagePolicy,
-      },
-      {
-        type: 'created',
-        message: `requested by ${user}: ${
-          flavor.id
-        }, ${storageGiB} GiB on ${runtimeName}${
-          restore ? `, restored from backup ${restore.source.backupId}` : ''
-        }${
-          restore?.source.targetTime
-            ? ` as of ${restore.source.targetTime}`
-            : ''
-        }`,
-        actor: user,
-        data: restore ? { restoreFrom: restore.source } : undefined,
-      },
-      usage => this.admit(owner, storageGiB, usage),
-    );
+    let instance: StoredInstance;
+    try {
+      instance = await store.createInstance(
+        {
+          id: pooled?.member.id ?? crypto.randomUUID(),
+          name: request.name,
+          owner,
+          flavorId: flavor.id,
+          engine: flavor.engine,
+          version: flavor.version,
+          storageGiB,
+          runtime: runtimeName,
+          status: 'provisioning',
+          health: 'unknown',
+          phase: pooled ? 'engine_deploying' : 'requested',
+          hostRef: pooled?.member.hostRef,
+          fromPool: Boolean(pooled),
+          endpoint: null,
+          deletionProtection: request.deletionProtection ?? false,
+          fault: null,
+          component,
+          createdBy: user,
+          sealedSecrets: secretBox.seal(secrets),
+          deadlineAt: new Date(
+            Date.now() + config.provisioningTimeoutMs,
+          ).toISOString(),
+          holdAtHost: request.holdAtHost ?? false,
+          restoreFrom: restore?.source ?? null,
+          databaseName: restore?.databaseName ?? null,
+          backupPolicy,
+          ...storagePolicy,
+        },
+        {
+          type: 'created',
+          message: `requested by ${user}: ${
+            flavor.id
+          }, ${storageGiB} GiB on ${runtimeName}${
+            restore ? `, restored from backup ${restore.source.backupId}` : ''
+          }${
+            restore?.source.targetTime
+              ? ` as of ${restore.source.targetTime}`
+              : ''
+          }${pooled ? ', on a server from the warm pool' : ''}`,
+          actor: user,
+          data: restore ? { restoreFrom: restore.source } : undefined,
+        },
+        usage => this.admit(owner, storageGiB, usage),
+      );
+    } catch (error) {
+      if (pooled) await this.deps.warmPool!.release(pooled.member);
+      throw error;
+    }
+    if (pooled) await this.deps.warmPool!.handedOver(pooled.member);
     this.deps.lifecycle.kick(instance.id);
     await this.deps.notifier.changed(instance);
     return toPublicInstance(instance);

@@ -41,6 +41,7 @@ import { checkFlavorChange } from './flavorChange';
 import { cancelDeferred, deferToWindow } from './maintenance';
 import { SettingsStore } from '../store/SettingsStore';
 import { BackupRecords } from '../store/BackupRecords';
+import type { WarmPool } from '../pool/WarmPool';
 import { MetricsStore } from '../store/MetricsStore';
 import { InstanceCertificates } from '../tls/InstanceCertificates';
 import { AccessControl } from './access/AccessControl';
@@ -96,6 +97,7 @@ export class InstanceService {
       certificates?: InstanceCertificates;
       backupRecords?: BackupRecords;
       metrics?: MetricsStore;
+      warmPool?: WarmPool;
     },
   ) {
     this.flavors = new Map(deps.config.flavors.map(f => [f.id, f]));

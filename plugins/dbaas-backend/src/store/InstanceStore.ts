@@ -76,6 +76,8 @@ export interface StoredInstance extends Omit<Instance, 'host'> {
   maintenanceWindow: MaintenanceWindow | null;
   /** An operation waiting for the maintenance window, to become `operation` once it opens. */
   deferredOperation: PendingOperation | null;
+  /** The server came from the warm pool: deploying gives it the instance's database and user. */
+  fromPool: boolean;
 }
 
 export type StorageState = InstanceStorage['state'];
@@ -96,6 +98,7 @@ export type NewInstance = Omit<
   | 'readyAt'
   | 'deletedAt'
   | 'hostRef'
+  | 'fromPool'
   | 'cleanupPending'
   | 'retryAttempts'
   | 'lastError'
@@ -112,7 +115,11 @@ export type NewInstance = Omit<
   | 'image'
   | 'maintenanceWindow'
   | 'deferredOperation'
->;
+> & {
+  /** A warm pool member's host, which the instance takes over (with `fromPool`). */
+  hostRef?: HostRef | null;
+  fromPool?: boolean;
+};
 
 export type InstancePatch = Partial<
   Pick<
@@ -270,8 +277,9 @@ export class InstanceStore {
             updatedAt: at,
             readyAt: null,
             deletedAt: null,
-            hostRef: null,
+            hostRef: instance.hostRef ?? null,
           }),
+          from_pool: instance.fromPool ?? false,
           live_name: instance.name,
         });
         await tx(EVENTS).insert(eventRow(instance.id, at, event));

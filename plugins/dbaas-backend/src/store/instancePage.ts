@@ -46,6 +46,7 @@ const LIST_COLUMNS = [
   'image',
   'maintenance_window',
   'scheduled_operation',
+  'from_pool',
 ].map(column => `${INSTANCES}.${column}`);
 
 /** Every status but `deleted`: what a list shows unless asked. */

@@ -44,6 +44,7 @@ export function toRow(
     | 'image'
     | 'maintenanceWindow'
     | 'deferredOperation'
+    | 'fromPool'
   >,
 ) {
   return {
@@ -165,6 +166,7 @@ export function fromRow(r: any): StoredInstance {
     image: r.image ?? null,
     maintenanceWindow: json<MaintenanceWindow>(r.maintenance_window),
     deferredOperation: json<PendingOperation>(r.scheduled_operation),
+    fromPool: Boolean(r.from_pool),
   };
 }
 
@@ -203,6 +205,7 @@ export function toPublicInstance(i: StoredInstance): Instance {
     storageState,
     storageReadOnly,
     deferredOperation,
+    fromPool: _pool,
     ...instance
   } = i;
   return {

@@ -557,6 +557,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/warm-pool': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The warm pool's servers, started ahead of demand for the flavors that have one
+     * @description Each member with its flavor, runtime and state (warming, ready, claimed); a create of a pooled flavor takes a ready one. Needs `dbaas.admin`.
+     */
+    get: operations['listWarmPool'];
+    /**
+     * Pause the warm pool (its unclaimed servers are removed, none started) or resume it
+     * @description Needs `dbaas.admin`; audited. Creates take the cold path while it is paused.
+     */
+    put: operations['setWarmPoolPaused'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -650,6 +674,12 @@ export interface components {
       /** @description With `require`, the engine refuses plain-text connections too */
       tls?: {
         require: boolean;
+      };
+      /** @description Servers of this flavor kept started ahead of demand, so that a create is ready at once */
+      warmPool?: {
+        size: number;
+        maxAgeHours?: number;
+        runtimes?: components['schemas']['RuntimeName'][];
       };
     };
     ListFlavorsResponse: {
@@ -969,6 +999,22 @@ export interface components {
       uri: string;
       /** @description The CA certificate (PEM) to verify the server with; as GET /instances/{id}/ca */
       ca?: string;
+    };
+    WarmPoolReport: {
+      paused: boolean;
+      items: components['schemas']['PoolMemberReport'][];
+    };
+    PoolMemberReport: {
+      id: string;
+      flavorId: string;
+      runtime: components['schemas']['RuntimeName'];
+      /** @enum {string} */
+      status: 'warming' | 'ready' | 'claimed';
+      host: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      readyAt: string | null;
     };
     /** @description A failed create whose server or host may still exist */
     LeakReport: {
@@ -2053,6 +2099,55 @@ export interface operations {
           };
         };
       };
+      403: components['responses']['Error'];
+    };
+  };
+  listWarmPool: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Whether the pool is paused, and its members, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WarmPoolReport'];
+        };
+      };
+      403: components['responses']['Error'];
+    };
+  };
+  setWarmPoolPaused: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          paused: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The pool as it is now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WarmPoolReport'];
+        };
+      };
+      400: components['responses']['Error'];
       403: components['responses']['Error'];
     };
   };

@@ -53,6 +53,18 @@ export const flavorSchema = z.object({
   tls: z.object({ require: z.boolean() }).strict().optional(),
   /** The backup schedule and retention of its instances unless they set their own. */
   backup: backupPolicyInputSchema.optional(),
+  /**
+   * `size` servers kept initialised and started on each of `runtimes` (default: the default
+   * runtime), with no user data, for creates to claim; replaced after `maxAgeHours` (24).
+   */
+  warmPool: z
+    .object({
+      size: z.number().int().min(1).max(50),
+      maxAgeHours: z.number().positive().optional(),
+      runtimes: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .strict()
+    .optional(),
 }) satisfies z.ZodType<Flavor, z.ZodTypeDef, unknown>;
 
 /** A flavor as the API answers it; `flavorSchema` checks one in the app-config. */

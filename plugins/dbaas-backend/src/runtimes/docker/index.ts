@@ -21,6 +21,7 @@ export function createDockerRuntime(config: DockerRuntimeConfig): Runtime {
         bindAddress: ref => hosts.config(String(ref.data.host))?.bindAddress,
       },
     ),
+    poolable: true,
     // any flavor with an image; whether the image exists is known at deploy
     unsupportedReason: () => undefined,
   };

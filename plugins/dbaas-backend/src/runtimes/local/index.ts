@@ -46,6 +46,7 @@ export function createLocalRuntime(
       ),
       { walArchiving: config.walArchiving },
     ),
+    poolable: true,
     unsupportedReason(flavor: Flavor) {
       const found = available[flavor.engine];
       if (!found) {

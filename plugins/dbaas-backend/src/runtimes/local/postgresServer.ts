@@ -228,8 +228,10 @@ export class PostgresServer implements LocalServer {
     const client = adminClient(host, secrets, database);
     await client.connect();
     try {
-      const result = await client.query({ text: sql, rowMode: 'array' });
-      return (result.rows as unknown[][]).map(asAdminRow);
+      const answer = await client.query({ text: sql, rowMode: 'array' });
+      // several statements answer with one result each: the last one's rows
+      const result = Array.isArray(answer) ? answer[answer.length - 1] : answer;
+      return ((result?.rows ?? []) as unknown[][]).map(asAdminRow);
     } finally {
       await client.end().catch(() => {});
     }

@@ -3,6 +3,8 @@ import { dbaasAdminPermission, LeakReport } from '@dbaas/plugin-dbaas-common';
 import { SecretBox } from '../../crypto/SecretBox';
 import { InstanceStore } from '../../store/InstanceStore';
 import { SettingsStore } from '../../store/SettingsStore';
+import { PoolMembers } from '../../store/PoolMembers';
+import type { WarmPool } from '../../pool/WarmPool';
 import { InstanceGate } from '../access/instanceGate';
 import { ResealReport, resealSecrets } from './resealSecrets';
 
@@ -14,6 +16,8 @@ export class AdminService {
       secretBox: SecretBox;
       gate: InstanceGate;
       settings?: SettingsStore;
+      poolMembers?: PoolMembers;
+      warmPool?: WarmPool;
     },
   ) {}
 
@@ -45,5 +49,30 @@ export class AdminService {
       attempts: leak.retryAttempts,
       lastError: leak.lastError,
     }));
+  }
+
+  /** Whether the warm pool is paused, and its members, oldest first. */
+  async warmPool(credentials: BackstageCredentials) {
+    await this.deps.gate.authorize(credentials, dbaasAdminPermission);
+    const members = (await this.deps.poolMembers?.list()) ?? [];
+    return {
+      paused: (await this.deps.warmPool?.paused()) ?? false,
+      items: members.map(m => ({
+        id: m.id,
+        flavorId: m.flavorId,
+        runtime: m.runtime,
+        status: m.status,
+        host: m.hostRef?.address ?? null,
+        createdAt: m.createdAt,
+        readyAt: m.readyAt,
+      })),
+    };
+  }
+
+  /** Pauses the warm pool (emptying it) or resumes it. */
+  async pauseWarmPool(credentials: BackstageCredentials, paused: boolean) {
+    await this.deps.gate.authorize(credentials, dbaasAdminPermission);
+    await this.deps.warmPool?.setPaused(paused);
+    return this.warmPool(credentials);
   }
 }

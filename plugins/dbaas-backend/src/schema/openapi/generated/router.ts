@@ -1382,6 +1382,73 @@ export const spec = {
         },
       },
     },
+    '/admin/warm-pool': {
+      get: {
+        operationId: 'listWarmPool',
+        summary:
+          "The warm pool's servers, started ahead of demand for the flavors that have one",
+        description:
+          'Each member with its flavor, runtime and state (warming, ready, claimed); a create of a pooled flavor takes a ready one. Needs `dbaas.admin`.',
+        responses: {
+          '200': {
+            description:
+              'Whether the pool is paused, and its members, oldest first',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/WarmPoolReport',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      put: {
+        operationId: 'setWarmPoolPaused',
+        summary:
+          'Pause the warm pool (its unclaimed servers are removed, none started) or resume it',
+        description:
+          'Needs `dbaas.admin`; audited. Creates take the cold path while it is paused.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['paused'],
+                properties: {
+                  paused: {
+                    type: 'boolean',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The pool as it is now',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/WarmPoolReport',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -1655,6 +1722,30 @@ export const spec = {
             properties: {
               require: {
                 type: 'boolean',
+              },
+            },
+          },
+          warmPool: {
+            type: 'object',
+            description:
+              'Servers of this flavor kept started ahead of demand, so that a create is ready at once',
+            additionalProperties: false,
+            required: ['size'],
+            properties: {
+              size: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 50,
+              },
+              maxAgeHours: {
+                type: 'number',
+                exclusiveMinimum: 0,
+              },
+              runtimes: {
+                type: 'array',
+                items: {
+                  $ref: '#/components/schemas/RuntimeName',
+                },
               },
             },
           },
@@ -2602,6 +2693,59 @@ export const spec = {
             type: 'string',
             description:
               'The CA certificate (PEM) to verify the server with; as GET /instances/{id}/ca',
+          },
+        },
+      },
+      WarmPoolReport: {
+        type: 'object',
+        required: ['paused', 'items'],
+        properties: {
+          paused: {
+            type: 'boolean',
+          },
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PoolMemberReport',
+            },
+          },
+        },
+      },
+      PoolMemberReport: {
+        type: 'object',
+        required: [
+          'id',
+          'flavorId',
+          'runtime',
+          'status',
+          'host',
+          'createdAt',
+          'readyAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          flavorId: {
+            type: 'string',
+          },
+          runtime: {
+            $ref: '#/components/schemas/RuntimeName',
+          },
+          status: {
+            type: 'string',
+            enum: ['warming', 'ready', 'claimed'],
+          },
+          host: {
+            type: ['string', 'null'],
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          readyAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
           },
         },
       },

@@ -1,0 +1,174 @@
+import { until } from '@dbaas/plugin-dbaas-node/testUtils';
+import fs from 'fs';
+import request from 'supertest';
+import { appSql } from '../__testUtils__/appSql';
+import { postgresFlavor } from '../__testUtils__/fixtures';
+import {
+  as,
+  deleteAndWait,
+  getCredentials,
+  postInstance,
+  Server,
+  waitForInstance,
+} from '../__testUtils__/managerApi';
+import { startTestManager, TestManager } from '../testUtils';
+import { POOL_DATABASE, POOL_USER } from './poolAdoption';
+
+jest.setTimeout(120_000);
+
+const asAlice = as('alice');
+const pooledFlavor = { ...postgresFlavor, warmPool: { size: 1 } };
+
+const poolOf = async (server: Server) =>
+  (
+    await request(server)
+      .get('/api/dbaas/admin/warm-pool')
+      .set('Authorization', asAlice)
+  ).body as {
+    paused: boolean;
+    items: Array<{ id: string; status: string }>;
+  };
+
+const readyMember = async (server: Server, not?: string) => {
+  const ready = await until(
+    'a ready warm pool member',
+    async () =>
+      (
+        await poolOf(server)
+      ).items.find(m => m.status === 'ready' && m.id !== not),
+    found => Boolean(found),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  return ready!.id;
+};
+
+describe('the warm pool on the local runtime', () => {
+  let manager: TestManager;
+
+  beforeAll(async () => {
+    manager = await startTestManager({ dbaas: { flavors: [pooledFlavor] } });
+  });
+
+  afterAll(async () => {
+    // paused, the pool removes its servers: nothing is left running
+    await request(manager.server)
+      .put('/api/dbaas/admin/warm-pool')
+      .set('Authorization', asAlice)
+      .send({ paused: true });
+    // a member that was warming when the pool paused is removed once started
+    await until(
+      'an empty warm pool',
+      async () => (await poolOf(manager.server)).items,
+      items => items.length === 0,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await manager.stop();
+    fs.rmSync(manager.dataDir, { recursive: true, force: true });
+  });
+
+  it('hands a started server to a create, with the owner database and fresh credentials, then refills', async () => {
+    const { server } = manager;
+    const memberId = await readyMember(server);
+
+    const created = await postInstance(server, asAlice, {
+      name: 'pooled-db',
+      owner: 'group:default/team-a',
+      flavorId: pooledFlavor.id,
+    });
+    expect(created.status).toBe(202);
+    // the instance takes the member's server (and id)
+    expect(created.body.id).toBe(memberId);
+    const running = await waitForInstance(
+      server,
+      asAlice,
+      memberId,
+      'running',
+      i => i?.status === 'running',
+    );
+    expect(running!.endpoint).toMatchObject({
+      database: 'pooled_db',
+      user: 'pooled_db_app',
+    });
+
+    const { body: credentials } = await getCredentials(
+      server,
+      asAlice,
+      memberId,
+    );
+    // over TLS verified against the CA in the credentials: the pool server's certificate
+    const sql = (text: string) => appSql('postgresql', credentials, text);
+    await sql('CREATE TABLE orders (id int PRIMARY KEY)');
+    await sql('INSERT INTO orders VALUES (7)');
+    expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+    // the placeholders are gone: nothing of the pool survives in the owner's server
+    expect(
+      await sql(`SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'`),
+    ).toEqual([]);
+    expect(
+      await sql(
+        `SELECT datname FROM pg_database WHERE datname = '${POOL_DATABASE}'`,
+      ),
+    ).toEqual([]);
+    const events = await request(server)
+      .get(`/api/dbaas/instances/${memberId}/events`)
+      .set('Authorization', asAlice);
+    expect(JSON.stringify(events.body)).toContain('warm pool');
+
+    // the pool starts another member in the background
+    const next = await readyMember(server, memberId);
+    expect(next).not.toBe(memberId);
+    expect((await poolOf(server)).items.map(m => m.id)).not.toContain(memberId);
+
+    await deleteAndWait(server, asAlice, memberId);
+  });
+
+  it('takes the cold path for a size other than the default, and while paused', async () => {
+    const { server } = manager;
+    await readyMember(server);
+    const bigger = await postInstance(server, asAlice, {
+      name: 'cold-size-db',
+      owner: 'group:default/team-a',
+      flavorId: pooledFlavor.id,
+      storageGiB: pooledFlavor.storageGiB.default + 1,
+    });
+    expect(bigger.status).toBe(202);
+    const pool = await poolOf(server);
+    expect(pool.items.map(m => m.id)).not.toContain(bigger.body.id);
+
+    const paused = await request(server)
+      .put('/api/dbaas/admin/warm-pool')
+      .set('Authorization', asAlice)
+      .send({ paused: true });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toEqual({ paused: true, items: [] });
+    const cold = await postInstance(server, asAlice, {
+      name: 'cold-paused-db',
+      owner: 'group:default/team-a',
+      flavorId: pooledFlavor.id,
+    });
+    expect(cold.status).toBe(202);
+    expect(cold.body.phase).toBe('requested');
+
+    const bad = await request(server)
+      .put('/api/dbaas/admin/warm-pool')
+      .set('Authorization', asAlice)
+      .send({ paused: 'yes' });
+    expect(bad.status).toBe(400);
+
+    for (const id of [bigger.body.id, cold.body.id]) {
+      await waitForInstance(
+        server,
+        asAlice,
+        id,
+        'running',
+        i => i?.status === 'running',
+      );
+      await deleteAndWait(server, asAlice, id);
+    }
+    // resumed, it fills again
+    await request(server)
+      .put('/api/dbaas/admin/warm-pool')
+      .set('Authorization', asAlice)
+      .send({ paused: false });
+  });
+});
