@@ -117,7 +117,7 @@ export class KubernetesEngineBackups implements EngineBackups {
     );
     return dumpBackup(
       {
-        dump: file => cluster.exec(pod, ['dbaas-dump.sh', file]),
+        dump: file => cluster.exec(pod, ['dbaas-dump.sh', file, spec.database]),
         read: () =>
           commandOutput(cluster, pod, [
             'tar',

@@ -2,7 +2,13 @@ import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
-import { postgresFlavor } from '../__testUtils__/fixtures';
+import {
+  dockerFlavor,
+  mariadbFlavor,
+  postgresFlavor,
+} from '../__testUtils__/fixtures';
+import Docker from 'dockerode';
+import { LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
 import {
   as,
   deleteAndWait,
@@ -26,21 +32,43 @@ const poolOf = async (server: Server) =>
       .set('Authorization', asAlice)
   ).body as {
     paused: boolean;
-    items: Array<{ id: string; status: string }>;
+    items: Array<{ id: string; status: string; flavorId: string }>;
   };
 
-const readyMember = async (server: Server, not?: string) => {
+const readyMember = async (server: Server, not?: string, flavorId?: string) => {
   const ready = await until(
     'a ready warm pool member',
     async () =>
       (
         await poolOf(server)
-      ).items.find(m => m.status === 'ready' && m.id !== not),
+      ).items.find(
+        m =>
+          m.status === 'ready' &&
+          m.id !== not &&
+          (!flavorId || m.flavorId === flavorId),
+      ),
     found => Boolean(found),
     { timeoutMs: 60_000, intervalMs: 200 },
   );
   return ready!.id;
 };
+
+/** Pauses the pool, waits until its servers are gone (nothing is left running), stops. */
+async function emptyAndStop(manager: TestManager) {
+  await request(manager.server)
+    .put('/api/dbaas/admin/warm-pool')
+    .set('Authorization', asAlice)
+    .send({ paused: true });
+  // a member that was warming when the pool paused is removed once started
+  await until(
+    'an empty warm pool',
+    async () => (await poolOf(manager.server)).items,
+    items => items.length === 0,
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  await manager.stop();
+  fs.rmSync(manager.dataDir, { recursive: true, force: true });
+}
 
 describe('the warm pool on the local runtime', () => {
   let manager: TestManager;
@@ -50,20 +78,7 @@ describe('the warm pool on the local runtime', () => {
   });
 
   afterAll(async () => {
-    // paused, the pool removes its servers: nothing is left running
-    await request(manager.server)
-      .put('/api/dbaas/admin/warm-pool')
-      .set('Authorization', asAlice)
-      .send({ paused: true });
-    // a member that was warming when the pool paused is removed once started
-    await until(
-      'an empty warm pool',
-      async () => (await poolOf(manager.server)).items,
-      items => items.length === 0,
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-    await manager.stop();
-    fs.rmSync(manager.dataDir, { recursive: true, force: true });
+    await emptyAndStop(manager);
   });
 
   it('hands a started server to a create, with the owner database and fresh credentials, then refills', async () => {
@@ -171,4 +186,94 @@ describe('the warm pool on the local runtime', () => {
       .set('Authorization', asAlice)
       .send({ paused: false });
   });
+});
+
+describe('the warm pool on the Docker runtime', () => {
+  let manager: TestManager;
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const sized = { memoryMiB: 512, storageGiB: { min: 1, max: 10, default: 1 } };
+  const postgres = {
+    ...dockerFlavor,
+    ...sized,
+    id: 'pg-docker-pooled',
+    warmPool: { size: 1 },
+  };
+  const mariadb = {
+    ...mariadbFlavor,
+    ...sized,
+    id: 'mariadb-docker-pooled',
+    warmPool: { size: 1, runtimes: ['docker'] },
+  };
+
+  beforeAll(async () => {
+    await docker.getImage(postgres.image).inspect(); // images/build.sh
+    await docker.getImage(mariadb.image).inspect();
+    manager = await startTestManager({
+      dbaas: {
+        defaultRuntime: 'docker',
+        flavors: [postgres, mariadb],
+        runtimes: {
+          docker: {
+            hosts: [
+              {
+                name: 'local-docker',
+                url: 'unix:///var/run/docker.sock',
+                publishAddress: '127.0.0.1',
+              },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await emptyAndStop(manager);
+  });
+
+  it.each([
+    ['postgresql', postgres],
+    ['mariadb', mariadb],
+  ] as const)(
+    '%s: a create takes the started container and keeps a row with its own credentials',
+    async (engine, flavor) => {
+      const { server } = manager;
+      const memberId = await readyMember(server, undefined, flavor.id);
+      const created = await postInstance(server, asAlice, {
+        name: `pooled-${engine}`,
+        owner: 'group:default/team-a',
+        flavorId: flavor.id,
+      });
+      expect(created.body.id).toBe(memberId);
+      await waitForInstance(
+        server,
+        asAlice,
+        memberId,
+        'running',
+        i => i?.status === 'running',
+      );
+      const { body: credentials } = await getCredentials(
+        server,
+        asAlice,
+        memberId,
+      );
+      const sql = (text: string) => appSql(engine, credentials, text);
+      await sql('CREATE TABLE orders (id int PRIMARY KEY)');
+      await sql('INSERT INTO orders VALUES (7)');
+      expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+      if (engine === 'postgresql') {
+        expect(
+          await sql(
+            `SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'`,
+          ),
+        ).toEqual([]);
+      }
+      // the container is the instance's: found by the instance's id, as any other
+      const [container] = await docker.listContainers({
+        filters: { label: [`${LABEL_INSTANCE}=${memberId}`] },
+      });
+      expect(container.State).toBe('running');
+      await deleteAndWait(server, asAlice, memberId);
+    },
+  );
 });

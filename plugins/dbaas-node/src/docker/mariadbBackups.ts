@@ -48,7 +48,7 @@ export class DockerMariadbBackups {
     );
     return dumpBackup(
       {
-        dump: file => execIn(container, ['dbaas-dump.sh', file]),
+        dump: file => execIn(container, ['dbaas-dump.sh', file, spec.database]),
         read: async () =>
           (await container.getArchive({
             path: `${DUMP_DIR}/${DUMP_NAME}`,
