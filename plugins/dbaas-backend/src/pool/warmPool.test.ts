@@ -8,7 +8,8 @@ import {
   postgresFlavor,
 } from '../__testUtils__/fixtures';
 import Docker from 'dockerode';
-import { LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
+import { containerName, LABEL_INSTANCE } from '@dbaas/plugin-dbaas-node';
+import { execFileSync } from 'child_process';
 import {
   as,
   deleteAndWait,
@@ -261,13 +262,20 @@ describe('the warm pool on the Docker runtime', () => {
       await sql('CREATE TABLE orders (id int PRIMARY KEY)');
       await sql('INSERT INTO orders VALUES (7)');
       expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
-      if (engine === 'postgresql') {
-        expect(
-          await sql(
-            `SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'`,
-          ),
-        ).toEqual([]);
-      }
+      // the placeholder user is gone, as the server's administrator sees it
+      const asAdmin = {
+        postgresql: `PGPASSWORD="$(cat "$DBAAS_ADMIN_PASSWORD_FILE")" psql -XAtq -h /run/postgresql -U postgres -d template1 -c "SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'"`,
+        mariadb: `MYSQL_PWD="$(cat "$DBAAS_ADMIN_PASSWORD_FILE")" mariadb -uroot -N -e "SELECT User FROM mysql.user WHERE User = '${POOL_USER}'"`,
+      }[engine];
+      expect(
+        execFileSync('docker', [
+          'exec',
+          containerName(memberId),
+          'bash',
+          '-c',
+          asAdmin,
+        ]).toString(),
+      ).toBe('');
       // the container is the instance's: found by the instance's id, as any other
       const [container] = await docker.listContainers({
         filters: { label: [`${LABEL_INSTANCE}=${memberId}`] },
