@@ -216,7 +216,7 @@ async function main() {
           filters: {
             label: ['app.kubernetes.io/managed-by=backstage-dbaas'],
           },
-        } as any)
+        })
       ).Volumes.map(v => v.Name).filter(v =>
         batch.some(b => v.startsWith(`dbaas-${b.id}-data`)),
       );
