@@ -7,7 +7,9 @@
  * directory or a container. Prints the wall time of the 20 against 20 × the single create
  * (the ratio: how well the Manager overlaps the work; 1.0 would be no overlap at all).
  *
- *   yarn workspace @dbaas/plugin-dbaas-backend bench:concurrent [count]
+ *   yarn workspace @dbaas/plugin-dbaas-backend bench:concurrent [count] [only]
+ *
+ * `only` picks the cases whose "runtime engine" contains it, e.g. `docker mariadb`.
  *
  * Everything it creates is deleted, and waited for, before it exits.
  */
@@ -27,6 +29,8 @@ import { startTestManager } from '../src/testUtils';
 import { printTable } from './report';
 
 const COUNT = Number(process.argv[2] ?? 20);
+/** Only the cases whose "runtime engine" contains this, e.g. `docker` or `local mariadb`. */
+const ONLY = process.argv[3] ?? '';
 const auth = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const mariadbDocker = { ...mariadbFlavor, id: 'mariadb-10-11-docker' };
@@ -134,12 +138,25 @@ async function main() {
       await sleep(50);
     }
     const { body: c } = await api('GET', `/instances/${id}/credentials`);
-    await appSql(engine, c, 'SELECT 1');
+    /** SQL as its application user; a failure says at which step, and whether it answers a second later. */
+    const sql = async (step: string, text: string) => {
+      try {
+        return await appSql(engine, c, text);
+      } catch (error) {
+        await sleep(1000);
+        const later = await appSql(engine, c, 'SELECT 1').then(
+          () => 'it answered 1 s later',
+          () => 'not 1 s later either',
+        );
+        throw new Error(`${name}: ${step}: ${error} (${later})`);
+      }
+    };
+    await sql('first connection once running', 'SELECT 1');
     const ms = performance.now() - started;
     // outside the timing: a row of its own, kept and read back with its own credentials
-    await appSql(engine, c, 'CREATE TABLE bench_marks (who VARCHAR(64))');
-    await appSql(engine, c, `INSERT INTO bench_marks VALUES ('${name}')`);
-    const rows = await appSql(engine, c, 'SELECT who FROM bench_marks');
+    await sql('create table', 'CREATE TABLE bench_marks (who VARCHAR(64))');
+    await sql('insert', `INSERT INTO bench_marks VALUES ('${name}')`);
+    const rows = await sql('read back', 'SELECT who FROM bench_marks');
     if (rows.length !== 1 || rows[0].who !== name) {
       throw new Error(`${name}: read back ${JSON.stringify(rows)}`);
     }
@@ -228,16 +245,20 @@ async function main() {
     return found;
   };
 
-  const cases: Array<[string, string, 'postgresql' | 'mariadb', string]> = [
+  type Case = [string, string, 'postgresql' | 'mariadb', string];
+  const all: Case[] = [
     ['local', 'PostgreSQL 17', 'postgresql', postgresFlavor.id],
     ['local', 'MariaDB 10.11', 'mariadb', mariadbFlavor.id],
     ...(withDocker
       ? ([
           ['docker', 'PostgreSQL 15', 'postgresql', dockerFlavor.id],
           ['docker', 'MariaDB 10.11', 'mariadb', mariadbDocker.id],
-        ] as Array<[string, string, 'postgresql' | 'mariadb', string]>)
+        ] as Case[])
       : []),
   ];
+  const cases = all.filter(([runtime, , engine]) =>
+    `${runtime} ${engine}`.includes(ONLY),
+  );
   const rows: string[][] = [];
   let failed = false;
   try {
