@@ -19,7 +19,7 @@ import {
   silentLogger,
   TEST_ENCRYPTION_KEY,
 } from '../src/__testUtils__/fixtures';
-import { report } from './report';
+import { benchCertificates, report } from './report';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const flavor = {
@@ -113,6 +113,7 @@ async function managerCreate(): Promise<number> {
     logger: silentLogger,
     replicaId: 'bench',
     leaseMs: 30_000,
+    certificates: await benchCertificates(),
     healthPollMs: 50,
   });
   const started = performance.now();

@@ -22,7 +22,7 @@ import {
   postgresFlavor,
   silentLogger,
 } from '../src/__testUtils__/fixtures';
-import { report } from './report';
+import { benchCertificates, report } from './report';
 
 const flavor = postgresFlavor;
 const logger = silentLogger;
@@ -86,6 +86,7 @@ async function managerCreate(root: string): Promise<number> {
     logger,
     replicaId: 'bench',
     leaseMs: 30_000,
+    certificates: await benchCertificates(),
   });
   const started = performance.now();
   const instance = await store.createInstance(

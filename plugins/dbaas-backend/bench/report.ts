@@ -1,3 +1,9 @@
+import knexFactory from 'knex';
+import { SecretBox } from '../src/crypto/SecretBox';
+import { InstanceStore } from '../src/store/InstanceStore';
+import { SettingsStore } from '../src/store/SettingsStore';
+import { InstanceCertificates } from '../src/tls/InstanceCertificates';
+
 /** The goal of every benchmark here: the managed path at most 10% slower than the raw one. */
 export const GOAL = 1.1;
 
@@ -40,4 +46,29 @@ export function printTable(header: string[], rows: string[][]) {
   for (const row of [header, ...rows]) {
     console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
   }
+}
+
+let certificates: Promise<InstanceCertificates> | undefined;
+
+/**
+ * The Manager's certificate issuer as the plugin runs it (every instance serves TLS), with its
+ * CA made once for the whole run, before anything is timed: a benchmark's create pays for its
+ * server certificate as a real one does, not for the CA.
+ */
+export function benchCertificates(): Promise<InstanceCertificates> {
+  certificates ??= (async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    await InstanceStore.create(knex); // its migrations make the settings table
+    const issuer = new InstanceCertificates({
+      settings: new SettingsStore(knex),
+      secretBox: new SecretBox('benchmark key, sixteen or more'),
+    });
+    await issuer.certificateFor(undefined, ['127.0.0.1']);
+    return issuer;
+  })();
+  return certificates;
 }

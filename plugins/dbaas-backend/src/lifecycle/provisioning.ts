@@ -1,3 +1,4 @@
+import { Endpoint } from '@dbaas/plugin-dbaas-common';
 import {
   EngineSecrets,
   Runtime,
@@ -132,6 +133,18 @@ async function deployServer(
       ctx,
     ),
   );
+  // a server usually answers once deployed: then one write takes the instance to running
+  const health = await lc.call(instance, work, 'checking health', () =>
+    runtime.engine.health(
+      instance.hostRef!,
+      lc.engineSpec(instance, flavor),
+      secrets,
+    ),
+  );
+  if (health.state === 'healthy') {
+    await markRunning(lc, instance, work, endpoint);
+    return false;
+  }
   await lc.update(
     instance,
     work,
@@ -251,12 +264,24 @@ async function awaitHealthy(
     await sleep(lc.options.healthPollMs ?? 500, work.signal);
     return true;
   }
+  await markRunning(lc, instance, work, instance.endpoint!);
+  return false;
+}
+
+async function markRunning(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+  endpoint: Endpoint,
+) {
+  const { flavor } = lc.resolve(instance);
   const ready = await lc.update(
     instance,
     work,
     {
       status: 'running',
       phase: null,
+      endpoint,
       health: 'healthy',
       readyAt: new Date().toISOString(),
       deadlineAt: null,
@@ -264,10 +289,9 @@ async function awaitHealthy(
     },
     {
       type: 'status',
-      message: 'running: the database accepts connections',
+      message: `running: ${flavor.engine} accepts connections at ${endpoint.host}:${endpoint.port}`,
       actor: ACTOR,
     },
   );
   await lc.options.notifier.ready(ready);
-  return false;
 }

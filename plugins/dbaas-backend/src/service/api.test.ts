@@ -234,12 +234,15 @@ describe('DBaaS Manager API on the local runtime', () => {
       const phases = events.body.items
         .filter((e: any) => e.type === 'phase')
         .map((e: any) => e.data.phase);
-      expect(phases).toEqual([
+      // engine_starting only when the server did not answer at once after its deploy
+      expect(phases.slice(0, 3)).toEqual([
         'host_provisioning',
         'host_ready',
         'engine_deploying',
-        'engine_starting',
       ]);
+      expect(phases.slice(3)).toEqual(
+        phases.length > 3 ? ['engine_starting'] : [],
+      );
       // the password appears nowhere but in the credentials answer
       expect(JSON.stringify(events.body)).not.toContain(password);
       expect(JSON.stringify(running)).not.toContain(password);

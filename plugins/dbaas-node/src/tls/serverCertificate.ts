@@ -32,6 +32,21 @@ export function certificateNames(names: Array<string | undefined>): string[] {
   return [...seen];
 }
 
+/** Key pairs made ahead: an RSA key takes 50-500 ms to generate, off a create's path this way. */
+const spareKeys: Array<ReturnType<typeof rsaKeyPair>> = [];
+const SPARE_KEYS = 2;
+
+/** A server's RSA 2048 key pair: a spare one when there is, and the spares made again behind it. */
+function serverKeyPair(): ReturnType<typeof rsaKeyPair> {
+  const keys = spareKeys.shift() ?? rsaKeyPair(2048);
+  while (spareKeys.length < SPARE_KEYS) {
+    const spare = rsaKeyPair(2048);
+    spare.catch(() => {}); // a failed spare fails the certificate that takes it
+    spareKeys.push(spare);
+  }
+  return keys;
+}
+
 /**
  * A server certificate for these names (DNS names and IP addresses), signed by the CA:
  * RSA 2048, SHA-256, serverAuth, valid for two years.
@@ -44,7 +59,7 @@ export async function issueServerCertificate(
   if (!names.length) {
     throw new Error('A server certificate needs at least one name');
   }
-  const keys = await rsaKeyPair(2048);
+  const keys = await serverKeyPair();
   const caCert = forge.pki.certificateFromPem(ca.certificatePem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
