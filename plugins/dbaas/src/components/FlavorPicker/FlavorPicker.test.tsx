@@ -19,9 +19,12 @@ const runtimes: ListRuntimesResponse = {
   ],
 };
 
-async function render() {
+async function render(overrides: Parameters<typeof fakeApi>[0] = {}) {
   const onChange = jest.fn();
-  const api = fakeApi({ listRuntimes: jest.fn(async () => runtimes) });
+  const api = fakeApi({
+    listRuntimes: jest.fn(async () => runtimes),
+    ...overrides,
+  });
   await renderInTestApp(
     <FormField
       component={FlavorPicker}
@@ -100,5 +103,21 @@ describe('FlavorPicker', () => {
       runtime: 'local',
     });
     expect(await runtimeOptions()).toEqual(['nomad', 'local (default)']);
+  });
+
+  it('says a flavor with a warm pool is ready in a moment at its default storage', async () => {
+    await render({
+      listFlavors: jest.fn(async () =>
+        flavors.map(f =>
+          f.id === 'postgresql-17-small' ? { ...f, warmPool: { size: 2 } } : f,
+        ),
+      ),
+    });
+    await choose(/Flavor/, /^PostgreSQL 17/);
+    expect(
+      await screen.findByText(/at 5 GiB it is ready in a moment \(warm pool\)/),
+    ).toBeInTheDocument();
+    await choose(/Flavor/, /^mariadb 10.11/);
+    expect(screen.queryByText(/warm pool/)).toBeNull();
   });
 });

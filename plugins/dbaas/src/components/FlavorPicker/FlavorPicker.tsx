@@ -117,7 +117,13 @@ export const FlavorPicker = (
           }}
           helperText={
             flavor
-              ? `Between ${flavor.storageGiB.min} and ${flavor.storageGiB.max} GiB`
+              ? `Between ${flavor.storageGiB.min} and ${
+                  flavor.storageGiB.max
+                } GiB${
+                  flavor.warmPool
+                    ? `; at ${flavor.storageGiB.default} GiB it is ready in a moment (warm pool)`
+                    : ''
+                }`
               : 'Pick a flavor first'
           }
           onChange={e =>

@@ -15,6 +15,11 @@ const columns: TableColumn<Flavor>[] = [
     render: ({ storageGiB }) =>
       `${storageGiB.min}–${storageGiB.max} (default ${storageGiB.default})`,
   },
+  {
+    title: 'Warm pool',
+    render: ({ warmPool }) =>
+      warmPool ? `${warmPool.size} started ahead` : '—',
+  },
 ];
 
 export const FlavorTable = (props: { flavors: Flavor[] }) => (
