@@ -228,6 +228,7 @@ export const dbaasPlugin = createBackendPlugin({
             deps.scheduler.triggerTask(WARM_POOL_TASK).catch(() => {});
           },
         });
+        warmPool.problems().forEach(problem => logger.warn(problem));
         const service = new InstanceService({
           config,
           store,

@@ -76,6 +76,34 @@ export class WarmPool {
     if (paused) await this.maintain();
   }
 
+  /** Why a flavor's `warmPool.runtimes` entry keeps nothing warm, one line each (for start-up). */
+  problems(): string[] {
+    const problems: string[] = [];
+    for (const flavor of this.deps.flavors) {
+      if (!flavor.warmPool) continue;
+      for (const name of flavor.warmPool.runtimes ?? [
+        this.deps.defaultRuntime,
+      ]) {
+        const runtime = this.deps.runtimes.get(name);
+        const why = !runtime
+          ? `no runtime '${name}' is configured`
+          : !runtime.poolable || !runtime.engine.admin
+          ? `the ${name} runtime cannot hand a started server to another owner (pools: ${this.deps.runtimes
+              .list()
+              .filter(r => r.poolable)
+              .map(r => r.name)
+              .join(', ')})`
+          : runtime.unsupportedReason(flavor);
+        if (why) {
+          problems.push(
+            `dbaas.flavors[${flavor.id}].warmPool.runtimes: ${why}; creates on ${name} take the cold path`,
+          );
+        }
+      }
+    }
+    return problems;
+  }
+
   /** The flavor/runtime pairs kept warm. */
   targets(): PoolTarget[] {
     const targets: PoolTarget[] = [];

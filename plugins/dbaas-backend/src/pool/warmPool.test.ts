@@ -20,11 +20,19 @@ import {
 } from '../__testUtils__/managerApi';
 import { startTestManager, TestManager } from '../testUtils';
 import { POOL_DATABASE, POOL_USER } from './poolAdoption';
+import { WarmPool } from './WarmPool';
+import { RuntimeRegistry } from '../runtimes';
+import { mockServices } from '@backstage/backend-test-utils';
 
 jest.setTimeout(120_000);
 
 const asAlice = as('alice');
 const pooledFlavor = { ...postgresFlavor, warmPool: { size: 1 } };
+const pooledMariadb = {
+  ...mariadbFlavor,
+  id: 'mariadb-local-pooled',
+  warmPool: { size: 1 },
+};
 
 const poolOf = async (server: Server) =>
   (
@@ -75,7 +83,9 @@ describe('the warm pool on the local runtime', () => {
   let manager: TestManager;
 
   beforeAll(async () => {
-    manager = await startTestManager({ dbaas: { flavors: [pooledFlavor] } });
+    manager = await startTestManager({
+      dbaas: { flavors: [pooledFlavor, pooledMariadb] },
+    });
   });
 
   afterAll(async () => {
@@ -135,6 +145,40 @@ describe('the warm pool on the local runtime', () => {
     expect(next).not.toBe(memberId);
     expect((await poolOf(server)).items.map(m => m.id)).not.toContain(memberId);
 
+    await deleteAndWait(server, asAlice, memberId);
+  });
+
+  it('MariaDB: a create takes the started server and keeps a row with its own credentials', async () => {
+    const { server } = manager;
+    const memberId = await readyMember(server, undefined, pooledMariadb.id);
+    const created = await postInstance(server, asAlice, {
+      name: 'pooled-maria',
+      owner: 'group:default/team-a',
+      flavorId: pooledMariadb.id,
+    });
+    expect(created.body.id).toBe(memberId);
+    await waitForInstance(
+      server,
+      asAlice,
+      memberId,
+      'running',
+      i => i?.status === 'running',
+    );
+    const { body: credentials } = await getCredentials(
+      server,
+      asAlice,
+      memberId,
+    );
+    const sql = (text: string) => appSql('mariadb', credentials, text);
+    await sql('CREATE TABLE orders (id int PRIMARY KEY)');
+    await sql('INSERT INTO orders VALUES (7)');
+    expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+    // the placeholder database is gone (the application user may see only its own)
+    expect(
+      await sql(
+        `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${POOL_DATABASE}'`,
+      ),
+    ).toEqual([]);
     await deleteAndWait(server, asAlice, memberId);
   });
 
@@ -284,4 +328,39 @@ describe('the warm pool on the Docker runtime', () => {
       await deleteAndWait(server, asAlice, memberId);
     },
   );
+});
+
+describe('a warm pool configured where it cannot pool', () => {
+  it('names each flavor and runtime that will take the cold path, and why', () => {
+    const runtimes = new RuntimeRegistry();
+    const notPoolable = {
+      name: 'kubernetes',
+      host: {} as any,
+      engine: { admin: {} } as any,
+      unsupportedReason: () => undefined,
+    };
+    runtimes.add(notPoolable);
+    runtimes.add({ ...notPoolable, name: 'local', poolable: true });
+    const pool = new WarmPool({
+      flavors: [
+        {
+          ...postgresFlavor,
+          warmPool: { size: 1, runtimes: ['kubernetes', 'nomad', 'local'] },
+        },
+      ],
+      defaultRuntime: 'local',
+      maxInstances: 10,
+      runtimes,
+      members: {} as any,
+      instances: {} as any,
+      secretBox: {} as any,
+      logger: mockServices.logger.mock(),
+      stepTimeoutMs: 1000,
+    });
+    expect(pool.problems()).toEqual([
+      `dbaas.flavors[${postgresFlavor.id}].warmPool.runtimes: the kubernetes runtime cannot hand a started server to another owner (pools: local); creates on kubernetes take the cold path`,
+      `dbaas.flavors[${postgresFlavor.id}].warmPool.runtimes: no runtime 'nomad' is configured; creates on nomad take the cold path`,
+    ]);
+    expect(pool.targets().map(t => t.runtime.name)).toEqual(['local']);
+  });
 });
