@@ -84,16 +84,7 @@ export class WarmPool {
       for (const name of flavor.warmPool.runtimes ?? [
         this.deps.defaultRuntime,
       ]) {
-        const runtime = this.deps.runtimes.get(name);
-        const why = !runtime
-          ? `no runtime '${name}' is configured`
-          : !runtime.poolable || !runtime.engine.admin
-          ? `the ${name} runtime cannot hand a started server to another owner (pools: ${this.deps.runtimes
-              .list()
-              .filter(r => r.poolable)
-              .map(r => r.name)
-              .join(', ')})`
-          : runtime.unsupportedReason(flavor);
+        const why = this.unpoolableReason(flavor, name);
         if (why) {
           problems.push(
             `dbaas.flavors[${flavor.id}].warmPool.runtimes: ${why}; creates on ${name} take the cold path`,
@@ -104,6 +95,21 @@ export class WarmPool {
     return problems;
   }
 
+  private unpoolableReason(flavor: Flavor, name: string) {
+    const runtime = this.deps.runtimes.get(name);
+    if (!runtime) return `no runtime '${name}' is configured`;
+    if (!runtime.poolable || !runtime.engine.admin) {
+      const pooling = this.deps.runtimes
+        .list()
+        .filter(r => r.poolable)
+        .map(r => r.name);
+      return `the ${name} runtime cannot hand a started server to another owner (pools: ${pooling.join(
+        ', ',
+      )})`;
+    }
+    return runtime.unsupportedReason(flavor);
+  }
+
   /** The flavor/runtime pairs kept warm. */
   targets(): PoolTarget[] {
     const targets: PoolTarget[] = [];
@@ -112,14 +118,8 @@ export class WarmPool {
       for (const name of flavor.warmPool.runtimes ?? [
         this.deps.defaultRuntime,
       ]) {
-        const runtime = this.deps.runtimes.get(name);
-        if (
-          !runtime?.poolable ||
-          !runtime.engine.admin ||
-          runtime.unsupportedReason(flavor)
-        ) {
-          continue;
-        }
+        if (this.unpoolableReason(flavor, name)) continue;
+        const runtime = this.deps.runtimes.get(name)!;
         targets.push({
           flavor,
           runtime,
