@@ -116,13 +116,25 @@ async function deployServer(
     await restoreData(lc, instance, work, runtime, secrets);
   }
   if (instance.fromPool) {
-    await lc.call(instance, work, 'taking over the warm pool server', () =>
-      adoptPoolMember(
-        runtime.engine.admin!,
-        instance.hostRef!,
-        lc.engineSpec(instance, flavor),
-        secrets,
-      ),
+    await lc.call(
+      instance,
+      work,
+      'taking over the warm pool server',
+      async ctx => {
+        const spec = lc.engineSpec(instance, flavor);
+        const adopt = () =>
+          adoptPoolMember(
+            runtime.engine.admin!,
+            instance.hostRef!,
+            spec,
+            secrets,
+          );
+        await adopt().catch(async () => {
+          // a member whose server stopped while it waited (a host restart): started, it is taken over
+          await runtime.engine.start(instance.hostRef!, spec, secrets, ctx);
+          await adopt();
+        });
+      },
     );
   }
   const endpoint = await lc.call(instance, work, 'deploying the server', ctx =>

@@ -1,5 +1,6 @@
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
+import path from 'path';
 import request from 'supertest';
 import { appSql } from '../__testUtils__/appSql';
 import {
@@ -94,7 +95,7 @@ describe('the warm pool on the local runtime', () => {
 
   it('hands a started server to a create, with the owner database and fresh credentials, then refills', async () => {
     const { server } = manager;
-    const memberId = await readyMember(server);
+    const memberId = await readyMember(server, undefined, pooledFlavor.id);
 
     const created = await postInstance(server, asAlice, {
       name: 'pooled-db',
@@ -141,11 +142,49 @@ describe('the warm pool on the local runtime', () => {
     expect(JSON.stringify(events.body)).toContain('warm pool');
 
     // the pool starts another member in the background
-    const next = await readyMember(server, memberId);
+    const next = await readyMember(server, memberId, pooledFlavor.id);
     expect(next).not.toBe(memberId);
     expect((await poolOf(server)).items.map(m => m.id)).not.toContain(memberId);
 
     await deleteAndWait(server, asAlice, memberId);
+
+    // a member whose server stopped while it waited is started when claimed
+    const pidFile = path.join(
+      manager.dataDir,
+      next,
+      'pgdata',
+      'postmaster.pid',
+    );
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGINT');
+    await until(
+      'the member server to stop',
+      async () => fs.existsSync(pidFile),
+      exists => !exists,
+      { timeoutMs: 30_000 },
+    );
+    const revived = await postInstance(server, asAlice, {
+      name: 'pooled-revived-db',
+      owner: 'group:default/team-a',
+      flavorId: pooledFlavor.id,
+    });
+    expect(revived.body.id).toBe(next);
+    await waitForInstance(
+      server,
+      asAlice,
+      next,
+      'running',
+      i => i?.status === 'running',
+    );
+    const { body: revivedCredentials } = await getCredentials(
+      server,
+      asAlice,
+      next,
+    );
+    expect(
+      await appSql('postgresql', revivedCredentials, 'SELECT 1 AS one'),
+    ).toEqual([{ one: 1 }]);
+    await deleteAndWait(server, asAlice, next);
   });
 
   it('MariaDB: a create takes the started server and keeps a row with its own credentials', async () => {
@@ -184,7 +223,7 @@ describe('the warm pool on the local runtime', () => {
 
   it('takes the cold path for a size other than the default, and while paused', async () => {
     const { server } = manager;
-    await readyMember(server);
+    await readyMember(server, undefined, pooledFlavor.id);
     const bigger = await postInstance(server, asAlice, {
       name: 'cold-size-db',
       owner: 'group:default/team-a',
