@@ -97,6 +97,23 @@ function verifiedConnection(creds: Credentials) {
   };
 }
 
+/**
+ * A client connected with the Manager's credentials. A failure is rethrown as a plain error
+ * naming the endpoint and the code: a TLS error carries the peer certificate, whose circular
+ * issuer chain Jest's JSON report cannot serialise (the whole run's report was lost to one).
+ */
+async function connected(creds: Credentials) {
+  const client = new Client(verifiedConnection(creds));
+  await client.connect().catch((error: Error & { code?: string }) => {
+    throw new Error(
+      `connecting to ${creds.host}:${creds.port}: ${error.message} (${
+        error.code ?? 'no code'
+      })`,
+    );
+  });
+  return client;
+}
+
 /** Runs a command inside the stand-in VM (the test's view from the console, not the Manager's). */
 function onVm(vmName: string, command: string) {
   return execFileSync('docker', ['exec', vmName, 'sh', '-c', command])
@@ -300,8 +317,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
     // over TLS, verifying the VM's certificate (issued for its address) with the CA
     expect(creds.uri).toMatch(/\?sslmode=verify-full$/);
-    const client = new Client(verifiedConnection(creds));
-    await client.connect();
+    const client = await connected(creds);
     await client.query('CREATE TABLE kept (v TEXT)');
     await client.query("INSERT INTO kept VALUES ('on a VM')");
     const { rows } = await client.query('SELECT v FROM kept');
@@ -386,8 +402,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(fakeEc2.calls).toContain('StartInstances');
     expect(vm.state).toBe('running');
     expect(await vm.vm.running()).toBe(true);
-    const restarted = new Client(verifiedConnection(await credentials(id)));
-    await restarted.connect();
+    const restarted = await connected(await credentials(id));
     const { rows: kept } = await restarted.query('SELECT v FROM kept');
     await restarted.end();
     expect(kept).toEqual([{ v: 'on a VM' }]);
@@ -395,8 +410,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     // storage resize, as the Manager asks it of the host provider: ModifyVolume (the stand-in
     // grows the loop device behind the VM's /dev/xvdf), then resize2fs run on the VM over SSH
     await expectStorageResize(id, vmName);
-    const resized = new Client(verifiedConnection(await credentials(id)));
-    await resized.connect();
+    const resized = await connected(await credentials(id));
     const { rows: stillKept } = await resized.query('SELECT v FROM kept');
     await resized.end();
     expect(stillKept).toEqual([{ v: 'on a VM' }]);
@@ -437,8 +451,7 @@ describe('EC2 runtime on a stand-in VM', () => {
         `docker inspect --format '{{.HostConfig.Memory}} {{.Config.Image}}' dbaas-${id}`,
       ),
     ).toBe(`${768 * 1024 * 1024} dbaas/postgresql:15`);
-    const retypedClient = new Client(verifiedConnection(await credentials(id)));
-    await retypedClient.connect();
+    const retypedClient = await connected(await credentials(id));
     const { rows: keptAfterChange } = await retypedClient.query(
       'SELECT v FROM kept',
     );
