@@ -33,10 +33,13 @@ export interface Portal {
 
 /**
  * Starts the dev portal as `./dev start` does (app on :3000, backend on :7007), with
- * an in-memory store, and waits until both answer. With E2E_BASE_URL set, the tests
+ * an in-memory store (unless `extraConfigs`, more app-config files, say otherwise), and
+ * waits until both answer. With E2E_BASE_URL set, the tests
  * use an already running portal instead.
  */
-export async function startPortal(): Promise<Portal> {
+export async function startPortal(
+  options: { extraConfigs?: string[] } = {},
+): Promise<Portal> {
   if (process.env.E2E_BASE_URL) {
     return {
       appUrl: process.env.E2E_BASE_URL,
@@ -72,6 +75,7 @@ export async function startPortal(): Promise<Portal> {
       path.join(repoRoot, 'app-config.yaml'),
       '--config',
       path.join(repoRoot, 'packages/e2e-tests/app-config.e2e.yaml'),
+      ...(options.extraConfigs ?? []).flatMap(file => ['--config', file]),
     ],
     {
       cwd: repoRoot,
