@@ -199,6 +199,8 @@ export class WarmPool {
           );
           return;
         }
+        // a pause that came while this round ran stops it here
+        if (await this.paused()) return;
         total++;
         await this.warm(target);
       }

@@ -1,3 +1,4 @@
+import { Engine } from '@dbaas/plugin-dbaas-common';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import path from 'path';
@@ -80,6 +81,44 @@ async function emptyAndStop(manager: TestManager) {
   fs.rmSync(manager.dataDir, { recursive: true, force: true });
 }
 
+/**
+ * Creates `name` of `flavor` as alice and waits until it runs: its id, the instance, and SQL
+ * run as its application user with the credentials the Manager hands out (TLS verified).
+ */
+async function createRunning(
+  server: Server,
+  flavor: { id: string; engine: Engine },
+  name: string,
+) {
+  const created = await postInstance(server, asAlice, {
+    name,
+    owner: 'group:default/team-a',
+    flavorId: flavor.id,
+  });
+  expect(created.status).toBe(202);
+  const id: string = created.body.id;
+  const running = await waitForInstance(
+    server,
+    asAlice,
+    id,
+    'running',
+    i => i?.status === 'running',
+  );
+  const { body: credentials } = await getCredentials(server, asAlice, id);
+  return {
+    id,
+    running: running!,
+    sql: (text: string) => appSql(flavor.engine, credentials, text),
+  };
+}
+
+/** Makes a table with one row and reads it back. */
+async function keptRow(sql: (text: string) => Promise<any[]>) {
+  await sql('CREATE TABLE orders (id int PRIMARY KEY)');
+  await sql('INSERT INTO orders VALUES (7)');
+  return sql('SELECT id FROM orders');
+}
+
 describe('the warm pool on the local runtime', () => {
   let manager: TestManager;
 
@@ -97,36 +136,19 @@ describe('the warm pool on the local runtime', () => {
     const { server } = manager;
     const memberId = await readyMember(server, undefined, pooledFlavor.id);
 
-    const created = await postInstance(server, asAlice, {
-      name: 'pooled-db',
-      owner: 'group:default/team-a',
-      flavorId: pooledFlavor.id,
-    });
-    expect(created.status).toBe(202);
-    // the instance takes the member's server (and id)
-    expect(created.body.id).toBe(memberId);
-    const running = await waitForInstance(
+    const { id, running, sql } = await createRunning(
       server,
-      asAlice,
-      memberId,
-      'running',
-      i => i?.status === 'running',
+      pooledFlavor,
+      'pooled-db',
     );
-    expect(running!.endpoint).toMatchObject({
+    // the instance takes the member's server (and id)
+    expect(id).toBe(memberId);
+    expect(running.endpoint).toMatchObject({
       database: 'pooled_db',
       user: 'pooled_db_app',
     });
-
-    const { body: credentials } = await getCredentials(
-      server,
-      asAlice,
-      memberId,
-    );
     // over TLS verified against the CA in the credentials: the pool server's certificate
-    const sql = (text: string) => appSql('postgresql', credentials, text);
-    await sql('CREATE TABLE orders (id int PRIMARY KEY)');
-    await sql('INSERT INTO orders VALUES (7)');
-    expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+    expect(await keptRow(sql)).toEqual([{ id: 7 }]);
     // the placeholders are gone: nothing of the pool survives in the owner's server
     expect(
       await sql(`SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'`),
@@ -163,55 +185,26 @@ describe('the warm pool on the local runtime', () => {
       exists => !exists,
       { timeoutMs: 30_000 },
     );
-    const revived = await postInstance(server, asAlice, {
-      name: 'pooled-revived-db',
-      owner: 'group:default/team-a',
-      flavorId: pooledFlavor.id,
-    });
-    expect(revived.body.id).toBe(next);
-    await waitForInstance(
+    const revived = await createRunning(
       server,
-      asAlice,
-      next,
-      'running',
-      i => i?.status === 'running',
+      pooledFlavor,
+      'pooled-revived-db',
     );
-    const { body: revivedCredentials } = await getCredentials(
-      server,
-      asAlice,
-      next,
-    );
-    expect(
-      await appSql('postgresql', revivedCredentials, 'SELECT 1 AS one'),
-    ).toEqual([{ one: 1 }]);
+    expect(revived.id).toBe(next);
+    expect(await revived.sql('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     await deleteAndWait(server, asAlice, next);
   });
 
   it('MariaDB: a create takes the started server and keeps a row with its own credentials', async () => {
     const { server } = manager;
     const memberId = await readyMember(server, undefined, pooledMariadb.id);
-    const created = await postInstance(server, asAlice, {
-      name: 'pooled-maria',
-      owner: 'group:default/team-a',
-      flavorId: pooledMariadb.id,
-    });
-    expect(created.body.id).toBe(memberId);
-    await waitForInstance(
+    const { id, sql } = await createRunning(
       server,
-      asAlice,
-      memberId,
-      'running',
-      i => i?.status === 'running',
+      pooledMariadb,
+      'pooled-maria',
     );
-    const { body: credentials } = await getCredentials(
-      server,
-      asAlice,
-      memberId,
-    );
-    const sql = (text: string) => appSql('mariadb', credentials, text);
-    await sql('CREATE TABLE orders (id int PRIMARY KEY)');
-    await sql('INSERT INTO orders VALUES (7)');
-    expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+    expect(id).toBe(memberId);
+    expect(await keptRow(sql)).toEqual([{ id: 7 }]);
     // the placeholder database is gone (the application user may see only its own)
     expect(
       await sql(
@@ -239,7 +232,14 @@ describe('the warm pool on the local runtime', () => {
       .set('Authorization', asAlice)
       .send({ paused: true });
     expect(paused.status).toBe(200);
-    expect(paused.body).toEqual({ paused: true, items: [] });
+    expect(paused.body.paused).toBe(true);
+    // a member a running round was starting goes once started
+    await until(
+      'an empty warm pool',
+      async () => (await poolOf(server)).items,
+      items => items.length === 0,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     const cold = await postInstance(server, asAlice, {
       name: 'cold-paused-db',
       owner: 'group:default/team-a',
@@ -323,28 +323,13 @@ describe('the warm pool on the Docker runtime', () => {
     async (engine, flavor) => {
       const { server } = manager;
       const memberId = await readyMember(server, undefined, flavor.id);
-      const created = await postInstance(server, asAlice, {
-        name: `pooled-${engine}`,
-        owner: 'group:default/team-a',
-        flavorId: flavor.id,
-      });
-      expect(created.body.id).toBe(memberId);
-      await waitForInstance(
+      const { id, sql } = await createRunning(
         server,
-        asAlice,
-        memberId,
-        'running',
-        i => i?.status === 'running',
+        flavor,
+        `pooled-${engine}`,
       );
-      const { body: credentials } = await getCredentials(
-        server,
-        asAlice,
-        memberId,
-      );
-      const sql = (text: string) => appSql(engine, credentials, text);
-      await sql('CREATE TABLE orders (id int PRIMARY KEY)');
-      await sql('INSERT INTO orders VALUES (7)');
-      expect(await sql('SELECT id FROM orders')).toEqual([{ id: 7 }]);
+      expect(id).toBe(memberId);
+      expect(await keptRow(sql)).toEqual([{ id: 7 }]);
       // the placeholder user is gone, as the server's administrator sees it
       const asAdmin = {
         postgresql: `PGPASSWORD="$(cat "$DBAAS_ADMIN_PASSWORD_FILE")" psql -XAtq -h /run/postgresql -U postgres -d template1 -c "SELECT rolname FROM pg_roles WHERE rolname = '${POOL_USER}'"`,
