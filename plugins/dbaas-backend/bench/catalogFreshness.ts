@@ -22,7 +22,6 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import crypto from 'crypto';
 import fs from 'fs';
-import knexFactory from 'knex';
 import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
@@ -30,7 +29,6 @@ import YAML from 'yaml';
 import { catalogModuleDbaasInstances } from '../src/catalog/module';
 import {
   makeDataDir,
-  newInstance,
   TEST_ENCRYPTION_KEY,
 } from '../src/__testUtils__/fixtures';
 import {
@@ -39,17 +37,12 @@ import {
   SHARED_SERVER,
   sharedFlavor,
 } from '../src/__testUtils__/managerApi';
-import { SecretBox } from '../src/crypto/SecretBox';
 import { dbaasPlugin } from '../src/plugin';
 import { sharedPostgresRuntimeModule } from '../src/runtimes/__testUtils__/sharedPostgresRuntimeModule';
-import { toRow } from '../src/store/instanceRows';
 import { startTestManager, testCatalogFactory } from '../src/testUtils';
 import { printTable } from './report';
+import { PG_SERVER as SERVER, seedInstances } from './seedInstances';
 
-const SERVER = (
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432'
-).replace(/\/$/, '');
 const COUNT = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const FRESH_GOAL_S = 5;
@@ -198,37 +191,6 @@ async function freshness(prefix: string) {
 }
 
 /** `COUNT` instances as a create writes them, straight into the Manager's table. */
-async function seed(connection: string) {
-  const knex = knexFactory({ client: 'pg', connection });
-  const box = new SecretBox(TEST_ENCRYPTION_KEY);
-  const sealed = newInstance({}, box).sealedSecrets;
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  try {
-    const rows = Array.from({ length: COUNT }, (_, i) => {
-      const at = new Date(start + i * 60_000).toISOString();
-      const mariadb = i % 3 === 0;
-      return toRow({
-        ...newInstance({
-          name: `db-${String(i).padStart(5, '0')}`,
-          owner: `group:default/team-${i % 50}`,
-          engine: mariadb ? 'mariadb' : 'postgresql',
-          flavorId: mariadb ? 'mariadb-10.11' : 'postgresql-17-small',
-          status: 'running',
-          health: 'healthy',
-          phase: null,
-        }),
-        sealedSecrets: sealed,
-        createdAt: at,
-        updatedAt: at,
-      } as any);
-    });
-    await knex.batchInsert('dbaas_instances', rows, 500);
-    await knex.raw('ANALYZE dbaas_instances');
-  } finally {
-    await knex.destroy();
-  }
-}
-
 /** The shape of an instance's Resource, as plain entities in one YAML file. */
 function writeResourcesFile(file: string) {
   const docs = Array.from({ length: COUNT }, (_, i) => {
@@ -320,7 +282,10 @@ async function fullSync(filePrefix: string, syncPrefix: string) {
       ],
     });
     await backend.stop();
-    await seed(`${SERVER}/${syncPrefix}dbaas`);
+    await seedInstances(`${SERVER}/${syncPrefix}dbaas`, COUNT, i => ({
+      owner: `group:default/team-${i % 50}`,
+      status: 'running',
+    }));
     started = performance.now();
     backend = await startTestBackend({
       features: [

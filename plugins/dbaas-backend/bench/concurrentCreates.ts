@@ -26,7 +26,7 @@ import {
   postgresFlavor,
 } from '../src/__testUtils__/fixtures';
 import { startTestManager } from '../src/testUtils';
-import { printTable } from './report';
+import { managerFetch, printTable } from './report';
 
 const COUNT = Number(process.argv[2] ?? 20);
 /** Only the cases whose "runtime engine" contains this, e.g. `docker` or `local mariadb`. */
@@ -92,17 +92,7 @@ async function main() {
         : {}),
     },
   });
-  const api = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${manager.baseUrl}/api/dbaas${route}`, {
-      method,
-      headers: {
-        authorization: auth,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const api = managerFetch(manager.baseUrl, auth);
   const created = new Set<string>();
 
   type Created = {

@@ -349,7 +349,10 @@ async function sigkillClass() {
   }
   for (const [i, p] of phases.entries()) {
     if ((DELETING_PHASES as readonly string[]).includes(p)) {
-      await one.api('DELETE', `/instances/${ids[names[i]]}?skipFinalBackup=true`);
+      await one.api(
+        'DELETE',
+        `/instances/${ids[names[i]]}?skipFinalBackup=true`,
+      );
     } else {
       ids[names[i]] = await create(one, names[i], 'test-local');
     }
@@ -448,7 +451,8 @@ async function runtimeClass() {
     () => rowsNamed(deleters.map(([c]) => name(c))),
     rs => rs.every(r => r.status === 'running'),
   );
-  for (const [c] of deleters) await one.api('DELETE', `/instances/${ids[c]}?skipFinalBackup=true`);
+  for (const [c] of deleters)
+    await one.api('DELETE', `/instances/${ids[c]}?skipFinalBackup=true`);
   await check(
     'runtime',
     cases.map(([c]) => name(c)),
@@ -529,7 +533,10 @@ async function dockerClass() {
       () => rowsNamed([name('remove-5xx')]),
       rs => rs[0].status === 'running',
     );
-    await one.api('DELETE', `/instances/${ids['remove-5xx']}?skipFinalBackup=true`);
+    await one.api(
+      'DELETE',
+      `/instances/${ids['remove-5xx']}?skipFinalBackup=true`,
+    );
     await check(
       'docker',
       cases.map(([c]) => name(c)),

@@ -12,25 +12,18 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import crypto from 'crypto';
 import fs from 'fs';
-import knexFactory from 'knex';
 import { Client } from 'pg';
 import {
   makeDataDir,
-  newInstance,
   TEST_ENCRYPTION_KEY,
 } from '../src/__testUtils__/fixtures';
 import { as } from '../src/__testUtils__/managerApi';
 import { ownerRulePermissionsFactory } from '../src/__testUtils__/ownerPolicy';
 import { dbaasPlugin } from '../src/plugin';
-import { SecretBox } from '../src/crypto/SecretBox';
-import { toRow } from '../src/store/instanceRows';
 import { testCatalogFactory } from '../src/testUtils';
 import { percentile, printTable } from './report';
+import { PG_SERVER as SERVER, seedInstances } from './seedInstances';
 
-const SERVER = (
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432'
-).replace(/\/$/, '');
 const INSTANCES = Number(process.argv[2] ?? 10_000);
 const REQUESTS = Number(process.argv[3] ?? 200);
 const GOAL_P95_MS = 50;
@@ -41,37 +34,6 @@ const OWNERS = [
   'group:default/team-b',
   ...Array.from({ length: 47 }, (_, i) => `group:default/team-${i + 3}`),
 ];
-
-async function seed(connection: string) {
-  const knex = knexFactory({ client: 'pg', connection });
-  const box = new SecretBox(TEST_ENCRYPTION_KEY);
-  const sealed = newInstance({}, box).sealedSecrets;
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  try {
-    const rows = Array.from({ length: INSTANCES }, (_, i) => {
-      const at = new Date(start + i * 60_000).toISOString();
-      const mariadb = i % 3 === 0;
-      return toRow({
-        ...newInstance({
-          name: `db-${String(i).padStart(5, '0')}`,
-          owner: OWNERS[i % OWNERS.length],
-          engine: mariadb ? 'mariadb' : 'postgresql',
-          flavorId: mariadb ? 'mariadb-10.11' : 'postgresql-17-small',
-          status: i % 10 === 0 ? 'stopped' : 'running',
-          health: 'healthy',
-          phase: null,
-        }),
-        sealedSecrets: sealed,
-        createdAt: at,
-        updatedAt: at,
-      } as any);
-    });
-    await knex.batchInsert('dbaas_instances', rows, 500);
-    await knex.raw('ANALYZE dbaas_instances');
-  } finally {
-    await knex.destroy();
-  }
-}
 
 async function time(url: string, auth: string) {
   const timings: number[] = [];
@@ -118,7 +80,10 @@ async function main() {
         }),
       ],
     });
-    await seed(`${SERVER}/${prefix}dbaas`);
+    await seedInstances(`${SERVER}/${prefix}dbaas`, INSTANCES, i => ({
+      owner: OWNERS[i % OWNERS.length],
+      status: i % 10 === 0 ? 'stopped' : 'running',
+    }));
     const base = `http://127.0.0.1:${backend.server.port()}/api/dbaas/instances`;
     const kinds: Array<[string, string, string]> = [
       ['first page (alice: her own and team-a)', '?limit=20', 'alice'],

@@ -72,3 +72,18 @@ export function benchCertificates(): Promise<InstanceCertificates> {
   })();
   return certificates;
 }
+
+/** Calls the Manager's REST API at `baseUrl` with `auth`; the status and the JSON body. */
+export function managerFetch(baseUrl: string, auth: string) {
+  return async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${baseUrl}/api/dbaas${route}`, {
+      method,
+      headers: {
+        authorization: auth,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+}

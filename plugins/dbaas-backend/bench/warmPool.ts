@@ -12,7 +12,7 @@ import fs from 'fs';
 import { appSql } from '../src/__testUtils__/appSql';
 import { postgresFlavor } from '../src/__testUtils__/fixtures';
 import { startTestManager } from '../src/testUtils';
-import { percentile, printTable } from './report';
+import { managerFetch, percentile, printTable } from './report';
 
 const ROUNDS = Number(process.argv[2] ?? 10);
 const GOAL_MS = 300;
@@ -30,17 +30,7 @@ async function main() {
       rateLimit: { creates: { limit: 10000 } },
     },
   });
-  const api = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${manager.baseUrl}/api/dbaas${route}`, {
-      method,
-      headers: {
-        authorization: auth,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const api = managerFetch(manager.baseUrl, auth);
   const readyMembers = async () =>
     (await api('GET', '/admin/warm-pool')).body.items.filter(
       (m: any) => m.status === 'ready',

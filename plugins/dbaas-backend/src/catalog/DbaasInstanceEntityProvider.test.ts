@@ -7,6 +7,19 @@ import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
 
 jest.setTimeout(60_000);
 
+/** The provider reading the Manager at `baseUrl`, as the catalog module makes it. */
+function providerFor(baseUrl: string) {
+  return new DbaasInstanceEntityProvider({
+    auth: mockServices.auth(),
+    discovery: {
+      getBaseUrl: async id => `${baseUrl}/api/${id}`,
+      getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
+    },
+    logger: mockServices.logger.mock(),
+    appBaseUrl: 'http://localhost:3000',
+  });
+}
+
 describe('DbaasInstanceEntityProvider', () => {
   it('puts each instance in the catalog as a database Resource, and takes deleted ones out', async () => {
     const { server, baseUrl, dataDir } = await startTestManager();
@@ -22,15 +35,7 @@ describe('DbaasInstanceEntityProvider', () => {
     expect(created.status).toBe(202);
 
     const applyMutation = jest.fn();
-    const provider = new DbaasInstanceEntityProvider({
-      auth: mockServices.auth(),
-      discovery: {
-        getBaseUrl: async id => `${baseUrl}/api/${id}`,
-        getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
-      },
-      logger: mockServices.logger.mock(),
-      appBaseUrl: 'http://localhost:3000',
-    });
+    const provider = providerFor(baseUrl);
     await provider.connect({ applyMutation, refresh: jest.fn() });
     await provider.refresh();
 
@@ -80,15 +85,7 @@ describe('DbaasInstanceEntityProvider', () => {
       'user:default/alice',
     )}`;
     const applyMutation = jest.fn();
-    const provider = new DbaasInstanceEntityProvider({
-      auth: mockServices.auth(),
-      discovery: {
-        getBaseUrl: async id => `${baseUrl}/api/${id}`,
-        getExternalBaseUrl: async id => `${baseUrl}/api/${id}`,
-      },
-      logger: mockServices.logger.mock(),
-      appBaseUrl: 'http://localhost:3000',
-    });
+    const provider = providerFor(baseUrl);
     try {
       await provider.connect({ applyMutation, refresh: jest.fn() });
       await provider.sync(); // the first run is a full sync
