@@ -34,11 +34,12 @@ export interface Portal {
 /**
  * Starts the dev portal as `./dev start` does (app on :3000, backend on :7007), with
  * an in-memory store (unless `extraConfigs`, more app-config files, say otherwise), and
- * waits until both answer. With E2E_BASE_URL set, the tests
- * use an already running portal instead.
+ * waits until both answer. With `production`, the app is built (`backstage-cli package
+ * build`: the minified bundle) and served by the backend's app-backend on :7007, as in a
+ * deployment. With E2E_BASE_URL set, the tests use an already running portal instead.
  */
 export async function startPortal(
-  options: { extraConfigs?: string[] } = {},
+  options: { extraConfigs?: string[]; production?: boolean } = {},
 ): Promise<Portal> {
   if (process.env.E2E_BASE_URL) {
     return {
@@ -64,18 +65,30 @@ export async function startPortal(
   const logFile = path.join(repoRoot, 'test-results', 'e2e-portal.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.openSync(logFile, 'w');
+  const yarn = path.join(repoRoot, '.yarn/releases', yarnRelease);
+  let productionConfig: string[] = [];
+  if (options.production) {
+    await buildApp(yarn, log, logFile);
+    const file = path.join(dataDir, 'app-config.served-by-backend.yaml');
+    fs.writeFileSync(
+      file,
+      `app:\n  baseUrl: ${BACKEND_URL}\nbackend:\n  cors:\n    origin: ${BACKEND_URL}\n`,
+    );
+    productionConfig = ['--config', file];
+  }
   const child = spawn(
     process.execPath,
     [
-      path.join(repoRoot, '.yarn/releases', yarnRelease),
-      'backstage-cli',
-      'repo',
-      'start',
+      yarn,
+      ...(options.production
+        ? ['workspace', 'backend', 'backstage-cli', 'package', 'start']
+        : ['backstage-cli', 'repo', 'start']),
       '--config',
       path.join(repoRoot, 'app-config.yaml'),
       '--config',
       path.join(repoRoot, 'packages/e2e-tests/app-config.e2e.yaml'),
       ...(options.extraConfigs ?? []).flatMap(file => ['--config', file]),
+      ...productionConfig,
     ],
     {
       cwd: repoRoot,
@@ -97,12 +110,30 @@ export async function startPortal(
   };
   try {
     await waitFor(`${BACKEND_URL}/api/dbaas/health`, child, logFile);
-    await waitFor(APP_URL, child, logFile);
+    if (!options.production) await waitFor(APP_URL, child, logFile);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { appUrl: APP_URL, backendUrl: BACKEND_URL, dataDir, stop };
+  const appUrl = options.production ? BACKEND_URL : APP_URL;
+  return { appUrl, backendUrl: BACKEND_URL, dataDir, stop };
+}
+
+/** The app's production bundle in packages/app/dist, which the app-backend serves. */
+async function buildApp(yarn: string, log: number, logFile: string) {
+  const build = spawn(
+    process.execPath,
+    [yarn, 'workspace', 'app', 'backstage-cli', 'package', 'build'],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
+  const code = await new Promise(resolve => build.once('exit', resolve));
+  if (code !== 0) {
+    throw new Error(`Building the app failed (exit ${code}); see ${logFile}`);
+  }
 }
 
 async function waitFor(url: string, child: ChildProcess, logFile: string) {
