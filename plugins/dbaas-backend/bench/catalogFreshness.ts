@@ -12,8 +12,9 @@
  *     against the catalog's own intake of as many plain Resource entities from a YAML file
  *     registered as a `file:` location, each on a fresh catalog database, in the same run.
  *     Prints both times and their ratio against the goal (at most 1.2).
+ *     Three rounds of each (the fourth argument), in turn which goes first; the medians' ratio.
  *
- *   yarn workspace @dbaas/plugin-dbaas-backend bench:catalog [count] [rounds]
+ *   yarn workspace @dbaas/plugin-dbaas-backend bench:catalog [count] [rounds] [sync rounds]
  *
  * Every database it makes is dropped at the end (WITH (FORCE)); the instances of (a) are deleted.
  */
@@ -40,11 +41,12 @@ import {
 import { dbaasPlugin } from '../src/plugin';
 import { sharedPostgresRuntimeModule } from '../src/runtimes/__testUtils__/sharedPostgresRuntimeModule';
 import { startTestManager, testCatalogFactory } from '../src/testUtils';
-import { printTable } from './report';
+import { percentile, printTable } from './report';
 import { PG_SERVER as SERVER, seedInstances } from './seedInstances';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
+const SYNC_ROUNDS = Number(process.argv[4] ?? 3);
 const FRESH_GOAL_S = 5;
 const SYNC_GOAL = 1.2;
 const LIMIT_MS = 30 * 60_000;
@@ -52,6 +54,7 @@ const alice = as('alice');
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const median = (xs: number[]) => percentile(xs, 50);
 
 /** The catalog's rules: every kind these runs bring in. */
 const catalogBase = {
@@ -236,91 +239,120 @@ function backendConfig(
   });
 }
 
-/** (b): the catalog's intake of COUNT plain Resources from a file, then the module's full sync of COUNT instances. */
-async function fullSync(filePrefix: string, syncPrefix: string) {
-  const dataDir = makeDataDir('bench-catalog-sync');
-  const file = path.join(dataDir, 'resources.yaml');
-  writeResourcesFile(file);
-  const quiet = [
+/** The catalog alone on a fresh database, the file as a configured location: ms until it serves all. */
+async function fileIntake(prefix: string, dataDir: string, file: string) {
+  const started = performance.now();
+  const backend = await startTestBackend({
+    features: [
+      catalogPlugin,
+      ...quietBackend(),
+      backendConfig(prefix, {
+        dataDir,
+        catalog: { locations: [{ type: 'file', target: file }] },
+      }),
+    ],
+  });
+  try {
+    return await untilCount(
+      `http://127.0.0.1:${backend.server.port()}`,
+      'kind=resource',
+      COUNT,
+      started,
+    );
+  } finally {
+    await backend.stop();
+  }
+}
+
+/** COUNT instances in the Manager's table, then the catalog with the module: ms until it serves all. */
+async function dbaasFullSync(prefix: string, dataDir: string) {
+  // the Manager's table first (its migrations), then the instances in it
+  let backend = await startTestBackend({
+    features: [
+      dbaasPlugin,
+      testCatalogFactory(),
+      ...quietBackend(),
+      backendConfig(prefix, { dataDir }),
+    ],
+  });
+  await backend.stop();
+  await seedInstances(`${SERVER}/${prefix}dbaas`, COUNT, i => ({
+    owner: `group:default/team-${i % 50}`,
+    status: 'running',
+  }));
+  const started = performance.now();
+  backend = await startTestBackend({
+    features: [
+      dbaasPlugin,
+      testCatalogFactory(),
+      catalogPlugin,
+      catalogModuleDbaasInstances,
+      ...quietBackend(),
+      backendConfig(prefix, { dataDir }),
+    ],
+  });
+  try {
+    return await untilCount(
+      `http://127.0.0.1:${backend.server.port()}`,
+      'kind=resource,spec.type=database',
+      COUNT,
+      started,
+    );
+  } finally {
+    await backend.stop();
+  }
+}
+
+function quietBackend() {
+  return [
     mockServices.rootLogger.factory({ level: 'warn' }),
     // the real scheduler: the test backend's runs each task once, at start-up
     schedulerServiceFactory,
   ];
-  let fileMs: number;
-  let syncMs: number;
-  try {
-    // the catalog alone, a fresh database, the file as a configured location
-    let started = performance.now();
-    let backend = await startTestBackend({
-      features: [
-        catalogPlugin,
-        ...quiet,
-        backendConfig(filePrefix, {
-          dataDir,
-          catalog: { locations: [{ type: 'file', target: file }] },
-        }),
-      ],
-    });
-    try {
-      fileMs = await untilCount(
-        `http://127.0.0.1:${backend.server.port()}`,
-        'kind=resource',
-        COUNT,
-        started,
-      );
-    } finally {
-      await backend.stop();
-    }
+}
 
-    // the Manager's table first (its migrations), the instances in it, then the catalog with the module
-    backend = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        testCatalogFactory(),
-        ...quiet,
-        backendConfig(syncPrefix, { dataDir }),
-      ],
-    });
-    await backend.stop();
-    await seedInstances(`${SERVER}/${syncPrefix}dbaas`, COUNT, i => ({
-      owner: `group:default/team-${i % 50}`,
-      status: 'running',
-    }));
-    started = performance.now();
-    backend = await startTestBackend({
-      features: [
-        dbaasPlugin,
-        testCatalogFactory(),
-        catalogPlugin,
-        catalogModuleDbaasInstances,
-        ...quiet,
-        backendConfig(syncPrefix, { dataDir }),
-      ],
-    });
-    try {
-      syncMs = await untilCount(
-        `http://127.0.0.1:${backend.server.port()}`,
-        'kind=resource,spec.type=database',
-        COUNT,
-        started,
-      );
-    } finally {
-      await backend.stop();
+/**
+ * (b): the catalog's intake of COUNT plain Resources from a file against the module's full
+ * sync of COUNT instances, SYNC_ROUNDS times each, in turn which goes first, each on fresh
+ * databases: one run's ratio moved by ±0.15 with the machine's load.
+ */
+async function fullSync(prefix: (name: string) => string) {
+  const dataDir = makeDataDir('bench-catalog-sync');
+  const file = path.join(dataDir, 'resources.yaml');
+  writeResourcesFile(file);
+  const fileMs: number[] = [];
+  const syncMs: number[] = [];
+  try {
+    for (let round = 0; round < SYNC_ROUNDS; round++) {
+      if (round % 2)
+        syncMs.push(await dbaasFullSync(prefix(`sync${round}`), dataDir));
+      fileMs.push(await fileIntake(prefix(`file${round}`), dataDir, file));
+      if (!(round % 2))
+        syncMs.push(await dbaasFullSync(prefix(`sync${round}`), dataDir));
     }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const ratio = syncMs / fileMs;
+  const ratio = median(syncMs) / median(fileMs);
+  const all = (ms: number[]) => ms.map(seconds).join(', ');
   console.log(
     `(b) ${COUNT} Resources into a fresh catalog, from the backend's start until the catalog serves all of them (${
       os.cpus().length
-    } CPUs)`,
+    } CPUs, median of ${SYNC_ROUNDS} rounds)`,
   );
   printTable(
-    ['source', 's'],
+    ['source', 'median s', 'rounds s'],
     [
-      [`file location (${COUNT} YAML documents)`, seconds(fileMs)],
-      [`dbaas full sync (${COUNT} instances)`, seconds(syncMs)],
+      [
+        `file location (${COUNT} YAML documents)`,
+        seconds(median(fileMs)),
+        all(fileMs),
+      ],
+      [
+        `dbaas full sync (${COUNT} instances)`,
+        seconds(median(syncMs)),
+        all(syncMs),
+      ],
     ],
   );
   console.log(
@@ -332,14 +364,12 @@ async function fullSync(filePrefix: string, syncPrefix: string) {
 
 async function main() {
   const tag = crypto.randomBytes(3).toString('hex');
-  const prefixes = ['fresh', 'file', 'sync'].map(
-    p => `dbaas_bench_cat_${tag}_${p}_`,
-  );
+  const prefix = (name: string) => `dbaas_bench_cat_${tag}_${name}_`;
   const admin = new Client({ connectionString: `${SERVER}/postgres` });
   await admin.connect();
   try {
-    if (ROUNDS > 0) await freshness(prefixes[0]);
-    if (COUNT > 0) await fullSync(prefixes[1], prefixes[2]);
+    if (ROUNDS > 0) await freshness(prefix('fresh'));
+    if (COUNT > 0 && SYNC_ROUNDS > 0) await fullSync(prefix);
   } finally {
     const { rows } = await admin.query(
       'SELECT datname FROM pg_database WHERE datname LIKE $1',

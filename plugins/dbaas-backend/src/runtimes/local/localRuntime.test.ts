@@ -185,6 +185,10 @@ describe('local runtime', () => {
           : path.join(String(host.data.dir), 'mariadb.pid');
       const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
       expect(isAlive(pid)).toBe(true);
+      // initdb ran unsynced and the first start flushed the cluster to disk
+      expect(
+        fs.existsSync(path.join(String(host.data.dir), '.pgdata-unsynced')),
+      ).toBe(false);
 
       // a minimal environment, none of the backend's
       const environ = fs

@@ -19,6 +19,7 @@ import {
 import { PostgresBackups } from './postgresBackups';
 import { configureArchiving } from './postgresArchiving';
 import { serverSettings } from './postgresConf';
+import { syncDirectory } from './syncDirectory';
 import {
   chownTo,
   pathExists,
@@ -80,7 +81,9 @@ export class PostgresServer implements LocalServer {
 
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
-    // initdb into a scratch folder renamed at the end: a crash never leaves a half-made cluster
+    // initdb into a scratch folder renamed at the end: a crash never leaves a half-made cluster;
+    // unsynced: start() flushes it to disk while the server starts (the mark says it must)
+    await fs.writeFile(this.unsyncedMark(host), '');
     const scratch = `${data}.init`;
     await fs.rm(scratch, { recursive: true, force: true });
     const pwfile = path.join(host.dir, '.pwfile');
@@ -96,6 +99,7 @@ export class PostgresServer implements LocalServer {
           '--auth=scram-sha-256',
           '--encoding=UTF8',
           '--locale=C',
+          '--no-sync',
         ],
         { ...runAs, env: serverEnvironment(host.dir) },
       );
@@ -122,11 +126,14 @@ export class PostgresServer implements LocalServer {
     });
     try {
       // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
-      await run(
-        path.join(this.binDir, 'pg_ctl'),
-        ['start', '-D', data, '-l', log, '-w', '-t', '120'],
-        { ...runAs, env: serverEnvironment(host.dir) },
-      );
+      await Promise.all([
+        run(
+          path.join(this.binDir, 'pg_ctl'),
+          ['start', '-D', data, '-l', log, '-w', '-t', '120'],
+          { ...runAs, env: serverEnvironment(host.dir) },
+        ),
+        this.syncIfMarked(host),
+      ]);
     } catch (error) {
       const tail = await fs.readFile(log, 'utf8').catch(() => '');
       throw new RuntimeFault(
@@ -137,6 +144,17 @@ export class PostgresServer implements LocalServer {
         }`,
       );
     }
+  }
+
+  private unsyncedMark(host: LocalHost) {
+    return path.join(host.dir, '.pgdata-unsynced');
+  }
+
+  /** A cluster made by `initdb --no-sync`, flushed to disk: on the create path, beside pg_ctl's wait. */
+  private async syncIfMarked(host: LocalHost) {
+    if (!(await pathExists(this.unsyncedMark(host)))) return;
+    await syncDirectory(this.paths(host).data);
+    await fs.rm(this.unsyncedMark(host), { force: true });
   }
 
   async ensureApplicationDatabase(
