@@ -1,6 +1,32 @@
 import { Config } from '@backstage/config';
 import { KubeConfig } from '@kubernetes/client-node';
 import fs from 'fs';
+import { InvalidConfigError } from '@dbaas/plugin-dbaas-common';
+
+const KEY = 'dbaas.runtimes.kubernetes';
+
+const RUNTIME_KEYS = [
+  'clusters',
+  'cluster',
+  'namespacePattern',
+  'createNamespaces',
+  'storageClassName',
+  'serviceType',
+  'publishAddress',
+  'reclaimPolicy',
+  'startTimeoutSeconds',
+];
+
+const CLUSTER_KEYS = [
+  'name',
+  'kubeconfig',
+  'context',
+  'inCluster',
+  'url',
+  'token',
+  'caFile',
+  'skipTLSVerify',
+];
 
 export interface KubernetesClusterConfig {
   name: string;
@@ -29,46 +55,41 @@ export interface KubernetesRuntimeConfig {
 export function readKubernetesRuntimeConfig(
   config: Config,
 ): KubernetesRuntimeConfig {
+  onlyKeys(config, KEY, RUNTIME_KEYS);
   const clusters = config.has('clusters')
     ? config.getConfigArray('clusters').map((c, i) => ({
         name: c.getString('name'),
-        kubeConfig: readKubeConfig(
-          c,
-          `dbaas.runtimes.kubernetes.clusters[${i}]`,
-        ),
+        kubeConfig: readKubeConfig(c, `${KEY}.clusters[${i}]`),
       }))
     : [
         {
           name: config.getOptionalString('cluster.name') ?? 'default',
           kubeConfig: readKubeConfig(
             config.getConfig('cluster'),
-            'dbaas.runtimes.kubernetes.cluster',
+            `${KEY}.cluster`,
           ),
         },
       ];
-  const serviceType = config.getOptionalString('serviceType') ?? 'ClusterIP';
-  if (!['ClusterIP', 'NodePort', 'LoadBalancer'].includes(serviceType)) {
-    throw new Error(
-      "Invalid app-config at 'dbaas.runtimes.kubernetes.serviceType': must be one of ClusterIP, NodePort, LoadBalancer",
-    );
-  }
+  const serviceType = oneOf(config, 'serviceType', [
+    'ClusterIP',
+    'NodePort',
+    'LoadBalancer',
+  ]);
   return {
     clusters,
     namespacePattern:
       config.getOptionalString('namespacePattern') ?? 'dbaas-{owner}',
     createNamespaces: config.getOptionalBoolean('createNamespaces') ?? false,
     storageClassName: config.getOptionalString('storageClassName'),
-    serviceType: serviceType as KubernetesRuntimeConfig['serviceType'],
+    serviceType,
     publishAddress: config.getOptionalString('publishAddress'),
-    reclaimPolicy:
-      config.getOptionalString('reclaimPolicy') === 'retain'
-        ? 'retain'
-        : 'delete',
+    reclaimPolicy: oneOf(config, 'reclaimPolicy', ['delete', 'retain']),
     startTimeoutSeconds: config.getOptionalNumber('startTimeoutSeconds') ?? 300,
   };
 }
 
 function readKubeConfig(cluster: Config, key: string): KubeConfig {
+  onlyKeys(cluster, key, CLUSTER_KEYS);
   const kubeConfig = new KubeConfig();
   if (cluster.getOptionalBoolean('inCluster')) {
     kubeConfig.loadFromCluster();
@@ -99,4 +120,31 @@ function readKubeConfig(cluster: Config, key: string): KubeConfig {
     );
   }
   return kubeConfig;
+}
+
+/** A typo is a start-up error, never a setting silently left at its default. */
+function onlyKeys(config: Config, key: string, allowed: string[]) {
+  const unknown = config.keys().find(k => !allowed.includes(k));
+  if (unknown) {
+    throw new InvalidConfigError(
+      `${key}.${unknown}`,
+      `unknown key '${unknown}'; allowed here: ${allowed.join(', ')}`,
+    );
+  }
+}
+
+/** The value of `name` if it is one of `values` (the first when unset). */
+function oneOf<T extends string>(
+  config: Config,
+  name: string,
+  values: readonly T[],
+): T {
+  const value = config.getOptionalString(name) ?? values[0];
+  if (!(values as readonly string[]).includes(value)) {
+    throw new InvalidConfigError(
+      `${KEY}.${name}`,
+      `'${value}' is not allowed; use one of ${values.join(', ')}`,
+    );
+  }
+  return value as T;
 }

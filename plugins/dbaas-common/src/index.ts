@@ -11,3 +11,4 @@ export * from './client/DbaasClient';
 export * from './schemas/instance';
 export * from './schemas/backup';
 export * from './schemas/databaseObjects';
+export * from './config/configBlock';

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
+import { readCatalogSettings } from './settings';
 
 /** Catalog module: every database instance as a `Resource` of type `database`. */
 export const catalogModuleDbaasInstances = createBackendModule({
@@ -20,19 +21,16 @@ export const catalogModuleDbaasInstances = createBackendModule({
         config: coreServices.rootConfig,
       },
       async init({ catalog, auth, discovery, logger, scheduler, config }) {
-        const seconds =
-          config.getOptionalNumber('dbaas.catalog.refreshSeconds') ?? 3;
+        const { refreshSeconds, fullSyncMinutes } = readCatalogSettings(config);
         catalog.addEntityProvider(
           new DbaasInstanceEntityProvider({
             auth,
             discovery,
             logger,
             appBaseUrl: config.getString('app.baseUrl'),
-            fullSyncMinutes: config.getOptionalNumber(
-              'dbaas.catalog.fullSyncMinutes',
-            ),
+            fullSyncMinutes,
             taskRunner: scheduler.createScheduledTaskRunner({
-              frequency: { seconds },
+              frequency: { seconds: refreshSeconds },
               timeout: { minutes: 1 },
             }),
           }),

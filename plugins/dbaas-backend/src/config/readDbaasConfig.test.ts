@@ -79,3 +79,75 @@ describe('readDbaasConfig settings', () => {
     );
   });
 });
+
+describe('readDbaasConfig is strict', () => {
+  const read = (dbaas: object) => () =>
+    readDbaasConfig(new ConfigReader({ dbaas }));
+
+  it('refuses an unknown key under dbaas, naming the allowed ones', () => {
+    expect(read({ defaultRuntme: 'docker' })).toThrow(
+      "Invalid app-config at 'dbaas.defaultRuntme': unknown key 'defaultRuntme'; allowed here: defaultRuntime, replicaId, provisioning, reconcile, quotas, rateLimit, encryption, serviceAccess, warmPool, flavors, runtimes, catalog, backups",
+    );
+  });
+
+  it('refuses an unknown key deeper down', () => {
+    expect(read({ provisioning: { timeoutSecs: 60 } })).toThrow(
+      "Invalid app-config at 'dbaas.provisioning.timeoutSecs': unknown key 'timeoutSecs'; allowed here: timeoutSeconds, leaseSeconds, stepTimeoutSeconds",
+    );
+    expect(read({ flavors: [{ ...postgres, storage: 5 }] })).toThrow(
+      "Invalid app-config at 'dbaas.flavors[0].storage': unknown key 'storage'",
+    );
+    expect(read({ runtimes: { local: { datadir: '/x' } } })).toThrow(
+      "'dbaas.runtimes.local.datadir': unknown key 'datadir'; allowed here: enabled, dataDir, host, walArchiving",
+    );
+    expect(read({ catalog: { refreshSecs: 3 } })).toThrow(
+      "'dbaas.catalog.refreshSecs': unknown key 'refreshSecs'; allowed here: refreshSeconds, fullSyncMinutes",
+    );
+  });
+
+  it('names the Docker host key of a url that is none', () => {
+    expect(
+      read({
+        defaultRuntime: 'docker',
+        runtimes: { docker: { hosts: [{ name: 'a', url: 'docker.sock' }] } },
+      }),
+    ).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.docker.hosts[0].url': must be unix:///var/run/docker.sock, tcp://host:2376 (with tls) or ssh://user@host:22 (with ssh.hostKey)",
+    );
+    expect(
+      read({
+        runtimes: { docker: { hosts: [{ name: 'a', url: 'tcp://[::1' }] } },
+      }),
+    ).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.docker.hosts[0].url': 'tcp://[::1' is not a URL",
+    );
+    expect(
+      read({
+        runtimes: {
+          docker: { hosts: [{ name: 'a', url: 'tcp://10.0.0.5:2375' }] },
+        },
+      }),
+    ).toThrow("Invalid app-config at 'dbaas.runtimes.docker.hosts[0].tls'");
+  });
+
+  it('with the local runtime disabled, wants a default runtime that is configured', () => {
+    expect(read({ runtimes: { local: { enabled: false } } })).toThrow(
+      "Invalid app-config at 'dbaas.defaultRuntime': is required when the local runtime is disabled",
+    );
+    expect(
+      read({
+        defaultRuntime: 'local',
+        runtimes: { local: { enabled: false } },
+      }),
+    ).toThrow("'dbaas.defaultRuntime': is 'local', but");
+    const config = read({
+      defaultRuntime: 'docker',
+      runtimes: {
+        local: { enabled: false },
+        docker: { hosts: [{ name: 'a', url: 'unix:///var/run/docker.sock' }] },
+      },
+    })();
+    expect(config.defaultRuntime).toBe('docker');
+    expect(config.runtimes.local.enabled).toBe(false);
+  });
+});

@@ -1,7 +1,10 @@
 import { Config } from '@backstage/config';
 import {
+  configIssue,
   Flavor,
   flavorSchema,
+  InvalidConfigError,
+  parseConfigBlock,
   RuntimeName,
   runtimeNameSchema,
 } from '@dbaas/plugin-dbaas-common';
@@ -13,12 +16,15 @@ import {
 } from '../service/access/serviceAccess';
 import {
   DockerRuntimeConfig,
+  dockerRuntimeSchema,
   readDockerRuntimeConfig,
 } from '../runtimes/docker/config';
 import {
   LocalRuntimeConfig,
+  localRuntimeSchema,
   readLocalRuntimeConfig,
 } from '../runtimes/local/config';
+import { catalogSettingsSchema } from '../catalog/settings';
 
 export interface Quota {
   maxInstances: number;
@@ -30,6 +36,7 @@ export interface DbaasConfig {
   flavors: Flavor[];
   defaultRuntime: RuntimeName;
   runtimes: {
+    /** Its dataDir also holds the development key and, by default, backups, even when disabled. */
     local: LocalRuntimeConfig;
     docker?: DockerRuntimeConfig;
   };
@@ -50,20 +57,22 @@ export interface DbaasConfig {
 }
 
 /** Thrown at start-up for a wrong `dbaas:` config; the message names the key. */
-export class DbaasConfigError extends Error {
+export class DbaasConfigError extends InvalidConfigError {
   constructor(key: string, problem: string) {
-    super(`Invalid app-config at '${key}': ${problem}`);
+    super(key, problem);
     this.name = 'DbaasConfigError';
   }
 }
 
-const quotaSchema = z.object({
-  maxInstances: z.number().int().positive(),
-  maxStorageGiB: z.number().int().positive(),
-});
+const quotaSchema = z
+  .object({
+    maxInstances: z.number().int().positive(),
+    maxStorageGiB: z.number().int().positive(),
+  })
+  .strict();
 
 const settingsSchema = z.object({
-  defaultRuntime: runtimeNameSchema.default('local'),
+  defaultRuntime: runtimeNameSchema.optional(),
   replicaId: z
     .string()
     .regex(
@@ -77,15 +86,18 @@ const settingsSchema = z.object({
       leaseSeconds: z.number().int().min(2).default(30),
       stepTimeoutSeconds: z.number().int().positive().default(300),
     })
+    .strict()
     .default({}),
   reconcile: z
     .object({ intervalSeconds: z.number().int().min(5).default(30) })
+    .strict()
     .default({}),
   quotas: z
     .object({
       default: quotaSchema.default({ maxInstances: 10, maxStorageGiB: 500 }),
       owners: z.record(quotaSchema).default({}),
     })
+    .strict()
     .default({}),
   rateLimit: z
     .object({
@@ -94,8 +106,10 @@ const settingsSchema = z.object({
           limit: z.number().int().positive().default(10),
           windowSeconds: z.number().int().positive().default(60),
         })
+        .strict()
         .default({}),
     })
+    .strict()
     .default({}),
   encryption: z
     .object({
@@ -129,39 +143,58 @@ const settingsSchema = z.object({
     .default({}),
 });
 
+/**
+ * Every key under `dbaas:`. Blocks other code reads in full are checked here for their shape
+ * (flavors, the built-in runtimes, the catalog module's); a runtime module's block and a
+ * backup store module's block are checked by that module (unknown runtime names by the plugin
+ * once the modules have registered).
+ */
+const dbaasSchema = settingsSchema
+  .extend({
+    flavors: z.array(flavorSchema.strict()).default([]),
+    runtimes: z
+      .object({
+        local: localRuntimeSchema.optional(),
+        docker: dockerRuntimeSchema.optional(),
+      })
+      .catchall(z.unknown())
+      .default({}),
+    catalog: catalogSettingsSchema.optional(),
+    backups: z.object({ store: z.unknown() }).strict().optional(),
+  })
+  .strict();
+
 export function readDbaasConfig(config: Config): DbaasConfig {
   const root = config.getOptionalConfig('dbaas');
-  const settings = parseOrThrow(
-    settingsSchema,
-    {
-      defaultRuntime: root?.getOptional('defaultRuntime'),
-      replicaId: root?.getOptional('replicaId'),
-      provisioning: root?.getOptional('provisioning'),
-      reconcile: root?.getOptional('reconcile'),
-      quotas: root?.getOptional('quotas'),
-      rateLimit: root?.getOptional('rateLimit'),
-      encryption: root?.getOptional('encryption'),
-      serviceAccess: root?.getOptional('serviceAccess'),
-      warmPool: root?.getOptional('warmPool'),
-    },
-    'dbaas',
-  );
-  const flavors = readFlavors(config);
+  const settings = parseConfigBlock(dbaasSchema, root?.get() ?? {}, 'dbaas');
+  const flavors = settings.flavors;
+  checkFlavorIds(flavors);
   const local = readLocalRuntimeConfig(
     root?.getOptionalConfig('runtimes.local'),
   );
-  if (
-    settings.defaultRuntime !== 'local' &&
-    !root?.has(`runtimes.${settings.defaultRuntime}`)
-  ) {
+  const defaultRuntime =
+    settings.defaultRuntime ?? (local.enabled ? 'local' : undefined);
+  if (!defaultRuntime) {
     throw new DbaasConfigError(
       'dbaas.defaultRuntime',
-      `runtime '${settings.defaultRuntime}' is not configured under dbaas.runtimes`,
+      'is required when the local runtime is disabled (dbaas.runtimes.local.enabled: false): name a configured runtime, e.g. docker, kubernetes or ec2',
+    );
+  }
+  if (defaultRuntime === 'local' && !local.enabled) {
+    throw new DbaasConfigError(
+      'dbaas.defaultRuntime',
+      "is 'local', but dbaas.runtimes.local.enabled is false: name a configured runtime",
+    );
+  }
+  if (defaultRuntime !== 'local' && !root?.has(`runtimes.${defaultRuntime}`)) {
+    throw new DbaasConfigError(
+      'dbaas.defaultRuntime',
+      `runtime '${defaultRuntime}' is not configured under dbaas.runtimes`,
     );
   }
   return {
     flavors,
-    defaultRuntime: settings.defaultRuntime,
+    defaultRuntime,
     runtimes: {
       local,
       docker: root?.has('runtimes.docker')
@@ -189,14 +222,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
   };
 }
 
-function readFlavors(config: Config): Flavor[] {
-  const raw = config.getOptional<unknown[]>('dbaas.flavors') ?? [];
-  if (!Array.isArray(raw)) {
-    throw new DbaasConfigError('dbaas.flavors', 'must be a list of flavors');
-  }
-  const flavors = raw.map((entry, index) =>
-    parseOrThrow(flavorSchema, entry, `dbaas.flavors[${index}]`),
-  );
+function checkFlavorIds(flavors: Flavor[]) {
   const seen = new Set<string>();
   flavors.forEach((flavor, index) => {
     if (seen.has(flavor.id)) {
@@ -207,7 +233,6 @@ function readFlavors(config: Config): Flavor[] {
     }
     seen.add(flavor.id);
   });
-  return flavors;
 }
 
 /** Zod's first issue as a path like `a.b[2].c`. */
@@ -215,23 +240,5 @@ export function issuePath(error: z.ZodError): {
   path: string;
   message: string;
 } {
-  const issue = error.issues[0];
-  const path = issue.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`))
-    .join('');
-  return { path, message: issue.message };
-}
-
-function parseOrThrow<T extends z.ZodTypeAny>(
-  schema: T,
-  value: unknown,
-  key: string,
-): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) {
-    return result.data;
-  }
-  const { path, message } = issuePath(result.error);
-  const sep = path && !path.startsWith('[') ? '.' : '';
-  throw new DbaasConfigError(`${key}${sep}${path}`, message);
+  return configIssue(error);
 }

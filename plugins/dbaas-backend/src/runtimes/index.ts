@@ -1,5 +1,9 @@
 import { Config } from '@backstage/config';
-import { RuntimeName, runtimeNameSchema } from '@dbaas/plugin-dbaas-common';
+import {
+  InvalidConfigError,
+  RuntimeName,
+  runtimeNameSchema,
+} from '@dbaas/plugin-dbaas-common';
 import {
   Runtime,
   RuntimeRegistration,
@@ -9,6 +13,8 @@ import { DbaasConfig } from '../config/readDbaasConfig';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { createDockerRuntime } from './docker';
 import { createLocalRuntime } from './local';
+
+const BUILT_IN = ['local', 'docker'];
 
 /** The runtimes this Manager can use, by name: the only list of runtimes there is. */
 export class RuntimeRegistry {
@@ -38,6 +44,19 @@ export class RuntimeRegistry {
     registrations: RuntimeRegistration[],
     deps: { config: Config; logger: LoggerService; secrets: SecretSealer },
   ) {
+    const known = [...BUILT_IN, ...registrations.map(r => r.name)];
+    for (const name of deps.config
+      .getOptionalConfig('dbaas.runtimes')
+      ?.keys() ?? []) {
+      if (!known.includes(name)) {
+        throw new InvalidConfigError(
+          `dbaas.runtimes.${name}`,
+          `no installed runtime is named '${name}'; installed: ${known.join(
+            ', ',
+          )} (a runtime module adds its name: add its package to the backend)`,
+        );
+      }
+    }
     for (const registration of registrations) {
       const key = `dbaas.runtimes.${registration.name}`;
       const block = deps.config.getOptionalConfig(key);
@@ -76,7 +95,9 @@ export class RuntimeRegistry {
 
 /** The built-in runtimes from config; modules add others through the extension point. */
 export function createBuiltInRuntimes(config: DbaasConfig): Runtime[] {
-  const runtimes = [createLocalRuntime(config.runtimes.local)];
+  const runtimes = config.runtimes.local.enabled
+    ? [createLocalRuntime(config.runtimes.local)]
+    : [];
   if (config.runtimes.docker) {
     runtimes.push(createDockerRuntime(config.runtimes.docker));
   }

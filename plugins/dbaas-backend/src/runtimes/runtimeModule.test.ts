@@ -119,6 +119,14 @@ describe('a runtime from another backend module', () => {
     );
   });
 
+  it('refuses to start with a runtime block no installed runtime is named after', async () => {
+    await expect(
+      start([sharedPostgresRuntimeModule], { gce: { zone: 'europe-west1-b' } }),
+    ).rejects.toThrow(
+      "Invalid app-config at 'dbaas.runtimes.gce': no installed runtime is named 'gce'; installed: local, docker, shared-postgres",
+    );
+  });
+
   it('refuses to start when two runtimes share a name', async () => {
     const impostor = createBackendModule({
       pluginId: 'dbaas',

@@ -2,6 +2,52 @@ import { Config } from '@backstage/config';
 import fs from 'fs';
 import net from 'net';
 import { hostKeyFingerprint } from '@dbaas/plugin-dbaas-node';
+import {
+  InvalidConfigError,
+  parseConfigBlock,
+} from '@dbaas/plugin-dbaas-common';
+import { z } from 'zod';
+
+const KEY = 'dbaas.runtimes.docker';
+
+const dockerHostSchema = z
+  .object({
+    name: z.string().min(1),
+    url: z
+      .string()
+      .regex(
+        /^(unix|tcp|http|https|ssh):\/\//,
+        'must be unix:///var/run/docker.sock, tcp://host:2376 (with tls) or ssh://user@host:22 (with ssh.hostKey)',
+      ),
+    publishAddress: z.string().min(1).optional(),
+    bindAddress: z.string().min(1).optional(),
+    maxInstances: z.number().int().positive().optional(),
+    memoryMiB: z.number().int().positive().optional(),
+    tls: z
+      .object({
+        ca: z.string().min(1).optional(),
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    ssh: z
+      .object({
+        privateKeyFile: z.string().min(1).optional(),
+        hostKey: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** `dbaas.runtimes.docker`, as the Manager's config schema checks it. */
+export const dockerRuntimeSchema = z
+  .object({
+    hosts: z.array(dockerHostSchema).optional(),
+    startTimeoutSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
 
 /** One Docker engine the runtime may place databases on. */
 export interface DockerHostConfig {
@@ -51,8 +97,9 @@ export interface DockerRuntimeConfig {
  * so it is reached only over TLS or SSH with a pinned host key.
  */
 export function readDockerRuntimeConfig(config: Config): DockerRuntimeConfig {
+  parseConfigBlock(dockerRuntimeSchema, config.get(), KEY);
   const hosts = (config.getOptionalConfigArray('hosts') ?? []).map(
-    (host, index) => readHost(host, `dbaas.runtimes.docker.hosts[${index}]`),
+    (host, index) => readHost(host, `${KEY}.hosts[${index}]`),
   );
   if (!hosts.length) {
     throw new Error(
@@ -67,7 +114,17 @@ export function readDockerRuntimeConfig(config: Config): DockerRuntimeConfig {
 
 function readHost(host: Config, key: string): DockerHostConfig {
   const name = host.getString('name');
-  const url = new URL(host.getString('url'));
+  let url: URL;
+  try {
+    url = new URL(host.getString('url'));
+  } catch {
+    throw new InvalidConfigError(
+      `${key}.url`,
+      `'${host.getString(
+        'url',
+      )}' is not a URL; e.g. unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host:22`,
+    );
+  }
   const read = (file?: string) =>
     file ? fs.readFileSync(file, 'utf8') : undefined;
   let connection: DockerHostConfig['connection'];

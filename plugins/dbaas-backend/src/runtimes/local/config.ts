@@ -1,7 +1,23 @@
 import { Config } from '@backstage/config';
 import path from 'path';
+import { z } from 'zod';
+
+/** `dbaas.runtimes.local`, as the Manager's config schema checks it. */
+export const localRuntimeSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    dataDir: z.string().min(1).optional(),
+    host: z.string().min(1).optional(),
+    walArchiving: z.boolean().optional(),
+  })
+  .strict();
 
 export interface LocalRuntimeConfig {
+  /**
+   * Offered to users (default true). Off in production: the local runtime puts databases on
+   * the backend's own host.
+   */
+  enabled: boolean;
   dataDir: string;
   host: string;
   /**
@@ -18,6 +34,7 @@ export function readLocalRuntimeConfig(config?: Config): LocalRuntimeConfig {
     config?.getOptionalString('dataDir') ??
     path.join('.dbaas', 'local-runtime');
   return {
+    enabled: config?.getOptionalBoolean('enabled') ?? true,
     dataDir: path.resolve(dataDir),
     host: config?.getOptionalString('host') ?? '127.0.0.1',
     walArchiving: config?.getOptionalBoolean('walArchiving') ?? true,

@@ -25,7 +25,9 @@ interface Available {
  * their system users cannot reach is a start-up error.
  */
 export function createLocalRuntime(
-  config: Omit<LocalRuntimeConfig, 'walArchiving'> & { walArchiving?: boolean },
+  config: Pick<LocalRuntimeConfig, 'dataDir' | 'host'> & {
+    walArchiving?: boolean;
+  },
 ): Runtime {
   const available = detectServers(config);
   assertDataDirReachable(config.dataDir, [
