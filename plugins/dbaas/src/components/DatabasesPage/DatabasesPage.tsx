@@ -84,8 +84,8 @@ export const DatabasesPage = () => {
         <CreateDatabaseButton />
         <CliAccessButton />
         <SupportButton>
-          Databases made by the DBaaS Manager: PostgreSQL and MySQL/MariaDB, by
-          self-service.
+          Databases made by the DBaaS Manager: PostgreSQL and MariaDB
+          (MySQL-compatible), by self-service.
         </SupportButton>
       </ContentHeader>
       {body}
