@@ -4,7 +4,9 @@ export interface Config {
     /**
      * Runtime used when a request names none: a registered runtime's name (built in: local,
      * docker; runtime modules add others, e.g. kubernetes, ec2); anything but local must be
-     * configured under dbaas.runtimes. Default: local.
+     * configured under dbaas.runtimes. Default: local; required when local is disabled.
+     * Every key under dbaas is checked at start-up: an unknown key or value stops the backend
+     * with an error naming the key and what is allowed there.
      */
     defaultRuntime?: string;
 
@@ -12,6 +14,12 @@ export interface Config {
     runtimes?: {
       /** Real database servers as local processes (the embedded default). */
       local?: {
+        /**
+         * Offer the local runtime (default true). Set false in production: it runs databases
+         * as processes on the backend's own host. Its dataDir still holds the development
+         * encryption key and the default backup folder.
+         */
+        enabled?: boolean;
         /** Folder holding one data directory per instance. Default: .dbaas/local-runtime under the backend's working directory. */
         dataDir?: string;
         /** Address the servers listen on and that endpoints name. Default: 127.0.0.1. */

@@ -119,6 +119,40 @@ describe('a runtime from another backend module', () => {
     );
   });
 
+  it('with the local runtime disabled, offers only the others and refuses local by name', async () => {
+    const dataDir = makeDataDir('module-test');
+    dataDirs.push(dataDir);
+    const { server } = await startTestManager({
+      dataDir,
+      dbaas: {
+        flavors: [flavor],
+        defaultRuntime: 'shared-postgres',
+        runtimes: {
+          local: { enabled: false, dataDir },
+          'shared-postgres': { url: SHARED_SERVER },
+        },
+      },
+      features: [sharedPostgresRuntimeModule],
+    });
+    const runtimes = await request(server)
+      .get('/api/dbaas/runtimes')
+      .set('authorization', asAlice);
+    expect(runtimes.status).toBe(200);
+    expect(runtimes.body.items.map((r: { name: string }) => r.name)).toEqual([
+      'shared-postgres',
+    ]);
+    const refused = await postInstance(server, asAlice, {
+      name: 'on-local',
+      owner: 'group:default/team-a',
+      flavorId: flavor.id,
+      runtime: 'local',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      "runtime: 'local' is not configured; configured runtimes: shared-postgres",
+    );
+  });
+
   it('refuses to start with a runtime block no installed runtime is named after', async () => {
     await expect(
       start([sharedPostgresRuntimeModule], { gce: { zone: 'europe-west1-b' } }),
