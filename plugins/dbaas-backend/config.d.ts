@@ -88,6 +88,12 @@ export interface Config {
         max: number;
         default: number;
       };
+      /**
+       * The runtimes that can serve it: where its image exists (or, for local, the engine
+       * version is installed). Unset: every runtime that can run its engine. Other runtimes
+       * refuse it with a 400 naming these, and the form offers only these.
+       */
+      runtimes?: string[];
       /** Free-form settings per runtime, e.g. { ec2: { instanceType: t3.medium } }. */
       runtimeHints?: { [runtime: string]: { [key: string]: unknown } };
       /**

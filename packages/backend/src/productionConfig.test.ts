@@ -59,6 +59,11 @@ describe('the production config', () => {
     const dbaas = readDbaasConfig(config);
     expect(dbaas.defaultRuntime).toBe('docker');
     expect(dbaas.runtimes.local.enabled).toBe(false);
+    // flavors of the images images/ builds, not the local runtime's PostgreSQL 17
+    expect(dbaas.flavors.map(f => f.image)).toEqual([
+      'dbaas/postgresql:15',
+      'dbaas/mariadb:10.11',
+    ]);
     expect(dbaas.runtimes.docker?.hosts.map(h => h.name)).toEqual(['docker-1']);
     expect(dbaas.encryptionKeys).toEqual([
       { id: 'prod-1', secret: 'a production key of sixteen or more' },

@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import {
+  Flavor,
   InvalidConfigError,
   RuntimeName,
   runtimeNameSchema,
@@ -15,6 +16,20 @@ import { createDockerRuntime } from './docker';
 import { createLocalRuntime } from './local';
 
 const BUILT_IN = ['local', 'docker'];
+
+/**
+ * The runtime, refusing a flavor whose `runtimes` list leaves it out (its image does not exist
+ * there) before asking the runtime itself: the API's 400 and the form's runtime choice both
+ * follow `unsupportedReason`.
+ */
+function boundByFlavors(runtime: Runtime): Runtime {
+  const bound: Runtime = Object.create(runtime);
+  bound.unsupportedReason = (flavor: Flavor) =>
+    flavor.runtimes && !flavor.runtimes.includes(runtime.name)
+      ? `flavor ${flavor.id} is served only on ${flavor.runtimes.join(', ')}`
+      : runtime.unsupportedReason(flavor);
+  return bound;
+}
 
 /** The runtimes this Manager can use, by name: the only list of runtimes there is. */
 export class RuntimeRegistry {
@@ -33,7 +48,7 @@ export class RuntimeRegistry {
         `Two runtimes are named '${runtime.name}': remove one of the modules (or built-in configs) that register it`,
       );
     }
-    this.runtimes.set(runtime.name, runtime);
+    this.runtimes.set(runtime.name, boundByFlavors(runtime));
   }
 
   /**

@@ -153,6 +153,41 @@ describe('a runtime from another backend module', () => {
     );
   });
 
+  it('serves a flavor only on the runtimes it is bound to, in the API and in GET /runtimes', async () => {
+    const dataDir = makeDataDir('module-test');
+    dataDirs.push(dataDir);
+    const bound = { ...flavor, runtimes: ['shared-postgres'] };
+    const { server } = await startTestManager({
+      dataDir,
+      dbaas: {
+        flavors: [bound],
+        runtimes: { 'shared-postgres': { url: SHARED_SERVER } },
+      },
+      features: [sharedPostgresRuntimeModule],
+    });
+    const runtimes = await request(server)
+      .get('/api/dbaas/runtimes')
+      .set('authorization', asAlice);
+    expect(
+      Object.fromEntries(
+        runtimes.body.items.map((r: { name: string; flavorIds: string[] }) => [
+          r.name,
+          r.flavorIds,
+        ]),
+      ),
+    ).toEqual({ local: [], 'shared-postgres': [flavor.id] });
+    const refused = await postInstance(server, asAlice, {
+      name: 'bound-db',
+      owner: 'group:default/team-a',
+      flavorId: flavor.id,
+      runtime: 'local',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(
+      `runtime: 'local' cannot serve flavor ${flavor.id} (flavor ${flavor.id} is served only on shared-postgres); runtimes that can: shared-postgres`,
+    );
+  });
+
   it('refuses to start with a runtime block no installed runtime is named after', async () => {
     await expect(
       start([sharedPostgresRuntimeModule], { gce: { zone: 'europe-west1-b' } }),

@@ -663,6 +663,8 @@ export interface components {
       cpu: number;
       memoryMiB: number;
       storageGiB: components['schemas']['StorageBounds'];
+      /** @description The runtimes that can serve it (where its image exists, or the local engine version); unset, every runtime that can run its engine */
+      runtimes?: components['schemas']['RuntimeName'][];
       /** @description Free-form settings for one runtime, e.g. `{ ec2: { instanceType: 't3.medium' } }` */
       runtimeHints?: {
         [key: string]: {

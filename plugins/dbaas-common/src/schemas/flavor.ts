@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backupPolicyInputSchema } from './backup';
 import { DbaasApiSchemas } from './api';
+import { runtimeNameSchema } from './runtimeName';
 
 /** Database engines a flavor can run. */
 export type Engine = DbaasApiSchemas['Engine'];
@@ -43,6 +44,11 @@ export const flavorSchema = z.object({
   cpu: z.number().positive(),
   memoryMiB: z.number().int().positive(),
   storageGiB: storageBoundsSchema,
+  /**
+   * The runtimes that can serve it: where its image exists (or, for local, the engine version
+   * is installed). Unset: every runtime that can run its engine. Others refuse it by name.
+   */
+  runtimes: z.array(runtimeNameSchema).min(1).optional(),
   /** Free-form settings for one runtime, e.g. `{ ec2: { instanceType: 't3.medium' } }`. */
   runtimeHints: z.record(z.record(z.unknown())).optional(),
   /**

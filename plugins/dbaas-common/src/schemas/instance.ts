@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backupPolicyInputSchema } from './backup';
 import { DbaasApiOperations, DbaasApiQuery, DbaasApiSchemas } from './api';
 import { engineSchema } from './flavor';
+import { runtimeNameSchema } from './runtimeName';
 
 /*
  * The request and response types are the spec's (plugins/dbaas-backend/src/schema/openapi.yaml,
@@ -45,19 +46,7 @@ export const DELETING_PHASES = [
 ] as const satisfies readonly Phase[];
 export type Phase = DbaasApiSchemas['Phase'];
 
-/**
- * A runtime's name as registered with the Manager (built in: local, docker; modules add
- * others, e.g. kubernetes, ec2). The Manager's registry is the only list of runtimes:
- * `GET /runtimes` tells which exist.
- */
-export type RuntimeName = DbaasApiSchemas['RuntimeName'];
-
-export const runtimeNameSchema = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}$/,
-    'must be a runtime name: lowercase letters, digits and dashes (see GET /runtimes)',
-  );
+export { runtimeNameSchema, type RuntimeName } from './runtimeName';
 
 /** Typed reasons an instance failed; each runtime maps its errors onto these. */
 export type FaultCode = DbaasApiSchemas['FaultCode'];

@@ -1699,6 +1699,15 @@ export const spec = {
           storageGiB: {
             $ref: '#/components/schemas/StorageBounds',
           },
+          runtimes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              $ref: '#/components/schemas/RuntimeName',
+            },
+            description:
+              'The runtimes that can serve it (where its image exists, or the local engine version); unset, every runtime that can run its engine',
+          },
           runtimeHints: {
             type: 'object',
             description:
