@@ -1,7 +1,11 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import fs from 'fs';
 import { postgresFlavor } from '../__testUtils__/fixtures';
-import { deleteAndWait, postInstance } from '../__testUtils__/managerApi';
+import {
+  deleteAndWait,
+  postInstance,
+  waitForInstance,
+} from '../__testUtils__/managerApi';
 import { startTestManager } from '../testUtils';
 import { DbaasInstanceEntityProvider } from './DbaasInstanceEntityProvider';
 
@@ -107,6 +111,18 @@ describe('DbaasInstanceEntityProvider', () => {
       expect(added.added.map((d: any) => d.entity.metadata.name)).toContain(
         'delta-db',
       );
+      // read again inside the overlap but unchanged since it was applied: not applied again
+      await waitForInstance(
+        server,
+        asAlice,
+        created.body.id,
+        'running',
+        i => i?.status === 'running',
+      );
+      await provider.sync();
+      const runs = applyMutation.mock.calls.length;
+      await provider.sync();
+      expect(applyMutation.mock.calls.length).toBe(runs);
 
       await deleteAndWait(server, asAlice, created.body.id);
       await provider.sync();

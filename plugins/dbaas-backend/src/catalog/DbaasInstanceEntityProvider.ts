@@ -30,6 +30,12 @@ export class DbaasInstanceEntityProvider implements EntityProvider {
   private lastFullSyncAt = 0;
   /** Where the next delta starts reading; none before the first full sync. */
   private changesSince?: string;
+  /**
+   * The version (`updatedAt`) of each instance already applied whose change lies inside the
+   * overlap the next delta reads again: it is skipped unless it changed since, so a bulk
+   * change is not applied again on every run for a minute.
+   */
+  private readonly applied = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -87,6 +93,8 @@ export class DbaasInstanceEntityProvider implements EntityProvider {
     });
     this.lastFullSyncAt = startedAt;
     this.changesSince = new Date(startedAt - OVERLAP_MS).toISOString();
+    this.applied.clear();
+    this.remember(instances);
   }
 
   /** The instances changed since the last run, as a delta mutation. */
@@ -94,7 +102,9 @@ export class DbaasInstanceEntityProvider implements EntityProvider {
     const connection = this.connected();
     const since = this.changesSince ?? new Date(0).toISOString();
     const token = await this.token();
-    const changed = await this.readAll({ changedSince: since }, token);
+    const changed = (await this.readAll({ changedSince: since }, token)).filter(
+      i => this.applied.get(i.id) !== i.updatedAt,
+    );
     if (!changed.length) return;
     const live = changed.filter(i => i.status !== 'deleted');
     const liveNames = new Set(live.map(i => i.name));
@@ -121,6 +131,16 @@ export class DbaasInstanceEntityProvider implements EntityProvider {
     this.changesSince = new Date(
       Math.max(Date.parse(since), newest - OVERLAP_MS),
     ).toISOString();
+    this.remember(changed);
+  }
+
+  /** Notes the versions applied, and forgets those older than the next delta reads. */
+  private remember(instances: Instance[]) {
+    instances.forEach(i => this.applied.set(i.id, i.updatedAt));
+    const since = Date.parse(this.changesSince!);
+    for (const [id, updatedAt] of this.applied) {
+      if (Date.parse(updatedAt) < since) this.applied.delete(id);
+    }
   }
 
   private connected() {
