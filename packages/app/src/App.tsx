@@ -7,6 +7,7 @@ import signalsPlugin from '@backstage/plugin-signals/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
 import dbaasPlugin from '@dbaas/plugin-dbaas';
 import { navModule } from './modules/nav';
+import { signInModule } from './modules/signIn';
 
 export default createApp({
   features: [
@@ -18,5 +19,6 @@ export default createApp({
     userSettingsPlugin,
     dbaasPlugin,
     navModule,
+    signInModule,
   ],
 });

@@ -5,9 +5,11 @@ const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
 
-// auth: guest sign-in for the dev portal
+// auth: guest sign-in for the dev portal; GitHub in production (auth.providers.github, the
+// account resolved to the catalog User of the same name)
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 
 // catalog, with Template entities and catalog error logs
 backend.add(import('@backstage/plugin-catalog-backend'));
