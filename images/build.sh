@@ -7,6 +7,7 @@
 # tarball is cached, so later builds need neither a registry nor debootstrap.
 #
 #   images/build.sh [flavor-folder ...]      DBAAS_IMAGE_PREFIX=dbaas (e.g. images.mycompany.example/dbaas)
+#   images/build.sh --base-only              only the base image
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -64,6 +65,8 @@ build() {
 
 mkdir -p "$cache"
 ensure_base
+# --base-only: just the base image (scripts/build-backend-image.sh builds on it)
+[ "${1:-}" = --base-only ] && exit 0
 flavors=("$@")
 [ ${#flavors[@]} -gt 0 ] || mapfile -t flavors < <(find . -mindepth 2 -maxdepth 2 -name Dockerfile -printf '%h\n' | sed 's#^\./##' | sort)
 for flavor in "${flavors[@]}"; do

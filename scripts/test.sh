@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the repository once: the unit and integration tests of all packages,
-# then the browser tests against a freshly started dev portal. Jest's JSON reports go to
-# test-results/{unit,e2e}.json and the last line says "N passed, N failed".
+# then the browser tests against a freshly started dev portal, then the backend's production
+# image. Jest's JSON reports go to test-results/{unit,e2e,image}.json and the last line says
+# "N passed, N failed".
 # Arguments go to the first phase's Jest (e.g. a path filter); then the browser phase is skipped.
 # Expects Node 22/24 and installed dependencies: `./dev test` sees to both.
 set -uo pipefail
@@ -24,6 +25,12 @@ yarn backstage-cli repo test --json --outputFile=test-results/unit.json "$@" || 
 if [ $# -eq 0 ]; then
   reports+=(test-results/e2e.json)
   (cd packages/e2e-tests && yarn test:e2e --json --outputFile=../../test-results/e2e.json) || status=1
+fi
+
+if [ $# -eq 0 ]; then
+  # the backend's production image: built, run against PostgreSQL, a database made through it
+  reports+=(test-results/image.json)
+  (cd packages/e2e-tests && yarn test:image --json --outputFile=../../test-results/image.json) || status=1
 fi
 
 if [ $# -eq 0 ]; then
