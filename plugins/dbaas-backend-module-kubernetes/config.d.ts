@@ -30,7 +30,7 @@ export interface Config {
           caFile?: string;
           skipTLSVerify?: boolean;
         };
-        /** Namespace per instance: {owner} is the owner's name, {namespace} its catalog namespace. Default: dbaas-{owner}. */
+        /** Namespace per owner: {owner} is the owner's name, {namespace} its catalog namespace. Default: dbaas-{owner}. */
         namespacePattern?: string;
         /** Create missing namespaces (needs the ClusterRole for namespaces). Default: false. */
         createNamespaces?: boolean;
