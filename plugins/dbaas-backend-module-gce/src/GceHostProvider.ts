@@ -1,0 +1,433 @@
+import {
+  DisksClient,
+  InstancesClient,
+  protos,
+  ZoneOperationsClient,
+} from '@google-cloud/compute';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  HostProvider,
+  HostRef,
+  HostSpec,
+  HostState,
+  RuntimeFault,
+  SecretSealer,
+  StepContext,
+  waitFor,
+} from '@dbaas/plugin-dbaas-node';
+import {
+  createGceCall,
+  GceCall,
+  GceFault,
+  isNotFound,
+  isZoneExhausted,
+  OperationError,
+  toRuntimeFault,
+} from './computeErrors';
+import { GceRuntimeConfig } from './config';
+import { gceHostRef, instanceKeyPair } from './hostRef';
+import { insertRequest, uuidFromName } from './insertRequest';
+import { byInstanceLabel, isInstanceResource, vmName } from './labels';
+
+type Instance = protos.google.cloud.compute.v1.IInstance;
+type Operation = protos.google.cloud.compute.v1.IOperation;
+
+/** The Compute clients the provider calls. */
+export interface GceClients {
+  instances: InstancesClient;
+  disks: DisksClient;
+  zoneOperations: ZoneOperationsClient;
+}
+
+export interface GceHostProviderOptions {
+  clients: GceClients;
+  config: GceRuntimeConfig;
+  secretBox: SecretSealer;
+  logger: LoggerService;
+}
+
+/** Our own retries (computeErrors.withRetries) log each one, so the client's are off. */
+const NO_CLIENT_RETRY = { retry: { retryCodes: [] as number[] } };
+
+/**
+ * A "host" on Google Compute Engine: one VM per database, created with `instances.insert`
+ * (a request id derived from the instance id, so a retried create never makes a second VM)
+ * in the first configured zone that has capacity, with a separate persistent data disk; its
+ * startup script installs Docker. Found again by its labels; destroy deletes the VM and the
+ * data disk, and nothing else.
+ */
+export class GceHostProvider implements HostProvider {
+  private readonly config: GceRuntimeConfig;
+  private readonly call: GceCall;
+
+  constructor(private readonly options: GceHostProviderOptions) {
+    this.config = options.config;
+    this.call = createGceCall(options.config, options.logger);
+  }
+
+  async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const [found, ...extra] = await this.findVms(spec.instanceId, ctx);
+    for (const other of extra) {
+      ctx.logger.warn(
+        `VM ${other.vm.name} in ${other.zone} is a second VM for this instance; deleting it`,
+      );
+      await this.deleteVm(spec.instanceId, other.zone, other.vm.name!, deadline, ctx);
+    }
+    let zone: string;
+    let name: string;
+    if (found) {
+      ({ zone } = found);
+      name = found.vm.name!;
+      ctx.logger.info(`VM ${name} in ${zone} already created for this instance`);
+    } else {
+      zone = await this.create(spec, deadline, ctx);
+      name = vmName(spec.instanceId);
+    }
+    const vm = await this.untilRunning(zone, name, deadline, ctx);
+    const ref = gceHostRef(
+      this.config,
+      this.options.secretBox,
+      spec.instanceId,
+      zone,
+      vm,
+    );
+    if (!ref.address) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `VM ${name} has no ${
+          this.config.externalIp ? 'external' : 'internal'
+        } IP address (dbaas.runtimes.gce.externalIp)`,
+      );
+    }
+    return ref;
+  }
+
+  async describe(ref: HostRef): Promise<HostState> {
+    const zone = String(ref.data.zone ?? '');
+    const name = String(ref.data.gceInstanceName ?? '');
+    const vm = zone && name ? await this.getVm(zone, name) : undefined;
+    const status = vm?.status;
+    if (!vm) return { exists: false, message: `VM ${name || '-'} is gone` };
+    if (status === 'RUNNING') return { exists: true };
+    const stopped = ['STOPPING', 'TERMINATED', 'SUSPENDING', 'SUSPENDED'];
+    return {
+      exists: true,
+      message: `VM ${name} is ${status}`,
+      ...(stopped.includes(status ?? '') ? { stopped: true } : {}),
+    };
+  }
+
+  async find(instanceId: string): Promise<HostRef | undefined> {
+    const [found] = await this.findVms(instanceId);
+    if (found) {
+      return gceHostRef(
+        this.config,
+        this.options.secretBox,
+        instanceId,
+        found.zone,
+        found.vm,
+      );
+    }
+    // a data disk left by a create that failed half-way
+    const [disk] = await this.findDisks(instanceId);
+    return disk
+      ? gceHostRef(
+          this.config,
+          this.options.secretBox,
+          instanceId,
+          disk.zone,
+          undefined,
+        )
+      : undefined;
+  }
+
+  async destroy(ref: HostRef, ctx: StepContext): Promise<void> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    for (const { zone, vm } of await this.findVms(ref.instanceId, ctx)) {
+      await this.deleteVm(ref.instanceId, zone, vm.name!, deadline, ctx);
+    }
+    for (const { zone, name } of await this.findDisks(ref.instanceId, ctx)) {
+      await this.deleteDisk(ref.instanceId, zone, name, deadline, ctx);
+    }
+  }
+
+  /** Inserts the VM in the first zone with capacity; returns the zone. */
+  private async create(
+    spec: HostSpec,
+    deadline: number,
+    ctx: StepContext,
+  ): Promise<string> {
+    const { publicKey } = instanceKeyPair(
+      this.options.secretBox,
+      spec.instanceId,
+    );
+    const { zones } = this.config;
+    for (const [index, zone] of zones.entries()) {
+      const request = insertRequest({ spec, zone, publicKey }, this.config);
+      try {
+        const [operation] = await this.call('instances.insert', ctx, () =>
+          this.options.clients.instances.insert(request, NO_CLIENT_RETRY),
+        );
+        ctx.logger.info(
+          `Creating VM ${request.instanceResource!.name} in ${zone} (request ${
+            request.requestId
+          })`,
+        );
+        await this.untilDone(
+          'instances.insert',
+          zone,
+          operation.latestResponse as Operation,
+          deadline,
+          ctx,
+        );
+        return zone;
+      } catch (error) {
+        if (!isZoneExhausted(error) || index === zones.length - 1) throw error;
+        ctx.logger.warn(
+          `Zone ${zone} has no capacity for this VM (ZONE_RESOURCE_POOL_EXHAUSTED); trying ${
+            zones[index + 1]
+          }`,
+        );
+        // a failed insert rolls its disks back; one left behind is not kept
+        for (const disk of await this.findDisks(spec.instanceId, ctx, [zone])) {
+          await this.deleteDisk(spec.instanceId, zone, disk.name, deadline, ctx);
+        }
+      }
+    }
+    throw new Error('dbaas.runtimes.gce.zones is empty');
+  }
+
+  /** Waits for a zone operation with `zoneOperations.wait`; an operation that failed throws. */
+  private async untilDone(
+    what: string,
+    zone: string,
+    operation: Operation,
+    deadline: number,
+    ctx: StepContext,
+  ): Promise<void> {
+    let op = operation;
+    while (op.status !== 'DONE') {
+      if (Date.now() > deadline) {
+        throw new RuntimeFault(
+          'HOST_UNAVAILABLE',
+          `Timed out waiting for GCE operation ${op.name} (${what}) in ${zone} (dbaas.runtimes.gce.startTimeoutSeconds)`,
+        );
+      }
+      ctx.signal.throwIfAborted();
+      // answers when the operation is DONE, or after about two minutes
+      const request = { project: this.config.project, zone, operation: op.name! };
+      [op] = await this.call('zoneOperations.wait', ctx, () =>
+        this.options.clients.zoneOperations.wait(request, NO_CLIENT_RETRY),
+      );
+    }
+    const errors = op.error?.errors ?? [];
+    if (errors.length) {
+      // mapped like a failed call: capacity, quota, permission, or the key to fix
+      throw toRuntimeFault(
+        what,
+        new OperationError(
+          errors.map(e => e.code ?? 'UNKNOWN'),
+          errors.map(e => `${e.code}: ${e.message}`).join('; '),
+          op.httpErrorStatusCode ?? undefined,
+        ),
+        this.config,
+      );
+    }
+  }
+
+  private async untilRunning(
+    zone: string,
+    name: string,
+    deadline: number,
+    ctx: StepContext,
+  ): Promise<Instance> {
+    return waitFor(
+      async () => {
+        const vm = await this.getVm(zone, name, ctx);
+        if (!vm) {
+          throw new RuntimeFault(
+            'HOST_UNAVAILABLE',
+            `VM ${name} in ${zone} disappeared while starting`,
+          );
+        }
+        return vm.status === 'RUNNING' ? vm : undefined;
+      },
+      ctx,
+      {
+        deadline,
+        intervalMs: this.config.pollIntervalSeconds * 1000,
+        what: `VM ${name} in ${zone} to run`,
+        timeoutHint:
+          'dbaas.runtimes.gce.startTimeoutSeconds; see the VM in the console',
+      },
+    );
+  }
+
+  private async getVm(
+    zone: string,
+    name: string,
+    ctx?: StepContext,
+  ): Promise<Instance | undefined> {
+    return this.call('instances.get', ctx, () =>
+      unlessNotFound(
+        this.options.clients.instances.get(
+          { project: this.config.project, zone, instance: name },
+          NO_CLIENT_RETRY,
+        ),
+      ).then(answer => answer?.[0]),
+    );
+  }
+
+  /** The instance's VMs in every configured zone, by label. */
+  private async findVms(
+    instanceId: string,
+    ctx?: StepContext,
+  ): Promise<Array<{ zone: string; vm: Instance }>> {
+    const found: Array<{ zone: string; vm: Instance }> = [];
+    for (const zone of this.config.zones) {
+      const [vms] = await this.call('instances.list', ctx, () =>
+        this.options.clients.instances.list(
+          {
+            project: this.config.project,
+            zone,
+            filter: byInstanceLabel(instanceId),
+          },
+          NO_CLIENT_RETRY,
+        ),
+      );
+      for (const vm of vms) {
+        if (isInstanceResource(vm.labels, instanceId)) found.push({ zone, vm });
+      }
+    }
+    return found;
+  }
+
+  /** The instance's data disks in the configured zones, by label. */
+  private async findDisks(
+    instanceId: string,
+    ctx?: StepContext,
+    zones = this.config.zones,
+  ): Promise<Array<{ zone: string; name: string }>> {
+    const found: Array<{ zone: string; name: string }> = [];
+    for (const zone of zones) {
+      const [disks] = await this.call('disks.list', ctx, () =>
+        this.options.clients.disks.list(
+          {
+            project: this.config.project,
+            zone,
+            filter: byInstanceLabel(instanceId),
+          },
+          NO_CLIENT_RETRY,
+        ),
+      );
+      for (const disk of disks) {
+        // the boot disk goes with the VM (autoDelete); only data disks are ours to delete
+        if (
+          isInstanceResource(disk.labels, instanceId) &&
+          disk.name !== vmName(instanceId)
+        ) {
+          found.push({ zone, name: disk.name! });
+        }
+      }
+    }
+    return found;
+  }
+
+  private async deleteVm(
+    instanceId: string,
+    zone: string,
+    name: string,
+    deadline: number,
+    ctx: StepContext,
+  ) {
+    try {
+      const answer = await this.call('instances.delete', ctx, () =>
+        unlessNotFound(
+          this.options.clients.instances.delete(
+          {
+            project: this.config.project,
+            zone,
+            instance: name,
+              requestId: deleteRequestId('instance', instanceId, zone, name),
+            },
+            NO_CLIENT_RETRY,
+          ),
+        ),
+      );
+      if (!answer) return;
+      const [operation] = answer;
+      ctx.logger.info(`Deleting VM ${name} in ${zone}`);
+      await this.untilDone(
+        'instances.delete',
+        zone,
+        operation.latestResponse as Operation,
+        deadline,
+        ctx,
+      );
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+
+  private async deleteDisk(
+    instanceId: string,
+    zone: string,
+    name: string,
+    deadline: number,
+    ctx: StepContext,
+  ) {
+    try {
+      const answer = await this.call('disks.delete', ctx, () =>
+        unlessNotFound(
+          this.options.clients.disks.delete(
+          {
+            project: this.config.project,
+            zone,
+            disk: name,
+              requestId: deleteRequestId('disk', instanceId, zone, name),
+            },
+            NO_CLIENT_RETRY,
+          ),
+        ),
+      );
+      if (!answer) return;
+      const [operation] = answer;
+      ctx.logger.info(`Deleting disk ${name} in ${zone}`);
+      await this.untilDone(
+        'disks.delete',
+        zone,
+        operation.latestResponse as Operation,
+        deadline,
+        ctx,
+      );
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+}
+
+/** A call's answer, or undefined when GCE answers 404 (the resource is gone). */
+async function unlessNotFound<T>(answer: Promise<T>): Promise<T | undefined> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A delete whose operation found the resource gone already. */
+function isGone(error: unknown) {
+  return error instanceof GceFault && error.reason === 'RESOURCE_NOT_FOUND';
+}
+
+/** A stable request id for a delete, so a repeated one is the same request. */
+function deleteRequestId(
+  kind: string,
+  instanceId: string,
+  zone: string,
+  name: string,
+): string {
+  return uuidFromName(`gce-delete-${kind}:${instanceId}:${zone}:${name}`);
+}
