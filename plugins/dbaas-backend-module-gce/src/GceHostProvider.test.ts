@@ -238,6 +238,45 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
     expect(fake.instances.size).toBe(0);
   });
 
+  it('does not wait for a VM found stopped, and never adopts a VM of the same name it did not label', async () => {
+    fake.addVm(ZONE_B, VM, {
+      'dbaas-instance': spec.instanceId,
+      'managed-by': 'backstage-dbaas',
+    });
+    fake.instances.get(`${ZONE_B}/${VM}`)!.status = 'TERMINATED';
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: `VM ${VM} in ${ZONE_B} is TERMINATED, not starting: see its serial console in the Google Cloud console, or delete the instance`,
+    });
+    expect(fake.calls.filter(c => c.method !== 'GET')).toEqual([]);
+
+    fake.reset();
+    // someone else's VM of that name: the insert answers 409, and nothing is deleted
+    fake.addVm(ZONE_B, VM, { team: 'other' });
+    fake.failNext({
+      method: 'POST',
+      path: /\/instances$/,
+      status: 409,
+      message: `The resource 'projects/dbaas-test/zones/${ZONE_B}/instances/${VM}' already exists`,
+      reason: 'alreadyExists',
+    });
+    await expect(provider().provision(spec, ctx())).rejects.toMatchObject({
+      code: 'HOST_UNAVAILABLE',
+      message: expect.stringContaining('already exists'),
+    });
+    expect(await provider().find(spec.instanceId)).toBeUndefined();
+    await provider().destroy(
+      {
+        runtime: 'gce',
+        instanceId: spec.instanceId,
+        address: '',
+        data: { zone: ZONE_B, gceInstanceName: VM },
+      },
+      ctx(),
+    );
+    expect([...fake.instances.keys()]).toEqual([`${ZONE_B}/${VM}`]);
+  });
+
   it('retries a 429 and then succeeds; gives up after apiMaxAttempts on 5xx (the client itself does not retry)', async () => {
     fake.failNext({ method: 'POST', path: /\/instances$/, status: 429, message: 'Rate Limit Exceeded', reason: 'rateLimitExceeded' });
     await provider().provision(spec, ctx());

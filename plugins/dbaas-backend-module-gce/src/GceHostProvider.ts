@@ -251,6 +251,13 @@ export class GceHostProvider implements HostProvider {
             `VM ${name} in ${zone} disappeared while starting`,
           );
         }
+        if (vm.status === 'TERMINATED' || vm.status === 'SUSPENDED') {
+          // a VM stopped (or one that failed to boot) never runs by waiting for it
+          throw new RuntimeFault(
+            'HOST_UNAVAILABLE',
+            `VM ${name} in ${zone} is ${vm.status}, not starting: see its serial console in the Google Cloud console, or delete the instance`,
+          );
+        }
         return vm.status === 'RUNNING' ? vm : undefined;
       },
       ctx,
