@@ -19,8 +19,9 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
 echo "build-backend-image: the app and the backend bundle"
-yarn workspace app build > "$stage/build.log" 2>&1 || { cat "$stage/build.log"; exit 1; }
-yarn workspace backend build >> "$stage/build.log" 2>&1 || { cat "$stage/build.log"; exit 1; }
+# NODE_ENV picks the app's browserslist entry (a test runner's `test` matches none)
+NODE_ENV=production yarn workspace app build > "$stage/build.log" 2>&1 || { cat "$stage/build.log"; exit 1; }
+NODE_ENV=production yarn workspace backend build >> "$stage/build.log" 2>&1 || { cat "$stage/build.log"; exit 1; }
 
 echo "build-backend-image: production dependencies"
 mkdir -p "$stage/deps" "$stage/app" "$stage/node/bin"

@@ -1,5 +1,5 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
+import { Config, ConfigReader } from '@backstage/config';
 import {
   dbaasRuntimesExtensionPoint,
   HostRef,
@@ -209,6 +209,12 @@ function instrument(
   };
 }
 
+/** The runtime's own block: the instrumentation's keys are no runtime setting. */
+function withoutInstrumentation(config: Config): Config {
+  const { faults, latencyMs, ...block } = config.get() as Record<string, any>;
+  return new ConfigReader(block);
+}
+
 /**
  * The runtimes of the reliability tests, each a real one instrumented (journal, latency,
  * scripted faults): `test-shared` (a role and schema each on a shared PostgreSQL server, config `url`),
@@ -257,7 +263,9 @@ export function reliabilityRuntimesModule(journal: {
             name: 'test-docker',
             create: ({ config }) =>
               instrument(
-                createDockerRuntime(readDockerRuntimeConfig(config)),
+                createDockerRuntime(
+                  readDockerRuntimeConfig(withoutInstrumentation(config)),
+                ),
                 'test-docker',
                 config,
                 journal,
