@@ -278,6 +278,9 @@ describe('dbaas CLI against a running backend', () => {
     expect(logs.stdout).toMatch(
       /database system is ready to accept connections/,
     );
+    const tooMany = await dbaas(['logs', 'op-db', '--tail', '5001']);
+    expect(tooMany.code).not.toBe(0);
+    expect(tooMany.stderr).toMatch(/--tail must be .* from 1 to 5000/);
 
     const events = JSON.parse(
       (await dbaas(['events', 'op-db', '--output', 'json'])).stdout,

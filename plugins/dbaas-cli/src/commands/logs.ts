@@ -35,9 +35,9 @@ export function registerLogsCommand(program: Command, ctx: Ctx) {
     .action(
       async (nameOrId: string, opts: { tail: string; follow?: boolean }) => {
         const tail = Number(opts.tail);
-        if (!Number.isInteger(tail) || tail < 1 || tail > 10_000) {
+        if (!Number.isInteger(tail) || tail < 1 || tail > 5000) {
           throw new UsageError(
-            `--tail must be a whole number of lines from 1 to 10000 (got ${opts.tail})`,
+            `--tail must be a whole number of lines from 1 to 5000, as the API allows (got ${opts.tail})`,
           );
         }
         const { manager } = ctx();
