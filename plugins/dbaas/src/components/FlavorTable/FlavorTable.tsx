@@ -16,6 +16,10 @@ const columns: TableColumn<Flavor>[] = [
       `${storageGiB.min}–${storageGiB.max} (default ${storageGiB.default})`,
   },
   {
+    title: 'Runtimes',
+    render: ({ runtimes }) => (runtimes ? runtimes.join(', ') : 'any'),
+  },
+  {
     title: 'Warm pool',
     render: ({ warmPool }) =>
       warmPool ? `${warmPool.size} started ahead` : '—',
