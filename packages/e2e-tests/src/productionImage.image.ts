@@ -12,15 +12,12 @@ import os from 'os';
 import path from 'path';
 import { Client } from 'pg';
 import { repoRoot } from './portal';
+import { dropDatabases, PG_SERVER } from './storeDatabases';
 
 jest.setTimeout(30 * 60_000);
 
 const PORT = 7017;
 const BASE = `http://localhost:${PORT}`;
-const SERVER = (
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432'
-).replace(/\/$/, '');
 const tag = crypto.randomBytes(3).toString('hex');
 const image =
   process.env.E2E_BACKEND_IMAGE ?? `dbaas/backstage-backend:test-${tag}`;
@@ -167,9 +164,10 @@ beforeAll(async () => {
     APP_BASE_URL: BASE,
     BACKEND_BASE_URL: BASE,
     POSTGRES_HOST: '127.0.0.1',
-    POSTGRES_PORT: new URL(SERVER).port || '5432',
-    POSTGRES_USER: new URL(SERVER).username || 'postgres',
-    POSTGRES_PASSWORD: decodeURIComponent(new URL(SERVER).password) || 'unused',
+    POSTGRES_PORT: new URL(PG_SERVER).port || '5432',
+    POSTGRES_USER: new URL(PG_SERVER).username || 'postgres',
+    POSTGRES_PASSWORD:
+      decodeURIComponent(new URL(PG_SERVER).password) || 'unused',
     DBAAS_DEFAULT_RUNTIME: 'docker',
     DBAAS_ENCRYPTION_KEY_ID: 'image-test',
     DBAAS_ENCRYPTION_KEY: crypto.randomBytes(24).toString('base64'),
@@ -212,19 +210,7 @@ afterAll(async () => {
     spawnSync('docker', ['image', 'rm', image]);
   }
   fs.rmSync(configDir, { recursive: true, force: true });
-  const admin = new Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
-  }
+  await dropDatabases(prefix);
 });
 
 describe('the production image', () => {

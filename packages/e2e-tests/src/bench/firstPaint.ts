@@ -18,11 +18,8 @@ import path from 'path';
 import { Client } from 'pg';
 import { launchBrowser, signInAsGuest } from '../browser';
 import { startPortal } from '../portal';
+import { dropDatabases, PG_SERVER } from '../storeDatabases';
 
-const SERVER = (
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432'
-).replace(/\/$/, '');
 const args = process.argv.slice(2).filter(a => a !== '--dev');
 const DEV = process.argv.includes('--dev');
 const INSTANCES = Number(args[0] ?? 10_000);
@@ -33,7 +30,9 @@ const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function seed(prefix: string) {
-  const client = new Client({ connectionString: `${SERVER}/${prefix}dbaas` });
+  const client = new Client({
+    connectionString: `${PG_SERVER}/${prefix}dbaas`,
+  });
   await client.connect();
   try {
     await client.query(
@@ -54,22 +53,6 @@ async function seed(prefix: string) {
   }
 }
 
-async function dropDatabases(prefix: string) {
-  const admin = new Client({ connectionString: `${SERVER}/postgres` });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main() {
   const prefix = `dbaas_bench_paint_${crypto.randomBytes(3).toString('hex')}_`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbaas-bench-paint-'));
@@ -80,7 +63,7 @@ async function main() {
       'backend:',
       '  database:',
       '    client: pg',
-      `    connection: '${SERVER}'`,
+      `    connection: '${PG_SERVER}'`,
       `    prefix: '${prefix}'`,
       'dbaas:',
       '  encryption: # a store other than SQLite asks for a key',
