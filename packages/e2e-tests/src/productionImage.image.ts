@@ -243,7 +243,10 @@ describe('the production image', () => {
     const guest = await fetch(`${BASE}/api/auth/guest/refresh?env=production`, {
       headers: { 'x-requested-with': 'XMLHttpRequest' },
     });
-    expect(guest.ok).toBe(false);
+    expect(guest.status).toBe(403);
+    expect(await guest.text()).toContain(
+      'cannot be used outside of a development environment',
+    );
   });
 
   it('creates a database on Docker that keeps a row, and deletes it with its container', async () => {

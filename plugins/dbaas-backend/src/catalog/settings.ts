@@ -1,14 +1,14 @@
 import { Config } from '@backstage/config';
-import { parseConfigBlock } from '@dbaas/plugin-dbaas-common';
+import { configNumber, parseConfigBlock } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
 
 /** `dbaas.catalog`: how often the catalog module syncs instances into Resources. */
 export const catalogSettingsSchema = z
   .object({
     /** Seconds between delta syncs (changed instances only). */
-    refreshSeconds: z.number().int().min(1).default(3),
+    refreshSeconds: configNumber().pipe(z.number().int().min(1)).default(3),
     /** Minutes between full syncs, the safety net for anything a delta missed. */
-    fullSyncMinutes: z.number().int().min(1).default(10),
+    fullSyncMinutes: configNumber().pipe(z.number().int().min(1)).default(10),
   })
   .strict();
 

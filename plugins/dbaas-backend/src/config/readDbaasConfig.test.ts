@@ -1,5 +1,6 @@
 import { ConfigReader } from '@backstage/config';
 import { postgresFlavor } from '../__testUtils__/fixtures';
+import { readCatalogSettings } from '../catalog/settings';
 import { readDbaasConfig } from './readDbaasConfig';
 
 const postgres = postgresFlavor;
@@ -119,7 +120,7 @@ describe('readDbaasConfig is strict', () => {
         runtimes: { docker: { hosts: [{ name: 'a', url: 'tcp://[::1' }] } },
       }),
     ).toThrow(
-      "Invalid app-config at 'dbaas.runtimes.docker.hosts[0].url': 'tcp://[::1' is not a URL",
+      "Invalid app-config at 'dbaas.runtimes.docker.hosts[0].url': is not a URL",
     );
     expect(
       read({
@@ -149,5 +150,55 @@ describe('readDbaasConfig is strict', () => {
     })();
     expect(config.defaultRuntime).toBe('docker');
     expect(config.runtimes.local.enabled).toBe(false);
+  });
+});
+
+describe('readDbaasConfig takes values from environment variables', () => {
+  it('reads numbers and booleans given as strings, as ${VAR} substitutes them', () => {
+    const config = readDbaasConfig(
+      new ConfigReader({
+        dbaas: {
+          defaultRuntime: 'docker',
+          runtimes: {
+            local: { enabled: 'false', walArchiving: 'off' },
+            docker: {
+              hosts: [
+                {
+                  name: 'a',
+                  url: 'unix:///var/run/docker.sock',
+                  maxInstances: '20',
+                },
+              ],
+              startTimeoutSeconds: '90',
+            },
+          },
+        },
+      }),
+    );
+    expect(config.runtimes.local).toMatchObject({
+      enabled: false,
+      walArchiving: false,
+    });
+    expect(config.runtimes.docker).toMatchObject({
+      hosts: [{ maxInstances: 20 }],
+      startTimeoutSeconds: 90,
+    });
+    expect(
+      readCatalogSettings(
+        new ConfigReader({ dbaas: { catalog: { refreshSeconds: '5' } } }),
+      ),
+    ).toEqual({ refreshSeconds: 5, fullSyncMinutes: 10 });
+  });
+
+  it('still names a string that is no number or boolean', () => {
+    expect(() =>
+      readDbaasConfig(
+        new ConfigReader({
+          dbaas: { runtimes: { local: { enabled: 'maybe' } } },
+        }),
+      ),
+    ).toThrow(
+      "Invalid app-config at 'dbaas.runtimes.local.enabled': Expected boolean, received string",
+    );
   });
 });

@@ -85,3 +85,31 @@ function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
     }
   }
 }
+
+/**
+ * A number in app-config, also as the string an environment variable substitutes
+ * (`${MAX_INSTANCES}` → "50"), as Backstage's `getOptionalNumber` reads it.
+ */
+export function configNumber() {
+  return z.preprocess(
+    value =>
+      typeof value === 'string' && value.trim() !== '' && !isNaN(Number(value))
+        ? Number(value)
+        : value,
+    z.number(),
+  );
+}
+
+/**
+ * A boolean in app-config, also as a string (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`,
+ * `y`/`n`) from an environment variable, as Backstage's `getOptionalBoolean` reads it.
+ */
+export function configBoolean() {
+  return z.preprocess(value => {
+    if (typeof value !== 'string' && typeof value !== 'number') return value;
+    const text = String(value).trim();
+    if (/^(?:y|yes|true|1|on)$/i.test(text)) return true;
+    if (/^(?:n|no|false|0|off)$/i.test(text)) return false;
+    return value;
+  }, z.boolean());
+}

@@ -3,6 +3,7 @@ import fs from 'fs';
 import net from 'net';
 import { hostKeyFingerprint } from '@dbaas/plugin-dbaas-node';
 import {
+  configNumber,
   InvalidConfigError,
   parseConfigBlock,
 } from '@dbaas/plugin-dbaas-common';
@@ -21,8 +22,8 @@ const dockerHostSchema = z
       ),
     publishAddress: z.string().min(1).optional(),
     bindAddress: z.string().min(1).optional(),
-    maxInstances: z.number().int().positive().optional(),
-    memoryMiB: z.number().int().positive().optional(),
+    maxInstances: configNumber().pipe(z.number().int().positive()).optional(),
+    memoryMiB: configNumber().pipe(z.number().int().positive()).optional(),
     tls: z
       .object({
         ca: z.string().min(1).optional(),
@@ -45,7 +46,9 @@ const dockerHostSchema = z
 export const dockerRuntimeSchema = z
   .object({
     hosts: z.array(dockerHostSchema).optional(),
-    startTimeoutSeconds: z.number().int().positive().optional(),
+    startTimeoutSeconds: configNumber()
+      .pipe(z.number().int().positive())
+      .optional(),
   })
   .strict();
 
@@ -120,9 +123,8 @@ function readHost(host: Config, key: string): DockerHostConfig {
   } catch {
     throw new InvalidConfigError(
       `${key}.url`,
-      `'${host.getString(
-        'url',
-      )}' is not a URL; e.g. unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host:22`,
+      // the value itself is left out: a URL may carry a password
+      'is not a URL; e.g. unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host:22',
     );
   }
   const read = (file?: string) =>

@@ -1,14 +1,15 @@
 import { Config } from '@backstage/config';
 import path from 'path';
+import { configBoolean } from '@dbaas/plugin-dbaas-common';
 import { z } from 'zod';
 
 /** `dbaas.runtimes.local`, as the Manager's config schema checks it. */
 export const localRuntimeSchema = z
   .object({
-    enabled: z.boolean().optional(),
+    enabled: configBoolean().optional(),
     dataDir: z.string().min(1).optional(),
     host: z.string().min(1).optional(),
-    walArchiving: z.boolean().optional(),
+    walArchiving: configBoolean().optional(),
   })
   .strict();
 

@@ -82,7 +82,8 @@ export class PostgresServer implements LocalServer {
     const runAs = await this.user();
     await chownTo(host.dir, runAs);
     // initdb into a scratch folder renamed at the end: a crash never leaves a half-made cluster;
-    // unsynced: start() flushes it to disk while the server starts (the mark says it must)
+    // unsynced: start() flushes it to disk while the server starts (the mark says it must, also
+    // after a crash; a power loss before that may tear the empty cluster: its create then fails)
     await fs.writeFile(this.unsyncedMark(host), '');
     const scratch = `${data}.init`;
     await fs.rm(scratch, { recursive: true, force: true });
@@ -124,16 +125,15 @@ export class PostgresServer implements LocalServer {
     await configureArchiving(host.dir, data, runAs, {
       enabled: this.options.walArchiving ?? false,
     });
+    const synced = this.syncIfMarked(host);
+    synced.catch(() => {}); // awaited below, once the start's outcome is known
     try {
       // pg_ctl detaches the server, so it outlives the backend and is re-adopted later
-      await Promise.all([
-        run(
-          path.join(this.binDir, 'pg_ctl'),
-          ['start', '-D', data, '-l', log, '-w', '-t', '120'],
-          { ...runAs, env: serverEnvironment(host.dir) },
-        ),
-        this.syncIfMarked(host),
-      ]);
+      await run(
+        path.join(this.binDir, 'pg_ctl'),
+        ['start', '-D', data, '-l', log, '-w', '-t', '120'],
+        { ...runAs, env: serverEnvironment(host.dir) },
+      );
     } catch (error) {
       const tail = await fs.readFile(log, 'utf8').catch(() => '');
       throw new RuntimeFault(
@@ -144,6 +144,14 @@ export class PostgresServer implements LocalServer {
         }`,
       );
     }
+    await synced.catch(error => {
+      throw new RuntimeFault(
+        'INTERNAL',
+        `the new PostgreSQL cluster could not be flushed to disk: ${
+          (error as Error).message
+        }`,
+      );
+    });
   }
 
   private unsyncedMark(host: LocalHost) {

@@ -9,10 +9,7 @@ const PARALLEL = 16;
  * vanish meanwhile are skipped: a server may be starting in the folder.
  */
 export async function syncDirectory(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir, {
-    recursive: true,
-    withFileTypes: true,
-  });
+  const entries = await listTree(dir);
   const paths = entries
     .filter(entry => entry.isFile() || entry.isDirectory())
     .map(entry => path.join(entry.parentPath, entry.name));
@@ -25,6 +22,18 @@ export async function syncDirectory(dir: string): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+}
+
+/** Every entry under `dir`; read again when a folder vanished during the walk. */
+async function listTree(dir: string, attempts = 3) {
+  try {
+    return await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempts <= 1) {
+      throw error;
+    }
+    return listTree(dir, attempts - 1);
+  }
 }
 
 async function syncPath(file: string) {
