@@ -208,10 +208,19 @@ export async function startStandInVm(options: {
     },
     start: async () => {
       const container = docker.getContainer(name);
-      await container.start().catch(error => {
-        if ((error as { statusCode?: number }).statusCode !== 304) throw error;
-      });
-      vm.address = await bridgeAddress(name);
+      const before = vm.address;
+      // an EC2 VM keeps its private address across a stop and start; on Docker's bridge another
+      // container may have taken it meanwhile: started again until it is free, for a while
+      for (let attempt = 0; ; attempt++) {
+        await container.start().catch(error => {
+          if ((error as { statusCode?: number }).statusCode !== 304)
+            throw error;
+        });
+        vm.address = await bridgeAddress(name);
+        if (!before || vm.address === before || attempt >= 20) return;
+        await container.stop({ t: 10 }).catch(() => {});
+        await new Promise(resolve => setTimeout(resolve, 1000));
+      }
     },
     running: async () =>
       (await docker.getContainer(name).inspect()).State.Running,

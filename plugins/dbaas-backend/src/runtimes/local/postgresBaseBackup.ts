@@ -65,6 +65,8 @@ export async function startBaseBackup(options: {
 }): Promise<BaseBackup> {
   const { client, data, label, signal, untilArchived } = options;
   const pack = tar.pack();
+  // its error reaches the reader through the stream below; until one reads, nobody listens
+  pack.on('error', () => {});
   let broken: Error | undefined;
   const fail = (error: Error) => {
     broken ??= error;
