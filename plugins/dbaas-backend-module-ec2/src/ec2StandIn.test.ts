@@ -24,7 +24,7 @@ import {
   HostRef,
 } from '@dbaas/plugin-dbaas-node';
 import { installStandInEc2 } from './__testUtils__/standInEc2';
-import { sshKeyPairFromSeed } from './sshKey';
+import { sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import {
   registryMirrorAddress,
   removeStandInVms,

@@ -1,7 +1,7 @@
 import { Instance } from '@aws-sdk/client-ec2';
 import { HostRef, SecretSealer, volumeName } from '@dbaas/plugin-dbaas-node';
 import { Ec2RuntimeConfig } from './config';
-import { SshKeyPair, sshKeyPairFromSeed } from './sshKey';
+import { SshKeyPair, sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import { keyPairName } from './tags';
 
 /** The instance's SSH key pair, derived from the Manager's key: the same on every retry. */

@@ -9,7 +9,7 @@ import { HostSpec, RuntimeFault, StepContext } from '@dbaas/plugin-dbaas-node';
 import { AwsCall, AwsFault } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
 import { launchRequest } from './launchRequest';
-import { SshKeyPair } from './sshKey';
+import { SshKeyPair } from '@dbaas/plugin-dbaas-node';
 import { keyPairName, resourceTags } from './tags';
 import { VmLookups } from './vmLookups';
 

@@ -2,7 +2,7 @@ import { protos } from '@google-cloud/compute';
 import { HostRef, SecretSealer, volumeName } from '@dbaas/plugin-dbaas-node';
 import { GceRuntimeConfig } from './config';
 import { dataDiskName, vmName } from './labels';
-import { SshKeyPair, sshKeyPairFromSeed } from './sshKey';
+import { SshKeyPair, sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 
 /** The instance's SSH key pair, derived from the Manager's key: the same on every retry. */
 export function instanceKeyPair(

@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import { testConfig } from './__testUtils__/testConfig';
 import { insertRequest, requestIdFor, VM_SCOPES } from './insertRequest';
 import { labelValue, vmName } from './labels';
-import { sshKeyPairFromSeed } from './sshKey';
+import { sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import { renderStartupScript } from './startupScript';
 
 

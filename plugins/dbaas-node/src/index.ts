@@ -21,3 +21,4 @@ export * from './docker/errors';
 export * from './docker/sshDocker';
 export * from './backup';
 export * from './adminCommands';
+export * from './sshKey';
