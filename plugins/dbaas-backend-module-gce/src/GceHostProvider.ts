@@ -72,14 +72,22 @@ export class GceHostProvider implements HostProvider {
       ctx.logger.warn(
         `VM ${other.vm.name} in ${other.zone} is a second VM for this instance; deleting it`,
       );
-      await this.deleteVm(spec.instanceId, other.zone, other.vm.name!, deadline, ctx);
+      await this.deleteVm(
+        spec.instanceId,
+        other.zone,
+        other.vm.name!,
+        deadline,
+        ctx,
+      );
     }
     let zone: string;
     let name: string;
     if (found) {
       ({ zone } = found);
       name = found.vm.name!;
-      ctx.logger.info(`VM ${name} in ${zone} already created for this instance`);
+      ctx.logger.info(
+        `VM ${name} in ${zone} already created for this instance`,
+      );
     } else {
       zone = await this.create(spec, deadline, ctx);
       name = vmName(spec.instanceId);
@@ -191,7 +199,13 @@ export class GceHostProvider implements HostProvider {
         );
         // a failed insert rolls its disks back; one left behind is not kept
         for (const disk of await this.findDisks(spec.instanceId, ctx, [zone])) {
-          await this.deleteDisk(spec.instanceId, zone, disk.name, deadline, ctx);
+          await this.deleteDisk(
+            spec.instanceId,
+            zone,
+            disk.name,
+            deadline,
+            ctx,
+          );
         }
       }
     }
@@ -216,7 +230,11 @@ export class GceHostProvider implements HostProvider {
       }
       ctx.signal.throwIfAborted();
       // answers when the operation is DONE, or after about two minutes
-      const request = { project: this.config.project, zone, operation: op.name! };
+      const request = {
+        project: this.config.project,
+        zone,
+        operation: op.name!,
+      };
       [op] = await this.call('zoneOperations.wait', ctx, () =>
         this.options.clients.zoneOperations.wait(request, NO_CLIENT_RETRY),
       );
@@ -341,68 +359,70 @@ export class GceHostProvider implements HostProvider {
     return found;
   }
 
-  private async deleteVm(
+  private deleteVm(
     instanceId: string,
     zone: string,
     name: string,
     deadline: number,
     ctx: StepContext,
   ) {
-    try {
-      const answer = await this.call('instances.delete', ctx, () =>
-        unlessNotFound(
-          this.options.clients.instances.delete(
-          {
-            project: this.config.project,
-            zone,
-            instance: name,
-              requestId: deleteRequestId('instance', instanceId, zone, name),
-            },
-            NO_CLIENT_RETRY,
-          ),
-        ),
-      );
-      if (!answer) return;
-      const [operation] = answer;
-      ctx.logger.info(`Deleting VM ${name} in ${zone}`);
-      await this.untilDone(
-        'instances.delete',
-        zone,
-        operation.latestResponse as Operation,
-        deadline,
-        ctx,
-      );
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
+    return this.deleteResource(
+      'instance',
+      instanceId,
+      zone,
+      name,
+      deadline,
+      ctx,
+    );
   }
 
-  private async deleteDisk(
+  private deleteDisk(
     instanceId: string,
     zone: string,
     name: string,
     deadline: number,
     ctx: StepContext,
   ) {
+    return this.deleteResource('disk', instanceId, zone, name, deadline, ctx);
+  }
+
+  /** Deletes a VM or a disk and waits for it; one already gone is fine. */
+  private async deleteResource(
+    kind: 'instance' | 'disk',
+    instanceId: string,
+    zone: string,
+    name: string,
+    deadline: number,
+    ctx: StepContext,
+  ) {
+    const operationName =
+      kind === 'instance' ? 'instances.delete' : 'disks.delete';
+    const request = {
+      project: this.config.project,
+      zone,
+      requestId: deleteRequestId(kind, instanceId, zone, name),
+    };
     try {
-      const answer = await this.call('disks.delete', ctx, () =>
+      const answer = await this.call(operationName, ctx, () =>
         unlessNotFound(
-          this.options.clients.disks.delete(
-          {
-            project: this.config.project,
-            zone,
-            disk: name,
-              requestId: deleteRequestId('disk', instanceId, zone, name),
-            },
-            NO_CLIENT_RETRY,
-          ),
+          kind === 'instance'
+            ? this.options.clients.instances.delete(
+                { ...request, instance: name },
+                NO_CLIENT_RETRY,
+              )
+            : this.options.clients.disks.delete(
+                { ...request, disk: name },
+                NO_CLIENT_RETRY,
+              ),
         ),
       );
       if (!answer) return;
       const [operation] = answer;
-      ctx.logger.info(`Deleting disk ${name} in ${zone}`);
+      ctx.logger.info(
+        `Deleting ${kind === 'instance' ? 'VM' : 'disk'} ${name} in ${zone}`,
+      );
       await this.untilDone(
-        'disks.delete',
+        operationName,
         zone,
         operation.latestResponse as Operation,
         deadline,
