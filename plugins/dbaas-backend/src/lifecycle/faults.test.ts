@@ -47,6 +47,34 @@ const faultCodes = async (store: InstanceStore, id: string) =>
     .filter(e => e.type === 'fault')
     .map(e => e.message);
 
+describe('the create path', () => {
+  it.each([
+    [true, 0],
+    [false, 1],
+  ])(
+    'checks health after the deploy only when the engine does not answer on deploy (deployAnswers %s)',
+    async (deployAnswers, healthChecks) => {
+      const { store } = await sqliteStore();
+      const scripted = new ScriptedRuntime();
+      const { controller } = testController(
+        store,
+        scripted.runtime('local', { deployAnswers }),
+        { secretBox, healthPollMs: 20 },
+      );
+      const { id } = await create(store);
+
+      controller.kick(id);
+      await controller.idle();
+
+      expect(await store.getInstance(id)).toMatchObject({
+        status: 'running',
+        health: 'healthy',
+      });
+      expect(scripted.calls.health).toBe(healthChecks);
+    },
+  );
+});
+
 describe('the lifecycle under faults', () => {
   it('abandons a hung call at the step limit as a TIMEOUT fault, and removes what the create made', async () => {
     const { store } = await sqliteStore();

@@ -49,6 +49,8 @@ export type DockerClientFor = (host: HostRef) => Docker;
 export class DockerEngineRuntime implements EngineRuntime {
   readonly backups: EngineBackups = new DockerPostgresBackups(this);
   readonly admin: EngineAdmin = new DockerEngineAdmin(this);
+  /** deploy waits until the engine answers with the application user's password */
+  readonly deployAnswers = true;
 
   constructor(
     private readonly clientFor: DockerClientFor,
@@ -203,6 +205,8 @@ export class DockerEngineRuntime implements EngineRuntime {
     const deadline = Date.now() + this.options.startTimeoutSeconds * 1000;
     for (;;) {
       signal.throwIfAborted();
+      // an engine that answers needs no inspect: that costs a Docker API call per round
+      if (answers && (await answers())) return;
       const info = await this.inspect(host, spec.instanceId).catch(error => {
         if (isConnectionError(error) && Date.now() < deadline) return null;
         throw error;
@@ -228,15 +232,14 @@ export class DockerEngineRuntime implements EngineRuntime {
             .join(' | ')}`,
         );
       }
-      if (info.State.Health?.Status === 'healthy') return info;
+      if (info.State.Health?.Status === 'healthy') return;
       // Docker runs its healthcheck every few seconds: asking now saves waiting for that
       if (
+        !answers &&
         info.State.Running &&
-        (answers
-          ? await answers()
-          : await this.runHealthcheck(host, spec.instanceId))
+        (await this.runHealthcheck(host, spec.instanceId))
       ) {
-        return info;
+        return;
       }
       if (Date.now() > deadline) {
         throw new RuntimeFault(
@@ -244,7 +247,7 @@ export class DockerEngineRuntime implements EngineRuntime {
           `${spec.flavor.engine} was not healthy within ${this.options.startTimeoutSeconds} s (${this.options.configKey})`,
         );
       }
-      await sleep(100);
+      await sleep(answers ? 50 : 100);
     }
   }
 

@@ -6,7 +6,7 @@ import {
   StepContext,
 } from '@dbaas/plugin-dbaas-node';
 
-type Call = 'provision' | 'deploy' | 'remove' | 'destroy';
+type Call = 'provision' | 'deploy' | 'health' | 'remove' | 'destroy';
 
 /** What one call does instead of succeeding: hang (ignoring the signal), or throw. */
 export type Behaviour = 'hang' | Error | ((ctx: StepContext) => Promise<void>);
@@ -21,6 +21,7 @@ export class ScriptedRuntime {
   readonly calls: Record<Call, number> = {
     provision: 0,
     deploy: 0,
+    health: 0,
     remove: 0,
     destroy: 0,
   };
@@ -50,7 +51,8 @@ export class ScriptedRuntime {
     }
   }
 
-  runtime(name = 'local'): Runtime {
+  /** `deployAnswers`: the engine says its deploy returns once the server answers. */
+  runtime(name = 'local', options: { deployAnswers?: boolean } = {}): Runtime {
     const hostRef = (instanceId: string): HostRef => ({
       runtime: name,
       instanceId,
@@ -74,6 +76,7 @@ export class ScriptedRuntime {
         },
       },
       engine: {
+        deployAnswers: options.deployAnswers,
         deploy: async (ref, spec, _secrets, ctx): Promise<Endpoint> => {
           await this.act('deploy', ctx);
           if (!this.hosts.has(ref.instanceId)) {
@@ -87,9 +90,12 @@ export class ScriptedRuntime {
             user: spec.username,
           };
         },
-        health: async (_ref, spec) => ({
-          state: this.servers.has(spec.instanceId) ? 'healthy' : 'unhealthy',
-        }),
+        health: async (_ref, spec) => {
+          this.calls.health++;
+          return {
+            state: this.servers.has(spec.instanceId) ? 'healthy' : 'unhealthy',
+          };
+        },
         stop: async () => {},
         start: async () => {},
         remove: async (_ref, spec, ctx) => {

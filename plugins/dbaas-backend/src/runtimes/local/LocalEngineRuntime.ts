@@ -1,5 +1,6 @@
 import fs from 'fs/promises';
 import path from 'path';
+import { setTimeout as delay } from 'timers/promises';
 import { Engine } from '@dbaas/plugin-dbaas-common';
 import {
   EngineAdmin,
@@ -10,9 +11,10 @@ import {
   HostRef,
   RuntimeFault,
   serverMessage,
+  StepContext,
 } from '@dbaas/plugin-dbaas-node';
 import { localHost } from './LocalHostProvider';
-import { LocalBackups, LocalServer } from './LocalServer';
+import { LocalBackups, LocalHost, LocalServer } from './LocalServer';
 import { directorySize } from './directorySize';
 
 /** Runs each instance's database server as a local process, one server kind per engine. */
@@ -92,12 +94,28 @@ export class LocalEngineRuntime implements EngineRuntime {
     };
   }
 
-  async deploy(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+  /** deploy returns once the server answers clients (see LocalServer.setUpOverClientPath) */
+  readonly deployAnswers = true;
+
+  async deploy(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx?: StepContext,
+  ) {
     const server = this.server(spec);
     const local = localHost(host);
     await server.initialize(local, spec, secrets);
     await server.start(local, spec, secrets);
-    return server.ensureApplicationDatabase(local, spec, secrets);
+    const endpoint = await server.ensureApplicationDatabase(
+      local,
+      spec,
+      secrets,
+    );
+    if (!server.setUpOverClientPath) {
+      await untilAnswering(server, local, spec, secrets, ctx);
+    }
+    return endpoint;
   }
 
   health(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
@@ -125,12 +143,42 @@ export class LocalEngineRuntime implements EngineRuntime {
   }
 
   /** The same server started again with the flavor's settings (memory, TLS) written anew. */
-  async replace(host: HostRef, spec: EngineSpec, secrets: EngineSecrets) {
+  async replace(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+    ctx?: StepContext,
+  ) {
     await this.server(spec).stop(localHost(host));
-    return this.deploy(host, spec, secrets);
+    return this.deploy(host, spec, secrets, ctx);
   }
 
   async remove(host: HostRef, spec: EngineSpec) {
     await this.server(spec).stop(localHost(host));
+  }
+}
+
+/** Waits until a server set up over its admin socket answers clients over TCP. */
+async function untilAnswering(
+  server: LocalServer,
+  host: LocalHost,
+  spec: EngineSpec,
+  secrets: EngineSecrets,
+  ctx?: StepContext,
+) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await server.health(host, spec, secrets);
+    if (health.state === 'healthy') return;
+    if (Date.now() > deadline) {
+      throw new RuntimeFault(
+        'ENGINE_START_FAILED',
+        `${spec.flavor.engine} on port ${host.port} does not answer clients: ${
+          health.message ?? health.state
+        }`,
+      );
+    }
+    ctx?.signal.throwIfAborted();
+    await delay(200);
   }
 }

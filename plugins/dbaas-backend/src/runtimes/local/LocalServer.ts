@@ -34,6 +34,11 @@ export interface LocalServer {
     spec: EngineSpec,
     secrets: EngineSecrets,
   ): Promise<void>;
+  /**
+   * True when ensureApplicationDatabase connects as clients do (TCP, TLS), so that its
+   * success shows the server answers them; otherwise deploy checks health after it.
+   */
+  readonly setUpOverClientPath?: boolean;
   /** Creates the application database and user, or brings them in line. */
   ensureApplicationDatabase(
     host: LocalHost,

@@ -165,6 +165,8 @@ export class PostgresServer implements LocalServer {
     await fs.rm(this.unsyncedMark(host), { force: true });
   }
 
+  readonly setUpOverClientPath = true;
+
   async ensureApplicationDatabase(
     host: LocalHost,
     spec: EngineSpec,
@@ -174,32 +176,24 @@ export class PostgresServer implements LocalServer {
     const admin = adminClient(host, secrets, 'template1');
     await admin.connect();
     try {
-      const user = admin.escapeIdentifier(spec.username);
-      const password = admin.escapeLiteral(secrets.password);
-      const role = await admin.query(
-        'SELECT 1 FROM pg_roles WHERE rolname = $1',
-        [spec.username],
+      // one round trip: the role, and initdb's empty 'postgres' database renamed to the
+      // application's (instant, where CREATE DATABASE copies a template); then whether it exists
+      const answers = await admin.query(
+        `${applicationObjectsBlock(admin, spec, secrets.password)};
+         SELECT 1 FROM pg_database WHERE datname = ${admin.escapeLiteral(
+           spec.database,
+         )}`,
       );
-      await admin.query(
-        role.rowCount
-          ? `ALTER ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`
-          : `CREATE ROLE ${user} WITH LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${password}`,
-      );
-      const databases = await admin.query<{ datname: string }>(
-        'SELECT datname FROM pg_database WHERE datname IN ($1, $2)',
-        [spec.database, 'postgres'],
-      );
-      const names = databases.rows.map(r => r.datname);
-      if (!names.includes(spec.database)) {
+      const exists = (Array.isArray(answers) ? answers : [answers]).at(-1)!;
+      if (!exists.rowCount) {
+        // 'postgres' was dropped: CREATE DATABASE cannot run in the block's transaction
         const db = admin.escapeIdentifier(spec.database);
-        // the cluster serves this one database: initdb's empty 'postgres' database becomes
-        // it, which is instant where CREATE DATABASE copies a template
+        await admin.query(`CREATE DATABASE ${db}`);
         await admin.query(
-          names.includes('postgres')
-            ? `ALTER DATABASE postgres RENAME TO ${db}`
-            : `CREATE DATABASE ${db}`,
+          `ALTER DATABASE ${db} OWNER TO ${admin.escapeIdentifier(
+            spec.username,
+          )}`,
         );
-        await admin.query(`ALTER DATABASE ${db} OWNER TO ${user}`);
       }
     } finally {
       await admin.end();
@@ -271,6 +265,47 @@ export class PostgresServer implements LocalServer {
       await terminate(pid);
     }
   }
+}
+
+/**
+ * A DO block creating the application role (or setting its password) and renaming initdb's
+ * 'postgres' database to the application database, owned by the role, unless that exists.
+ */
+function applicationObjectsBlock(
+  admin: Client,
+  spec: EngineSpec,
+  password: string,
+): string {
+  const user = admin.escapeIdentifier(spec.username);
+  const db = admin.escapeIdentifier(spec.database);
+  const attributes = `LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${admin.escapeLiteral(
+    password,
+  )}`;
+  const body = `
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${admin.escapeLiteral(
+    spec.username,
+  )}) THEN
+    ALTER ROLE ${user} WITH ${attributes};
+  ELSE
+    CREATE ROLE ${user} WITH ${attributes};
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${admin.escapeLiteral(
+    spec.database,
+  )})
+     AND EXISTS (SELECT 1 FROM pg_database WHERE datname = 'postgres') THEN
+    ALTER DATABASE postgres RENAME TO ${db};
+    ALTER DATABASE ${db} OWNER TO ${user};
+  END IF;
+END`;
+  return `DO ${dollarQuoted(body)}`;
+}
+
+/** `text` dollar-quoted with a tag it does not contain. */
+function dollarQuoted(text: string): string {
+  let tag = 'dbaas';
+  while (text.includes(`$${tag}$`)) tag += '_';
+  return `$${tag}$${text}$${tag}$`;
 }
 
 function adminClient(
