@@ -127,6 +127,12 @@ export interface Config {
     warmPool?: {
       /** Default: 10. Pool servers count here, never in an owner's quota. */
       maxInstances?: number;
+      /**
+       * A member left by a replica that died while it started it (warming; at least twice
+       * `provisioning.stepTimeoutSeconds`) or while a create claimed it (no instance recorded)
+       * is removed after this long. Keep it well above a create request's duration. Default: 600.
+       */
+      abandonAfterSeconds?: number;
     };
 
     /**

@@ -22,6 +22,12 @@
  *  - store: the store's PostgreSQL cut for 10 s (a TCP proxy) mid-deploy and mid-delete.
  *  - disk: the local runtime's data directory on a 16 MiB tmpfs (as root; without mount
  *    rights a scripted ENOSPC instead, and the line says so).
+ *  - pool: the warm pool under a crowd (poolClass): two replicas, pooled and cold creates mixed
+ *    on the local and Docker runtimes, one replica SIGKILLed with a pooled create held after
+ *    its take-over and its share of the crowd in flight; each database must be its owner's
+ *    (credentials that keep a row), and the paused pool must leave nothing.
+ *
+ *   FAULT_SUITE_CLASSES=pool yarn workspace @dbaas/plugin-dbaas-backend fault-suite
  */
 import {
   PROVISIONING_PHASES,
@@ -42,6 +48,9 @@ import {
 } from '../src/__testUtils__/fixtures';
 import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { TcpProxy } from '../src/__testUtils__/tcpProxy';
+import { appSql } from '../src/__testUtils__/appSql';
+import { POOL_OWNER } from '../src/pool/WarmPool';
+import { LABEL_INSTANCE, LABEL_OWNER } from '@dbaas/plugin-dbaas-node';
 import { DockerFaultProxy } from '../src/lifecycle/__testUtils__/dockerFaultProxy';
 import {
   callSpans,
@@ -97,6 +106,8 @@ interface BackendOptions {
   faults?: Record<string, ScriptedFault[]>;
   dockerSocket?: string;
   stepTimeoutSeconds?: number;
+  /** Keeps `warmPool` servers warm of each flavor: PostgreSQL on test-local and on test-docker. */
+  warmPool?: number;
 }
 
 /** Each replica's options, to start it again for the final deletes. */
@@ -121,7 +132,18 @@ async function backend(o: BackendOptions) {
         prefix,
       },
       dbaas: {
-        flavors: [postgresFlavor, dockerFlavor],
+        flavors: o.warmPool
+          ? [
+              {
+                ...postgresFlavor,
+                warmPool: { size: o.warmPool, runtimes: ['test-local'] },
+              },
+              {
+                ...dockerFlavor,
+                warmPool: { size: o.warmPool, runtimes: ['test-docker'] },
+              },
+            ]
+          : [postgresFlavor, dockerFlavor],
         defaultRuntime: 'test-local',
         runtimes: {
           local: { dataDir: o.dataDir },
@@ -146,6 +168,8 @@ async function backend(o: BackendOptions) {
           stepTimeoutSeconds: o.stepTimeoutSeconds ?? 60,
         },
         reconcile: { intervalSeconds: 3600 },
+        // a claim its replica died holding (the pool class kills one) goes in seconds
+        ...(o.warmPool ? { warmPool: { abandonAfterSeconds: 15 } } : {}),
         quotas: { default: { maxInstances: 1000, maxStorageGiB: 100000 } },
         rateLimit: { creates: { limit: 1000 } },
       },
@@ -270,7 +294,7 @@ async function check(
       problems.push(`leaked container ${c.name}`);
   }
   for (const v of dockerNow.volumes) {
-    const id = v.replace(/^dbaas-/, '').replace(/-data$/, '');
+    const id = v.replace(/^dbaas-/, '').replace(/-(data|wal)$/, '');
     if (mine(id) && !runningDocker.includes(id))
       problems.push(`leaked volume ${v}`);
   }
@@ -297,18 +321,11 @@ async function check(
   return list;
 }
 
-async function sigkillClass() {
-  const started = Date.now();
-  const dir = dataDir('sigkill');
-  // engine_starting is reached only by a server that does not answer right after its deploy
-  // (the deploy step's own health check takes the others to running), and the local runtime's
-  // servers always answer: the hold at the end of engine_deploying covers that step
-  const phases = [
-    ...PROVISIONING_PHASES.filter(p => p !== 'engine_starting'),
-    ...DELETING_PHASES,
-  ];
-  let one = await backend({ id: 'sigkill-1', dataDir: dir });
-  // a trigger holds an instance at the end of a phase: its step is done, its record refused
+/**
+ * A trigger that holds an instance at the end of a phase: its step is done, its record refused.
+ * A row in fault_holds (name, phase, sequence) arms it; the sequence counts the refusals.
+ */
+async function installHoldTrigger() {
   await store.query(`
     CREATE TABLE IF NOT EXISTS fault_holds (name text, phase text, seq text);
     CREATE OR REPLACE FUNCTION fault_hold() RETURNS trigger AS $$
@@ -325,6 +342,34 @@ async function sigkillClass() {
     CREATE TRIGGER fault_hold BEFORE UPDATE ON dbaas_instances
       FOR EACH ROW EXECUTE FUNCTION fault_hold();
   `);
+}
+
+/** Holds the instance `name` at the end of `phase` until the holds are cleared; the sequence says when it was hit. */
+async function holdAt(name: string, phase: string, seq: string) {
+  await store.query(`CREATE SEQUENCE IF NOT EXISTS ${seq}`);
+  await store.query('INSERT INTO fault_holds VALUES ($1, $2, $3)', [
+    name,
+    phase,
+    seq,
+  ]);
+}
+
+const holdHit = async (seq: string) =>
+  (await store.query(`SELECT is_called FROM ${seq}`)).rows[0]
+    .is_called as boolean;
+
+async function sigkillClass() {
+  const started = Date.now();
+  const dir = dataDir('sigkill');
+  // engine_starting is reached only by a server that does not answer right after its deploy
+  // (the deploy step's own health check takes the others to running), and the local runtime's
+  // servers always answer: the hold at the end of engine_deploying covers that step
+  const phases = [
+    ...PROVISIONING_PHASES.filter(p => p !== 'engine_starting'),
+    ...DELETING_PHASES,
+  ];
+  let one = await backend({ id: 'sigkill-1', dataDir: dir });
+  await installHoldTrigger();
   const names = phases.map(p => `fs-${tag}-kill-${p.replace(/_/g, '-')}`);
   // the instances that die while deleting must be running first
   const deleting = phases
@@ -339,13 +384,7 @@ async function sigkillClass() {
     rs => rs.every(r => r.status === 'running'),
   );
   for (const [i, p] of phases.entries()) {
-    const seq = `fault_hold_${i}`;
-    await store.query(`CREATE SEQUENCE IF NOT EXISTS ${seq}`);
-    await store.query('INSERT INTO fault_holds VALUES ($1, $2, $3)', [
-      names[i],
-      p,
-      seq,
-    ]);
+    await holdAt(names[i], p, `fault_hold_${i}`);
   }
   for (const [i, p] of phases.entries()) {
     if ((DELETING_PHASES as readonly string[]).includes(p)) {
@@ -362,12 +401,8 @@ async function sigkillClass() {
     'each instance to be held at its phase',
     async () => {
       const hits = [];
-      for (const i of phases.keys()) {
-        const { rows } = await store.query(
-          `SELECT is_called FROM fault_hold_${i}`,
-        );
-        hits.push(rows[0].is_called);
-      }
+      for (const i of phases.keys())
+        hits.push(await holdHit(`fault_hold_${i}`));
       return hits;
     },
     hits => hits.every(Boolean),
@@ -653,6 +688,187 @@ async function diskClass() {
   return { replica: one, names: [name], dirs: [dir] };
 }
 
+const POOL_SIZE = 3;
+
+/** The warm pool's members (dbaas_pool_members) by runtime and status. */
+async function poolMembers() {
+  const { rows } = await store.query(
+    'SELECT id, runtime, status FROM dbaas_pool_members',
+  );
+  return rows as Array<{ id: string; runtime: string; status: string }>;
+}
+
+/**
+ * Warm pool under a crowd: two replicas keep three PostgreSQL servers warm on test-local and on
+ * test-docker; more creates than members come at once through both, so pooled and cold creates
+ * mix on both runtimes; one pooled create is held after its take-over (its record refused) and
+ * its replica is SIGKILLed with the crowd in flight. Every instance must run with its own
+ * server and credentials that connect and keep a row; the pool, paused, must leave nothing.
+ */
+async function poolClass() {
+  const started = Date.now();
+  const dir = dataDir('pool');
+  const options = {
+    dataDir: dir,
+    dockerSocket: '/var/run/docker.sock',
+    warmPool: POOL_SIZE,
+    // what the killed replica was starting is abandoned after twice this
+    stepTimeoutSeconds: 30,
+  };
+  let one = await backend({ id: 'pool-1', ...options });
+  const two = await backend({ id: 'pool-2', ...options });
+  await installHoldTrigger();
+  // the pause of an earlier run of this class is not this one's
+  await two.api('PUT', '/admin/warm-pool', { paused: false });
+  await poll(
+    'the pool to fill on both runtimes',
+    poolMembers,
+    ms =>
+      ['test-local', 'test-docker'].every(
+        r =>
+          ms.filter(m => m.runtime === r && m.status === 'ready').length ===
+          POOL_SIZE,
+      ),
+    240_000,
+  );
+
+  // a pooled create held once its server is taken over: its replica dies holding the claim
+  const held = `fs-${tag}-pool-held`;
+  await holdAt(held, 'engine_deploying', 'fault_hold_pool');
+  await create(one, held, 'test-local');
+  await poll(
+    'the held create to reach its hold',
+    () => holdHit('fault_hold_pool'),
+    Boolean,
+  );
+
+  const crowd = [
+    ...Array.from({ length: 7 }, (_, i) => [
+      `fs-${tag}-pool-l${i}`,
+      'test-local',
+    ]),
+    ...Array.from({ length: 5 }, (_, i) => [
+      `fs-${tag}-pool-d${i}`,
+      'test-docker',
+    ]),
+  ];
+  const posts = crowd.map(([name, runtime], i) =>
+    create(i % 2 ? two : one, name, runtime).then(
+      () => undefined,
+      error => ({ name, runtime, error: String(error) }),
+    ),
+  );
+  // killed with its share of the crowd in flight
+  await sleep(150);
+  killedAt['pool-1'] = Date.now();
+  await one.kill();
+  // a create whose POST died with its replica is sent again to the other: the name tells
+  // whether the first one was recorded (409)
+  for (const lost of (await Promise.all(posts)).filter(Boolean)) {
+    const again = await two.api('POST', '/instances', {
+      name: lost!.name,
+      owner: 'group:default/team-a',
+      flavorId:
+        lost!.runtime === 'test-docker' ? dockerFlavor.id : postgresFlavor.id,
+      runtime: lost!.runtime,
+    });
+    if (again.status !== 202 && again.status !== 409) {
+      throw new Error(
+        `create ${lost!.name} again: ${again.status} ${JSON.stringify(
+          again.body,
+        )}`,
+      );
+    }
+  }
+  await store.query('DELETE FROM fault_holds');
+  one = await backend({ id: 'pool-1', ...options });
+
+  const names = [held, ...crowd.map(([name]) => name)];
+  const rows = await check(
+    'pool',
+    names,
+    [dir],
+    started,
+    `${POOL_SIZE} warm on test-local and test-docker, two replicas, ${names.length} creates at once, one replica SIGKILLed mid-take-over`,
+  );
+  const problems = outcomes.at(-1)!.problems;
+  const { rows: detail } = await store.query(
+    'SELECT name, runtime, status, from_pool, endpoint FROM dbaas_instances WHERE name = ANY($1)',
+    [names],
+  );
+  const notRunning = detail.filter(r => r.status !== 'running');
+  if (notRunning.length) {
+    problems.push(
+      `not converged: ${notRunning.map(r => `${r.name} ${r.status}`)}`,
+    );
+  }
+  for (const runtime of ['test-local', 'test-docker']) {
+    const on = detail.filter(r => r.runtime === runtime);
+    const pooled = on.filter(r => r.from_pool).length;
+    if (!pooled || pooled === on.length) {
+      problems.push(
+        `${runtime}: ${pooled} of ${on.length} creates pooled; both paths were to mix`,
+      );
+    }
+  }
+  if (!detail.find(r => r.name === held)?.from_pool) {
+    problems.push(`${held} was not a pooled create`);
+  }
+  const endpoints = detail.map(r => {
+    const e = JSON.parse(r.endpoint ?? '{}');
+    return `${e.host}:${e.port}`;
+  });
+  if (new Set(endpoints).size !== endpoints.length) {
+    problems.push('two instances were handed one server');
+  }
+  // each database is its owner's: the credentials connect, and a row is kept
+  for (const r of rows.filter(x => x.status === 'running')) {
+    try {
+      const { body: c } = await two.api(
+        'GET',
+        `/instances/${r.id}/credentials`,
+      );
+      await appSql('postgresql', c, 'CREATE TABLE kept (v text)');
+      await appSql('postgresql', c, `INSERT INTO kept VALUES ('${r.name}')`);
+      const kept = await appSql('postgresql', c, 'SELECT v FROM kept');
+      if (kept.length !== 1 || kept[0].v !== r.name) {
+        problems.push(`${r.name} kept ${JSON.stringify(kept)}`);
+      }
+    } catch (error) {
+      problems.push(`${r.name}: its credentials do not keep a row: ${error}`);
+    }
+  }
+  outcomes.at(-1)!.note += `; pooled ${
+    detail.filter(r => r.from_pool).length
+  }, cold ${detail.filter(r => !r.from_pool).length}`;
+
+  // paused, the pool removes every member it holds: nothing of it is left on either runtime
+  await two.stop();
+  await one.api('PUT', '/admin/warm-pool', { paused: true });
+  const ids = new Set(rows.map(r => r.id));
+  await poll(
+    'the paused pool to remove its members',
+    async () => ({
+      members: await poolMembers(),
+      servers: localServers(dir).filter(x => !ids.has(x.id)),
+      // a member's volume keeps the pool's owner label; a claimed one is its instance's
+      volumes: (
+        (
+          await docker.listVolumes({
+            filters: { label: [`${LABEL_OWNER}=${POOL_OWNER}`] },
+          })
+        ).Volumes ?? []
+      ).filter(v => !ids.has(v.Labels?.[LABEL_INSTANCE] ?? '')),
+    }),
+    left =>
+      !left.members.length && !left.servers.length && !left.volumes.length,
+    180_000,
+  ).catch(error =>
+    problems.push(`the paused pool left members: ${error.message}`),
+  );
+  return { replica: one, names, dirs: [dir] };
+}
+
 /** Deletes what a class left running and checks that nothing is left of it. */
 async function deleteAll(c: {
   replica: ReplicaProcess;
@@ -724,7 +940,10 @@ async function main() {
     [];
   let storeProxy: TcpProxy | undefined;
   try {
+    // FAULT_SUITE_CLASSES=pool,disk runs only those (while working on one)
+    const only = process.env.FAULT_SUITE_CLASSES?.split(',');
     const run = async (name: string, fn: () => Promise<any>) => {
+      if (only && !only.includes(name)) return;
       try {
         const c = await fn();
         classes.push(c);
@@ -752,6 +971,7 @@ async function main() {
     await run('docker', dockerClass);
     await run('store', storeClass);
     await run('disk', diskClass);
+    await run('pool', poolClass);
     // everything deleted in the end, nothing left anywhere
     const left: string[] = [];
     for (const c of classes) if (c) left.push(...(await deleteAll(c)));
@@ -763,7 +983,9 @@ async function main() {
         .filter(x => ids.has(x.name.replace(/^\/dbaas-/, '')))
         .map(x => `container ${x.name}`),
       ...dockerLeft.volumes
-        .filter(v => ids.has(v.replace(/^dbaas-/, '').replace(/-data$/, '')))
+        .filter(v =>
+          ids.has(v.replace(/^dbaas-/, '').replace(/-(data|wal)$/, '')),
+        )
         .map(v => `volume ${v}`),
       ...(await sharedObjects(sharedUrl, `fs_${tag}_`)).schemas.map(
         s => `schema ${s}`,
@@ -813,7 +1035,9 @@ async function main() {
     for (const d of dataDirs) await stopLocalServers(d);
     // only what this run's instances made: other work on this machine keeps its own
     const ours = await store
-      ?.query('SELECT id FROM dbaas_instances')
+      ?.query(
+        'SELECT id FROM dbaas_instances UNION SELECT id FROM dbaas_pool_members',
+      )
       .then(r => new Set(r.rows.map(x => x.id as string)))
       .catch(() => new Set<string>());
     const dockerLeft = await dockerResources(docker).catch(() => undefined);
@@ -823,7 +1047,7 @@ async function main() {
           ours.has(c.name.replace(/^\/dbaas-/, '')),
         ),
         volumes: dockerLeft.volumes.filter(v =>
-          ours.has(v.replace(/^dbaas-/, '').replace(/-data$/, '')),
+          ours.has(v.replace(/^dbaas-/, '').replace(/-(data|wal)$/, '')),
         ),
       }).catch(() => {});
     }

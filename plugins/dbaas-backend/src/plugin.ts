@@ -215,6 +215,7 @@ export const dbaasPlugin = createBackendPlugin({
           flavors: config.flavors,
           defaultRuntime: config.defaultRuntime,
           maxInstances: config.warmPoolMaxInstances,
+          abandonAfterMs: config.warmPoolAbandonAfterMs,
           runtimes,
           members: poolMembers,
           instances: store,

@@ -54,6 +54,7 @@ export interface DbaasConfig {
   serviceAccess: ServiceAccessRule[];
   /** The platform's cap on warm pool members, all flavors and runtimes together. */
   warmPoolMaxInstances: number;
+  warmPoolAbandonAfterMs: number;
 }
 
 /** Thrown at start-up for a wrong `dbaas:` config; the message names the key. */
@@ -138,7 +139,10 @@ const settingsSchema = z.object({
     .default({}),
   serviceAccess: serviceAccessSchema,
   warmPool: z
-    .object({ maxInstances: z.number().int().min(0).default(10) })
+    .object({
+      maxInstances: z.number().int().min(0).default(10),
+      abandonAfterSeconds: z.number().int().min(10).default(600),
+    })
     .strict()
     .default({}),
 });
@@ -219,6 +223,7 @@ export function readDbaasConfig(config: Config): DbaasConfig {
     },
     serviceAccess: settings.serviceAccess,
     warmPoolMaxInstances: settings.warmPool.maxInstances,
+    warmPoolAbandonAfterMs: settings.warmPool.abandonAfterSeconds * 1000,
   };
 }
 

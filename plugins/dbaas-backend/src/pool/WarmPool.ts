@@ -19,7 +19,9 @@ import { poolEngineSpec } from './poolAdoption';
 /** The owner a pool member's host is labelled with until a create claims it. */
 export const POOL_OWNER = 'dbaas-warm-pool';
 const PAUSED_KEY = 'warmPool.paused';
-/** A claim whose create never recorded its instance, or a warming that stopped, after this long. */
+/** The lease of the replica running a maintain round: "<token> <expiry>". */
+const ROUND_KEY = 'warmPool.round';
+/** A claim whose create never recorded its instance, or a warming that stopped, after this long (default). */
 const ABANDONED_MS = 10 * 60_000;
 
 interface PoolTarget {
@@ -48,6 +50,8 @@ export class WarmPool {
       flavors: Flavor[];
       defaultRuntime: string;
       maxInstances: number;
+      /** A member whose warming or claim stopped is removed after this long (default 10 min). */
+      abandonAfterMs?: number;
       runtimes: RuntimeRegistry;
       members: PoolMembers;
       instances: InstanceStore;
@@ -162,8 +166,60 @@ export class WarmPool {
     await this.deps.members.release(member.id);
   }
 
-  /** One round: removes stale members, then starts the missing ones. */
+  /**
+   * One round: removes stale members, then starts the missing ones. One replica at a time:
+   * the scheduler runs the task globally, and a lease in the settings keeps a triggered round
+   * (or a scheduler without global tasks) from counting the same gap twice and overfilling.
+   */
   async maintain(): Promise<void> {
+    const lease = await this.roundLease();
+    if (!lease) {
+      this.deps.logger.debug(
+        'Warm pool: another replica runs a round; this one is skipped',
+      );
+      return;
+    }
+    try {
+      await this.round(lease.renew);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /**
+   * The round's lease, or undefined while another replica's holds: a token and its expiry,
+   * renewed before each member is started, so a replica that died holding it stops no one
+   * for long.
+   */
+  private async roundLease() {
+    const settings = this.deps.settings;
+    if (!settings) return { renew: async () => {}, release: async () => {} };
+    // each member's start or removal is one step; the lease is renewed before each
+    const ttlMs = this.deps.stepTimeoutMs + 30_000;
+    const token = () =>
+      `${crypto.randomUUID()} ${new Date(Date.now() + ttlMs).toISOString()}`;
+    let mine = token();
+    const held = await settings.insertIfAbsent(ROUND_KEY, mine);
+    if (held !== mine) {
+      const expires = Date.parse(held.split(' ')[1] ?? '');
+      if (expires > Date.now() || !(await settings.swap(ROUND_KEY, held, mine)))
+        return undefined;
+    }
+    return {
+      renew: async () => {
+        const next = token();
+        if (!(await settings.swap(ROUND_KEY, mine, next))) {
+          throw new Error('the warm pool round lost its lease');
+        }
+        mine = next;
+      },
+      release: async () => {
+        await settings.swap(ROUND_KEY, mine, 'free 1970-01-01T00:00:00Z');
+      },
+    };
+  }
+
+  private async round(renew: () => Promise<void>): Promise<void> {
     const paused = await this.paused();
     let members = await this.deps.members.list();
     for (const member of members) {
@@ -179,6 +235,7 @@ export class WarmPool {
         this.deps.logger.info(
           `Warm pool: removing member ${member.id} (${member.flavorId} on ${member.runtime}): ${stale}`,
         );
+        await renew();
         await this.retire(member);
       }
     }
@@ -201,6 +258,7 @@ export class WarmPool {
         }
         // a pause that came while this round ran stops it here
         if (await this.paused()) return;
+        await renew();
         total++;
         await this.warm(target);
       }
@@ -218,12 +276,12 @@ export class WarmPool {
       }
       const since =
         Date.now() - Date.parse(member.claimedAt ?? member.createdAt);
-      return since > ABANDONED_MS
+      return since > this.abandonAfterMs()
         ? 'claimed, but no instance was recorded'
         : undefined;
     }
     if (member.status === 'warming') {
-      return age > Math.max(ABANDONED_MS, 2 * this.deps.stepTimeoutMs)
+      return age > Math.max(this.abandonAfterMs(), 2 * this.deps.stepTimeoutMs)
         ? 'its warming stopped'
         : undefined;
     }
@@ -234,6 +292,10 @@ export class WarmPool {
     }
     if (age > target.maxAgeMs) return 'older than maxAgeHours';
     return undefined;
+  }
+
+  private abandonAfterMs() {
+    return this.deps.abandonAfterMs ?? ABANDONED_MS;
   }
 
   private target(flavorId: string, runtimeName: string) {
