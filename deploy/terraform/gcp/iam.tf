@@ -25,11 +25,14 @@ locals {
 
   # instances.insert (the VM, its metadata, labels and service account; its boot and data
   # disks, with their labels), instances.get, instances.delete (with the auto-deleted boot
-  # disk), disks.delete: on dbaas-* instances and disks only (the condition below)
+  # disk), instances.stop and .start (a stopped database), disks.delete: on dbaas-* instances
+  # and disks only (the condition below)
   backend_vm_permissions = [
     "compute.instances.create",
     "compute.instances.get",
     "compute.instances.delete",
+    "compute.instances.stop",
+    "compute.instances.start",
     "compute.instances.setMetadata",
     "compute.instances.setLabels",
     "compute.instances.setServiceAccount",

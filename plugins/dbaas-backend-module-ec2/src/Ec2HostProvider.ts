@@ -18,11 +18,12 @@ import {
   RuntimeFault,
   SecretSealer,
   StepContext,
+  VmDockerFor,
+  createVmDockerReadyWait,
   waitFor,
 } from '@dbaas/plugin-dbaas-node';
 import { AwsCall, createAwsCall } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
-import { createDockerReadyWait, VmDockerFor } from './dockerReady';
 import { createFlavorChange, FlavorChange } from './flavorChange';
 import { ec2HostRef, instanceKeyPair } from './hostRef';
 import { createLauncher } from './launch';
@@ -52,7 +53,7 @@ export class Ec2HostProvider implements HostProvider {
   private readonly lookups: VmLookups;
   private readonly waits: VmWaits;
   private readonly launch: ReturnType<typeof createLauncher>;
-  private readonly waitDockerReady: ReturnType<typeof createDockerReadyWait>;
+  private readonly waitDockerReady: ReturnType<typeof createVmDockerReadyWait>;
   private readonly resize: ReturnType<typeof createStorageResize>;
   private readonly flavorChange: FlavorChange;
 
@@ -72,7 +73,11 @@ export class Ec2HostProvider implements HostProvider {
       lookups,
       keyPair: instanceId => instanceKeyPair(secretBox, instanceId),
     });
-    this.waitDockerReady = createDockerReadyWait({ dockerFor, config });
+    this.waitDockerReady = createVmDockerReadyWait({
+      dockerFor,
+      waitOptions: (deadline, what) => ec2WaitOptions(config, deadline, what),
+      bootLogHint: 'see /var/log/cloud-init-output.log on the VM',
+    });
     this.resize = createStorageResize({ ec2, config, call, dockerFor });
     this.flavorChange = createFlavorChange({ ec2, config, call, lookups });
   }

@@ -30,7 +30,7 @@ import {
   removeStandInVms,
   STAND_IN_IMAGE,
   STAND_IN_LABEL,
-} from './__testUtils__/standInVm';
+} from '@dbaas/plugin-dbaas-node/testUtils';
 
 // a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
 jest.setTimeout(900_000);

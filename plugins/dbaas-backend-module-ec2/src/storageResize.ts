@@ -10,12 +10,12 @@ import {
   HostRef,
   RuntimeFault,
   StepContext,
+  VmDockerFor,
   waitFor,
 } from '@dbaas/plugin-dbaas-node';
 import Docker from 'dockerode';
 import { AwsCall, AwsFault } from './awsErrors';
 import { Ec2RuntimeConfig } from './config';
-import { VmDockerFor } from './dockerReady';
 import { byInstanceTag } from './tags';
 import { ec2WaitOptions } from './vmWaits';
 

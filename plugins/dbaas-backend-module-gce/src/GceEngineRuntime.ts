@@ -1,30 +1,14 @@
-import { Endpoint } from '@dbaas/plugin-dbaas-common';
-import { EngineHealth, EngineRuntime, RuntimeFault } from '@dbaas/plugin-dbaas-node';
+import {
+  DockerEngineRuntime,
+  EngineSpec,
+  HostRef,
+} from '@dbaas/plugin-dbaas-node';
 
-export const ENGINE_NOT_YET =
-  'The GCE runtime creates, finds and deletes the VM, but running the flavor on it (Docker over SSH, as on EC2) lands next (issue #20); use another runtime for this flavor until then';
-
-const notYet = (): never => {
-  throw new RuntimeFault('ENGINE_UNAVAILABLE', ENGINE_NOT_YET);
-};
-
-/**
- * The engine side of the GCE runtime, not built yet: every call fails with ENGINE_UNAVAILABLE
- * saying so. Removing a server that never ran is success, so that destroy can clean up a VM.
- */
-export class GceEngineRuntime implements EngineRuntime {
-  async deploy(): Promise<Endpoint> {
-    return notYet();
-  }
-  async health(): Promise<EngineHealth> {
-    return { state: 'unknown', message: ENGINE_NOT_YET };
-  }
-  async stop(): Promise<void> {
-    notYet();
-  }
-  async start(): Promise<void> {
-    notYet();
-  }
-  /** Nothing to do: deleting the VM (host.destroy, always next) takes the server with it. */
-  async remove(): Promise<void> {}
+/** The Docker runtime on a Compute Engine VM, over SSH. */
+export class GceEngineRuntime extends DockerEngineRuntime {
+  /**
+   * Nothing to do: deleting the VM (host.destroy, always next) takes the container with it.
+   * Asking Docker first would block the clean-up of a VM whose Docker never answered.
+   */
+  async remove(_host: HostRef, _spec: EngineSpec): Promise<void> {}
 }

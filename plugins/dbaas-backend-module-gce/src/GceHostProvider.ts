@@ -1,3 +1,4 @@
+import crypto from 'crypto';
 import {
   DisksClient,
   InstancesClient,
@@ -13,6 +14,8 @@ import {
   RuntimeFault,
   SecretSealer,
   StepContext,
+  VmDockerFor,
+  createVmDockerReadyWait,
   waitFor,
 } from '@dbaas/plugin-dbaas-node';
 import {
@@ -44,6 +47,8 @@ export interface GceHostProviderOptions {
   config: GceRuntimeConfig;
   secretBox: SecretSealer;
   logger: LoggerService;
+  /** Docker on a VM over SSH (dockerOverSsh; a fake in contract tests). */
+  dockerFor: VmDockerFor;
 }
 
 /** Our own retries (computeErrors.withRetries) log each one, so the client's are off. */
@@ -53,16 +58,29 @@ const NO_CLIENT_RETRY = { retry: { retryCodes: [] as number[] } };
  * A "host" on Google Compute Engine: one VM per database, created with `instances.insert`
  * (a request id derived from the instance id, so a retried create never makes a second VM)
  * in the first configured zone that has capacity, with a separate persistent data disk; its
- * startup script installs Docker. Found again by its labels; destroy deletes the VM and the
- * data disk, and nothing else.
+ * startup script installs Docker, and provisioning waits until Docker answers over SSH. Found
+ * again by its labels; destroy deletes the VM and the data disk, and nothing else; stop and
+ * start keep both.
  */
 export class GceHostProvider implements HostProvider {
   private readonly config: GceRuntimeConfig;
   private readonly call: GceCall;
+  private readonly waitDockerReady: ReturnType<typeof createVmDockerReadyWait>;
 
   constructor(private readonly options: GceHostProviderOptions) {
     this.config = options.config;
     this.call = createGceCall(options.config, options.logger);
+    this.waitDockerReady = createVmDockerReadyWait({
+      dockerFor: options.dockerFor,
+      waitOptions: (deadline, what) => ({
+        deadline,
+        intervalMs: this.config.pollIntervalSeconds * 1000,
+        what,
+        timeoutHint: 'dbaas.runtimes.gce.startTimeoutSeconds',
+      }),
+      bootLogHint:
+        "see the startup-script's output in the VM's serial console (google_metadata_script_runner)",
+    });
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
@@ -100,6 +118,45 @@ export class GceHostProvider implements HostProvider {
       zone,
       vm,
     );
+    this.requireAddress(ref, name);
+    await this.waitDockerReady(ref, spec, deadline, ctx);
+    return ref;
+  }
+
+  /** Stops the VM (instances.stop), keeping its disks; a stopped VM is left as it is. */
+  async stop(ref: HostRef, ctx: StepContext): Promise<void> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const { zone, name } = this.vmOf(ref);
+    await this.vmAction('stop', zone, name, deadline, ctx);
+    await this.untilVm(zone, name, 'stop', deadline, ctx, vm =>
+      vm.status === 'TERMINATED' ? true : undefined,
+    );
+  }
+
+  /**
+   * Starts the VM again (instances.start), waits until it runs and Docker answers over SSH
+   * (the host key pinned at provisioning), and returns the HostRef with the address read anew
+   * when it changed (an ephemeral external IP does).
+   */
+  async start(ref: HostRef, ctx: StepContext): Promise<HostRef | void> {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const { zone, name } = this.vmOf(ref);
+    await this.vmAction('start', zone, name, deadline, ctx);
+    const vm = await this.untilRunning(zone, name, deadline, ctx);
+    const { address } = this.requireAddress(
+      gceHostRef(this.config, this.options.secretBox, ref.instanceId, zone, vm),
+      name,
+    );
+    const started: HostRef = { ...ref, address, data: { ...ref.data } };
+    await this.waitDockerReady(started, undefined, deadline, ctx);
+    if (JSON.stringify(started) === JSON.stringify(ref)) return undefined;
+    if (address !== ref.address) {
+      ctx.logger.info(`VM ${name} is now at ${address} (was ${ref.address})`);
+    }
+    return started;
+  }
+
+  private requireAddress(ref: HostRef, name: string): HostRef {
     if (!ref.address) {
       throw new RuntimeFault(
         'HOST_UNAVAILABLE',
@@ -109,6 +166,51 @@ export class GceHostProvider implements HostProvider {
       );
     }
     return ref;
+  }
+
+  private vmOf(ref: HostRef) {
+    const zone = String(ref.data.zone ?? '');
+    const name = String(ref.data.gceInstanceName ?? '');
+    if (!zone || !name) {
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `instance ${ref.instanceId} has no VM recorded`,
+      );
+    }
+    return { zone, name };
+  }
+
+  /** instances.stop or instances.start, with a request id per VM and action, waited for. */
+  private async vmAction(
+    action: 'stop' | 'start',
+    zone: string,
+    name: string,
+    deadline: number,
+    ctx: StepContext,
+  ) {
+    const operationName = `instances.${action}`;
+    const request = {
+      project: this.config.project,
+      zone,
+      instance: name,
+      // a new id each time: a VM is stopped and started many times over its life
+      requestId: crypto.randomUUID(),
+    };
+    const [operation] = await this.call(operationName, ctx, () =>
+      action === 'stop'
+        ? this.options.clients.instances.stop(request, NO_CLIENT_RETRY)
+        : this.options.clients.instances.start(request, NO_CLIENT_RETRY),
+    );
+    ctx.logger.info(
+      `${action === 'stop' ? 'Stopping' : 'Starting'} VM ${name} in ${zone}`,
+    );
+    await this.untilDone(
+      operationName,
+      zone,
+      operation.latestResponse as Operation,
+      deadline,
+      ctx,
+    );
   }
 
   async describe(ref: HostRef): Promise<HostState> {
@@ -254,35 +356,49 @@ export class GceHostProvider implements HostProvider {
     }
   }
 
-  private async untilRunning(
+  private untilRunning(
     zone: string,
     name: string,
     deadline: number,
     ctx: StepContext,
   ): Promise<Instance> {
+    return this.untilVm(zone, name, 'run', deadline, ctx, vm => {
+      if (vm.status === 'TERMINATED' || vm.status === 'SUSPENDED') {
+        // a VM stopped (or one that failed to boot) never runs by waiting for it
+        throw new RuntimeFault(
+          'HOST_UNAVAILABLE',
+          `VM ${name} in ${zone} is ${vm.status}, not starting: see its serial console in the Google Cloud console, or delete the instance`,
+        );
+      }
+      return vm.status === 'RUNNING' ? vm : undefined;
+    });
+  }
+
+  /** Polls the VM until `check` returns a value; a VM that is gone fails at once. */
+  private untilVm<T>(
+    zone: string,
+    name: string,
+    to: 'run' | 'stop',
+    deadline: number,
+    ctx: StepContext,
+    check: (vm: Instance) => T | undefined,
+  ): Promise<T> {
     return waitFor(
       async () => {
         const vm = await this.getVm(zone, name, ctx);
         if (!vm) {
           throw new RuntimeFault(
             'HOST_UNAVAILABLE',
-            `VM ${name} in ${zone} disappeared while starting`,
+            `VM ${name} in ${zone} disappeared while waiting for it to ${to}`,
           );
         }
-        if (vm.status === 'TERMINATED' || vm.status === 'SUSPENDED') {
-          // a VM stopped (or one that failed to boot) never runs by waiting for it
-          throw new RuntimeFault(
-            'HOST_UNAVAILABLE',
-            `VM ${name} in ${zone} is ${vm.status}, not starting: see its serial console in the Google Cloud console, or delete the instance`,
-          );
-        }
-        return vm.status === 'RUNNING' ? vm : undefined;
+        return check(vm);
       },
       ctx,
       {
         deadline,
         intervalMs: this.config.pollIntervalSeconds * 1000,
-        what: `VM ${name} in ${zone} to run`,
+        what: `VM ${name} in ${zone} to ${to}`,
         timeoutHint:
           'dbaas.runtimes.gce.startTimeoutSeconds; see the VM in the console',
       },

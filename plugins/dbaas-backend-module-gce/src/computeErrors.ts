@@ -53,10 +53,12 @@ const GRPC = {
 /** The permissions each call needs, to name in a permission fault. */
 const PERMISSIONS: Record<string, string> = {
   'instances.insert':
-    'compute.instances.create, compute.disks.create, compute.instances.setMetadata, compute.instances.setLabels, compute.instances.setServiceAccount, compute.subnetworks.use, compute.images.useReadOnly and iam.serviceAccounts.actAs on the VMs\' service account',
+    "compute.instances.create, compute.disks.create, compute.instances.setMetadata, compute.instances.setLabels, compute.instances.setServiceAccount, compute.subnetworks.use, compute.images.useReadOnly and iam.serviceAccounts.actAs on the VMs' service account",
   'instances.get': 'compute.instances.get',
   'instances.list': 'compute.instances.list',
   'instances.delete': 'compute.instances.delete',
+  'instances.stop': 'compute.instances.stop',
+  'instances.start': 'compute.instances.start',
   'disks.get': 'compute.disks.get',
   'disks.list': 'compute.disks.list',
   'disks.delete': 'compute.disks.delete',
@@ -73,7 +75,10 @@ const CONFIG_HINTS: Array<[RegExp, string]> = [
     'the flavor (runtimeHints.gce.machineType) or defaultMachineType',
   ],
   [/diskTypes|disk type/i, 'diskType'],
-  [/cryptoKeys|kms/i, 'kmsKeyName (and grant the Compute Engine service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on it)'],
+  [
+    /cryptoKeys|kms/i,
+    'kmsKeyName (and grant the Compute Engine service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on it)',
+  ],
   [/serviceAccount|service account/i, 'serviceAccountEmail'],
   [/zones\//i, 'zones'],
   [/projects\/[^/\s']+'?(\s|$)|project/i, 'project'],

@@ -4,7 +4,13 @@ import {
   ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Runtime, SecretSealer } from '@dbaas/plugin-dbaas-node';
+import {
+  dockerOverSsh,
+  HostRef,
+  Runtime,
+  SecretSealer,
+  VmDockerFor,
+} from '@dbaas/plugin-dbaas-node';
 import { GceRuntimeConfig, parseApiEndpoint } from './config';
 import { GceEngineRuntime } from './GceEngineRuntime';
 import { GceClients, GceHostProvider } from './GceHostProvider';
@@ -44,9 +50,9 @@ export function createGceClients(
 
 /**
  * Databases on Compute Engine VMs, one per instance: the host provider creates the VM and its
- * data disk. Google credentials come from Application Default Credentials (the backend's
- * service account, workload identity, or GOOGLE_APPLICATION_CREDENTIALS). The engine side
- * (Docker over SSH on the VM) is not built yet: see GceEngineRuntime.
+ * data disk, and the Docker runtime runs the flavor's image on it over SSH, as on EC2. Google
+ * credentials come from Application Default Credentials (the backend's service account,
+ * workload identity, or GOOGLE_APPLICATION_CREDENTIALS).
  */
 export function createGceRuntime(
   config: GceRuntimeConfig,
@@ -54,8 +60,14 @@ export function createGceRuntime(
     secretBox: SecretSealer;
     logger: LoggerService;
     clientOptions?: GceClientOptions;
+    /** Docker on the VM; default: over SSH with the instance's key (tests pass a fake). */
+    dockerFor?: VmDockerFor;
   },
 ): Runtime {
+  const dockerFor =
+    deps.dockerFor ??
+    ((host: HostRef, onHostKey?: (fingerprint: string) => void) =>
+      dockerOverSsh(host, deps.secretBox, onHostKey));
   return {
     name: 'gce',
     host: new GceHostProvider({
@@ -63,8 +75,12 @@ export function createGceRuntime(
       config,
       secretBox: deps.secretBox,
       logger: deps.logger,
+      dockerFor,
     }),
-    engine: new GceEngineRuntime(),
+    engine: new GceEngineRuntime(dockerFor, {
+      startTimeoutSeconds: config.startTimeoutSeconds,
+      configKey: 'dbaas.runtimes.gce.startTimeoutSeconds',
+    }),
     unsupportedReason: machineTypeProblem,
   };
 }

@@ -23,10 +23,10 @@ describe('machineTypeProblem', () => {
       'n2-custom-2-4096-ext',
       'n2d-custom-2-4096',
     ]) {
-      expect([type, machineTypeProblem(withHints({ machineType: type }))]).toEqual([
+      expect([
         type,
-        undefined,
-      ]);
+        machineTypeProblem(withHints({ machineType: type })),
+      ]).toEqual([type, undefined]);
     }
   });
 
@@ -41,7 +41,7 @@ describe('machineTypeProblem', () => {
     );
   });
 
-  it('ignores other runtimes\' hints', () => {
+  it("ignores other runtimes' hints", () => {
     expect(
       machineTypeProblem({
         ...postgresFlavor,
@@ -53,9 +53,9 @@ describe('machineTypeProblem', () => {
 
 describe('machineTypeFor', () => {
   it('uses the hint, else the configured default', () => {
-    expect(machineTypeFor(withHints({ machineType: 'n2-standard-2' }), 'e2-medium')).toBe(
-      'n2-standard-2',
-    );
+    expect(
+      machineTypeFor(withHints({ machineType: 'n2-standard-2' }), 'e2-medium'),
+    ).toBe('n2-standard-2');
     expect(machineTypeFor(postgresFlavor, 'e2-medium')).toBe('e2-medium');
     expect(isMachineTypeName('e2-standard-2')).toBe(true);
     expect(isMachineTypeName('t3.medium')).toBe(false);

@@ -21,11 +21,7 @@ export function machineTypeProblem(flavor: Flavor): string | undefined {
   const type = hints.machineType;
   if (
     type !== undefined &&
-    !(
-      typeof type === 'string' &&
-      type.length <= 63 &&
-      MACHINE_TYPE.test(type)
-    )
+    !(typeof type === 'string' && type.length <= 63 && MACHINE_TYPE.test(type))
   ) {
     return `flavor ${flavor.id}: runtimeHints.gce.machineType must be a Compute Engine machine type such as e2-medium or n2-standard-4`;
   }

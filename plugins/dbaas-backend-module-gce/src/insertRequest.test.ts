@@ -7,12 +7,14 @@ import { labelValue, vmName } from './labels';
 import { sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import { renderStartupScript } from './startupScript';
 
-
 const spec: HostSpec = {
   instanceId: '0b8e4c2a-7f1d-4e5b-9a3c-2d6f8e1a4b7c',
   instanceName: 'orders',
   owner: 'user:default/Jane.Doe',
-  flavor: { ...postgresFlavor, runtimeHints: { gce: { machineType: 'n2-standard-2' } } },
+  flavor: {
+    ...postgresFlavor,
+    runtimeHints: { gce: { machineType: 'n2-standard-2' } },
+  },
   storageGiB: 20,
 };
 const keys = sshKeyPairFromSeed(Buffer.alloc(32, 7), vmName(spec.instanceId));
@@ -47,7 +49,8 @@ describe('insertRequest', () => {
             deviceName: 'boot',
             type: 'PERSISTENT',
             initializeParams: {
-              sourceImage: 'projects/debian-cloud/global/images/family/debian-12',
+              sourceImage:
+                'projects/debian-cloud/global/images/family/debian-12',
               labels,
             },
           },
@@ -181,7 +184,9 @@ describe('renderStartupScript', () => {
     expect(script).toContain(
       'echo "LABEL=dbaas-data /var/lib/docker ext4 defaults,nofail 0 2" >> /etc/fstab',
     );
-    expect(script).toContain('mountpoint -q /var/lib/docker || mount /var/lib/docker');
+    expect(script).toContain(
+      'mountpoint -q /var/lib/docker || mount /var/lib/docker',
+    );
     expect(script).toContain('ConditionPathIsMountPoint=/var/lib/docker');
     // the disk is mounted before Docker is installed, so no data lands on the boot disk
     expect(script.indexOf('mount /var/lib/docker')).toBeLessThan(
@@ -189,13 +194,17 @@ describe('renderStartupScript', () => {
     );
   });
 
-  it('installs Docker from Debian\'s packages with the mirrors, and the SSH user in the docker group', () => {
+  it("installs Docker from Debian's packages with the mirrors, and the SSH user in the docker group", () => {
     expect(script).toContain(
       'apt-get install -y -q --no-install-recommends docker.io',
     );
     expect(script).not.toMatch(/download\.docker\.com|get\.docker\.com|curl /);
-    expect(script).toContain('"registry-mirrors": [\n    "http://10.0.0.5:5000"\n  ]');
-    expect(script).toContain('"insecure-registries": [\n    "10.0.0.5:5000"\n  ]');
+    expect(script).toContain(
+      '"registry-mirrors": [\n    "http://10.0.0.5:5000"\n  ]',
+    );
+    expect(script).toContain(
+      '"insecure-registries": [\n    "10.0.0.5:5000"\n  ]',
+    );
     expect(script).toContain('useradd -m -s /bin/bash dbaas');
     expect(script).toContain('usermod -aG docker dbaas');
     expect(script).toContain('PasswordAuthentication no');

@@ -34,7 +34,11 @@ export function requestIdFor(instanceId: string, zone: string): string {
 
 /** A name-based UUID (version 5): the same name gives the same UUID. */
 export function uuidFromName(name: string): string {
-  const hash = crypto.createHash('sha1').update(NAMESPACE).update(name).digest();
+  const hash = crypto
+    .createHash('sha1')
+    .update(NAMESPACE)
+    .update(name)
+    .digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

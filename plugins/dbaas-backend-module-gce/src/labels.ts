@@ -19,8 +19,9 @@ export function labelValue(value: string): string {
 
 /** The VM's name, `dbaas-<instance id>`: a GCE resource name (RFC 1035, at most 57 to leave room for `-data`). */
 export function vmName(instanceId: string): string {
-  const clean = `dbaas-${instanceId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`
-    .replace(/-+$/, '');
+  const clean = `dbaas-${instanceId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')}`.replace(/-+$/, '');
   if (clean.length <= 57) return clean;
   const hash = crypto.createHash('sha256').update(instanceId).digest('hex');
   return `${clean.slice(0, 48)}-${hash.slice(0, 8)}`;

@@ -22,7 +22,7 @@ describe('dbaasModuleGceRuntime', () => {
       expect(registered.map(r => r.name)).toEqual(['gce']);
       const secrets = {
         seal: (v: unknown) => JSON.stringify(v),
-        open: <T,>(s: string) => JSON.parse(s) as T,
+        open: <T>(s: string) => JSON.parse(s) as T,
         derive: (purpose: string) =>
           crypto.createHash('sha256').update(purpose).digest(),
       };

@@ -63,7 +63,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends docker.io
 fi
 getent group docker >/dev/null || groupadd docker
-id -u ${config.sshUser} >/dev/null 2>&1 || useradd -m -s /bin/bash ${config.sshUser}
+id -u ${config.sshUser} >/dev/null 2>&1 || useradd -m -s /bin/bash ${
+    config.sshUser
+  }
 usermod -aG docker ${config.sshUser}
 systemctl daemon-reload
 systemctl enable --now docker

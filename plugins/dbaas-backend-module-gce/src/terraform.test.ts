@@ -121,7 +121,10 @@ function hintedPermissions(): Record<string, string[]> {
   const source = sources['computeErrors.ts'] ?? '';
   const table = /const PERMISSIONS[^{]*{([\s\S]*?)\n};/.exec(source)?.[1] ?? '';
   const out: Record<string, string[]> = {};
-  for (const m of table.matchAll(/'([\w.]+)':\s*((?:'[^']*'\s*\+?\s*)+)/g)) {
+  // the value in single or double quotes (prettier picks double for a text with an apostrophe)
+  for (const m of table.matchAll(
+    /'([\w.]+)':\s*((?:(?:'[^']*'|"[^"]*")\s*\+?\s*)+)/g,
+  )) {
     out[m[1]] = [...m[2].matchAll(/\b(compute\.\w+\.\w+)/g)].map(p => p[1]);
   }
   return out;

@@ -19,6 +19,7 @@ export * from './tls/serverCertificate';
 export * from './docker/DockerEngineRuntime';
 export * from './docker/errors';
 export * from './docker/sshDocker';
+export * from './docker/vmDockerReady';
 export * from './backup';
 export * from './adminCommands';
 export * from './sshKey';

@@ -13,7 +13,7 @@ ensure_node
 
 name="dbaas-smoke-$$"
 work="$(mktemp -d)"
-util=./plugins/dbaas-backend-module-ec2/src/__testUtils__/standInVm.ts
+util=./plugins/dbaas-node/src/testUtils/standInVm.ts
 vm() { node --require ./node_modules/@backstage/cli/config/nodeTransform.cjs -e "$1"; }
 cleanup() {
   [ "${KEEP:-}" = 1 ] && { echo "smoke: kept $name (key: $work/key)"; return; }

@@ -27,7 +27,7 @@ type VolumeModification = {
   /** DescribeVolumesModifications answers before the state moves on to optimizing */
   looks: number;
 };
-import { StandInVm, startStandInVm } from './standInVm';
+import { StandInVm, startStandInVm } from '@dbaas/plugin-dbaas-node/testUtils';
 
 interface FakeInstance {
   id: string;

@@ -23,6 +23,20 @@ interface FakeOperation {
   waitsLeft: number;
   error?: { errors: Array<{ code: string; message: string }> };
   httpErrorStatusCode?: number;
+  /** Work behind the operation (a stand-in VM booting): DONE only once it settled. */
+  work?: Promise<void>;
+  settled?: boolean;
+}
+
+/**
+ * Real machines behind the fake's VMs (the stand-in VMs of the engine test): each call
+ * resolves once the machine did it; create and start answer with its internal address.
+ */
+export interface FakeVmHost {
+  create(name: string, body: Record<string, any>): Promise<string>;
+  stop(name: string): Promise<void>;
+  start(name: string): Promise<string>;
+  destroy(name: string): Promise<void>;
 }
 
 interface Failure {
@@ -37,8 +51,9 @@ interface Failure {
 
 /**
  * A local stand-in for the Compute Engine REST API (v1) as far as the GCE runtime calls it:
- * instances insert/get/list/delete, disks list/delete, zoneOperations.wait. It keeps VMs and
- * disks, dedupes inserts by requestId as GCE does, and records every call.
+ * instances insert/get/list/delete/stop/start, disks list/delete, zoneOperations.wait. It keeps
+ * VMs and disks, dedupes inserts by requestId as GCE does, and records every call; with a
+ * `vmHost`, each VM is also a real machine (see FakeVmHost).
  */
 export class FakeCompute {
   readonly calls: ComputeCall[] = [];
@@ -53,6 +68,8 @@ export class FakeCompute {
   waitsPerOperation = 1;
   /** `instances.get` answers STAGING this many times after the insert is done. */
   stagingGets = 1;
+  /** Real machines behind the VMs, when set. */
+  vmHost?: FakeVmHost;
   private server?: http.Server;
   private counter = 0;
 
@@ -119,16 +136,26 @@ export class FakeCompute {
   }
 
   addDisk(zone: string, name: string, labels: Record<string, string>) {
-    this.disks.set(`${zone}/${name}`, { name, zone: this.zoneUrl(zone), labels });
+    this.disks.set(`${zone}/${name}`, {
+      name,
+      zone: this.zoneUrl(zone),
+      labels,
+    });
   }
 
   private zoneUrl(zone: string) {
     return `https://www.googleapis.com/compute/v1/projects/dbaas-test/zones/${zone}`;
   }
 
-  private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse) {
+  private handle(
+    req: http.IncomingMessage,
+    raw: string,
+    res: http.ServerResponse,
+  ) {
     const url = new URL(req.url!, 'http://fake');
-    const match = url.pathname.match(/^\/compute\/v1\/projects\/([^/]+)\/(.*)$/);
+    const match = url.pathname.match(
+      /^\/compute\/v1\/projects\/([^/]+)\/(.*)$/,
+    );
     const call: ComputeCall = {
       method: req.method!,
       project: match?.[1] ?? '',
@@ -152,15 +179,26 @@ export class FakeCompute {
         ? this.error(res, lost.status, lost.message, lost.reason)
         : this.send(res, status, body);
     const [, zone, kind, name, action] =
-      call.path.match(/^zones\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/) ?? [];
+      call.path.match(
+        /^zones\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/,
+      ) ?? [];
     if (kind === 'instances') {
-      if (call.method === 'POST' && !name) return respond(200, this.insert(zone, call));
-      if (call.method === 'GET' && !name) return respond(200, this.list(this.instances, zone, call.query.filter));
+      if (call.method === 'POST' && !name)
+        return respond(200, this.insert(zone, call));
+      if (call.method === 'GET' && !name)
+        return respond(200, this.list(this.instances, zone, call.query.filter));
       const key = `${zone}/${name}`;
       const vm = this.instances.get(key);
-      if (!vm) return this.error(res, 404, `The resource 'projects/${call.project}/zones/${zone}/instances/${name}' was not found`, 'notFound');
+      if (!vm)
+        return this.error(
+          res,
+          404,
+          `The resource 'projects/${call.project}/zones/${zone}/instances/${name}' was not found`,
+          'notFound',
+        );
       if (call.method === 'GET') {
-        if (vm.status === 'STAGING' && vm.stagingGetsLeft-- <= 0) vm.status = 'RUNNING';
+        if (vm.status === 'STAGING' && vm.stagingGetsLeft-- <= 0)
+          vm.status = 'RUNNING';
         const { stagingGetsLeft, ...answer } = vm;
         return respond(200, answer);
       }
@@ -169,39 +207,113 @@ export class FakeCompute {
         for (const disk of vm.disks ?? []) {
           if (disk.autoDelete) this.disks.delete(`${zone}/${disk.source}`);
         }
-        return respond(200, this.operation(zone, 'delete', `instances/${name}`, call.query.requestId));
+        return respond(
+          200,
+          this.operation(
+            zone,
+            'delete',
+            `instances/${name}`,
+            call.query.requestId,
+            this.vmHost?.destroy(name),
+          ),
+        );
+      }
+      if (call.method === 'POST' && action === 'stop') {
+        const work = this.vmHost?.stop(name);
+        vm.status = 'TERMINATED';
+        return respond(
+          200,
+          this.operation(
+            zone,
+            'stop',
+            `instances/${name}`,
+            call.query.requestId,
+            work,
+          ),
+        );
+      }
+      if (call.method === 'POST' && action === 'start') {
+        vm.status = 'STAGING';
+        vm.stagingGetsLeft = this.stagingGets;
+        const work = this.vmHost
+          ?.start(name)
+          .then(address => this.addressed(vm, address));
+        return respond(
+          200,
+          this.operation(
+            zone,
+            'start',
+            `instances/${name}`,
+            call.query.requestId,
+            work,
+          ),
+        );
       }
     }
     if (kind === 'disks') {
-      if (call.method === 'GET' && !name) return respond(200, this.list(this.disks, zone, call.query.filter));
+      if (call.method === 'GET' && !name)
+        return respond(200, this.list(this.disks, zone, call.query.filter));
       const key = `${zone}/${name}`;
-      if (!this.disks.has(key)) return this.error(res, 404, `The resource 'projects/${call.project}/zones/${zone}/disks/${name}' was not found`, 'notFound');
+      if (!this.disks.has(key))
+        return this.error(
+          res,
+          404,
+          `The resource 'projects/${call.project}/zones/${zone}/disks/${name}' was not found`,
+          'notFound',
+        );
       if (call.method === 'DELETE') {
         const user = [...this.instances.values()].find(vm =>
           (vm.disks ?? []).some((d: Resource) => d.source === name),
         );
         if (user) {
-          return this.error(res, 400, `The disk resource '${name}' is already being used by '${user.name}'`, 'resourceInUseByAnotherResource');
+          return this.error(
+            res,
+            400,
+            `The disk resource '${name}' is already being used by '${user.name}'`,
+            'resourceInUseByAnotherResource',
+          );
         }
         this.disks.delete(key);
-        return respond(200, this.operation(zone, 'delete', `disks/${name}`, call.query.requestId));
+        return respond(
+          200,
+          this.operation(zone, 'delete', `disks/${name}`, call.query.requestId),
+        );
       }
     }
     if (kind === 'operations' && action === 'wait' && call.method === 'POST') {
       const op = this.operations.get(name);
-      if (!op) return this.error(res, 404, `operation ${name} not found`, 'notFound');
+      if (!op)
+        return this.error(res, 404, `operation ${name} not found`, 'notFound');
       op.waitsLeft--;
-      return respond(200, this.operationBody(op));
+      // like GCE, wait answers when the operation is done or after a while
+      const settledOrLater = Promise.race([
+        op.work ?? Promise.resolve(),
+        new Promise(resolve => setTimeout(resolve, 2_000)),
+      ]);
+      settledOrLater.then(() => respond(200, this.operationBody(op)));
+      return undefined;
     }
-    return this.error(res, 404, `The fake has no ${call.method} ${call.path}`, 'notFound');
+    return this.error(
+      res,
+      404,
+      `The fake has no ${call.method} ${call.path}`,
+      'notFound',
+    );
   }
 
   private insert(zone: string, call: ComputeCall) {
-    const seen = call.query.requestId && this.requestIds.get(`${zone}/${call.query.requestId}`);
+    const seen =
+      call.query.requestId &&
+      this.requestIds.get(`${zone}/${call.query.requestId}`);
     if (seen) return this.operationBody(this.operations.get(seen)!);
     const body = call.body;
     if (this.exhaustedZones.has(zone)) {
-      const op = this.operation(zone, 'insert', `instances/${body.name}`, call.query.requestId);
+      const op = this.operation(
+        zone,
+        'insert',
+        `instances/${body.name}`,
+        call.query.requestId,
+      );
       const stored = this.operations.get(op.name)!;
       stored.error = {
         errors: [
@@ -224,10 +336,15 @@ export class FakeCompute {
         labels: d.initializeParams?.labels,
         diskEncryptionKey: d.diskEncryptionKey,
       });
-      return { deviceName: d.deviceName, source: diskName, autoDelete: d.autoDelete ?? false, boot: d.boot ?? false };
+      return {
+        deviceName: d.deviceName,
+        source: diskName,
+        autoDelete: d.autoDelete ?? false,
+        boot: d.boot ?? false,
+      };
     });
     const n = this.instances.size + 10;
-    this.instances.set(`${zone}/${body.name}`, {
+    const vm: Resource = {
       name: body.name,
       zone: this.zoneUrl(zone),
       status: 'STAGING',
@@ -235,17 +352,43 @@ export class FakeCompute {
       labels: body.labels,
       machineType: body.machineType,
       disks,
-      networkInterfaces: (body.networkInterfaces ?? []).map((nic: Resource) => ({
-        ...nic,
-        networkIP: `10.128.0.${n}`,
-        accessConfigs: (nic.accessConfigs ?? []).map((a: Resource) => ({ ...a, natIP: `203.0.113.${n}` })),
-      })),
-    });
-    return this.operation(zone, 'insert', `instances/${body.name}`, call.query.requestId);
+      networkInterfaces: (body.networkInterfaces ?? []).map(
+        (nic: Resource) => ({
+          ...nic,
+          networkIP: `10.128.0.${n}`,
+          accessConfigs: (nic.accessConfigs ?? []).map((a: Resource) => ({
+            ...a,
+            natIP: `203.0.113.${n}`,
+          })),
+        }),
+      ),
+      metadata: body.metadata,
+    };
+    this.instances.set(`${zone}/${body.name}`, vm);
+    const work = this.vmHost
+      ?.create(body.name, body)
+      .then(address => this.addressed(vm, address));
+    return this.operation(
+      zone,
+      'insert',
+      `instances/${body.name}`,
+      call.query.requestId,
+      work,
+    );
+  }
+
+  /** A real machine's address as the VM's internal (and external) IP. */
+  private addressed(vm: Resource, address: string) {
+    for (const nic of vm.networkInterfaces ?? []) {
+      nic.networkIP = address;
+      for (const a of nic.accessConfigs ?? []) a.natIP = address;
+    }
   }
 
   private list(store: Map<string, Resource>, zone: string, filter = '') {
-    const wanted = [...filter.matchAll(/labels\.([a-z0-9_-]+) = "([^"]*)"/g)].map(m => [m[1], m[2]]);
+    const wanted = [
+      ...filter.matchAll(/labels\.([a-z0-9_-]+) = "([^"]*)"/g),
+    ].map(m => [m[1], m[2]]);
     const items = [...store.entries()]
       .filter(([key]) => key.startsWith(`${zone}/`))
       .map(([, r]) => r)
@@ -254,7 +397,13 @@ export class FakeCompute {
     return { items };
   }
 
-  private operation(zone: string, type: string, target: string, requestId?: string) {
+  private operation(
+    zone: string,
+    type: string,
+    target: string,
+    requestId?: string,
+    work?: Promise<unknown>,
+  ) {
     const name = `operation-${++this.counter}`;
     const op: FakeOperation = {
       name,
@@ -263,13 +412,27 @@ export class FakeCompute {
       targetLink: `${this.zoneUrl(zone)}/${target}`,
       waitsLeft: this.waitsPerOperation,
     };
+    if (work) {
+      op.work = work.then(
+        () => {
+          op.settled = true;
+        },
+        error => {
+          op.settled = true;
+          op.error = {
+            errors: [{ code: 'INTERNAL_ERROR', message: String(error) }],
+          };
+          op.httpErrorStatusCode = 500;
+        },
+      );
+    }
     this.operations.set(name, op);
     if (requestId) this.requestIds.set(`${zone}/${requestId}`, name);
     return this.operationBody(op);
   }
 
   private operationBody(op: FakeOperation) {
-    const done = op.waitsLeft <= 0;
+    const done = op.waitsLeft <= 0 && (!op.work || op.settled);
     return {
       kind: 'compute#operation',
       name: op.name,
@@ -277,13 +440,24 @@ export class FakeCompute {
       operationType: op.operationType,
       targetLink: op.targetLink,
       status: done ? 'DONE' : 'RUNNING',
-      ...(done && op.error ? { error: op.error, httpErrorStatusCode: op.httpErrorStatusCode } : {}),
+      ...(done && op.error
+        ? { error: op.error, httpErrorStatusCode: op.httpErrorStatusCode }
+        : {}),
     };
   }
 
-  private error(res: http.ServerResponse, status: number, message: string, reason: string) {
+  private error(
+    res: http.ServerResponse,
+    status: number,
+    message: string,
+    reason: string,
+  ) {
     this.send(res, status, {
-      error: { code: status, message, errors: [{ message, domain: 'global', reason }] },
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'global', reason }],
+      },
     });
   }
 

@@ -8,3 +8,4 @@
 export * from './fixtures';
 export * from './until';
 export * from './backupStoreContract';
+export * from './standInVm';

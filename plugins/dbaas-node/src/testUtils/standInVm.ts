@@ -1,8 +1,8 @@
 /**
- * A stand-in for an EC2 instance in tests: a container of dbaas/ec2-standin:bookworm
- * (scripts/ci/ec2-standin/build.sh) that boots systemd and cloud-init from a NoCloud seed,
- * with a blank sparse file on a loop device as its data volume /dev/xvdf.
- * Needs root on the Docker host (losetup) and the local Docker socket.
+ * A stand-in for a cloud VM (an EC2 instance, a Compute Engine VM) in tests: a container of
+ * dbaas/ec2-standin:bookworm (scripts/ci/ec2-standin/build.sh) that boots systemd and
+ * cloud-init from a NoCloud seed, with a blank sparse file on a loop device as its data volume
+ * /dev/xvdf. Needs root on the Docker host (losetup) and the local Docker socket.
  */
 import Docker from 'dockerode';
 import { execFile, execFileSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { tarFiles } from '@dbaas/plugin-dbaas-node';
+import { tarFiles } from '../tarFiles';
 
 export interface StandInVm {
   name: string;

@@ -1,13 +1,7 @@
-import {
-  HostRef,
-  HostSpec,
-  instanceLabels,
-  StepContext,
-  waitFor,
-} from '@dbaas/plugin-dbaas-node';
 import Docker from 'dockerode';
-import { Ec2RuntimeConfig } from './config';
-import { ec2WaitOptions } from './vmWaits';
+import { instanceLabels } from '../imageContract';
+import { HostRef, HostSpec, StepContext } from '../runtime';
+import { waitFor, WaitOptions } from '../waitFor';
 
 /** Docker on a VM over SSH; `onHostKey` hears the VM's host key while none is pinned. */
 export type VmDockerFor = (
@@ -15,18 +9,25 @@ export type VmDockerFor = (
   onHostKey?: (fingerprint: string) => void,
 ) => Docker;
 
-export interface DockerReadyDeps {
+export interface VmDockerReadyDeps {
   dockerFor: VmDockerFor;
-  config: Pick<Ec2RuntimeConfig, 'pollIntervalSeconds'>;
+  /** How to poll until the deadline, and what to wait for (the runtime's interval and config key). */
+  waitOptions: (deadline: number, what: string) => WaitOptions;
+  /** Where on the VM to look when Docker never answers (e.g. its cloud-init log). */
+  bootLogHint: string;
 }
 
 /**
- * Waits until cloud-init has installed Docker and it answers over SSH, pins the VM's host
- * key in `ref` (unless pinned already), and makes the instance's volume when given the
+ * Waits until a VM's boot script has installed Docker and it answers over SSH, pins the VM's
+ * host key in `ref` (unless pinned already), and makes the instance's volume when given the
  * instance's spec (at provisioning; a restarted VM has it); a connection that fails on the
- * way (sshd or Docker still starting) is asked again.
+ * way (sshd or Docker still starting) is asked again. For runtimes with one VM per database.
  */
-export function createDockerReadyWait({ dockerFor, config }: DockerReadyDeps) {
+export function createVmDockerReadyWait({
+  dockerFor,
+  waitOptions,
+  bootLogHint,
+}: VmDockerReadyDeps) {
   return async function waitDockerReady(
     ref: HostRef,
     spec: HostSpec | undefined,
@@ -57,13 +58,8 @@ export function createDockerReadyWait({ dockerFor, config }: DockerReadyDeps) {
       },
       ctx,
       {
-        ...ec2WaitOptions(
-          config,
-          deadline,
-          `Docker on ${ref.address} over SSH`,
-        ),
-        timeoutHint: () =>
-          `last error: ${lastError}; see /var/log/cloud-init-output.log on the VM`,
+        ...waitOptions(deadline, `Docker on ${ref.address} over SSH`),
+        timeoutHint: () => `last error: ${lastError}; ${bootLogHint}`,
       },
     );
     ctx.logger.info(`Docker answers on ${ref.address}; the VM is ready`);
