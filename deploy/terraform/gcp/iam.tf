@@ -25,19 +25,23 @@ locals {
 
   # instances.insert (the VM, its metadata, labels and service account; its boot and data
   # disks, with their labels), instances.get, instances.delete (with the auto-deleted boot
-  # disk), instances.stop and .start (a stopped database), disks.delete: on dbaas-* instances
-  # and disks only (the condition below)
+  # disk), instances.stop, .start and .setMachineType (stop/start, a flavor change), disks.get
+  # and .resize (a storage resize), disks.delete: on dbaas-* instances and disks only (the
+  # condition below)
   backend_vm_permissions = [
     "compute.instances.create",
     "compute.instances.get",
     "compute.instances.delete",
     "compute.instances.stop",
     "compute.instances.start",
+    "compute.instances.setMachineType",
     "compute.instances.setMetadata",
     "compute.instances.setLabels",
     "compute.instances.setServiceAccount",
     "compute.disks.create",
     "compute.disks.setLabels",
+    "compute.disks.get",
+    "compute.disks.resize",
     "compute.disks.delete",
   ]
 

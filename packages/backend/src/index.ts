@@ -40,6 +40,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@dbaas/plugin-dbaas-backend'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-kubernetes'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-ec2'));
+backend.add(import('@dbaas/plugin-dbaas-backend-module-gce'));
 backend.add(import('@dbaas/plugin-dbaas-backend-module-s3'));
 
 backend.start();

@@ -2,12 +2,11 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { Credentials, Instance } from '@dbaas/plugin-dbaas-common';
+import { Instance } from '@dbaas/plugin-dbaas-common';
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import Docker from 'dockerode';
 import mysql from 'mysql2/promise';
-import { Client } from 'pg';
 import request from 'supertest';
 import { SecretBox } from '@dbaas/plugin-dbaas-backend';
 import {
@@ -26,10 +25,13 @@ import {
 import { installStandInEc2 } from './__testUtils__/standInEc2';
 import { sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import {
+  connectedWith,
+  onStandInVm,
   registryMirrorAddress,
   removeStandInVms,
-  STAND_IN_IMAGE,
+  requireStandInParts,
   STAND_IN_LABEL,
+  verifiedConnection,
 } from '@dbaas/plugin-dbaas-node/testUtils';
 
 // a VM boots, installs Docker from Debian's packages and pulls the image: minutes, not seconds
@@ -63,63 +65,6 @@ const largerFlavor = {
   runtimeHints: { ec2: { instanceType: 't3.medium' } },
 };
 const asAlice = `Bearer ${mockCredentials.user.token('user:default/alice')}`;
-
-/** No silent skip: the stand-in VM needs Docker, its image and the local registry. */
-async function requireStandInParts() {
-  try {
-    await docker.ping();
-    await docker.getImage(STAND_IN_IMAGE).inspect();
-  } catch (error) {
-    throw new Error(
-      `The EC2 stand-in test needs a Docker engine and ${STAND_IN_IMAGE} (${error}); run scripts/ci/ec2-standin/build.sh (.ci/run does)`,
-    );
-  }
-  const catalog = await fetch('http://127.0.0.1:5000/v2/_catalog').catch(
-    () => undefined,
-  );
-  const repositories = catalog?.ok ? (await catalog.json()).repositories : [];
-  if (!repositories.includes('dbaas/postgresql')) {
-    throw new Error(
-      'The EC2 stand-in test needs the local registry with dbaas/postgresql: run scripts/ci/start-registry.sh',
-    );
-  }
-}
-
-/** What pg and mysql2 connect with from the Manager's credentials, verifying the server with their CA. */
-function verifiedConnection(creds: Credentials) {
-  return {
-    host: creds.host,
-    port: creds.port,
-    database: creds.database,
-    user: creds.username,
-    password: creds.password,
-    ssl: { ca: creds.ca, rejectUnauthorized: true },
-  };
-}
-
-/**
- * A client connected with the Manager's credentials. A failure is rethrown as a plain error
- * naming the endpoint and the code: a TLS error carries the peer certificate, whose circular
- * issuer chain Jest's JSON report cannot serialise (the whole run's report was lost to one).
- */
-async function connected(creds: Credentials) {
-  const client = new Client(verifiedConnection(creds));
-  await client.connect().catch((error: Error & { code?: string }) => {
-    throw new Error(
-      `connecting to ${creds.host}:${creds.port}: ${error.message} (${
-        error.code ?? 'no code'
-      })`,
-    );
-  });
-  return client;
-}
-
-/** Runs a command inside the stand-in VM (the test's view from the console, not the Manager's). */
-function onVm(vmName: string, command: string) {
-  return execFileSync('docker', ['exec', vmName, 'sh', '-c', command])
-    .toString()
-    .trim();
-}
 
 const GiB = 1024 ** 3;
 let fakeEc2: ReturnType<typeof installStandInEc2>;
@@ -156,9 +101,11 @@ async function expectStorageResize(id: string, vmName: string) {
     signal: new AbortController().signal,
   };
   const diskBytes = () =>
-    Number(onVm(vmName, 'blockdev --getsize64 /dev/xvdf'));
+    Number(onStandInVm(vmName, 'blockdev --getsize64 /dev/xvdf'));
   const fileSystemBytes = () =>
-    Number(onVm(vmName, 'df -B1 --output=size /var/lib/docker | tail -n 1'));
+    Number(
+      onStandInVm(vmName, 'df -B1 --output=size /var/lib/docker | tail -n 1'),
+    );
   const capabilityBounds = /^CapBnd:\s*([0-9a-f]+)$/m.exec(
     readFileSync('/proc/self/status', 'utf8'),
   )![1];
@@ -192,7 +139,7 @@ async function expectStorageResize(id: string, vmName: string) {
     expect(diskBytes()).toBe(3 * GiB);
   }
   // the one-shot container that ran the grow is gone, the server still runs
-  expect(onVm(vmName, "docker ps -a --format '{{.Names}}'")).toBe(
+  expect(onStandInVm(vmName, "docker ps -a --format '{{.Names}}'")).toBe(
     `dbaas-${id}`,
   );
 }
@@ -262,7 +209,7 @@ describe('EC2 runtime on a stand-in VM', () => {
   }
 
   beforeAll(async () => {
-    await requireStandInParts();
+    await requireStandInParts('EC2 stand-in test');
     await removeStandInVms('ec2-standin-');
     fakeEc2 = installStandInEc2();
     const mirror = registryMirrorAddress();
@@ -317,7 +264,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(creds).toMatchObject({ host: vm.vm.address, port: 5432 });
     // over TLS, verifying the VM's certificate (issued for its address) with the CA
     expect(creds.uri).toMatch(/\?sslmode=verify-full$/);
-    const client = await connected(creds);
+    const client = await connectedWith(creds);
     await client.query('CREATE TABLE kept (v TEXT)');
     await client.query("INSERT INTO kept VALUES ('on a VM')");
     const { rows } = await client.query('SELECT v FROM kept');
@@ -327,15 +274,18 @@ describe('EC2 runtime on a stand-in VM', () => {
     // inside the VM: Docker's data is on the formatted data volume, its API on no TCP port,
     // and the image came through the registry mirror
     const vmName = vm.vm.name;
-    const dataDevice = onVm(vmName, 'findmnt -no SOURCE /var/lib/docker');
+    const dataDevice = onStandInVm(
+      vmName,
+      'findmnt -no SOURCE /var/lib/docker',
+    );
     expect(dataDevice).toBe('/dev/xvdf');
-    const filesystem = onVm(vmName, `blkid -o export ${dataDevice}`);
+    const filesystem = onStandInVm(vmName, `blkid -o export ${dataDevice}`);
     expect(filesystem).toContain('LABEL=dbaas-data');
     expect(filesystem).toContain('TYPE=ext4');
-    expect(onVm(vmName, 'ss -ltnH')).not.toMatch(/:237[56]\b/);
-    expect(onVm(vmName, "docker ps --format '{{.Image}} {{.Names}}'")).toBe(
-      `dbaas/postgresql:15 dbaas-${id}`,
-    );
+    expect(onStandInVm(vmName, 'ss -ltnH')).not.toMatch(/:237[56]\b/);
+    expect(
+      onStandInVm(vmName, "docker ps --format '{{.Image}} {{.Names}}'"),
+    ).toBe(`dbaas/postgresql:15 dbaas-${id}`);
 
     // the VM's SSH host key: the first one seen is pinned, and another is refused
     const secretBox = new SecretBox(TEST_ENCRYPTION_KEY);
@@ -402,7 +352,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     expect(fakeEc2.calls).toContain('StartInstances');
     expect(vm.state).toBe('running');
     expect(await vm.vm.running()).toBe(true);
-    const restarted = await connected(await credentials(id));
+    const restarted = await connectedWith(await credentials(id));
     const { rows: kept } = await restarted.query('SELECT v FROM kept');
     await restarted.end();
     expect(kept).toEqual([{ v: 'on a VM' }]);
@@ -410,7 +360,7 @@ describe('EC2 runtime on a stand-in VM', () => {
     // storage resize, as the Manager asks it of the host provider: ModifyVolume (the stand-in
     // grows the loop device behind the VM's /dev/xvdf), then resize2fs run on the VM over SSH
     await expectStorageResize(id, vmName);
-    const resized = await connected(await credentials(id));
+    const resized = await connectedWith(await credentials(id));
     const { rows: stillKept } = await resized.query('SELECT v FROM kept');
     await resized.end();
     expect(stillKept).toEqual([{ v: 'on a VM' }]);
@@ -446,12 +396,12 @@ describe('EC2 runtime on a stand-in VM', () => {
     );
     expect(vm).toMatchObject({ instanceType: 't3.medium', state: 'running' });
     expect(
-      onVm(
+      onStandInVm(
         vmName,
         `docker inspect --format '{{.HostConfig.Memory}} {{.Config.Image}}' dbaas-${id}`,
       ),
     ).toBe(`${768 * 1024 * 1024} dbaas/postgresql:15`);
-    const retypedClient = await connected(await credentials(id));
+    const retypedClient = await connectedWith(await credentials(id));
     const { rows: keptAfterChange } = await retypedClient.query(
       'SELECT v FROM kept',
     );

@@ -9,7 +9,8 @@ import { HostRef, StepContext } from '@dbaas/plugin-dbaas-node';
 import { mockClient } from 'aws-sdk-client-mock';
 import Docker from 'dockerode';
 import { createAwsCall } from './awsErrors';
-import { createStorageResize, GROW_DATA_FILE_SYSTEM } from './storageResize';
+import { GROW_DATA_FILE_SYSTEM } from '@dbaas/plugin-dbaas-node';
+import { createStorageResize } from './storageResize';
 
 const instanceId = '5f0c2a4e-8d7b-4a53-9a51-2f8e0c7d1b23';
 const ref: HostRef = {

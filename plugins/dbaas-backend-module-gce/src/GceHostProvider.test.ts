@@ -11,9 +11,10 @@ import Docker from 'dockerode';
 import { postgresFlavor } from '@dbaas/plugin-dbaas-node/testUtils';
 import crypto from 'crypto';
 import { FakeCompute } from './__testUtils__/fakeCompute';
+import { FAKE_TOKEN, fakeClientOptions } from './__testUtils__/fakeCredentials';
 import { testConfig } from './__testUtils__/testConfig';
 import { GceRuntimeConfig } from './config';
-import { createGceRuntime, GceClientOptions } from './createGceRuntime';
+import { createGceRuntime } from './createGceRuntime';
 import { GceHostProvider } from './GceHostProvider';
 import { insertRequest, requestIdFor } from './insertRequest';
 import { instanceKeyPair } from './hostRef';
@@ -26,22 +27,6 @@ const secretBox: SecretSealer = {
     JSON.parse(Buffer.from(sealed.slice(7), 'base64').toString()) as T,
   derive: purpose =>
     crypto.createHmac('sha256', 'test manager key').update(purpose).digest(),
-};
-
-const TOKEN = 'fake-token-for-the-local-fake';
-/** Credentials that never reach Google: a static token, sent to the local fake only. */
-const authClient = {
-  getRequestHeaders: async () => new Headers(),
-  fetch: (url: string, init: any) => {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${TOKEN}`);
-    return fetch(url, {
-      method: init.method,
-      headers,
-      body: init.body,
-      signal: init.signal,
-    });
-  },
 };
 
 const spec: HostSpec = {
@@ -113,8 +98,15 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
     return { ...testConfig, apiEndpoint: endpoint, ...overrides };
   }
 
-  /** Docker on the VMs, as far as provisioning asks it: a ping (with the host key) and the volume. */
-  const docker = { pings: [] as string[], volumes: [] as unknown[] };
+  /**
+   * Docker on the VMs, as far as the host provider asks it: a ping (with the host key), the
+   * volume, and the one-shot container that grows the file system (its command recorded).
+   */
+  const docker = {
+    pings: [] as string[],
+    volumes: [] as unknown[],
+    grows: [] as string[][],
+  };
   const dockerFor: VmDockerFor = (host, onHostKey) =>
     ({
       ping: async () => {
@@ -124,17 +116,30 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
       createVolume: async (options: unknown) => {
         docker.volumes.push(options);
       },
+      getContainer: () => ({
+        inspect: async () => ({ Config: { Image: 'dbaas/postgresql:15' } }),
+        remove: async () => {},
+      }),
+      createContainer: async (options: { Cmd: string[] }) => {
+        docker.grows.push(options.Cmd);
+        return {
+          start: async () => {},
+          wait: async () => ({ StatusCode: 0 }),
+          logs: async () => Buffer.from('resize2fs: done\n3221225472'),
+        };
+      },
     } as unknown as Docker);
   beforeEach(() => {
     docker.pings.length = 0;
     docker.volumes.length = 0;
+    docker.grows.length = 0;
   });
 
   function runtime(overrides: Partial<GceRuntimeConfig> = {}) {
     return createGceRuntime(config(overrides), {
       secretBox,
       logger: logger(),
-      clientOptions: { authClient } as unknown as GceClientOptions,
+      clientOptions: fakeClientOptions,
       dockerFor,
     });
   }
@@ -172,7 +177,7 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
     ]);
     // every call carried the fake credentials, and only to the local fake
     expect(new Set(fake.calls.map(c => c.authorization))).toEqual(
-      new Set([`Bearer ${TOKEN}`]),
+      new Set([`Bearer ${FAKE_TOKEN}`]),
     );
 
     expect(ref).toEqual({
@@ -345,7 +350,7 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
         expect.objectContaining(fault),
       ]);
       expect(error).toBeInstanceOf(RuntimeFault);
-      expect(error.message).not.toContain(TOKEN);
+      expect(error.message).not.toContain(FAKE_TOKEN);
       expect(inserts()).toBe(1);
     }
     expect(fake.instances.size).toBe(0);
@@ -575,6 +580,51 @@ describe('GceHostProvider (Compute REST API contract, against a local fake)', ()
       .filter(c => c.query.requestId)
       .map(c => c.query.requestId);
     expect(new Set(ids).size).toBe(2);
+  });
+
+  it('grows the data disk with disks.resize (once, by request id) and then its file system over SSH', async () => {
+    const host = provider();
+    const ref = await host.provision(spec, ctx());
+    fake.calls.length = 0;
+
+    await host.resizeStorage!(ref, 30, ctx());
+    await host.resizeStorage!(ref, 30, ctx());
+
+    expect(fake.disks.get(`${ZONE_B}/${DISK}`)).toMatchObject({ sizeGb: '30' });
+    const resizes = fake.calls.filter(c => c.path.endsWith('/resize'));
+    expect(resizes).toHaveLength(1);
+    expect(resizes[0]).toMatchObject({
+      method: 'POST',
+      path: `zones/${ZONE_B}/disks/${DISK}/resize`,
+      body: { sizeGb: '30' },
+    });
+    // the file system grown each time (resize2fs has nothing to do the second time)
+    expect(docker.grows).toHaveLength(2);
+    expect(docker.grows[0].slice(-2)).toEqual([
+      'dbaas-grow',
+      String(30 * 1024 ** 3),
+    ]);
+  });
+
+  it("gives the stopped VM the flavor's machine type with instances.setMachineType, once", async () => {
+    const host = provider();
+    const ref = await host.provision(spec, ctx());
+    await host.stop!(ref, ctx());
+    const larger = {
+      ...postgresFlavor,
+      runtimeHints: { gce: { machineType: 'n2-standard-4' } },
+    };
+    fake.calls.length = 0;
+
+    await host.changeFlavor!(ref, larger, ctx());
+    await host.changeFlavor!(ref, larger, ctx());
+
+    expect(fake.instances.get(`${ZONE_B}/${VM}`)!.machineType).toBe(
+      `zones/${ZONE_B}/machineTypes/n2-standard-4`,
+    );
+    expect(
+      fake.calls.filter(c => c.path.endsWith('/setMachineType')),
+    ).toHaveLength(1);
   });
 
   it('names the permission a refused stop needs', async () => {

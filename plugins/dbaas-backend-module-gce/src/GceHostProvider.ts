@@ -24,11 +24,14 @@ import {
   GceFault,
   isNotFound,
   isZoneExhausted,
+  NO_CLIENT_RETRY,
   OperationError,
   toRuntimeFault,
 } from './computeErrors';
 import { GceRuntimeConfig } from './config';
+import { createGceFlavorChange } from './flavorChange';
 import { gceHostRef, instanceKeyPair } from './hostRef';
+import { createGceStorageResize } from './storageResize';
 import { insertRequest, uuidFromName } from './insertRequest';
 import { byInstanceLabel, isInstanceResource, vmName } from './labels';
 
@@ -51,9 +54,6 @@ export interface GceHostProviderOptions {
   dockerFor: VmDockerFor;
 }
 
-/** Our own retries (computeErrors.withRetries) log each one, so the client's are off. */
-const NO_CLIENT_RETRY = { retry: { retryCodes: [] as number[] } };
-
 /**
  * A "host" on Google Compute Engine: one VM per database, created with `instances.insert`
  * (a request id derived from the instance id, so a retried create never makes a second VM)
@@ -66,6 +66,10 @@ export class GceHostProvider implements HostProvider {
   private readonly config: GceRuntimeConfig;
   private readonly call: GceCall;
   private readonly waitDockerReady: ReturnType<typeof createVmDockerReadyWait>;
+  /** Grows the data disk and its file system (storageResize.ts). */
+  readonly resizeStorage: HostProvider['resizeStorage'];
+  /** Another machine type for the stopped VM (flavorChange.ts). */
+  readonly changeFlavor: HostProvider['changeFlavor'];
 
   constructor(private readonly options: GceHostProviderOptions) {
     this.config = options.config;
@@ -81,6 +85,15 @@ export class GceHostProvider implements HostProvider {
       bootLogHint:
         "see the startup-script's output in the VM's serial console (google_metadata_script_runner)",
     });
+    const dayTwo = {
+      clients: options.clients,
+      config: options.config,
+      call: this.call,
+      untilDone: this.untilDone.bind(this),
+      dockerFor: options.dockerFor,
+    };
+    this.resizeStorage = createGceStorageResize(dayTwo);
+    this.changeFlavor = createGceFlavorChange(dayTwo);
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {

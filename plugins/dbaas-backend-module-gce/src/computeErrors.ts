@@ -62,6 +62,8 @@ const PERMISSIONS: Record<string, string> = {
   'disks.get': 'compute.disks.get',
   'disks.list': 'compute.disks.list',
   'disks.delete': 'compute.disks.delete',
+  'disks.resize': 'compute.disks.resize',
+  'instances.setMachineType': 'compute.instances.setMachineType',
   'zoneOperations.wait': 'compute.zoneOperations.get',
 };
 
@@ -287,3 +289,6 @@ export function createGceCall(
       config,
     });
 }
+
+/** Our own retries (withRetries) log each one, so the client's are off. */
+export const NO_CLIENT_RETRY = { retry: { retryCodes: [] as number[] } };

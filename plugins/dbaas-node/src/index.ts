@@ -20,6 +20,7 @@ export * from './docker/DockerEngineRuntime';
 export * from './docker/errors';
 export * from './docker/sshDocker';
 export * from './docker/vmDockerReady';
+export * from './docker/vmDataFileSystem';
 export * from './backup';
 export * from './adminCommands';
 export * from './sshKey';

@@ -77,7 +77,9 @@ export function createDatabaseFormTests(portal: () => Portal) {
       })
       .click();
     expect(await page.locator('#dbaas-storage').inputValue()).toBe('5');
-    await page.getByText('local (default)').waitFor();
+    await page
+      .getByText('local: processes on the Backstage host (default)')
+      .waitFor();
     await page.locator('#dbaas-storage').fill('500');
     await page.getByRole('button', { name: 'Review' }).click();
 

@@ -36,6 +36,8 @@ export interface FakeVmHost {
   create(name: string, body: Record<string, any>): Promise<string>;
   stop(name: string): Promise<void>;
   start(name: string): Promise<string>;
+  /** Grows the VM's data disk to `GiB` (its file system is the guest's business). */
+  growDataDisk(name: string, GiB: number): Promise<void>;
   destroy(name: string): Promise<void>;
 }
 
@@ -68,6 +70,8 @@ export class FakeCompute {
   waitsPerOperation = 1;
   /** `instances.get` answers STAGING this many times after the insert is done. */
   stagingGets = 1;
+  /** Where it listens, once started. */
+  endpoint = '';
   /** Real machines behind the VMs, when set. */
   vmHost?: FakeVmHost;
   private server?: http.Server;
@@ -92,7 +96,10 @@ export class FakeCompute {
     await new Promise<void>(resolve =>
       this.server!.listen(0, '127.0.0.1', resolve),
     );
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.endpoint = `http://127.0.0.1:${
+      (this.server.address() as AddressInfo).port
+    }`;
+    return this.endpoint;
   }
 
   async stop() {
@@ -249,6 +256,26 @@ export class FakeCompute {
           ),
         );
       }
+      if (call.method === 'POST' && action === 'setMachineType') {
+        if (vm.status !== 'TERMINATED') {
+          return this.error(
+            res,
+            400,
+            `The resource '${name}' is not in TERMINATED state`,
+            'resourceNotReady',
+          );
+        }
+        vm.machineType = call.body.machineType;
+        return respond(
+          200,
+          this.operation(
+            zone,
+            'setMachineType',
+            `instances/${name}`,
+            call.query.requestId,
+          ),
+        );
+      }
     }
     if (kind === 'disks') {
       if (call.method === 'GET' && !name)
@@ -261,6 +288,39 @@ export class FakeCompute {
           `The resource 'projects/${call.project}/zones/${zone}/disks/${name}' was not found`,
           'notFound',
         );
+      const disk = this.disks.get(key)!;
+      if (call.method === 'GET') return respond(200, disk);
+      if (call.method === 'POST' && action === 'resize') {
+        const seen =
+          call.query.requestId &&
+          this.requestIds.get(`${zone}/${call.query.requestId}`);
+        if (seen)
+          return respond(200, this.operationBody(this.operations.get(seen)!));
+        const sizeGb = Number(call.body.sizeGb);
+        if (sizeGb < Number(disk.sizeGb)) {
+          return this.error(
+            res,
+            400,
+            `Requested disk size cannot be smaller than the current size`,
+            'invalid',
+          );
+        }
+        disk.sizeGb = String(sizeGb);
+        const user = [...this.instances.values()].find(vm =>
+          (vm.disks ?? []).some((d: Resource) => d.source === name),
+        );
+        const work = user && this.vmHost?.growDataDisk(user.name, sizeGb);
+        return respond(
+          200,
+          this.operation(
+            zone,
+            'resize',
+            `disks/${name}`,
+            call.query.requestId,
+            work,
+          ),
+        );
+      }
       if (call.method === 'DELETE') {
         const user = [...this.instances.values()].find(vm =>
           (vm.disks ?? []).some((d: Resource) => d.source === name),
@@ -331,7 +391,7 @@ export class FakeCompute {
       this.disks.set(`${zone}/${diskName}`, {
         name: diskName,
         zone: this.zoneUrl(zone),
-        sizeGb: d.initializeParams?.diskSizeGb,
+        sizeGb: String(d.initializeParams?.diskSizeGb ?? 10),
         type: d.initializeParams?.diskType,
         labels: d.initializeParams?.labels,
         diskEncryptionKey: d.diskEncryptionKey,

@@ -9,3 +9,4 @@ export * from './fixtures';
 export * from './until';
 export * from './backupStoreContract';
 export * from './standInVm';
+export * from './standInChecks';

@@ -15,6 +15,8 @@ const runtimes: ListRuntimesResponse = {
   items: [
     { name: 'shared-postgres', flavorIds: ['postgresql-17-small'] },
     { name: 'nomad', flavorIds: flavors.map(f => f.id) },
+    { name: 'ec2', flavorIds: ['postgresql-17-small'] },
+    { name: 'gce', flavorIds: ['postgresql-17-small'] },
     { name: 'local', flavorIds: flavors.map(f => f.id) },
   ],
 };
@@ -64,7 +66,7 @@ describe('FlavorPicker', () => {
       expect(onChange).toHaveBeenCalledWith({ runtime: 'local' }),
     );
     expect(screen.getByRole('button', { name: /Runtime/ })).toHaveTextContent(
-      'local (default)',
+      'local: processes on the Backstage host (default)',
     );
     await choose(/Flavor/, /^PostgreSQL 17/);
     expect(onChange).toHaveBeenLastCalledWith({
@@ -72,10 +74,13 @@ describe('FlavorPicker', () => {
       storageGiB: 5,
       runtime: 'local',
     });
+    // the cloud VMs side by side, each saying what it is; a module's own runtime by its name
     expect(await runtimeOptions()).toEqual([
       'shared-postgres',
       'nomad',
-      'local (default)',
+      'ec2: a VM on AWS EC2',
+      'gce: a VM on Google Compute Engine',
+      'local: processes on the Backstage host (default)',
     ]);
 
     await choose(/Runtime/, 'shared-postgres');
@@ -102,7 +107,10 @@ describe('FlavorPicker', () => {
       storageGiB: 10,
       runtime: 'local',
     });
-    expect(await runtimeOptions()).toEqual(['nomad', 'local (default)']);
+    expect(await runtimeOptions()).toEqual([
+      'nomad',
+      'local: processes on the Backstage host (default)',
+    ]);
   });
 
   it('says a flavor with a warm pool is ready in a moment at its default storage', async () => {

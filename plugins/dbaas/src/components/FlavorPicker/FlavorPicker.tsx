@@ -14,6 +14,7 @@ import {
 import { useEffect, useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { dbaasApiRef } from '../../api';
+import { runtimeLabel } from './runtimeLabels';
 import { FlavorSelection, flavorLabel } from './flavorSelection';
 
 /**
@@ -148,8 +149,10 @@ export const FlavorPicker = (
           >
             {runtimes.map(r => (
               <MenuItem key={r.name} value={r.name}>
-                {r.name}
-                {r.name === value!.runtimes.defaultRuntime ? ' (default)' : ''}
+                {runtimeLabel(
+                  r.name,
+                  r.name === value!.runtimes.defaultRuntime,
+                )}
               </MenuItem>
             ))}
           </Select>

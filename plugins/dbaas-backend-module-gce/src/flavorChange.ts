@@ -1,0 +1,64 @@
+import crypto from 'crypto';
+import { protos } from '@google-cloud/compute';
+import { Flavor } from '@dbaas/plugin-dbaas-common';
+import { HostRef, StepContext } from '@dbaas/plugin-dbaas-node';
+import { NO_CLIENT_RETRY } from './computeErrors';
+import { GceRuntimeConfig } from './config';
+import { machineTypeFor } from './hostHints';
+import { GceDayTwoDeps } from './storageResize';
+
+type Operation = protos.google.cloud.compute.v1.IOperation;
+
+/**
+ * Gives the stopped VM the flavor's machine type with `instances.setMachineType` (the Manager
+ * stops the VM first and starts it after); a VM of that type already is left as it is.
+ */
+export function createGceFlavorChange({
+  clients,
+  config,
+  call,
+  untilDone,
+}: Omit<GceDayTwoDeps, 'dockerFor' | 'config'> & {
+  config: Pick<
+    GceRuntimeConfig,
+    'project' | 'startTimeoutSeconds' | 'defaultMachineType'
+  >;
+}) {
+  return async function changeFlavor(
+    ref: HostRef,
+    flavor: Flavor,
+    ctx: StepContext,
+  ) {
+    const deadline = Date.now() + config.startTimeoutSeconds * 1000;
+    const zone = String(ref.data.zone ?? '');
+    const instance = String(ref.data.gceInstanceName ?? '');
+    const type = machineTypeFor(flavor, config.defaultMachineType);
+    const [vm] = await call('instances.get', ctx, () =>
+      clients.instances.get(
+        { project: config.project, zone, instance },
+        NO_CLIENT_RETRY,
+      ),
+    );
+    if (String(vm.machineType ?? '').endsWith(`/machineTypes/${type}`)) return;
+    const request = {
+      project: config.project,
+      zone,
+      instance,
+      requestId: crypto.randomUUID(),
+      instancesSetMachineTypeRequestResource: {
+        machineType: `zones/${zone}/machineTypes/${type}`,
+      },
+    };
+    const [operation] = await call('instances.setMachineType', ctx, () =>
+      clients.instances.setMachineType(request, NO_CLIENT_RETRY),
+    );
+    ctx.logger.info(`VM ${instance} in ${zone} becomes a ${type}`);
+    await untilDone(
+      'instances.setMachineType',
+      zone,
+      operation.latestResponse as Operation,
+      deadline,
+      ctx,
+    );
+  };
+}
