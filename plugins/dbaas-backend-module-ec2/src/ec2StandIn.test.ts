@@ -26,6 +26,7 @@ import { installStandInEc2 } from './__testUtils__/standInEc2';
 import { sshKeyPairFromSeed } from '@dbaas/plugin-dbaas-node';
 import {
   connectedWith,
+  lockStandInVms,
   onStandInVm,
   registryMirrorAddress,
   removeStandInVms,
@@ -208,8 +209,11 @@ describe('EC2 runtime on a stand-in VM', () => {
     );
   }
 
+  let releaseStandIns: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
     await requireStandInParts('EC2 stand-in test');
+    releaseStandIns = await lockStandInVms();
     await removeStandInVms('ec2-standin-');
     fakeEc2 = installStandInEc2();
     const mirror = registryMirrorAddress();
@@ -243,6 +247,7 @@ describe('EC2 runtime on a stand-in VM', () => {
 
   afterAll(async () => {
     await fakeEc2?.restore();
+    await releaseStandIns?.();
   });
 
   it('boots a VM from the generated user-data, deploys over SSH, keeps a row across a stop and start of the VM, and leaves nothing when deleted', async () => {

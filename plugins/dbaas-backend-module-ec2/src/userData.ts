@@ -22,7 +22,10 @@ for i in $(seq 1 90); do
   sleep 2
 done
 [ -n "$dev" ] || { echo "dbaas: no data volume found" >&2; exit 1; }
-blkid "$dev" >/dev/null 2>&1 || mkfs.ext4 -q -L ${DATA_LABEL} "$dev"
+# formatted only when it holds no file system at all (blkid -p: exit 2), never on a probe error
+probe=0; blkid -p "$dev" >/dev/null 2>&1 || probe=$?
+[ "$probe" != 2 ] || mkfs.ext4 -q -L ${DATA_LABEL} "$dev"
+[ "$probe" = 0 ] || [ "$probe" = 2 ] || { echo "dbaas: cannot probe $dev (blkid exit $probe)" >&2; exit 1; }
 mkdir -p /var/lib/docker
 grep -q "LABEL=${DATA_LABEL}" /etc/fstab || echo "LABEL=${DATA_LABEL} /var/lib/docker ext4 defaults,nofail 0 2" >> /etc/fstab
 mount /var/lib/docker`;

@@ -93,7 +93,11 @@ export class GceHostProvider implements HostProvider {
       dockerFor: options.dockerFor,
     };
     this.resizeStorage = createGceStorageResize(dayTwo);
-    this.changeFlavor = createGceFlavorChange(dayTwo);
+    const changeMachineType = createGceFlavorChange(dayTwo);
+    this.changeFlavor = async (ref, flavor, ctx) => {
+      await this.untilTerminated(ref, ctx);
+      await changeMachineType(ref, flavor, ctx);
+    };
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
@@ -134,6 +138,24 @@ export class GceHostProvider implements HostProvider {
     this.requireAddress(ref, name);
     await this.waitDockerReady(ref, spec, deadline, ctx);
     return ref;
+  }
+
+  /**
+   * Waits until a VM that is stopping has stopped (the Manager skips the stop of a VM that
+   * describes as stopping); one that runs is not waited for.
+   */
+  private async untilTerminated(ref: HostRef, ctx: StepContext) {
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
+    const { zone, name } = this.vmOf(ref);
+    await this.untilVm(zone, name, 'stop', deadline, ctx, vm => {
+      if (vm.status === 'TERMINATED') return true;
+      if (vm.status === 'STOPPING' || vm.status === 'SUSPENDING')
+        return undefined;
+      throw new RuntimeFault(
+        'HOST_UNAVAILABLE',
+        `VM ${name} in ${zone} is ${vm.status}: its machine type changes only while it is stopped`,
+      );
+    });
   }
 
   /** Stops the VM (instances.stop), keeping its disks; a stopped VM is left as it is. */
@@ -193,7 +215,7 @@ export class GceHostProvider implements HostProvider {
     return { zone, name };
   }
 
-  /** instances.stop or instances.start, with a request id per VM and action, waited for. */
+  /** instances.stop or instances.start, waited for: one request id for the call's retries. */
   private async vmAction(
     action: 'stop' | 'start',
     zone: string,

@@ -6,6 +6,7 @@ import { Credentials, Instance } from '@dbaas/plugin-dbaas-common';
 import { dbaasRuntimesExtensionPoint } from '@dbaas/plugin-dbaas-node';
 import {
   connectedWith,
+  lockStandInVms,
   onStandInVm,
   registryMirrorAddress,
   removeStandInVms,
@@ -105,8 +106,11 @@ describe('GCE runtime on a stand-in VM', () => {
     );
   };
 
+  let releaseStandIns: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
     await requireStandInParts('GCE stand-in test');
+    releaseStandIns = await lockStandInVms();
     await removeStandInVms(GCE_STAND_IN_PREFIX);
     fake.vmHost = vmHost;
     fake.stagingGets = 0;
@@ -136,6 +140,7 @@ describe('GCE runtime on a stand-in VM', () => {
   afterAll(async () => {
     await removeStandInVms(GCE_STAND_IN_PREFIX);
     await fake.stop();
+    await releaseStandIns?.();
   });
 
   it('boots a VM whose startup script mounts the data disk and installs Docker, deploys over SSH, keeps a row across a stop and start, a disk resize and a machine type change, and leaves nothing when deleted', async () => {

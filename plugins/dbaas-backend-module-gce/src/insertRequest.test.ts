@@ -179,7 +179,7 @@ describe('renderStartupScript', () => {
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
     expect(script).toContain('dev=/dev/disk/by-id/google-dbaas-data');
     expect(script).toContain(
-      'blkid "$dev" >/dev/null 2>&1 || mkfs.ext4 -q -L dbaas-data "$dev"',
+      '[ "$probe" != 2 ] || mkfs.ext4 -q -L dbaas-data "$dev"',
     );
     expect(script).toContain(
       'echo "LABEL=dbaas-data /var/lib/docker ext4 defaults,nofail 0 2" >> /etc/fstab',

@@ -1,3 +1,4 @@
+import crypto from 'crypto';
 import { protos } from '@google-cloud/compute';
 import {
   growVmDataFileSystem,
@@ -8,7 +9,6 @@ import {
 import { GceCall, NO_CLIENT_RETRY } from './computeErrors';
 import { GceRuntimeConfig } from './config';
 import { GceClients } from './GceHostProvider';
-import { uuidFromName } from './insertRequest';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
 
@@ -29,8 +29,7 @@ export interface GceDayTwoDeps {
 
 /**
  * Grows the VM's data disk to `storageGiB` with `disks.resize` (unless it is that large
- * already; the request id is derived from the disk and size, so a retry is the same request),
- * then the file system on it over SSH (resize2fs, online). Disks only grow.
+ * already), then the file system on it over SSH (resize2fs, online). Disks only grow.
  */
 export function createGceStorageResize({
   clients,
@@ -59,7 +58,10 @@ export function createGceStorageResize({
         project: config.project,
         zone,
         disk,
-        requestId: uuidFromName(`gce-resize:${zone}:${disk}:${storageGiB}`),
+        // one id for this call's retries; a later call is a new request (GCE would answer a
+        // reused id with its first operation, failed or not, for an hour); disks.get above
+        // keeps a disk from being resized twice
+        requestId: crypto.randomUUID(),
         disksResizeRequestResource: { sizeGb: String(storageGiB) },
       };
       const [operation] = await call('disks.resize', ctx, () =>

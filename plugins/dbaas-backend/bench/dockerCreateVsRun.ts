@@ -1,7 +1,7 @@
 /*
  * Benchmark: create → ready of a PostgreSQL instance on the Docker runtime, against a bare
- * `docker run` of the same image, configured alike (limits, TLS), until the engine answers a
- * query, in the same run.
+ * `docker run` of the same image, configured alike (limits, TLS, WAL archiving), until the
+ * engine answers a query, in the same run.
  * Prints the medians and their ratio; the goal is a ratio of at most 1.05.
  *
  *   yarn bench:docker [rounds]      (needs a Docker engine and images/build.sh)
@@ -15,6 +15,7 @@ import {
   postgresSsl,
   SECRETS_DIR,
   tarFiles,
+  WAL_SPOOL_PATH,
 } from '@dbaas/plugin-dbaas-node';
 import { SecretBox } from '../src/crypto/SecretBox';
 import { LifecycleController } from '../src/lifecycle/LifecycleController';
@@ -69,8 +70,9 @@ async function answers(
 
 /**
  * The same image with what a careful `docker run` would give it too: the flavor's memory and
- * CPU limits, a certificate and key (copied in before the start, as the runtime does) and the
- * passwords as files. The difference left is the Manager's own work.
+ * CPU limits, a certificate and key (copied in before the start, as the runtime does), the
+ * passwords as files and a WAL spool volume to archive into. The difference left is the
+ * Manager's own work.
  */
 async function bareDockerRun(): Promise<number> {
   const { tls } = await (
@@ -94,12 +96,15 @@ async function bareDockerRun(): Promise<number> {
       `DBAAS_MEMORY_MIB=${flavor.memoryMiB}`,
       `DBAAS_TLS_CERT_FILE=${SECRETS_DIR}/tls.crt`,
       `DBAAS_TLS_KEY_FILE=${SECRETS_DIR}/tls.key`,
+      `DBAAS_WAL_SPOOL=${WAL_SPOOL_PATH}`,
     ],
     ExposedPorts: { '5432/tcp': {} },
     HostConfig: {
       PortBindings: { '5432/tcp': [{ HostPort: '' }] },
       Memory: flavor.memoryMiB * 1024 * 1024,
       NanoCpus: flavor.cpu * 1e9,
+      // the WAL spool the server archives into (point-in-time restore), a volume of its own
+      Mounts: [{ Type: 'volume', Source: '', Target: WAL_SPOOL_PATH }],
     },
   });
   await container.putArchive(

@@ -50,7 +50,11 @@ import { until } from '@dbaas/plugin-dbaas-node/testUtils';
 import { TcpProxy } from '../src/__testUtils__/tcpProxy';
 import { appSql } from '../src/__testUtils__/appSql';
 import { POOL_OWNER } from '../src/pool/WarmPool';
-import { LABEL_INSTANCE, LABEL_OWNER } from '@dbaas/plugin-dbaas-node';
+import {
+  LABEL_FLAVOR,
+  LABEL_INSTANCE,
+  LABEL_OWNER,
+} from '@dbaas/plugin-dbaas-node';
 import { DockerFaultProxy } from '../src/lifecycle/__testUtils__/dockerFaultProxy';
 import {
   callSpans,
@@ -858,7 +862,14 @@ async function poolClass() {
             filters: { label: [`${LABEL_OWNER}=${POOL_OWNER}`] },
           })
         ).Volumes ?? []
-      ).filter(v => !ids.has(v.Labels?.[LABEL_INSTANCE] ?? '')),
+      ).filter(
+        v =>
+          // this class's: its flavor, made since it began (other tests pool too)
+          v.Labels?.[LABEL_FLAVOR] === dockerFlavor.id &&
+          Date.parse((v as { CreatedAt?: string }).CreatedAt ?? '') >=
+            Math.floor(started / 1000) * 1000 &&
+          !ids.has(v.Labels?.[LABEL_INSTANCE] ?? ''),
+      ),
     }),
     left =>
       !left.members.length && !left.servers.length && !left.volumes.length,

@@ -224,6 +224,7 @@ export const dbaasPlugin = createBackendPlugin({
           logger,
           stepTimeoutMs: config.stepTimeoutMs,
           settings,
+          replicaId,
           onClaimed: () => {
             // refused while a round runs: that round or the next one refills
             deps.scheduler.triggerTask(WARM_POOL_TASK).catch(() => {});

@@ -134,9 +134,10 @@ export interface HostProvider {
 
 export interface EngineRuntime {
   /**
-   * True when `deploy` returns only once the server has answered a query made with the
-   * credentials it was deployed with: the Manager then takes the instance to running without
-   * a health check of its own right after (one connection less on the create path).
+   * True when `deploy` returns only once the server answers: a query with the credentials it
+   * was deployed with, or the engine's own healthcheck (what `health` would report). The
+   * Manager then takes the instance to running without a health check of its own right after
+   * (one connection less on the create path).
    */
   readonly deployAnswers?: boolean;
   /** Starts the server with the application database and user; adopts one already running. */

@@ -5,7 +5,7 @@ import {
   EngineSpec,
   HostRef,
 } from '@dbaas/plugin-dbaas-node';
-import { scramVerifier } from './passwordRotation';
+import { scramVerifier } from '../crypto/scramVerifier';
 
 /**
  * Users and databases inside a server, made as its administrator. Every function is

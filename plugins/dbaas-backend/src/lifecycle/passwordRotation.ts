@@ -6,9 +6,9 @@ import {
   postgresSsl,
   RuntimeFault,
 } from '@dbaas/plugin-dbaas-node';
-import crypto from 'crypto';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
+import { scramVerifier } from '../crypto/scramVerifier';
 
 /**
  * Gives the application user `next` as its password, as the user itself over the engine's
@@ -84,20 +84,4 @@ export async function rotateOwnPassword(options: {
       'the new password was set but the database does not accept it',
     );
   }
-}
-
-/** `SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`, as PostgreSQL stores a password (RFC 5802). */
-export function scramVerifier(password: string, iterations = 4096): string {
-  const salt = crypto.randomBytes(16);
-  const salted = crypto.pbkdf2Sync(password, salt, iterations, 32, 'sha256');
-  const hmac = (key: Buffer, text: string) =>
-    crypto.createHmac('sha256', key).update(text).digest();
-  const storedKey = crypto
-    .createHash('sha256')
-    .update(hmac(salted, 'Client Key'))
-    .digest();
-  const serverKey = hmac(salted, 'Server Key');
-  return `SCRAM-SHA-256$${iterations}:${salt.toString(
-    'base64',
-  )}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }

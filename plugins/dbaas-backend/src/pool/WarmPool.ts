@@ -19,7 +19,9 @@ import { poolEngineSpec } from './poolAdoption';
 /** The owner a pool member's host is labelled with until a create claims it. */
 export const POOL_OWNER = 'dbaas-warm-pool';
 const PAUSED_KEY = 'warmPool.paused';
-/** The lease of the replica running a maintain round: "<token> <expiry>". */
+/** How long a pause waits for a round under way before leaving the removal to the next one. */
+const PAUSE_WAIT_MS = 15_000;
+/** The lease of the replica running a maintain round: "<replica> <expiry> <token>". */
 const ROUND_KEY = 'warmPool.round';
 /** A claim whose create never recorded its instance, or a warming that stopped, after this long (default). */
 const ABANDONED_MS = 10 * 60_000;
@@ -45,6 +47,8 @@ export interface ClaimedMember {
  * the flavor's, or left over by a stopped replica, then starts what is missing.
  */
 export class WarmPool {
+  private roundRunning = false;
+
   constructor(
     private readonly deps: {
       flavors: Flavor[];
@@ -63,6 +67,8 @@ export class WarmPool {
       onClaimed?: () => void;
       /** Where the pause survives restarts and is shared by the replicas. */
       settings?: SettingsStore;
+      /** This replica's name: after a restart it takes over a round lease it left at once. */
+      replicaId?: string;
     },
   ) {}
 
@@ -77,7 +83,13 @@ export class WarmPool {
     const value = String(paused);
     const before = await settings.insertIfAbsent(PAUSED_KEY, value);
     if (before !== value) await settings.swap(PAUSED_KEY, before, value);
-    if (paused) await this.maintain();
+    if (!paused) return;
+    // the round that removes the members: this one's, once a round under way ends soon;
+    // otherwise (a long round, a replica that died in one) the next round after it
+    const until = Date.now() + PAUSE_WAIT_MS;
+    while (!(await this.runRound()) && Date.now() < until) {
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
   }
 
   /** Why a flavor's `warmPool.runtimes` entry keeps nothing warm, one line each (for start-up). */
@@ -172,18 +184,31 @@ export class WarmPool {
    * (or a scheduler without global tasks) from counting the same gap twice and overfilling.
    */
   async maintain(): Promise<void> {
-    const lease = await this.roundLease();
-    if (!lease) {
+    if (!(await this.runRound())) {
       this.deps.logger.debug(
-        'Warm pool: another replica runs a round; this one is skipped',
+        'Warm pool: another round runs (here or on another replica); this one is skipped',
       );
-      return;
     }
+  }
+
+  /** A round under the lease; false when another round holds it. */
+  private async runRound(): Promise<boolean> {
+    if (this.roundRunning) return false;
+    const lease = await this.roundLease();
+    if (!lease) return false;
+    this.roundRunning = true;
     try {
       await this.round(lease.renew);
     } finally {
+      this.roundRunning = false;
       await lease.release();
     }
+    return true;
+  }
+
+  /** A member's start (one step) or removal (two) fits in it; the lease is renewed before each. */
+  private roundLeaseMs() {
+    return 2 * this.deps.stepTimeoutMs + 60_000;
   }
 
   /**
@@ -194,15 +219,25 @@ export class WarmPool {
   private async roundLease() {
     const settings = this.deps.settings;
     if (!settings) return { renew: async () => {}, release: async () => {} };
-    // each member's start or removal is one step; the lease is renewed before each
-    const ttlMs = this.deps.stepTimeoutMs + 30_000;
+    const ttlMs = this.roundLeaseMs();
+    const holder = (this.deps.replicaId ?? crypto.randomUUID()).replace(
+      /\s/g,
+      '_',
+    );
     const token = () =>
-      `${crypto.randomUUID()} ${new Date(Date.now() + ttlMs).toISOString()}`;
+      `${holder} ${new Date(
+        Date.now() + ttlMs,
+      ).toISOString()} ${crypto.randomUUID()}`;
     let mine = token();
     const held = await settings.insertIfAbsent(ROUND_KEY, mine);
     if (held !== mine) {
-      const expires = Date.parse(held.split(' ')[1] ?? '');
-      if (expires > Date.now() || !(await settings.swap(ROUND_KEY, held, mine)))
+      const [heldBy, expiry] = held.split(' ');
+      // no round runs in this process (runRound): a lease of this replica's is a former life's
+      const leftByMe = Boolean(this.deps.replicaId) && heldBy === holder;
+      if (
+        (Date.parse(expiry ?? '') > Date.now() && !leftByMe) ||
+        !(await settings.swap(ROUND_KEY, held, mine))
+      )
         return undefined;
     }
     return {
@@ -214,7 +249,7 @@ export class WarmPool {
         mine = next;
       },
       release: async () => {
-        await settings.swap(ROUND_KEY, mine, 'free 1970-01-01T00:00:00Z');
+        await settings.swap(ROUND_KEY, mine, '- 1970-01-01T00:00:00Z');
       },
     };
   }
@@ -227,15 +262,17 @@ export class WarmPool {
         paused && member.status !== 'claimed'
           ? 'the pool is paused'
           : await this.staleness(member);
+      if (!stale) continue;
+      // renewed first: a round that lost its lease must not take a member it cannot remove
+      await renew();
       // a ready member is taken first: a create cannot claim it while it goes
       if (
-        stale &&
-        (member.status !== 'ready' || (await this.deps.members.take(member.id)))
+        member.status !== 'ready' ||
+        (await this.deps.members.take(member.id))
       ) {
         this.deps.logger.info(
           `Warm pool: removing member ${member.id} (${member.flavorId} on ${member.runtime}): ${stale}`,
         );
-        await renew();
         await this.retire(member);
       }
     }

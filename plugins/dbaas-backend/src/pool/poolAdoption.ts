@@ -6,7 +6,7 @@ import {
   HostRef,
 } from '@dbaas/plugin-dbaas-node';
 import { mysqlString, pgString } from '../lifecycle/engineObjects';
-import { scramVerifier } from '../lifecycle/passwordRotation';
+import { scramVerifier } from '../crypto/scramVerifier';
 
 /** The placeholder database and user a pool member is started with; a claim replaces them. */
 export const POOL_DATABASE = 'dbaas_pool_member';

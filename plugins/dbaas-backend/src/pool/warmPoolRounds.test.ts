@@ -35,8 +35,9 @@ async function replicaPool(id: TestDatabaseId, scripted: ScriptedRuntime) {
   runtimes.add(slowPoolableRuntime(scripted));
   return {
     knex,
-    pool: (settings: SettingsStore) =>
+    pool: (settings: SettingsStore, replicaId?: string) =>
       new WarmPool({
+        replicaId,
         flavors: [{ ...postgresFlavor, warmPool: { size: SIZE } }],
         defaultRuntime: 'local',
         maxInstances: 100,
@@ -87,6 +88,20 @@ describe.each(databases.eachSupportedId())('warm pool rounds on %s', id => {
       `dead-replica ${past}`,
     );
     await pool(settings).maintain();
+    expect(scripted.calls.provision).toBe(SIZE);
+  });
+
+  it("takes over at once the lease its own replica left in a former life, never another's", async () => {
+    const scripted = new ScriptedRuntime();
+    const { knex, pool } = await replicaPool(id, scripted);
+    await InstanceStore.create(knex);
+    const settings = new SettingsStore(knex);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    await settings.insertIfAbsent('warmPool.round', `pod-1 ${future} a-token`);
+
+    await pool(settings, 'pod-2').maintain();
+    expect(scripted.calls.provision).toBe(0);
+    await pool(settings, 'pod-1').maintain();
     expect(scripted.calls.provision).toBe(SIZE);
   });
 });

@@ -6,7 +6,14 @@
  */
 import Docker from 'dockerode';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -323,4 +330,41 @@ export async function removeStandInVms(prefix: string): Promise<void> {
     ...disks.map(f => f.slice(0, -'.img'.length)),
   ]);
   for (const name of all) await removeVm(name);
+}
+
+const lockDir = join(tmpdir(), 'dbaas-standin.lock');
+
+/**
+ * Holds the stand-in VMs for one test suite at a time (across Jest workers and packages):
+ * a VM stopped and started gets its bridge address back only while no other long-lived
+ * container starts meanwhile, and the certificate the Manager issued names that address.
+ * Returns the release; a lock whose holder process is gone is taken over.
+ */
+export async function lockStandInVms(): Promise<() => Promise<void>> {
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      await writeFile(join(lockDir, 'pid'), String(process.pid));
+      return () => rm(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(
+      await readFile(join(lockDir, 'pid'), 'utf8').catch(() => '0'),
+    );
+    if (holder && !processAlive(holder)) {
+      await rm(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -20,6 +20,7 @@ import { PostgresBackups } from './postgresBackups';
 import { configureArchiving } from './postgresArchiving';
 import { serverSettings } from './postgresConf';
 import { syncDirectory } from './syncDirectory';
+import { scramVerifier } from '../../crypto/scramVerifier';
 import {
   chownTo,
   pathExists,
@@ -178,8 +179,13 @@ export class PostgresServer implements LocalServer {
     try {
       // one round trip: the role, and initdb's empty 'postgres' database renamed to the
       // application's (instant, where CREATE DATABASE copies a template); then whether it exists
+      // a statement that fails is not written to the server's log (it holds the verifier);
+      // the Manager's own statements run on a server made read-only for its users (storage
+      // full), or one whose settings a restore just reset and reloaded (the reload is async)
       const answers = await admin.query(
-        `${applicationObjectsBlock(admin, spec, secrets.password)};
+        `SET log_min_error_statement = panic;
+         SET default_transaction_read_only = off;
+         ${applicationObjectsBlock(admin, spec, secrets.password)};
          SELECT 1 FROM pg_database WHERE datname = ${admin.escapeLiteral(
            spec.database,
          )}`,
@@ -187,12 +193,10 @@ export class PostgresServer implements LocalServer {
       const exists = (Array.isArray(answers) ? answers : [answers]).at(-1)!;
       if (!exists.rowCount) {
         // 'postgres' was dropped: CREATE DATABASE cannot run in the block's transaction
-        const db = admin.escapeIdentifier(spec.database);
-        await admin.query(`CREATE DATABASE ${db}`);
         await admin.query(
-          `ALTER DATABASE ${db} OWNER TO ${admin.escapeIdentifier(
-            spec.username,
-          )}`,
+          `CREATE DATABASE ${admin.escapeIdentifier(
+            spec.database,
+          )} OWNER ${admin.escapeIdentifier(spec.username)}`,
         );
       }
     } finally {
@@ -269,7 +273,8 @@ export class PostgresServer implements LocalServer {
 
 /**
  * A DO block creating the application role (or setting its password) and renaming initdb's
- * 'postgres' database to the application database, owned by the role, unless that exists.
+ * 'postgres' database to the application database unless that exists; the database is the
+ * role's. The password goes as a SCRAM verifier: the server never sees it.
  */
 function applicationObjectsBlock(
   admin: Client,
@@ -279,7 +284,7 @@ function applicationObjectsBlock(
   const user = admin.escapeIdentifier(spec.username);
   const db = admin.escapeIdentifier(spec.database);
   const attributes = `LOGIN NOSUPERUSER NOCREATEROLE PASSWORD ${admin.escapeLiteral(
-    password,
+    scramVerifier(password),
   )}`;
   const body = `
 BEGIN
@@ -295,6 +300,10 @@ BEGIN
   )})
      AND EXISTS (SELECT 1 FROM pg_database WHERE datname = 'postgres') THEN
     ALTER DATABASE postgres RENAME TO ${db};
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+             WHERE d.datname = ${admin.escapeLiteral(spec.database)}
+               AND r.rolname <> ${admin.escapeLiteral(spec.username)}) THEN
     ALTER DATABASE ${db} OWNER TO ${user};
   END IF;
 END`;

@@ -9,6 +9,8 @@ const KNOWN_RUNTIMES: Record<string, string> = {
 
 /** A runtime's name with what it is, e.g. `gce: a VM on Google Compute Engine`. */
 export function runtimeLabel(name: string, isDefault: boolean): string {
-  const what = KNOWN_RUNTIMES[name];
+  const what = Object.hasOwn(KNOWN_RUNTIMES, name)
+    ? KNOWN_RUNTIMES[name]
+    : undefined;
   return `${name}${what ? `: ${what}` : ''}${isDefault ? ' (default)' : ''}`;
 }
