@@ -106,6 +106,12 @@ export async function startPortal(
 
   const stop = async () => {
     await killGroup(child);
+    // a socket lingers a moment after its process: the next check must find the ports closed
+    for (let i = 0; i < 100; i++) {
+      const open = await Promise.all([3000, 7007].map(isPortInUse));
+      if (!open.some(Boolean)) break;
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -159,15 +165,37 @@ async function killGroup(child: ChildProcess) {
   if (child.exitCode !== null || !child.pid) return;
   const exited = new Promise(resolve => child.once('exit', resolve));
   process.kill(-child.pid, 'SIGTERM');
-  const timeout = setTimeout(() => {
+  const kill = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
       // already gone
     }
-  }, 10_000);
+  };
+  const timeout = setTimeout(kill, 10_000);
   await exited;
   clearTimeout(timeout);
+  // the backend is a grandchild in the group: it may still be shutting down, port open
+  const untilGone = async (tries: number) => {
+    for (let i = 0; i < tries && (await groupAlive(child.pid!)); i++) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  };
+  await untilGone(100);
+  if (await groupAlive(child.pid)) {
+    kill();
+    await untilGone(50);
+  }
+}
+
+/** Whether any process of the group `pgid` is left. */
+async function groupAlive(pgid: number): Promise<boolean> {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isPortInUse(port: number): Promise<boolean> {
