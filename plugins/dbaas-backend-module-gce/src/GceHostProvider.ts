@@ -94,10 +94,8 @@ export class GceHostProvider implements HostProvider {
     };
     this.resizeStorage = createGceStorageResize(dayTwo);
     const changeMachineType = createGceFlavorChange(dayTwo);
-    this.changeFlavor = async (ref, flavor, ctx) => {
-      await this.untilTerminated(ref, ctx);
-      await changeMachineType(ref, flavor, ctx);
-    };
+    this.changeFlavor = async (ref, flavor, ctx) =>
+      changeMachineType(ref, await this.untilTerminated(ref, ctx), flavor, ctx);
   }
 
   async provision(spec: HostSpec, ctx: StepContext): Promise<HostRef> {
@@ -144,11 +142,14 @@ export class GceHostProvider implements HostProvider {
    * Waits until a VM that is stopping has stopped (the Manager skips the stop of a VM that
    * describes as stopping); one that runs is not waited for.
    */
-  private async untilTerminated(ref: HostRef, ctx: StepContext) {
+  private async untilTerminated(
+    ref: HostRef,
+    ctx: StepContext,
+  ): Promise<Instance> {
     const deadline = Date.now() + this.config.startTimeoutSeconds * 1000;
     const { zone, name } = this.vmOf(ref);
-    await this.untilVm(zone, name, 'stop', deadline, ctx, vm => {
-      if (vm.status === 'TERMINATED') return true;
+    return this.untilVm(zone, name, 'stop', deadline, ctx, vm => {
+      if (vm.status === 'TERMINATED') return vm;
       if (vm.status === 'STOPPING' || vm.status === 'SUSPENDING')
         return undefined;
       throw new RuntimeFault(

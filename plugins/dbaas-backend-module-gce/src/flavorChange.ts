@@ -3,11 +3,11 @@ import { protos } from '@google-cloud/compute';
 import { Flavor } from '@dbaas/plugin-dbaas-common';
 import { HostRef, StepContext } from '@dbaas/plugin-dbaas-node';
 import { NO_CLIENT_RETRY } from './computeErrors';
-import { GceRuntimeConfig } from './config';
 import { machineTypeFor } from './hostHints';
 import { GceDayTwoDeps } from './storageResize';
 
 type Operation = protos.google.cloud.compute.v1.IOperation;
+type Instance = protos.google.cloud.compute.v1.IInstance;
 
 /**
  * Gives the stopped VM the flavor's machine type with `instances.setMachineType` (the Manager
@@ -18,14 +18,10 @@ export function createGceFlavorChange({
   config,
   call,
   untilDone,
-}: Omit<GceDayTwoDeps, 'dockerFor' | 'config'> & {
-  config: Pick<
-    GceRuntimeConfig,
-    'project' | 'startTimeoutSeconds' | 'defaultMachineType'
-  >;
-}) {
+}: GceDayTwoDeps) {
   return async function changeFlavor(
     ref: HostRef,
+    stopped: Instance,
     flavor: Flavor,
     ctx: StepContext,
   ) {
@@ -33,13 +29,9 @@ export function createGceFlavorChange({
     const zone = String(ref.data.zone ?? '');
     const instance = String(ref.data.gceInstanceName ?? '');
     const type = machineTypeFor(flavor, config.defaultMachineType);
-    const [vm] = await call('instances.get', ctx, () =>
-      clients.instances.get(
-        { project: config.project, zone, instance },
-        NO_CLIENT_RETRY,
-      ),
-    );
-    if (String(vm.machineType ?? '').endsWith(`/machineTypes/${type}`)) return;
+    if (String(stopped.machineType ?? '').endsWith(`/machineTypes/${type}`)) {
+      return;
+    }
     const request = {
       project: config.project,
       zone,

@@ -14,7 +14,10 @@ type Operation = protos.google.cloud.compute.v1.IOperation;
 
 export interface GceDayTwoDeps {
   clients: GceClients;
-  config: Pick<GceRuntimeConfig, 'project' | 'startTimeoutSeconds'>;
+  config: Pick<
+    GceRuntimeConfig,
+    'project' | 'startTimeoutSeconds' | 'defaultMachineType'
+  >;
   call: GceCall;
   /** Waits for a zone operation (the provider's), throwing its error as a typed fault. */
   untilDone: (
