@@ -44,7 +44,7 @@ export async function operationStep(
     }
     const spec = lc.engineSpec(instance, flavor);
     // a start renews the certificate when due, as a deploy does
-    const secrets =
+    let secrets =
       operation.type === 'stop'
         ? lc.secrets(instance)
         : await secretsWithTls(lc, instance, runtime, flavor);
@@ -93,6 +93,9 @@ export async function operationStep(
           runtime.host.start!(host, ctx),
         )) || undefined;
       started = hostRef ?? host;
+      if (hostRef && hostRef.address !== host.address) {
+        secrets = await serveNewAddress(lc, instance, work, runtime, hostRef);
+      }
     }
     const endpoint = await lc.call(instance, work, 'starting the server', ctx =>
       runtime.engine.start(started, spec, secrets, ctx),
@@ -232,6 +235,34 @@ async function rotateCredentials(
     operation.requestedAt,
   );
   await lc.options.notifier.changed(updated);
+}
+
+/**
+ * A host that came back at another address (a public address after a VM's stop and start) is
+ * recorded before its server starts, and the certificate is issued again to name it: clients
+ * verify the host name, and the server reads its certificate as it starts.
+ */
+async function serveNewAddress(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+  runtime: Runtime,
+  hostRef: HostRef,
+): Promise<EngineSecrets> {
+  const before = instance.hostRef?.address;
+  await lc.update(
+    instance,
+    work,
+    { hostRef },
+    {
+      type: 'operation',
+      message: `the host came back at ${hostRef.address} (was ${before})`,
+      actor: ACTOR,
+      data: { operation: 'start', address: hostRef.address },
+    },
+  );
+  const { flavor } = lc.resolve(instance);
+  return secretsWithTls(lc, instance, runtime, flavor);
 }
 
 async function done(

@@ -1,6 +1,16 @@
 import { Flavor } from '@dbaas/plugin-dbaas-common';
-import { EngineSecrets, HostRef, Runtime } from '@dbaas/plugin-dbaas-node';
-import { StorageState, StoredInstance } from '../store/InstanceStore';
+import {
+  EngineAdmin,
+  EngineSecrets,
+  EngineSpec,
+  HostRef,
+  Runtime,
+} from '@dbaas/plugin-dbaas-node';
+import {
+  StaleInstanceError,
+  StorageState,
+  StoredInstance,
+} from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { setReadOnly } from './readOnly';
 import { requestResize } from './storageResize';
@@ -26,6 +36,8 @@ export async function watchStorage(
   const spec = lc.engineSpec(instance, flavor);
   const usedBytes = await admin.usedBytes(host, spec);
   await lc.options.store.recordStorageUse(instance.id, usedBytes);
+  // measured against the size read before: a resize asked or done meanwhile decides instead
+  if (!(await stillAsMeasured(lc, instance))) return usedBytes;
   const state = storageStateOf(usedBytes, instance.storageGiB);
   const percent = Math.round((usedBytes / (instance.storageGiB * GIB)) * 100);
   const capGiB =
@@ -39,25 +51,45 @@ export async function watchStorage(
     !instance.operation;
   const enforced = !runtime.host.resizeStorage;
   const readOnly = enforced && state === 'full';
-  // set again on every check while full: a restarted MariaDB forgets it
+  // set again on every check while full (a restarted MariaDB forgets it), and before the
+  // mark is recorded: a database marked read-only refuses writes
   if (readOnly || instance.storageReadOnly) {
     await setReadOnly(admin, host, spec, secrets, readOnly);
   }
+  const undoIfResized = () =>
+    readOnly
+      ? liftIfResizedMeanwhile(lc, instance, admin, host, spec, secrets)
+      : undefined;
   if (
     state !== instance.storageState ||
     readOnly !== instance.storageReadOnly
   ) {
     const message = describe(state, readOnly, percent, instance, capGiB, grows);
-    const updated = await lc.options.store.updateInstance(
-      instance.id,
-      { storageState: state, storageReadOnly: readOnly },
-      {
-        type: 'health',
-        message,
-        actor: ACTOR,
-        data: { storage: state, usedBytes, readOnly },
-      },
-    );
+    const updated = await lc.options.store
+      .updateInstance(
+        instance.id,
+        { storageState: state, storageReadOnly: readOnly },
+        {
+          type: 'health',
+          message,
+          actor: ACTOR,
+          data: { storage: state, usedBytes, readOnly },
+        },
+        {
+          status: 'running',
+          noOperation: true,
+          storageGiB: instance.storageGiB,
+        },
+      )
+      .catch(error => {
+        if (error instanceof StaleInstanceError) return undefined;
+        throw error;
+      });
+    if (!updated) {
+      // a resize came first: it decides, and the next check measures again
+      await undoIfResized();
+      return usedBytes;
+    }
     Object.assign(instance, updated);
     await lc.options.notifier.changed(updated);
     // the owner hears of what needs them: a warning that nothing fixes, a full storage
@@ -69,6 +101,7 @@ export async function watchStorage(
       );
     }
   }
+  await undoIfResized();
   // after the read-only mark: the resize that lifts it sees it
   if (grows) {
     const next = nextStorageGiB(instance.storageGiB, capGiB);
@@ -84,6 +117,49 @@ export async function watchStorage(
     }
   }
   return usedBytes;
+}
+
+/**
+ * Whether the instance is still as it was read for the measurement (running, the same size,
+ * no operation under way); the fresh row replaces the snapshot.
+ */
+async function stillAsMeasured(lc: LifecycleContext, instance: StoredInstance) {
+  const fresh = await lc.options.store.getInstance(instance.id);
+  if (
+    !fresh ||
+    fresh.status !== 'running' ||
+    fresh.operation ||
+    fresh.storageGiB !== instance.storageGiB
+  ) {
+    return false;
+  }
+  Object.assign(instance, fresh);
+  return true;
+}
+
+/**
+ * A resize asked while the server was being made read-only may have lifted it before the
+ * read-only setting arrived: then writes are taken again (the next check decides anew).
+ */
+async function liftIfResizedMeanwhile(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  admin: EngineAdmin,
+  host: HostRef,
+  spec: EngineSpec,
+  secrets: EngineSecrets,
+) {
+  const fresh = await lc.options.store.getInstance(instance.id);
+  if (
+    !fresh ||
+    fresh.status !== 'running' ||
+    (fresh.storageReadOnly &&
+      fresh.storageGiB === instance.storageGiB &&
+      fresh.operation?.type !== 'resize-storage')
+  ) {
+    return;
+  }
+  await setReadOnly(admin, host, spec, secrets, false);
 }
 
 /** How far auto-grow may go: `maxGiB` (else the flavor's maximum), within the owner's quota. */

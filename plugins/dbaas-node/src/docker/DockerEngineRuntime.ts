@@ -351,10 +351,15 @@ export class DockerEngineRuntime implements EngineRuntime {
   async start(
     host: HostRef,
     spec: EngineSpec,
-    _secrets: EngineSecrets,
+    secrets: EngineSecrets,
     ctx: StepContext,
   ) {
     const container = this.container(host, spec.instanceId);
+    // the server reads its certificate as it starts: one issued again (renewed, or for a new
+    // address) goes in first
+    await container.putArchive(tarFiles(secretFiles(secrets)), {
+      path: SECRETS_DIR,
+    });
     await container.start().catch(error => {
       if ((error as { statusCode?: number }).statusCode !== 304) throw error;
     });
