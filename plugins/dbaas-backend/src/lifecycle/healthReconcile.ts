@@ -83,6 +83,7 @@ async function reconcileOne(
       hostRef,
       secrets,
       kick,
+      signal,
     ).catch(error => {
       lc.options.logger.warn(
         `Measuring the storage of instance ${instance.id} failed: ${error}`,

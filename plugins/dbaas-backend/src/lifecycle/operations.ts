@@ -16,7 +16,7 @@ import { OBJECT_OPERATIONS, objectOperation } from './objectOperations';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
-import { secretsWithTls } from './instanceTls';
+import { secretsWithTls, serveNewAddress } from './instanceTls';
 import { Work } from './workerLease';
 
 /**
@@ -235,34 +235,6 @@ async function rotateCredentials(
     operation.requestedAt,
   );
   await lc.options.notifier.changed(updated);
-}
-
-/**
- * A host that came back at another address (a public address after a VM's stop and start) is
- * recorded before its server starts, and the certificate is issued again to name it: clients
- * verify the host name, and the server reads its certificate as it starts.
- */
-async function serveNewAddress(
-  lc: LifecycleContext,
-  instance: StoredInstance,
-  work: Work,
-  runtime: Runtime,
-  hostRef: HostRef,
-): Promise<EngineSecrets> {
-  const before = instance.hostRef?.address;
-  await lc.update(
-    instance,
-    work,
-    { hostRef },
-    {
-      type: 'operation',
-      message: `the host came back at ${hostRef.address} (was ${before})`,
-      actor: ACTOR,
-      data: { operation: 'start', address: hostRef.address },
-    },
-  );
-  const { flavor } = lc.resolve(instance);
-  return secretsWithTls(lc, instance, runtime, flavor);
 }
 
 async function done(

@@ -1,16 +1,26 @@
 /*
  * Stop and start on a runtime whose hosts stop and start too (as EC2's VMs do): the host
- * stops after the server and starts before it, a host that comes back at another address (a
- * public address) is recorded and its server serves a certificate issued again for it, a
- * restart leaves the host alone, and a stop run again after the host stopped asks nothing of
- * the unreachable server. On the local and the Docker runtime (whose start puts the new
- * certificate into the stopped container).
+ * stops after the server and starts before it; a host that comes back at another address (a
+ * public address) is recorded and its server serves a certificate issued again for it, after
+ * a start and after a flavor change that resizes the host; a restart leaves the host alone;
+ * a stop run again after the host stopped asks nothing of the unreachable server. On the
+ * local and the Docker runtime (whose start puts the new certificate into the container).
  */
 import { ConfigReader } from '@backstage/config';
-import { Credentials, Flavor, Instance } from '@dbaas/plugin-dbaas-common';
+import {
+  Credentials,
+  Endpoint,
+  Flavor,
+  Instance,
+} from '@dbaas/plugin-dbaas-common';
 import { Client } from 'pg';
 import tls from 'tls';
-import { HostRef, Runtime, RuntimeFault } from '@dbaas/plugin-dbaas-node';
+import {
+  EngineSpec,
+  HostRef,
+  Runtime,
+  RuntimeFault,
+} from '@dbaas/plugin-dbaas-node';
 import { postgresFlavor, until } from '@dbaas/plugin-dbaas-node/testUtils';
 import fs from 'fs';
 import request from 'supertest';
@@ -29,13 +39,28 @@ jest.setTimeout(240_000);
 
 const asAlice = as('alice');
 
-/** The address a started host comes back at (TEST-NET-1); it reaches the same server. */
-const NEW_ADDRESS = '192.0.2.10';
+/** The address a host comes back at after its nth boot (TEST-NET-1): a new one each time. */
+const addressAfter = (boots: number) => `192.0.2.${10 + boots}`;
 const SERVER_ADDRESS = '127.0.0.1';
 
-/** The server's side of a host ref: the new address leads to where the server listens. */
+/** The server's side of a host ref: every new address leads to where the server listens. */
 const atServer = (ref: HostRef): HostRef =>
-  ref.address === NEW_ADDRESS ? { ...ref, address: SERVER_ADDRESS } : ref;
+  ref.address.startsWith('192.0.2.')
+    ? { ...ref, address: SERVER_ADDRESS }
+    : ref;
+
+/** An endpoint as a VM's runtime tells clients: at the host's address. */
+const atHost = (
+  ref: HostRef,
+  spec: EngineSpec,
+  endpoint: Endpoint | void,
+): Endpoint => ({
+  host: ref.address,
+  // the local runtime's start returns no endpoint: its port is in the host ref
+  port: endpoint?.port ?? Number(ref.data.port),
+  database: spec.database,
+  user: spec.username,
+});
 
 /** A runtime whose hosts stop: a stopped host's server cannot be reached. */
 function stoppingHosts(inner: Runtime) {
@@ -72,9 +97,12 @@ function stoppingHosts(inner: Runtime) {
       // it comes back changed: another address, one more boot
       return {
         ...ref,
-        address: NEW_ADDRESS,
+        address: addressAfter(boots(ref) + 1),
         data: { ...ref.data, boots: boots(ref) + 1 },
       };
+    },
+    changeFlavor: async (_ref, flavor) => {
+      journal.push(`host.changeFlavor(${flavor.id})`);
     },
   } satisfies Partial<Runtime['host']>);
   const engine: Runtime['engine'] = Object.assign(Object.create(inner.engine), {
@@ -92,20 +120,25 @@ function stoppingHosts(inner: Runtime) {
     start: async (ref, spec, secrets, ctx) => {
       reachable(ref);
       journal.push(`engine.start(boots=${boots(ref)})`);
-      const endpoint = await inner.engine.start(
-        atServer(ref),
+      return atHost(
+        ref,
         spec,
-        secrets,
-        ctx,
+        await inner.engine.start(atServer(ref), spec, secrets, ctx),
       );
-      // clients are told the host's address, as a VM's runtime does (the local runtime's
-      // start returns no endpoint: its port is in the host ref)
-      return {
-        host: ref.address,
-        port: endpoint?.port ?? Number(ref.data.port),
-        database: spec.database,
-        user: spec.username,
-      };
+    },
+    replace: async (ref, spec, secrets, ctx) => {
+      journal.push(`engine.replace(boots=${boots(ref)})`);
+      return atHost(
+        ref,
+        spec,
+        await inner.engine.replace!(atServer(ref), spec, secrets, ctx),
+      );
+    },
+    admin: {
+      query: (ref, spec, secrets, sql, options) =>
+        inner.engine.admin!.query(atServer(ref), spec, secrets, sql, options),
+      usedBytes: (ref, spec) =>
+        inner.engine.admin!.usedBytes(atServer(ref), spec),
     },
     remove: (ref, spec, ctx) => inner.engine.remove(atServer(ref), spec, ctx),
   } satisfies Partial<Runtime['engine']>);
@@ -173,7 +206,12 @@ describe.each([
     let manager: TestManager;
     let dataDir: string;
     let hosts: ReturnType<typeof stoppingHosts>;
-    const api = (method: 'get' | 'post' | 'delete', url: string) =>
+    const larger = {
+      ...flavor,
+      id: `${flavor.id}-larger`,
+      memoryMiB: flavor.memoryMiB + 256,
+    };
+    const api = (method: 'get' | 'post' | 'patch' | 'delete', url: string) =>
       request(manager.server)
         [method](`/api/dbaas${url}`)
         .set('Authorization', asAlice);
@@ -192,7 +230,7 @@ describe.each([
         dataDir,
         features: [testRuntimeModule('stopping', () => hosts.runtime)],
         dbaas: {
-          flavors: [flavor],
+          flavors: [flavor, larger],
           defaultRuntime: 'stopping',
           runtimes: { stopping: { enabled: true } },
         },
@@ -205,7 +243,7 @@ describe.each([
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('stops the host after the server, starts it before, records the host it came back as, and restarts the server only', async () => {
+    it('stops the host after the server, starts it before, serves a certificate for each address it comes back at (a start, a flavor change), and restarts the server only', async () => {
       const created = await api('post', '/instances').send({
         name: `ops-host-stop-${inner}`,
         owner: 'team-a',
@@ -250,13 +288,13 @@ describe.each([
       ]);
       // clients are told the new address, and the server's certificate names it
       const after = await creds();
-      expect(after.host).toBe(NEW_ADDRESS);
+      expect(after.host).toBe(addressAfter(1));
       expect(await rowsVerifiedFor(after, 'SELECT v FROM kept')).toEqual([
         { v: 'x' },
       ]);
       const timeline = (await api('get', `/instances/${id}/events`)).body;
       expect(JSON.stringify(timeline)).toContain(
-        `the host came back at ${NEW_ADDRESS} (was ${SERVER_ADDRESS})`,
+        `the host came back at ${addressAfter(1)} (was ${SERVER_ADDRESS})`,
       );
 
       // the host as it came back is the one recorded; a restart keeps it running
@@ -265,6 +303,29 @@ describe.each([
       expect(hosts.journal.splice(0)).toEqual([
         'engine.stop(boots=1)',
         'engine.start(boots=1)',
+      ]);
+
+      // a flavor change resizes the host, which comes back at yet another address: the
+      // server made again serves a certificate for it
+      const changed = await api('patch', `/instances/${id}`).send({
+        flavorId: larger.id,
+      });
+      expect(changed.status).toBe(200);
+      expect(await settled(id)).toMatchObject({
+        status: 'running',
+        flavorId: larger.id,
+      });
+      expect(hosts.journal.splice(0)).toEqual([
+        'engine.stop(boots=1)',
+        'host.stop',
+        `host.changeFlavor(${larger.id})`,
+        'host.start',
+        'engine.replace(boots=2)',
+      ]);
+      const resized = await creds();
+      expect(resized.host).toBe(addressAfter(2));
+      expect(await rowsVerifiedFor(resized, 'SELECT v FROM kept')).toEqual([
+        { v: 'x' },
       ]);
     });
   },

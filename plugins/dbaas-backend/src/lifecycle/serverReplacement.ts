@@ -8,6 +8,7 @@ import { StoredInstance } from '../store/InstanceStore';
 import { applyParameters, postgresTuning } from './engineParameters';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { reapplyParameters } from './parameterOperation';
+import { serveNewAddress } from './instanceTls';
 import { Work } from './workerLease';
 import { WorkAbortedError } from './runtimeCall';
 
@@ -73,13 +74,17 @@ export async function replaceServerStep(
     hostRef = await resizeHost(lc, instance, work, runtime, host, flavor);
   }
   const on = hostRef ?? host;
+  const served =
+    hostRef && hostRef.address !== host.address
+      ? await serveNewAddress(lc, instance, work, runtime, hostRef)
+      : secrets;
   const endpoint = await lc.call(
     instance,
     work,
     'making the server again',
-    ctx => runtime.engine.replace!(on, spec, secrets, ctx),
+    ctx => runtime.engine.replace!(on, spec, served, ctx),
   );
-  await reapplyParameters(lc, instance, work, runtime, on, spec, secrets);
+  await reapplyParameters(lc, instance, work, runtime, on, spec, served);
   const from = upgrade ? instance.image ?? 'its image' : instance.flavorId;
   const to = upgrade ? flavor.image : flavor.id;
   await lc.update(

@@ -1,9 +1,10 @@
 /*
- * The storage watch and a resize at once: the watch measures against the size it read before
- * the measurement, and a resize may be asked and done meanwhile (a slow measurement under
- * load), or may lift read-only just before the watch's "read-only again" reaches the server.
- * Neither leaves the resized database refusing writes. Real local PostgreSQL, real storage
- * (fallocate); only the timing is held, at the runtime's admin calls.
+ * The storage watch and a resize at once. A measurement can take seconds (a `du` in a busy
+ * container) and a resize be asked and done meanwhile: the watch must not then act on the
+ * size it read before. And while the watch makes the server read-only it holds the instance's
+ * lease, so a resize asked then waits and lifts it after, never before. Neither leaves the
+ * resized database refusing writes. Real local PostgreSQL, real storage (fallocate); only
+ * the timing is held, at the runtime's admin calls.
  */
 import { Credentials } from '@dbaas/plugin-dbaas-common';
 import { EngineAdmin, Runtime } from '@dbaas/plugin-dbaas-node';
@@ -149,14 +150,27 @@ describe('the storage watch and a resize at once', () => {
     await watchPassedTwice();
     await appSqlAsAlice(id, "INSERT INTO kept VALUES ('after the first')");
 
-    // 2. the watch's "read-only again" reaches the server after a resize lifted it
+    // 2. a resize asked while the watch is making the server read-only again (set on every
+    // check while full) waits for it, then lifts it
     fill(id, 1100);
     await readOnlyAt(id, 2);
     const arriving = madeReadOnly.arm();
     await arriving;
-    await resized(id, 3);
+    const asked = await api('patch', `/instances/${id}`).send({
+      storageGiB: 3,
+    });
+    expect(asked.status).toBe(200);
+    await new Promise(resolve => setTimeout(resolve, 2000));
+    expect((await api('get', `/instances/${id}`)).body).toMatchObject({
+      storageGiB: 2,
+      operation: { type: 'resize-storage', storageGiB: 3 },
+    });
     madeReadOnly.release();
-    await watchPassedTwice();
+    await h.until(
+      id,
+      'the resize to 3 GiB to end',
+      i => i.storageGiB === 3 && !i.operation,
+    );
     await appSqlAsAlice(id, "INSERT INTO kept VALUES ('after the second')");
     expect(await appSqlAsAlice(id, 'SELECT v FROM kept ORDER BY v')).toEqual([
       { v: 'after the first' },

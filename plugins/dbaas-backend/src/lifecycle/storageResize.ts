@@ -66,7 +66,10 @@ export async function resizeStorage(
       ? instance.storageState
       : storageStateOf(instance.storageUsedBytes, to);
   const lift = instance.storageReadOnly && state !== 'full';
-  if (lift && runtime.engine.admin) {
+  // where the Manager enforces the size, writes are taken again even without the mark: a
+  // replica that made the server read-only may have died before it could record it
+  const enforced = !runtime.host.resizeStorage;
+  if ((lift || (enforced && state !== 'full')) && runtime.engine.admin) {
     await lc.call(instance, work, 'accepting writes again', () =>
       setReadOnly(runtime.engine.admin!, host, spec, secrets, false),
     );

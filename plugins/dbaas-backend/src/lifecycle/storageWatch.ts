@@ -6,21 +6,22 @@ import {
   HostRef,
   Runtime,
 } from '@dbaas/plugin-dbaas-node';
-import {
-  StaleInstanceError,
-  StorageState,
-  StoredInstance,
-} from '../store/InstanceStore';
+import { StorageState, StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { setReadOnly } from './readOnly';
 import { requestResize } from './storageResize';
 import { GIB, GROW_AT, nextStorageGiB, storageStateOf } from './storageLevels';
+import { withLease, Work } from './workerLease';
 
 /**
  * Measures what a running instance's files take and acts on it: past 80 % it grows the
  * storage (auto-grow, up to its cap) or warns the owner once; when the runtime's storage is
  * the Manager's to enforce (no real volume: local, Docker), a full storage makes the server
  * read-only until it grows. Returns the bytes used, for the metrics sample.
+ *
+ * A measurement can take seconds and a resize be asked and done meanwhile: what acts on the
+ * server and the row runs under the instance's lease (never beside a worker's operation), on
+ * the row read again there, and only while the instance is still as it was measured.
  */
 export async function watchStorage(
   lc: LifecycleContext,
@@ -30,69 +31,150 @@ export async function watchStorage(
   host: HostRef,
   secrets: EngineSecrets,
   kick: (id: string) => void,
+  signal: AbortSignal,
 ): Promise<number | undefined> {
   const admin = runtime.engine.admin;
   if (!admin) return undefined;
   const spec = lc.engineSpec(instance, flavor);
   const usedBytes = await admin.usedBytes(host, spec);
   await lc.options.store.recordStorageUse(instance.id, usedBytes);
-  // measured against the size read before: a resize asked or done meanwhile decides instead
-  if (!(await stillAsMeasured(lc, instance))) return usedBytes;
+  const enforced = !runtime.host.resizeStorage;
+  const measured = { ...instance };
+  if (!needsAction(measured, usedBytes, enforced)) return usedBytes;
+  let grows: { next: number; message: string } | undefined;
+  const worked = await underWatchLease(lc, instance.id, signal, async work => {
+    const fresh = await lc.options.store.getInstance(instance.id);
+    if (!fresh || !stillAsMeasured(measured, fresh)) return;
+    Object.assign(instance, fresh);
+    grows = await markStorage(lc, instance, work, {
+      admin,
+      host,
+      spec,
+      secrets,
+      flavor,
+      usedBytes,
+      enforced,
+    });
+  });
+  if (grows) {
+    const asked = await requestResize(lc.options.store, instance, {
+      storageGiB: grows.next,
+      actor: ACTOR,
+      message: grows.message,
+    }).catch(() => undefined); // an operation asked for meanwhile goes first
+    if (asked) {
+      await lc.options.notifier.storage(asked, grows.message, 'normal');
+    }
+  }
+  // the resize, or what was asked while the lease was held (an operation, a delete: its
+  // worker found the lease taken)
+  if (worked) kick(instance.id);
+  return usedBytes;
+}
+
+/** Whether the measurement changes anything: a state, the read-only mark, or a growth. */
+function needsAction(
+  instance: StoredInstance,
+  usedBytes: number,
+  enforced: boolean,
+) {
+  const state = storageStateOf(usedBytes, instance.storageGiB);
+  const readOnly = enforced && state === 'full';
+  return (
+    state !== instance.storageState ||
+    readOnly !== instance.storageReadOnly ||
+    // set again on every check while full: a restarted MariaDB forgets it
+    readOnly ||
+    (state !== 'ok' && instance.storageAutoGrow)
+  );
+}
+
+/** Whether the row is still the instance that was measured: same server, size and flavor. */
+function stillAsMeasured(measured: StoredInstance, fresh: StoredInstance) {
+  return (
+    fresh.status === 'running' &&
+    !fresh.operation &&
+    fresh.storageGiB === measured.storageGiB &&
+    fresh.flavorId === measured.flavorId &&
+    JSON.stringify(fresh.hostRef) === JSON.stringify(measured.hostRef)
+  );
+}
+
+/**
+ * Runs `fn` under the instance's lease as the storage watch (an owner of its own, so this
+ * replica's worker waits too); false when another holds it.
+ */
+async function underWatchLease(
+  lc: LifecycleContext,
+  instanceId: string,
+  signal: AbortSignal,
+  fn: (work: Work) => Promise<void>,
+) {
+  let ran = false;
+  await withLease(
+    {
+      store: lc.options.store,
+      instanceId,
+      replicaId: `${lc.options.replicaId}:storage-watch`,
+      leaseMs: lc.options.leaseMs,
+      shutdown: signal,
+    },
+    async work => {
+      ran = true;
+      await fn(work);
+    },
+  );
+  return ran;
+}
+
+/**
+ * Under the lease: the server made read-only (or writable again) first, then the row's state
+ * and mark, so a database marked read-only refuses writes; the owner hears of what needs
+ * them. Returns the growth auto-grow asks for, if any.
+ */
+async function markStorage(
+  lc: LifecycleContext,
+  instance: StoredInstance,
+  work: Work,
+  m: {
+    admin: EngineAdmin;
+    host: HostRef;
+    spec: EngineSpec;
+    secrets: EngineSecrets;
+    flavor: Flavor;
+    usedBytes: number;
+    enforced: boolean;
+  },
+) {
+  const { usedBytes } = m;
   const state = storageStateOf(usedBytes, instance.storageGiB);
   const percent = Math.round((usedBytes / (instance.storageGiB * GIB)) * 100);
   const capGiB =
     state === 'ok' || !instance.storageAutoGrow
       ? instance.storageGiB
-      : await growthCap(lc, instance, flavor);
+      : await growthCap(lc, instance, m.flavor);
   const grows =
-    state !== 'ok' &&
-    instance.storageAutoGrow &&
-    instance.storageGiB < capGiB &&
-    !instance.operation;
-  const enforced = !runtime.host.resizeStorage;
-  const readOnly = enforced && state === 'full';
-  // set again on every check while full (a restarted MariaDB forgets it), and before the
-  // mark is recorded: a database marked read-only refuses writes
+    state !== 'ok' && instance.storageAutoGrow && instance.storageGiB < capGiB;
+  const readOnly = m.enforced && state === 'full';
   if (readOnly || instance.storageReadOnly) {
-    await setReadOnly(admin, host, spec, secrets, readOnly);
+    await setReadOnly(m.admin, m.host, m.spec, m.secrets, readOnly);
   }
-  const undoIfResized = () =>
-    readOnly
-      ? liftIfResizedMeanwhile(lc, instance, admin, host, spec, secrets)
-      : undefined;
   if (
     state !== instance.storageState ||
     readOnly !== instance.storageReadOnly
   ) {
     const message = describe(state, readOnly, percent, instance, capGiB, grows);
-    const updated = await lc.options.store
-      .updateInstance(
-        instance.id,
-        { storageState: state, storageReadOnly: readOnly },
-        {
-          type: 'health',
-          message,
-          actor: ACTOR,
-          data: { storage: state, usedBytes, readOnly },
-        },
-        {
-          status: 'running',
-          noOperation: true,
-          storageGiB: instance.storageGiB,
-        },
-      )
-      .catch(error => {
-        if (error instanceof StaleInstanceError) return undefined;
-        throw error;
-      });
-    if (!updated) {
-      // a resize came first: it decides, and the next check measures again
-      await undoIfResized();
-      return usedBytes;
-    }
-    Object.assign(instance, updated);
-    await lc.options.notifier.changed(updated);
-    // the owner hears of what needs them: a warning that nothing fixes, a full storage
+    const updated = await lc.update(
+      instance,
+      work,
+      { storageState: state, storageReadOnly: readOnly },
+      {
+        type: 'health',
+        message,
+        actor: ACTOR,
+        data: { storage: state, usedBytes, readOnly },
+      },
+    );
     if ((state === 'warning' && !grows) || readOnly) {
       await lc.options.notifier.storage(
         updated,
@@ -101,65 +183,12 @@ export async function watchStorage(
       );
     }
   }
-  await undoIfResized();
-  // after the read-only mark: the resize that lifts it sees it
-  if (grows) {
-    const next = nextStorageGiB(instance.storageGiB, capGiB);
-    const message = `storage ${percent} % used: growing it from ${instance.storageGiB} to ${next} GiB`;
-    const asked = await requestResize(lc.options.store, instance, {
-      storageGiB: next,
-      actor: ACTOR,
-      message,
-    }).catch(() => undefined); // an operation asked for meanwhile goes first
-    if (asked) {
-      kick(instance.id);
-      await lc.options.notifier.storage(asked, message, 'normal');
-    }
-  }
-  return usedBytes;
-}
-
-/**
- * Whether the instance is still as it was read for the measurement (running, the same size,
- * no operation under way); the fresh row replaces the snapshot.
- */
-async function stillAsMeasured(lc: LifecycleContext, instance: StoredInstance) {
-  const fresh = await lc.options.store.getInstance(instance.id);
-  if (
-    !fresh ||
-    fresh.status !== 'running' ||
-    fresh.operation ||
-    fresh.storageGiB !== instance.storageGiB
-  ) {
-    return false;
-  }
-  Object.assign(instance, fresh);
-  return true;
-}
-
-/**
- * A resize asked while the server was being made read-only may have lifted it before the
- * read-only setting arrived: then writes are taken again (the next check decides anew).
- */
-async function liftIfResizedMeanwhile(
-  lc: LifecycleContext,
-  instance: StoredInstance,
-  admin: EngineAdmin,
-  host: HostRef,
-  spec: EngineSpec,
-  secrets: EngineSecrets,
-) {
-  const fresh = await lc.options.store.getInstance(instance.id);
-  if (
-    !fresh ||
-    fresh.status !== 'running' ||
-    (fresh.storageReadOnly &&
-      fresh.storageGiB === instance.storageGiB &&
-      fresh.operation?.type !== 'resize-storage')
-  ) {
-    return;
-  }
-  await setReadOnly(admin, host, spec, secrets, false);
+  if (!grows) return undefined;
+  const next = nextStorageGiB(instance.storageGiB, capGiB);
+  return {
+    next,
+    message: `storage ${percent} % used: growing it from ${instance.storageGiB} to ${next} GiB`,
+  };
 }
 
 /** How far auto-grow may go: `maxGiB` (else the flavor's maximum), within the owner's quota. */

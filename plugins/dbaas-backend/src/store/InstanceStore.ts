@@ -337,8 +337,6 @@ export class InstanceStore {
       lease?: Lease;
       /** Only while no day-2 operation is under way (else StaleInstanceError). */
       noOperation?: boolean;
-      /** Only while the storage is still this size (a measurement of it decides nothing else). */
-      storageGiB?: number;
     } = {},
   ): Promise<StoredInstance> {
     const expectedStatus = guard.status;
@@ -353,9 +351,6 @@ export class InstanceStore {
       if (expectedStatus) query.andWhere('status', expectedStatus);
       if (guard.lease) query.andWhere(fenced(guard.lease));
       if (guard.noOperation) query.whereNull('operation');
-      if (guard.storageGiB !== undefined) {
-        query.andWhere('storage_gib', guard.storageGiB);
-      }
       if ((await query.update(row)) !== 1) {
         if (
           guard.lease &&

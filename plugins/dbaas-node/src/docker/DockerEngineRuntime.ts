@@ -94,16 +94,25 @@ export class DockerEngineRuntime implements EngineRuntime {
       };
     }
     const container = await docker.createContainer(create);
-    // secrets go in as files, never as environment variables that `docker inspect` shows
-    await container.putArchive(tarFiles(secretFiles(secrets)), {
-      path: SECRETS_DIR,
-    });
+    await this.putSecrets(host, spec, secrets);
     ctx.logger.info(
       `Container ${containerName(spec.instanceId)} created from ${
         spec.flavor.image
       }`,
     );
     return container;
+  }
+
+  /** Secrets go in as files, never as environment variables that `docker inspect` shows. */
+  private async putSecrets(
+    host: HostRef,
+    spec: EngineSpec,
+    secrets: EngineSecrets,
+  ) {
+    await this.container(host, spec.instanceId).putArchive(
+      tarFiles(secretFiles(secrets)),
+      { path: SECRETS_DIR },
+    );
   }
 
   private async createSpoolVolume(host: HostRef, spec: EngineSpec) {
@@ -135,6 +144,9 @@ export class DockerEngineRuntime implements EngineRuntime {
     if (!info) {
       const container = await this.createContainer(host, spec, secrets, ctx);
       info = await container.inspect();
+    } else if (!info.State.Running) {
+      // made by an earlier try: the secrets may have been issued again since
+      await this.putSecrets(host, spec, secrets);
     }
     if (!info.State.Running) {
       await this.container(host, spec.instanceId).start();
@@ -357,9 +369,7 @@ export class DockerEngineRuntime implements EngineRuntime {
     const container = this.container(host, spec.instanceId);
     // the server reads its certificate as it starts: one issued again (renewed, or for a new
     // address) goes in first
-    await container.putArchive(tarFiles(secretFiles(secrets)), {
-      path: SECRETS_DIR,
-    });
+    await this.putSecrets(host, spec, secrets);
     await container.start().catch(error => {
       if ((error as { statusCode?: number }).statusCode !== 304) throw error;
     });
