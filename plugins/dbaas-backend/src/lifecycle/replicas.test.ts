@@ -180,7 +180,8 @@ describeWithPostgres('three replicas on one store', () => {
       list => {
         // leases carry each replica's configured name (dbaas.replicaId)
         const strangers = list.filter(
-          r => r.lease_owner && !REPLICAS.includes(r.lease_owner),
+          // (the storage watch's as `<replica>:storage-watch`)
+          r => r.lease_owner && !REPLICAS.includes(r.lease_owner.split(':')[0]),
         );
         if (strangers.length) {
           throw new Error(

@@ -40,22 +40,29 @@ export async function watchStorage(
   await lc.options.store.recordStorageUse(instance.id, usedBytes);
   const enforced = !runtime.host.resizeStorage;
   const measured = { ...instance };
-  if (!needsAction(measured, usedBytes, enforced)) return usedBytes;
+  if (!needsAction(measured, flavor, usedBytes, enforced)) return usedBytes;
   let grows: { next: number; message: string } | undefined;
-  const worked = await underWatchLease(lc, instance.id, signal, async work => {
-    const fresh = await lc.options.store.getInstance(instance.id);
-    if (!fresh || !stillAsMeasured(measured, fresh)) return;
-    Object.assign(instance, fresh);
-    grows = await markStorage(lc, instance, work, {
-      admin,
-      host,
-      spec,
-      secrets,
-      flavor,
-      usedBytes,
-      enforced,
+  let worked = false;
+  try {
+    await underWatchLease(lc, instance.id, signal, async work => {
+      worked = true;
+      const fresh = await lc.options.store.getInstance(instance.id);
+      if (!fresh || !stillAsMeasured(measured, fresh)) return;
+      Object.assign(instance, fresh);
+      grows = await markStorage(lc, instance, work, {
+        admin,
+        host,
+        spec,
+        secrets,
+        flavor,
+        usedBytes,
+        enforced,
+      });
     });
-  });
+  } finally {
+    // what was asked while the lease was held (an operation, a delete) found it taken
+    if (worked) await kickWhatWaits(lc, instance.id, kick);
+  }
   if (grows) {
     const asked = await requestResize(lc.options.store, instance, {
       storageGiB: grows.next,
@@ -63,29 +70,39 @@ export async function watchStorage(
       message: grows.message,
     }).catch(() => undefined); // an operation asked for meanwhile goes first
     if (asked) {
+      kick(instance.id);
       await lc.options.notifier.storage(asked, grows.message, 'normal');
     }
   }
-  // the resize, or what was asked while the lease was held (an operation, a delete: its
-  // worker found the lease taken)
-  if (worked) kick(instance.id);
   return usedBytes;
+}
+
+/** Hands the instance to a worker when it has an operation or is no longer just running. */
+async function kickWhatWaits(
+  lc: LifecycleContext,
+  id: string,
+  kick: (id: string) => void,
+) {
+  const now = await lc.options.store.getInstance(id).catch(() => undefined);
+  if (now && (now.operation || now.status !== 'running')) kick(id);
 }
 
 /** Whether the measurement changes anything: a state, the read-only mark, or a growth. */
 function needsAction(
   instance: StoredInstance,
+  flavor: Flavor,
   usedBytes: number,
   enforced: boolean,
 ) {
   const state = storageStateOf(usedBytes, instance.storageGiB);
   const readOnly = enforced && state === 'full';
+  const maxGiB = instance.storageMaxGiB ?? flavor.storageGiB.max;
   return (
     state !== instance.storageState ||
     readOnly !== instance.storageReadOnly ||
     // set again on every check while full: a restarted MariaDB forgets it
     readOnly ||
-    (state !== 'ok' && instance.storageAutoGrow)
+    (state !== 'ok' && instance.storageAutoGrow && instance.storageGiB < maxGiB)
   );
 }
 
@@ -102,16 +119,15 @@ function stillAsMeasured(measured: StoredInstance, fresh: StoredInstance) {
 
 /**
  * Runs `fn` under the instance's lease as the storage watch (an owner of its own, so this
- * replica's worker waits too); false when another holds it.
+ * replica's worker waits too); nothing when another holds it.
  */
-async function underWatchLease(
+function underWatchLease(
   lc: LifecycleContext,
   instanceId: string,
   signal: AbortSignal,
   fn: (work: Work) => Promise<void>,
 ) {
-  let ran = false;
-  await withLease(
+  return withLease(
     {
       store: lc.options.store,
       instanceId,
@@ -119,12 +135,8 @@ async function underWatchLease(
       leaseMs: lc.options.leaseMs,
       shutdown: signal,
     },
-    async work => {
-      ran = true;
-      await fn(work);
-    },
+    fn,
   );
-  return ran;
 }
 
 /**
@@ -157,7 +169,12 @@ async function markStorage(
     state !== 'ok' && instance.storageAutoGrow && instance.storageGiB < capGiB;
   const readOnly = m.enforced && state === 'full';
   if (readOnly || instance.storageReadOnly) {
-    await setReadOnly(m.admin, m.host, m.spec, m.secrets, readOnly);
+    await lc.call(
+      instance,
+      work,
+      readOnly ? 'making the server read-only' : 'accepting writes again',
+      () => setReadOnly(m.admin, m.host, m.spec, m.secrets, readOnly),
+    );
   }
   if (
     state !== instance.storageState ||

@@ -43,6 +43,11 @@ export class LeaseWatch {
       const { rows } = await this.store.query(
         'SELECT id, lease_owner, lease_token, lease_until_ms FROM dbaas_instances WHERE lease_owner IS NOT NULL',
       );
+      // a lease released is no longer anybody's: whoever claims it next takes nothing over
+      const holding = new Set(rows.map(r => r.id));
+      for (const id of [...this.held.keys()]) {
+        if (!holding.has(id)) this.held.delete(id);
+      }
       for (const r of rows) {
         const token = Number(r.lease_token);
         const until = Number(r.lease_until_ms);
@@ -51,7 +56,7 @@ export class LeaseWatch {
           if (
             before &&
             before.owner !== r.lease_owner &&
-            !this.dead().includes(before.owner)
+            !this.dead().includes(before.owner.split(':')[0])
           ) {
             this.handovers.push(
               `${r.id}: ${before.owner} (last renewed ${
