@@ -7,8 +7,7 @@ import {
   Runtime,
 } from '@dbaas/plugin-dbaas-node';
 import { StaleInstanceError, StoredInstance } from '../store/InstanceStore';
-import { ACTOR, LifecycleContext } from './lifecycleContext';
-import { Work } from './workerLease';
+import { LifecycleContext } from './lifecycleContext';
 
 /**
  * The secrets with a TLS certificate for every name the instance is reached by. One is
@@ -63,34 +62,6 @@ export async function secretsWithTls(
     }
     Object.assign(instance, fresh);
   }
-}
-
-/**
- * A host that came back at another address (a public address after a VM's stop and start) is
- * recorded before its server starts, and the certificate is issued again to name it: clients
- * verify the host name, and the server reads its certificate as it starts.
- */
-export async function serveNewAddress(
-  lc: LifecycleContext,
-  instance: StoredInstance,
-  work: Work,
-  runtime: Runtime,
-  hostRef: HostRef,
-): Promise<EngineSecrets> {
-  const before = instance.hostRef?.address;
-  await lc.update(
-    instance,
-    work,
-    { hostRef },
-    {
-      type: 'operation',
-      message: `the host came back at ${hostRef.address} (was ${before})`,
-      actor: ACTOR,
-      data: { operation: instance.operation?.type, address: hostRef.address },
-    },
-  );
-  const { flavor } = lc.resolve(instance);
-  return secretsWithTls(lc, instance, runtime, flavor);
 }
 
 /** Every name a server on `host` is reached by, for its certificate. */

@@ -16,7 +16,8 @@ import { OBJECT_OPERATIONS, objectOperation } from './objectOperations';
 import { StoredInstance } from '../store/InstanceStore';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { handleStepError } from './stepErrors';
-import { secretsWithTls, serveNewAddress } from './instanceTls';
+import { secretsWithTls } from './instanceTls';
+import { startHost } from './hostStart';
 import { Work } from './workerLease';
 
 /**
@@ -88,14 +89,15 @@ export async function operationStep(
     let hostRef: HostRef | undefined;
     if (operation.type === 'start' && runtime.host.start) {
       // a started host may come back changed (a new address): the engine uses the new one
-      hostRef =
-        (await lc.call(instance, work, 'starting the host', ctx =>
-          runtime.host.start!(host, ctx),
-        )) || undefined;
+      ({ hostRef, secrets } = await startHost(
+        lc,
+        instance,
+        work,
+        runtime,
+        host,
+        secrets,
+      ));
       started = hostRef ?? host;
-      if (hostRef && hostRef.address !== host.address) {
-        secrets = await serveNewAddress(lc, instance, work, runtime, hostRef);
-      }
     }
     const endpoint = await lc.call(instance, work, 'starting the server', ctx =>
       runtime.engine.start(started, spec, secrets, ctx),

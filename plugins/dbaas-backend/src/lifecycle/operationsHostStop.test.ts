@@ -34,6 +34,7 @@ import {
   readDockerRuntimeConfig,
 } from '../runtimes/docker';
 import { startTestManager, TestManager } from '../testUtils';
+import { THIS_DOCKER } from './__testUtils__/dayTwoManager';
 
 jest.setTimeout(240_000);
 
@@ -155,19 +156,10 @@ function stoppingHosts(inner: Runtime) {
 const innerRuntimes = {
   local: (dataDir: string) =>
     createLocalRuntime({ dataDir, host: SERVER_ADDRESS }),
+  // this machine's engine, publishing on SERVER_ADDRESS
   docker: () =>
     createDockerRuntime(
-      readDockerRuntimeConfig(
-        new ConfigReader({
-          hosts: [
-            {
-              name: 'local-docker',
-              url: 'unix:///var/run/docker.sock',
-              publishAddress: SERVER_ADDRESS,
-            },
-          ],
-        }),
-      ),
+      readDockerRuntimeConfig(new ConfigReader(THIS_DOCKER.docker)),
     ),
 };
 

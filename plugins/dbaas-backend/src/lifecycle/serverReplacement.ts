@@ -8,7 +8,7 @@ import { StoredInstance } from '../store/InstanceStore';
 import { applyParameters, postgresTuning } from './engineParameters';
 import { ACTOR, LifecycleContext } from './lifecycleContext';
 import { reapplyParameters } from './parameterOperation';
-import { serveNewAddress } from './instanceTls';
+import { startHost } from './hostStart';
 import { Work } from './workerLease';
 import { WorkAbortedError } from './runtimeCall';
 
@@ -70,14 +70,19 @@ export async function replaceServerStep(
     );
   }
   let hostRef: HostRef | undefined;
+  let served = secrets;
   if (!upgrade && runtime.host.changeFlavor) {
-    hostRef = await resizeHost(lc, instance, work, runtime, host, flavor);
+    ({ hostRef, secrets: served } = await resizeHost(
+      lc,
+      instance,
+      work,
+      runtime,
+      host,
+      flavor,
+      secrets,
+    ));
   }
   const on = hostRef ?? host;
-  const served =
-    hostRef && hostRef.address !== host.address
-      ? await serveNewAddress(lc, instance, work, runtime, hostRef)
-      : secrets;
   const endpoint = await lc.call(
     instance,
     work,
@@ -121,6 +126,7 @@ async function resizeHost(
   runtime: Runtime,
   host: HostRef,
   flavor: NonNullable<ReturnType<LifecycleContext['flavor']>>,
+  secrets: EngineSecrets,
 ) {
   const oldSpec = lc.engineSpec(
     instance,
@@ -145,12 +151,8 @@ async function resizeHost(
     `giving the host flavor ${flavor.id}'s size`,
     ctx => runtime.host.changeFlavor!(host, flavor, ctx),
   );
-  if (!runtime.host.start) return undefined;
-  return (
-    (await lc.call(instance, work, 'starting the host', ctx =>
-      runtime.host.start!(host, ctx),
-    )) || undefined
-  );
+  if (!runtime.host.start) return { secrets };
+  return startHost(lc, instance, work, runtime, host, secrets);
 }
 
 /**
